@@ -1,0 +1,49 @@
+"""Documents' gRPC servicer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.documents import handlers
+from services.kernel.context import require_role
+from services.kernel.grpc_server import Registration
+from services.kernel.proto import timestamp
+from services.kernel.store import MongoStore
+from vias.documents.v1 import documents_pb2, documents_pb2_grpc
+
+STAFF = ("support", "consultant", "manager")
+
+
+class DocumentsApi(documents_pb2_grpc.DocumentsServiceServicer):  # type: ignore[misc]
+    """DocumentsService over the journal handlers."""
+
+    def __init__(self, store: MongoStore) -> None:
+        self.store = store
+
+    async def GetJournal(self, request: Any, context: Any) -> documents_pb2.Journal:
+        require_role(*STAFF)
+        entries = await handlers.read_journal(request.inquiry_id, store=self.store)
+        return documents_pb2.Journal(
+            inquiry_id=request.inquiry_id,
+            entries=[
+                documents_pb2.JournalEntry(
+                    entry_id=e.id,
+                    kind=e.kind,
+                    text=e.text,
+                    recorded_at=timestamp(e.recorded_at),
+                    source_event_id=e.source_event_id,
+                )
+                for e in entries
+            ],
+        )
+
+
+def registrations(store: MongoStore) -> list[Registration]:
+    """The servicers documents serves."""
+    return [
+        (
+            documents_pb2_grpc.add_DocumentsServiceServicer_to_server,
+            DocumentsApi(store),
+            documents_pb2.DESCRIPTOR.services_by_name["DocumentsService"].full_name,
+        )
+    ]

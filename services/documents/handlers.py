@@ -1,0 +1,57 @@
+"""Journal use cases."""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING
+
+from services.documents import domain
+from services.documents.domain import JournalEntry
+from services.intake.messages import InquiryRegistered
+from services.kernel.envelope import Envelope, new_id, utcnow
+from services.kernel.store import MongoStore, Transaction
+from services.visitation.messages import VisitationCaseOpened
+
+JOURNAL = "journal"
+
+
+async def _append(tx: Transaction, entry: JournalEntry) -> None:
+    doc = entry.model_dump()
+    doc["_id"] = doc.pop("id")
+    await tx.collection(JOURNAL).insert_one(doc, session=tx.session)
+
+
+async def journal_registration(tx: Transaction, envelope: Envelope) -> None:
+    """Journal a registered inquiry."""
+    entry = domain.entry_for_registration(
+        envelope.payload_as(InquiryRegistered),
+        entry_id=new_id(),
+        source_event_id=envelope.event_id,
+        now=utcnow(),
+    )
+    await _append(tx, entry)
+
+
+async def journal_opened_case(tx: Transaction, envelope: Envelope) -> None:
+    """Journal an opened visitation case."""
+    entry = domain.entry_for_opened_case(
+        envelope.payload_as(VisitationCaseOpened),
+        entry_id=new_id(),
+        source_event_id=envelope.event_id,
+        now=utcnow(),
+    )
+    await _append(tx, entry)
+
+
+async def read_journal(inquiry_id: str, *, store: MongoStore) -> list[JournalEntry]:
+    """Every entry about an inquiry, oldest first."""
+    cursor = (
+        store.db[JOURNAL]
+        .find({"inquiry_id": inquiry_id})
+        .sort([("recorded_at", ASCENDING), ("_id", ASCENDING)])
+    )
+    return [JournalEntry.model_validate({**doc, "id": doc["_id"]}) async for doc in cursor]
+
+
+async def create_indexes(store: MongoStore) -> None:
+    """Fast reading per inquiry."""
+    await store.db[JOURNAL].create_index([("inquiry_id", ASCENDING), ("recorded_at", ASCENDING)])

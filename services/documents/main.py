@@ -1,0 +1,24 @@
+"""Documents' wiring."""
+
+from __future__ import annotations
+
+from services.documents import handlers
+from services.documents.api import registrations
+from services.kernel.runtime import Deps, ServiceSpec
+from services.kernel.topics import events_topic
+
+
+async def _setup(deps: Deps) -> None:
+    await handlers.create_indexes(deps.store)
+
+
+SPEC = ServiceSpec(
+    name="documents",
+    subscribes_to=(events_topic("intake"), events_topic("visitation")),
+    handlers=lambda deps: {
+        "InquiryRegistered": handlers.journal_registration,
+        "VisitationCaseOpened": handlers.journal_opened_case,
+    },
+    servicers=lambda deps: registrations(deps.store),
+    setup=_setup,
+)

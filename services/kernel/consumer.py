@@ -1,0 +1,157 @@
+"""Idempotent event processing: effect and inbox mark in one transaction, bounded retries, DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure, PyMongoError
+
+from services.kernel.context import Trace, current_trace
+from services.kernel.envelope import Envelope, utcnow
+from services.kernel.metrics import Metrics
+from services.kernel.settings import Settings
+from services.kernel.store import MongoStore, OutboxMessage, Transaction
+from services.kernel.topics import dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[Transaction, Envelope], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Record:
+    """The parts of a Kafka record the consumer needs."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+class EventConsumer:
+    """Applies each event once per consumer group, whatever the broker redelivers.
+
+    A handler's effect, the inbox mark and any events it emits commit in one transaction; the
+    caller commits the Kafka offset only after `process` returns. A record whose handler keeps
+    failing is dead-lettered (through the outbox, so that is not lost either) after
+    `consumer_max_attempts` tries, and processing moves on. Database outages are waited out,
+    never counted as attempts.
+    """
+
+    def __init__(
+        self,
+        *,
+        group: str,
+        store: MongoStore,
+        handlers: Mapping[str, EventHandler],
+        settings: Settings,
+        metrics: Metrics,
+    ) -> None:
+        self.group = group
+        self.store = store
+        self.handlers = dict(handlers)
+        self.settings = settings
+        self.metrics = metrics
+        self.dlq_topic = dead_letter_topic(group)
+
+    async def process(self, record: Record) -> str:
+        """Handle one record; returns the outcome. Raises only on cancellation."""
+        try:
+            envelope = Envelope.from_bytes(record.value)
+        except ValidationError as error:
+            await self._dead_letter(record, None, f"malformed envelope: {error}", attempts=1)
+            return "dead_lettered"
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            self.metrics.events_consumed.labels(self.group, envelope.type, "ignored").inc()
+            return "ignored"
+        attempts = 0
+        backoff = self.settings.consumer_retry_backoff_s
+        token = current_trace.set(Trace(envelope.correlation_id, envelope.event_id))
+        try:
+            while True:
+                try:
+                    outcome = await self.store.transact(
+                        lambda tx: self._apply(tx, envelope, handler)
+                    )
+                except (TimeoutError, ConnectionFailure) as error:
+                    log.warning("database unavailable while handling %s: %r", envelope.type, error)
+                except Exception as error:  # a handler bug or a bad payload: counted
+                    attempts += 1
+                    self.metrics.events_failed.labels(self.group, envelope.type).inc()
+                    log.warning(
+                        "attempt %d at %s %s failed: %r",
+                        attempts,
+                        envelope.type,
+                        envelope.event_id,
+                        error,
+                    )
+                    if attempts >= self.settings.consumer_max_attempts:
+                        await self._dead_letter(record, envelope, repr(error), attempts=attempts)
+                        return "dead_lettered"
+                else:
+                    self.metrics.events_consumed.labels(self.group, envelope.type, outcome).inc()
+                    return outcome
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.settings.consumer_retry_backoff_max_s)
+        finally:
+            current_trace.reset(token)
+
+    async def _apply(self, tx: Transaction, envelope: Envelope, handler: EventHandler) -> str:
+        if not await self.store.mark_processed(tx, self.group, envelope.event_id):
+            return "duplicate"
+        await handler(tx, envelope)
+        return "processed"
+
+    async def _dead_letter(
+        self, record: Record, envelope: Envelope | None, error: str, *, attempts: int
+    ) -> None:
+        event_type = envelope.type if envelope else "unparseable"
+        letter = {
+            "group": self.group,
+            "error": error,
+            "attempts": attempts,
+            "failed_at": utcnow().isoformat(),
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "event_id": envelope.event_id if envelope else None,
+            "event_type": event_type,
+            "value_base64": base64.b64encode(record.value).decode(),
+        }
+        key = (record.key or b"").decode(errors="replace")
+        message = OutboxMessage(self.dlq_topic, key, event_type, json.dumps(letter))
+
+        async def store_letter(tx: Transaction) -> None:
+            if envelope is not None and not await self.store.mark_processed(
+                tx, self.group, envelope.event_id
+            ):
+                return
+            tx.messages.append(message)
+
+        backoff = self.settings.consumer_retry_backoff_s
+        while True:
+            try:
+                await self.store.transact(store_letter)
+                break
+            except PyMongoError as db_error:
+                log.warning("cannot store dead letter yet: %r", db_error)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.settings.consumer_retry_backoff_max_s)
+        self.metrics.events_dead_lettered.labels(self.group, event_type).inc()
+        log.error(
+            "dead-lettered %s at %s[%d]@%d after %d attempts: %s",
+            event_type,
+            record.topic,
+            record.partition,
+            record.offset,
+            attempts,
+            error,
+        )

@@ -1,0 +1,190 @@
+"""gRPC server bootstrap: auth, metrics, logging context, error mapping, health, reflection."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+from pydantic import ValidationError
+
+from services.kernel.auth import TokenAuthority
+from services.kernel.context import Trace, current_principal, current_trace
+from services.kernel.envelope import new_id
+from services.kernel.errors import (
+    ConcurrencyConflict,
+    DomainError,
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
+from services.kernel.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+UNAUTHENTICATED_PREFIXES = (
+    "/grpc.health.v1.Health/",
+    "/grpc.reflection.v1alpha.ServerReflection/",
+    "/grpc.reflection.v1.ServerReflection/",
+)
+
+Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+
+
+def status_for(error: Exception) -> status_pb2.Status:
+    """The google.rpc.Status a domain error becomes."""
+    if isinstance(error, ValidationError):
+        error = InvalidInput.from_pydantic(error)
+    if isinstance(error, InvalidInput):
+        bad = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(
+                    field=v.field, description=v.description
+                )
+                for v in error.violations
+            ]
+        )
+        detail = any_pb2.Any()
+        detail.Pack(bad)
+        return status_pb2.Status(
+            code=code_pb2.INVALID_ARGUMENT, message=str(error), details=[detail]
+        )
+    codes: list[tuple[type[DomainError], int]] = [
+        (NotFound, code_pb2.NOT_FOUND),
+        (IllegalTransition, code_pb2.FAILED_PRECONDITION),
+        (ConcurrencyConflict, code_pb2.ABORTED),
+        (Forbidden, code_pb2.PERMISSION_DENIED),
+        (Unauthenticated, code_pb2.UNAUTHENTICATED),
+    ]
+    for kind, code in codes:
+        if isinstance(error, kind):
+            return status_pb2.Status(code=code, message=str(error))
+    return status_pb2.Status(code=code_pb2.INTERNAL, message="internal error")
+
+
+class ServiceInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """Wraps every unary call: trace context, authentication, metrics, error mapping."""
+
+    def __init__(self, *, authority: TokenAuthority, metrics: Metrics) -> None:
+        self.authority = authority
+        self.metrics = metrics
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        method: str = details.method
+        if handler is None or method.startswith(UNAUTHENTICATED_PREFIXES):
+            return handler
+        if handler.unary_unary is None:
+            return handler
+        return grpc.unary_unary_rpc_method_handler(
+            self._wrap(method, handler.unary_unary),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+    def _wrap(self, method: str, behavior: Behavior) -> Behavior:
+        short = method.rsplit("/", 1)[-1]
+
+        async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            metadata = dict(context.invocation_metadata() or ())
+            trace = Trace(correlation_id=str(metadata.get("x-correlation-id") or new_id()))
+            trace_token = current_trace.set(trace)
+            principal_token = current_principal.set(None)
+            started = time.perf_counter()
+            code = "OK"
+            try:
+                current_principal.set(self._authenticate(metadata))
+                return await behavior(request, context)
+            except (DomainError, ValidationError) as error:
+                status = status_for(error)
+                code = grpc.StatusCode(_grpc_code(status.code)).name
+                log.info("%s refused: %s %s", short, code, status.message)
+                await context.abort_with_status(rpc_status.to_status(status))
+            except grpc.aio.AbortError:
+                code = context.code().name if context.code() else "UNKNOWN"
+                raise
+            except Exception:
+                code = "INTERNAL"
+                log.exception("%s failed", short)
+                await context.abort(
+                    grpc.StatusCode.INTERNAL,
+                    f"internal error (correlation id {trace.correlation_id})",
+                )
+            finally:
+                elapsed = time.perf_counter() - started
+                self.metrics.rpc_requests.labels(short, code).inc()
+                self.metrics.rpc_latency.labels(short, code).observe(elapsed)
+                current_principal.reset(principal_token)
+                current_trace.reset(trace_token)
+
+        return wrapped
+
+    def _authenticate(self, metadata: dict[str, Any]) -> Any:
+        header = str(metadata.get("authorization", ""))
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("missing bearer token")
+        return self.authority.verify(token.strip())
+
+
+def _grpc_code(code: int) -> tuple[int, str]:
+    for status_code in grpc.StatusCode:
+        if status_code.value[0] == code:
+            return status_code.value  # type: ignore[no-any-return]
+    return grpc.StatusCode.INTERNAL.value  # type: ignore[no-any-return]
+
+
+Registration = tuple[Callable[[Any, grpc.aio.Server], None], Any, str]
+
+
+def build_server(
+    *,
+    registrations: Sequence[Registration],
+    authority: TokenAuthority,
+    metrics: Metrics,
+    address: str,
+    max_message_bytes: int,
+) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
+    """A server with every servicer, health and reflection; returns (server, port, health)."""
+    server = grpc.aio.server(
+        interceptors=[ServiceInterceptor(authority=authority, metrics=metrics)],
+        options=[
+            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_send_message_length", max_message_bytes),
+        ],
+    )
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = [health.SERVICE_NAME, reflection.SERVICE_NAME]
+    for add, servicer, full_name in registrations:
+        add(servicer, server)
+        names.append(full_name)
+    reflection.enable_server_reflection(names, server)
+    port = server.add_insecure_port(address)
+    return server, port, health_servicer
+
+
+async def set_serving(
+    health_servicer: health.aio.HealthServicer, names: Sequence[str], serving: bool
+) -> None:
+    """Set the overall status and each named service's status."""
+    status = (
+        health_pb2.HealthCheckResponse.SERVING
+        if serving
+        else health_pb2.HealthCheckResponse.NOT_SERVING
+    )
+    for name in ("", *names):
+        await health_servicer.set(name, status)

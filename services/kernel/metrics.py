@@ -1,0 +1,92 @@
+"""Prometheus metrics of one service process, in a registry of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+@dataclass
+class Metrics:
+    """Every metric the kernel records; services add their own to `registry`."""
+
+    service: str
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        labels = {"service": self.service}
+        r = self.registry
+        self.rpc_requests = Counter(
+            "vias_rpc_requests",
+            "gRPC calls by method and status code.",
+            ["method", "code"],
+            registry=r,
+        )
+        self.rpc_latency = Histogram(
+            "vias_rpc_latency_seconds",
+            "gRPC call latency by method and status code.",
+            ["method", "code"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.events_published = Counter(
+            "vias_events_published",
+            "Events the outbox relay published, by type.",
+            ["type"],
+            registry=r,
+        )
+        self.events_publish_failed = Counter(
+            "vias_events_publish_failed",
+            "Publish attempts the broker did not acknowledge.",
+            registry=r,
+        )
+        self.events_republished = Counter(
+            "vias_events_republished",
+            "Retained events queued again because the broker lost its data.",
+            registry=r,
+        )
+        self.events_consumed = Counter(
+            "vias_events_consumed",
+            "Events a consumer group processed, by type and outcome.",
+            ["group", "type", "outcome"],
+            registry=r,
+        )
+        self.events_failed = Counter(
+            "vias_events_failed",
+            "Failed attempts at processing an event, by type.",
+            ["group", "type"],
+            registry=r,
+        )
+        self.events_dead_lettered = Counter(
+            "vias_events_dead_lettered",
+            "Events sent to the dead-letter topic, by type.",
+            ["group", "type"],
+            registry=r,
+        )
+        self.outbox_backlog = Gauge(
+            "vias_outbox_backlog",
+            "Events committed but not yet published.",
+            registry=r,
+        )
+        self.outbox_oldest_age = Gauge(
+            "vias_outbox_oldest_pending_age_seconds",
+            "Age of the oldest unpublished event.",
+            registry=r,
+        )
+        self.dependency_up = Gauge(
+            "vias_dependency_up",
+            "1 when a dependency answered the last health probe.",
+            ["dependency"],
+            registry=r,
+        )
+        self.info = Gauge(
+            "vias_service_info", "Constant 1, labelled with the service.", list(labels), registry=r
+        )
+        self.info.labels(**labels).set(1)
+
+    def serve(self, port: int, host: str = "127.0.0.1") -> None:
+        """Expose `/metrics` over HTTP on a background thread."""
+        start_http_server(port, addr=host, registry=self.registry)

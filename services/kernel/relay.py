@@ -1,0 +1,192 @@
+"""Publishes outbox rows to Kafka, and refills the broker when it has lost its data."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from datetime import timedelta
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import PyMongoError
+
+from services.kernel.envelope import utcnow
+from services.kernel.metrics import Metrics
+from services.kernel.sentinel import BrokerSentinel
+from services.kernel.settings import Settings
+from services.kernel.store import OUTBOX, MongoStore
+
+log = logging.getLogger(__name__)
+
+LEASES = "relay_lease"
+LEASE_SECONDS = 10.0
+
+
+def _failed(result: object) -> bool:
+    return isinstance(result, BaseException)
+
+
+class OutboxRelay:
+    """Moves committed events from the outbox to their topic, in commit order per aggregate.
+
+    One relay per service publishes at a time (a lease in the service's database). A row is
+    marked published only after the broker acknowledged it (acks=all); a failed send is retried
+    with backoff. Published rows are kept for the retention period so that, if the broker comes
+    back empty, every retained event is published again and consumers deduplicate.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: MongoStore,
+        producer: AIOKafkaProducer,
+        settings: Settings,
+        metrics: Metrics,
+        sentinel: BrokerSentinel,
+    ) -> None:
+        self.store = store
+        self.producer = producer
+        self.settings = settings
+        self.metrics = metrics
+        self.sentinel = sentinel
+        self.owner = f"{socket.gethostname()}:{id(self)}"
+        self.retention = timedelta(hours=settings.outbox_retention_hours)
+        self._backoff = settings.relay_retry_backoff_s
+
+    @property
+    def _outbox(self) -> Any:
+        return self.store.db[OUTBOX]
+
+    async def run(self) -> None:
+        """Publish until cancelled."""
+        last_purge = last_metrics = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                if not await self._hold_lease():
+                    await asyncio.sleep(LEASE_SECONDS / 3)
+                    continue
+                if await self.sentinel.broker_lost_data():
+                    await self.requeue_retained()
+                published, full = await self.publish_batch()
+                if loop.time() - last_metrics > 1:
+                    await self._update_backlog_metrics()
+                    last_metrics = loop.time()
+                if loop.time() - last_purge > 60:
+                    await self.purge_published()
+                    last_purge = loop.time()
+                if full:
+                    continue
+                if published is None:
+                    await asyncio.sleep(self._backoff)
+                    self._backoff = min(self._backoff * 2, self.settings.relay_retry_backoff_max_s)
+                    continue
+                self._backoff = self.settings.relay_retry_backoff_s
+                await self._wait_for_work()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("relay iteration failed; retrying")
+                await asyncio.sleep(self._backoff)
+                self._backoff = min(self._backoff * 2, self.settings.relay_retry_backoff_max_s)
+
+    async def _wait_for_work(self) -> None:
+        signal = self.store.committed_signal
+        timeout = min(self.settings.relay_poll_interval_s, self.settings.broker_check_interval_s)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(signal.wait(), timeout)
+        signal.clear()
+
+    async def _hold_lease(self) -> bool:
+        now = utcnow()
+        try:
+            doc = await self.store.db[LEASES].find_one_and_update(
+                {"_id": "relay", "$or": [{"owner": self.owner}, {"expires_at": {"$lt": now}}]},
+                {
+                    "$set": {
+                        "owner": self.owner,
+                        "expires_at": now + timedelta(seconds=LEASE_SECONDS),
+                    }
+                },
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except PyMongoError as error:
+            if "duplicate key" in str(error).lower():
+                return False
+            raise
+        return doc is not None and doc.get("owner") == self.owner
+
+    async def publish_batch(self) -> tuple[int | None, bool]:
+        """Publish the oldest pending rows; (count published or None on failure, batch full)."""
+        limit = self.settings.relay_batch_size
+        rows = [
+            row
+            async for row in self._outbox.find({"published_at": None})
+            .sort("seq", ASCENDING)
+            .limit(limit)
+        ]
+        if not rows:
+            return 0, False
+        sends = []
+        for row in rows:
+            try:
+                sends.append(
+                    await self.producer.send(
+                        row["topic"],
+                        value=row["value"].encode(),
+                        key=row["key"].encode(),
+                        headers=[("event_type", row["type"].encode())],
+                    )
+                )
+            except Exception as error:
+                log.warning("broker refused an event: %r", error)
+                break
+        results = await asyncio.gather(*sends, return_exceptions=True)
+        attempted = rows[: len(sends)]
+        done = [r for r, res in zip(attempted, results, strict=True) if not _failed(res)]
+        failed = [r for r, res in zip(attempted, results, strict=True) if _failed(res)]
+        failed += rows[len(sends) :]
+        if done:
+            await self._outbox.update_many(
+                {"_id": {"$in": [row["_id"] for row in done]}},
+                {"$set": {"published_at": utcnow()}},
+            )
+            for row in done:
+                self.metrics.events_published.labels(type=row["type"]).inc()
+        if failed:
+            log.warning("publishing failed for %d of %d events", len(failed), len(rows))
+            self.metrics.events_publish_failed.inc(len(failed))
+            await self._outbox.update_many(
+                {"_id": {"$in": [row["_id"] for row in failed]}}, {"$inc": {"attempts": 1}}
+            )
+            return None, False
+        return len(done), len(rows) == limit
+
+    async def requeue_retained(self) -> int:
+        """Mark every retained published event pending again, after the broker lost its data."""
+        result = await self._outbox.update_many(
+            {"published_at": {"$ne": None}}, {"$set": {"published_at": None}}
+        )
+        log.warning("broker lost its data: republishing %d retained events", result.modified_count)
+        self.metrics.events_republished.inc(result.modified_count)
+        self.store.committed_signal.set()
+        return result.modified_count
+
+    async def purge_published(self) -> int:
+        """Delete published events older than the retention period."""
+        cutoff = utcnow() - self.retention
+        result = await self._outbox.delete_many({"published_at": {"$ne": None, "$lt": cutoff}})
+        return result.deleted_count
+
+    async def _update_backlog_metrics(self) -> None:
+        pending = await self._outbox.count_documents({"published_at": None})
+        self.metrics.outbox_backlog.set(pending)
+        oldest = await self._outbox.find_one(
+            {"published_at": None}, sort=[("seq", ASCENDING)], projection={"created_at": 1}
+        )
+        age = (utcnow() - oldest["created_at"]).total_seconds() if oldest else 0.0
+        self.metrics.outbox_oldest_age.set(max(age, 0.0))

@@ -1,0 +1,67 @@
+"""Detects that the broker came back without its data (the embedded broker keeps it in memory)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from services.kernel.kafka import kafka_client_options
+from services.kernel.settings import Settings
+from services.kernel.topics import ensure_topics
+
+log = logging.getLogger(__name__)
+
+
+class BrokerSentinel:
+    """A marker topic only this component creates: if it is gone, so is everything else.
+
+    On first check, and whenever the marker is missing, the owned topics are (re)created with
+    their partition counts, the marker is created, and the caller is told the broker lost data.
+    """
+
+    def __init__(self, settings: Settings, name: str, owned_topics: list[str]) -> None:
+        self.settings = settings
+        self.marker = f"vias._sentinel.{name}"
+        self.owned_topics = owned_topics
+        self._admin: AIOKafkaAdminClient | None = None
+        self._next_check = 0.0
+
+    async def _client(self) -> AIOKafkaAdminClient:
+        if self._admin is None:
+            admin = AIOKafkaAdminClient(**kafka_client_options(self.settings))
+            await admin.start()
+            self._admin = admin
+        return self._admin
+
+    async def close(self) -> None:
+        """Release the admin connection."""
+        if self._admin is not None:
+            await self._admin.close()
+            self._admin = None
+
+    async def broker_lost_data(self) -> bool:
+        """True once after the marker was found missing and the topics were recreated."""
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._next_check:
+            return False
+        admin = await self._client()
+        try:
+            present = self.marker in set(await admin.list_topics())
+            if present:
+                self._next_check = loop.time() + self.settings.broker_check_interval_s
+                return False
+            await ensure_topics(self.settings, self.owned_topics, admin=admin)
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(
+                    [NewTopic(self.marker, 1, self.settings.kafka_replication_factor)]
+                )
+        except KafkaError:
+            await self.close()
+            raise
+        self._next_check = loop.time() + self.settings.broker_check_interval_s
+        log.warning("broker has no marker %s: its data is gone or new", self.marker)
+        return True

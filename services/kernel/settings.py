@@ -1,0 +1,81 @@
+"""Process configuration, read from `VIAS_*` environment variables only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_NAMES: tuple[str, ...] = ("intake", "visitation", "leverance", "documents", "notifications")
+DEFAULT_GRPC_PORTS: dict[str, int] = {name: 50051 + i for i, name in enumerate(SERVICE_NAMES)}
+DEFAULT_METRICS_PORTS: dict[str, int] = {name: 9101 + i for i, name in enumerate(SERVICE_NAMES)}
+
+
+class Settings(BaseSettings):
+    """Everything a service process needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(env_prefix="VIAS_", extra="ignore")
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_idempotent_producer: bool = Field(
+        default=False, description="On against Apache Kafka; the embedded Tansu broker rejects it."
+    )
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+    kafka_topic_partitions: int = Field(default=3, ge=1)
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_fetch_max_wait_ms: int = Field(default=20, ge=1)
+
+    mongo_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true&retryWrites=false"
+    mongo_database_prefix: str = "vias_"
+
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int | None = None
+    grpc_max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    metrics_port: int | None = None
+
+    auth_signing_key: SecretStr | None = None
+    auth_signing_key_file: Path = Path("var/auth/signing.key")
+    auth_issuer: str = "vias"
+    auth_audience: str = "vias"
+
+    relay_enabled: bool = True
+    relay_poll_interval_s: float = Field(default=0.5, gt=0)
+    relay_batch_size: int = Field(default=500, ge=1)
+    relay_retry_backoff_s: float = Field(default=0.2, gt=0)
+    relay_retry_backoff_max_s: float = Field(default=5.0, gt=0)
+    broker_check_interval_s: float = Field(default=1.0, gt=0)
+    outbox_retention_hours: float = Field(default=168.0, gt=0)
+    inbox_retention_hours: float = Field(default=336.0, gt=0)
+
+    consumer_max_attempts: int = Field(default=5, ge=1)
+    consumer_retry_backoff_s: float = Field(default=0.2, gt=0)
+    consumer_retry_backoff_max_s: float = Field(default=5.0, gt=0)
+
+    health_check_interval_s: float = Field(default=2.0, gt=0)
+    log_level: str = "INFO"
+    log_format: str = Field(default="json", pattern="^(json|text)$")
+
+    visitation_consultants: str = Field(
+        default="consultant-1,consultant-2,consultant-3",
+        description="Consultant pool a new visitation case is assigned from, until distribution "
+        "lists assign consultants explicitly.",
+    )
+
+    def database_name(self, service: str) -> str:
+        """Name of the MongoDB database a service owns."""
+        return f"{self.mongo_database_prefix}{service}"
+
+    def grpc_port_for(self, service: str) -> int:
+        """The gRPC port of this process, defaulting per service."""
+        return self.grpc_port if self.grpc_port is not None else DEFAULT_GRPC_PORTS[service]
+
+    def metrics_port_for(self, service: str) -> int:
+        """The Prometheus port of this process, defaulting per service."""
+        return (
+            self.metrics_port if self.metrics_port is not None else DEFAULT_METRICS_PORTS[service]
+        )

@@ -1,0 +1,242 @@
+"""MongoDB unit of work: aggregate state, outbox rows and inbox marks in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure, PyMongoError
+
+from services.kernel.context import current_trace
+from services.kernel.envelope import Envelope, EventPayload, new_id, utcnow
+from services.kernel.errors import ConcurrencyConflict
+from services.kernel.topics import events_topic
+
+log = logging.getLogger(__name__)
+
+Doc = dict[str, Any]
+T = TypeVar("T")
+A = TypeVar("A", bound="Aggregate")
+
+OUTBOX = "outbox"
+INBOX = "inbox"
+MAX_TRANSACTION_ATTEMPTS = 5
+
+
+class Aggregate(BaseModel):
+    """A consistency boundary stored as one document; `version` guards concurrent writes."""
+
+    id: str
+    version: int = 0
+
+
+def _has_label(error: PyMongoError, label: str) -> bool:
+    return isinstance(error, OperationFailure | PyMongoError) and error.has_error_label(label)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One record to publish: a topic, its partition key, the event type and the JSON value."""
+
+    topic: str
+    key: str
+    type: str
+    value: str
+
+
+@dataclass
+class Transaction:
+    """What one use case writes: documents through the session, messages into the outbox."""
+
+    session: AsyncClientSession
+    db: AsyncDatabase[Doc]
+    source: str
+    topic: str
+    messages: list[OutboxMessage] = field(default_factory=list)
+
+    def emit(self, payload: EventPayload) -> Envelope:
+        """Record an event caused by the current unit of work; stored at commit."""
+        trace = current_trace.get()
+        envelope = Envelope.wrap(
+            payload,
+            source=self.source,
+            correlation_id=trace.correlation_id,
+            causation_id=trace.causation_id,
+        )
+        self.messages.append(
+            OutboxMessage(self.topic, envelope.subject, envelope.type, envelope.model_dump_json())
+        )
+        return envelope
+
+    def collection(self, name: str) -> AsyncCollection[Doc]:
+        """A collection of this service's database."""
+        return self.db[name]
+
+
+def _outbox_row(message: OutboxMessage, index: int) -> Doc:
+    return {
+        "_id": new_id(),
+        "seq": time.time_ns() + index,
+        "topic": message.topic,
+        "key": message.key,
+        "type": message.type,
+        "value": message.value,
+        "created_at": utcnow(),
+        "published_at": None,
+        "attempts": 0,
+    }
+
+
+class MongoStore:
+    """A service's own database; runs use cases as transactions with their outbox rows."""
+
+    def __init__(self, client: AsyncMongoClient[Doc], database: str, source: str) -> None:
+        self.client = client
+        self.db: AsyncDatabase[Doc] = client[database]
+        self.source = source
+        self.topic = events_topic(source)
+        self._committed = asyncio.Event()
+
+    @property
+    def committed_signal(self) -> asyncio.Event:
+        """Set whenever a transaction stored events; the relay waits on it."""
+        return self._committed
+
+    async def ensure_indexes(self) -> None:
+        """Indexes the kernel relies on."""
+        await self.db[OUTBOX].create_index([("published_at", ASCENDING), ("seq", ASCENDING)])
+        await self.db[OUTBOX].create_index([("seq", ASCENDING)])
+        await self.db[INBOX].create_index([("processed_at", ASCENDING)])
+
+    async def transact(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """Run `work` in one transaction, storing the events it emitted; retried if transient."""
+        for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
+            async with self.client.start_session() as session:
+                tx = Transaction(session=session, db=self.db, source=self.source, topic=self.topic)
+                try:
+                    await session.start_transaction()
+                    result = await work(tx)
+                    if tx.messages:
+                        await self.db[OUTBOX].insert_many(
+                            [_outbox_row(m, i) for i, m in enumerate(tx.messages)],
+                            session=session,
+                        )
+                    await self._commit(session)
+                except PyMongoError as error:
+                    if session.in_transaction:
+                        await session.abort_transaction()
+                    if _has_label(error, "TransientTransactionError"):
+                        if attempt < MAX_TRANSACTION_ATTEMPTS:
+                            await asyncio.sleep(0.005 * attempt)
+                            continue
+                        raise ConcurrencyConflict("transaction", "-", 0) from error
+                    raise
+                except BaseException:
+                    if session.in_transaction:
+                        await session.abort_transaction()
+                    raise
+            if tx.messages:
+                self._committed.set()
+            return result
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    async def _commit(session: AsyncClientSession) -> None:
+        while True:
+            try:
+                await session.commit_transaction()
+                return
+            except PyMongoError as error:
+                if not _has_label(error, "UnknownTransactionCommitResult"):
+                    raise
+
+    async def mark_processed(self, tx: Transaction, group: str, event_id: str) -> bool:
+        """Record in the inbox that `group` processed an event; False if it already had.
+
+        Reads before inserting because a duplicate-key error would abort the transaction.
+        """
+        key = f"{group}:{event_id}"
+        inbox = tx.db[INBOX]
+        if await inbox.find_one({"_id": key}, {"_id": 1}, session=tx.session) is not None:
+            return False
+        await inbox.insert_one({"_id": key, "processed_at": utcnow()}, session=tx.session)
+        return True
+
+    async def purge_inbox(self, retention: timedelta) -> int:
+        """Forget processed event ids older than the retention period."""
+        result = await self.db[INBOX].delete_many({"processed_at": {"$lt": utcnow() - retention}})
+        return result.deleted_count
+
+
+class Repository(Generic[A]):
+    """Loads and saves one aggregate type with optimistic concurrency."""
+
+    def __init__(self, model: type[A], collection: str) -> None:
+        self.model = model
+        self.collection = collection
+
+    def _coll(self, db: AsyncDatabase[Doc]) -> AsyncCollection[Doc]:
+        return db[self.collection]
+
+    async def get(self, tx: Transaction, key: str) -> A | None:
+        """The aggregate with this id, read inside the transaction."""
+        doc = await self._coll(tx.db).find_one({"_id": key}, session=tx.session)
+        return self.from_doc(doc) if doc else None
+
+    async def read(self, db: AsyncDatabase[Doc], key: str) -> A | None:
+        """The aggregate with this id, read outside any transaction."""
+        doc = await self._coll(db).find_one({"_id": key})
+        return self.from_doc(doc) if doc else None
+
+    async def find(
+        self,
+        db: AsyncDatabase[Doc],
+        query: Doc,
+        *,
+        sort: Sequence[tuple[str, int]] = (("_id", ASCENDING),),
+        limit: int = 100,
+    ) -> list[A]:
+        """Aggregates matching a query, read outside any transaction."""
+        cursor = self._coll(db).find(query).sort(list(sort)).limit(limit)
+        return [self.from_doc(doc) async for doc in cursor]
+
+    async def add(self, tx: Transaction, aggregate: A) -> A:
+        """Store a new aggregate at version 1."""
+        stored = aggregate.model_copy(update={"version": 1})
+        await self._coll(tx.db).insert_one(self._to_doc(stored), session=tx.session)
+        return stored
+
+    async def save(self, tx: Transaction, aggregate: A, *, expected_version: int) -> A:
+        """Replace the aggregate if it is still at `expected_version`; raise otherwise."""
+        stored = aggregate.model_copy(update={"version": expected_version + 1})
+        found = await self._coll(tx.db).find_one_and_replace(
+            {"_id": aggregate.id, "version": expected_version},
+            self._to_doc(stored),
+            session=tx.session,
+            return_document=ReturnDocument.AFTER,
+        )
+        if found is None:
+            raise ConcurrencyConflict(self.collection, aggregate.id, expected_version)
+        return stored
+
+    @staticmethod
+    def _to_doc(aggregate: Aggregate) -> Doc:
+        doc = aggregate.model_dump(mode="python")
+        doc["_id"] = doc.pop("id")
+        return doc
+
+    def from_doc(self, doc: Doc) -> A:
+        """The aggregate a stored document holds."""
+        doc = dict(doc)
+        doc["id"] = doc.pop("_id")
+        return self.model.model_validate(doc)

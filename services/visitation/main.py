@@ -1,0 +1,31 @@
+"""Visitation's wiring."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from services.kernel.consumer import EventHandler
+from services.kernel.runtime import Deps, ServiceSpec
+from services.kernel.topics import events_topic
+from services.visitation import handlers
+from services.visitation.api import registrations
+
+
+def _handlers(deps: Deps) -> dict[str, EventHandler]:
+    consultants = [c.strip() for c in deps.settings.visitation_consultants.split(",") if c.strip()]
+    return {
+        "InquiryRegistered": partial(handlers.open_case_for_inquiry, consultants=consultants),
+    }
+
+
+async def _setup(deps: Deps) -> None:
+    await handlers.create_indexes(deps.store)
+
+
+SPEC = ServiceSpec(
+    name="visitation",
+    subscribes_to=(events_topic("intake"),),
+    handlers=_handlers,
+    servicers=lambda deps: registrations(deps.store),
+    setup=_setup,
+)
