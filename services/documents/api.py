@@ -14,7 +14,7 @@ from vias.documents.v1 import documents_pb2, documents_pb2_grpc
 STAFF = ("support", "consultant", "manager")
 
 
-class DocumentsApi(documents_pb2_grpc.DocumentsServiceServicer):  # type: ignore[misc]
+class DocumentsApi(documents_pb2_grpc.DocumentsServiceServicer):
     """DocumentsService over the journal handlers."""
 
     def __init__(self, store: MongoStore) -> None:

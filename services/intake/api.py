@@ -31,7 +31,7 @@ def to_proto(inquiry: Inquiry) -> intake_pb2.Inquiry:
     )
 
 
-class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):  # type: ignore[misc]
+class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     """IntakeService over the intake handlers."""
 
     def __init__(self, store: MongoStore) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self, TypeVar
@@ -73,7 +74,7 @@ class Envelope(BaseModel):
             payload=payload.model_dump(mode="json"),
         )
 
-    def payload_as(self, payload_type: type[P]) -> P:
+    def payload_as(self, payload_type: builtins.type[P]) -> P:
         """The payload parsed as the given event type."""
         return payload_type.model_validate(self.payload)
 

@@ -174,13 +174,13 @@ class OutboxRelay:
         log.warning("broker lost its data: republishing %d retained events", result.modified_count)
         self.metrics.events_republished.inc(result.modified_count)
         self.store.committed_signal.set()
-        return result.modified_count
+        return int(result.modified_count)
 
     async def purge_published(self) -> int:
         """Delete published events older than the retention period."""
         cutoff = utcnow() - self.retention
         result = await self._outbox.delete_many({"published_at": {"$ne": None, "$lt": cutoff}})
-        return result.deleted_count
+        return int(result.deleted_count)
 
     async def _update_backlog_metrics(self) -> None:
         pending = await self._outbox.count_documents({"published_at": None})

@@ -8,9 +8,9 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient
 from faststream import AckPolicy
@@ -170,7 +170,7 @@ class ServiceProcess:
             security=faststream_security(settings),
             allow_auto_create_topics=False,
             consumer_only=True,
-            logger=logging.getLogger("faststream"),
+            logger=logging.getLogger("vias.faststream"),
         )
         rewind = RewindAfterDataLoss()
         subscriber = broker.subscriber(
@@ -184,7 +184,7 @@ class ServiceProcess:
 
         @subscriber
         async def on_event(body: Any, message: KafkaMessage) -> None:
-            raw = message.raw_message
+            raw = cast(ConsumerRecord[bytes, bytes], message.raw_message)
             rewind.consumer = subscriber.consumer
             await consumer.process(
                 Record(raw.topic, raw.partition, raw.offset, raw.key, raw.value or b"")

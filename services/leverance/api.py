@@ -14,7 +14,7 @@ from vias.leverance.v1 import leverance_pb2, leverance_pb2_grpc
 STAFF = ("support", "consultant", "manager")
 
 
-class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):  # type: ignore[misc]
+class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
     """LeveranceService over the leverance handlers."""
 
     def __init__(self, store: MongoStore) -> None:

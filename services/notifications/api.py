@@ -28,7 +28,7 @@ def to_proto(notice: Notice) -> notifications_pb2.Notice:
     )
 
 
-class NotificationsApi(notifications_pb2_grpc.NotificationsServiceServicer):  # type: ignore[misc]
+class NotificationsApi(notifications_pb2_grpc.NotificationsServiceServicer):
     """NotificationsService over the notification handlers."""
 
     def __init__(self, store: MongoStore) -> None:

@@ -28,7 +28,7 @@ def to_proto(case: VisitationCase) -> visitation_pb2.VisitationCase:
     )
 
 
-class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):  # type: ignore[misc]
+class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
     """VisitationService over the visitation handlers."""
 
     def __init__(self, store: MongoStore) -> None:

@@ -1,0 +1,198 @@
+"""`vias`: a command-line client for the platform's gRPC services."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import grpc
+from google.protobuf.json_format import MessageToDict
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from services.kernel.auth import TokenAuthority
+from services.kernel.context import ROLES
+from services.kernel.settings import DEFAULT_GRPC_PORTS, SERVICE_NAMES, Settings
+from vias.documents.v1 import documents_pb2, documents_pb2_grpc
+from vias.intake.v1 import intake_pb2, intake_pb2_grpc
+from vias.leverance.v1 import leverance_pb2, leverance_pb2_grpc
+from vias.notifications.v1 import notifications_pb2, notifications_pb2_grpc
+from vias.visitation.v1 import visitation_pb2, visitation_pb2_grpc
+
+Call = Callable[[argparse.Namespace, "Client"], Awaitable[Any]]
+
+
+def address(service: str) -> str:
+    """Where a service listens: VIAS_<SERVICE>_ADDRESS, else the local default."""
+    return os.environ.get(f"VIAS_{service.upper()}_ADDRESS", f"127.0.0.1:{DEFAULT_GRPC_PORTS[service]}")
+
+
+class Client:
+    """Channels to the services and the caller's credentials; every call has a deadline."""
+
+    def __init__(self, token: str | None, timeout: float) -> None:
+        self.metadata = [("authorization", f"Bearer {token}")] if token else []
+        self.timeout = timeout
+        self.channels: dict[str, grpc.aio.Channel] = {}
+
+    def channel(self, service: str) -> grpc.aio.Channel:
+        """The (cached) channel to a service."""
+        if service not in self.channels:
+            self.channels[service] = grpc.aio.insecure_channel(address(service))
+        return self.channels[service]
+
+    async def call(self, method: Any, request: Any) -> Any:
+        """Invoke a unary method with the credentials and the deadline."""
+        return await method(request, metadata=self.metadata, timeout=self.timeout)
+
+    async def close(self) -> None:
+        """Close every channel."""
+        for channel in self.channels.values():
+            await channel.close()
+
+
+async def register(args: argparse.Namespace, client: Client) -> Any:
+    stub = intake_pb2_grpc.IntakeServiceStub(client.channel("intake"))
+    request = intake_pb2.RegisterInquiryRequest(
+        inquirer_name=args.inquirer,
+        main_area=args.main_area,
+        citizen_name=args.citizen,
+        description=args.description,
+    )
+    return await client.call(stub.RegisterInquiry, request)
+
+
+async def get_inquiry(args: argparse.Namespace, client: Client) -> Any:
+    stub = intake_pb2_grpc.IntakeServiceStub(client.channel("intake"))
+    return await client.call(stub.GetInquiry, intake_pb2.GetInquiryRequest(inquiry_id=args.id))
+
+
+async def get_case(args: argparse.Namespace, client: Client) -> Any:
+    stub = visitation_pb2_grpc.VisitationServiceStub(client.channel("visitation"))
+    if args.case:
+        return await client.call(stub.GetCase, visitation_pb2.GetCaseRequest(case_id=args.case))
+    request = visitation_pb2.GetCaseByInquiryRequest(inquiry_id=args.inquiry)
+    return await client.call(stub.GetCaseByInquiry, request)
+
+
+async def list_notices(args: argparse.Namespace, client: Client) -> Any:
+    stub = notifications_pb2_grpc.NotificationsServiceStub(client.channel("notifications"))
+    request = notifications_pb2.ListNoticesRequest(recipient_id=args.recipient or "")
+    return await client.call(stub.ListNotices, request)
+
+
+async def get_journal(args: argparse.Namespace, client: Client) -> Any:
+    stub = documents_pb2_grpc.DocumentsServiceStub(client.channel("documents"))
+    request = documents_pb2.GetJournalRequest(inquiry_id=args.inquiry)
+    return await client.call(stub.GetJournal, request)
+
+
+async def get_case_reference(args: argparse.Namespace, client: Client) -> Any:
+    stub = leverance_pb2_grpc.LeveranceServiceStub(client.channel("leverance"))
+    request = leverance_pb2.GetCaseReferenceRequest(case_id=args.case)
+    return await client.call(stub.GetCaseReference, request)
+
+
+async def health(args: argparse.Namespace, client: Client) -> Any:
+    statuses = {}
+    for service in SERVICE_NAMES:
+        stub = health_pb2_grpc.HealthStub(client.channel(service))
+        try:
+            reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=client.timeout)
+            statuses[service] = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+        except grpc.aio.AioRpcError as error:
+            statuses[service] = f"UNREACHABLE ({error.code().name})"
+    return statuses
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vias", description=__doc__)
+    parser.add_argument("--token", default=os.environ.get("VIAS_TOKEN"),
+                        help="bearer token (default: $VIAS_TOKEN, else one issued locally)")
+    parser.add_argument("--as-user", default="cli-user", help="user of a locally issued token")
+    parser.add_argument("--as-role", default="support", choices=ROLES)
+    parser.add_argument("--as-supplier", default=None, help="supplier of a locally issued token")
+    parser.add_argument("--timeout", type=float, default=10.0, help="deadline per call, seconds")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    token = sub.add_parser("token", help="issue a token with the local signing key")
+    token.add_argument("--user", required=True)
+    token.add_argument("--role", required=True, choices=ROLES)
+    token.add_argument("--supplier")
+    token.add_argument("--hours", type=float, default=8.0)
+
+    sub.add_parser("health", help="health of every service").set_defaults(call=health)
+
+    intake = sub.add_parser("intake", help="inquiries").add_subparsers(dest="action", required=True)
+    reg = intake.add_parser("register", help="register an inquiry")
+    reg.add_argument("--inquirer", required=True)
+    reg.add_argument("--main-area", required=True)
+    reg.add_argument("--citizen", required=True)
+    reg.add_argument("--description", required=True)
+    reg.set_defaults(call=register)
+    get = intake.add_parser("get", help="read an inquiry")
+    get.add_argument("id")
+    get.set_defaults(call=get_inquiry)
+
+    visitation = sub.add_parser("visitation", help="visitation cases")
+    case = visitation.add_subparsers(dest="action", required=True).add_parser("case")
+    which = case.add_mutually_exclusive_group(required=True)
+    which.add_argument("--case")
+    which.add_argument("--inquiry")
+    case.set_defaults(call=get_case)
+
+    notifications = sub.add_parser("notifications", help="notices")
+    notices = notifications.add_subparsers(dest="action", required=True).add_parser("list")
+    notices.add_argument("--recipient", help="default: the caller")
+    notices.set_defaults(call=list_notices)
+
+    documents = sub.add_parser("documents", help="case journal")
+    journal = documents.add_subparsers(dest="action", required=True).add_parser("journal")
+    journal.add_argument("--inquiry", required=True)
+    journal.set_defaults(call=get_journal)
+
+    leverance = sub.add_parser("leverance", help="delivery side")
+    ref = leverance.add_subparsers(dest="action", required=True).add_parser("case")
+    ref.add_argument("--case", required=True)
+    ref.set_defaults(call=get_case_reference)
+    return parser
+
+
+def _local_token(args: argparse.Namespace) -> str:
+    authority = TokenAuthority.from_settings(Settings())
+    return authority.issue(user_id=args.as_user, role=args.as_role, supplier_id=args.as_supplier)
+
+
+async def _run(args: argparse.Namespace) -> int:
+    client = Client(args.token or _local_token(args), args.timeout)
+    try:
+        result = await args.call(args, client)
+    except grpc.aio.AioRpcError as error:
+        print(f"{error.code().name}: {error.details()}", file=sys.stderr)
+        return 1
+    finally:
+        await client.close()
+    if not isinstance(result, dict):
+        result = MessageToDict(result, preserving_proto_field_name=True)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run one command."""
+    args = _parser().parse_args(argv)
+    if args.command == "token":
+        authority = TokenAuthority.from_settings(Settings())
+        print(authority.issue(user_id=args.user, role=args.role, supplier_id=args.supplier,
+                              ttl=timedelta(hours=args.hours)))
+        return 0
+    return asyncio.run(_run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

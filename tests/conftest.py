@@ -1,0 +1,58 @@
+"""The test suite starts its own broker, database and services; nothing is mocked."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from services.platform.infra import Platform
+from tests.support import Clients
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Short timings so retries, health probes and broker-loss detection happen within a test.
+TEST_ENV = {
+    "VIAS_LOG_LEVEL": "INFO",
+    "VIAS_HEALTH_CHECK_INTERVAL_S": "0.5",
+    "VIAS_BROKER_CHECK_INTERVAL_S": "0.5",
+    "VIAS_RELAY_POLL_INTERVAL_S": "0.2",
+    "VIAS_RELAY_RETRY_BACKOFF_S": "0.1",
+    "VIAS_RELAY_RETRY_BACKOFF_MAX_S": "1.0",
+    "VIAS_CONSUMER_MAX_ATTEMPTS": "3",
+    "VIAS_CONSUMER_RETRY_BACKOFF_S": "0.05",
+    "VIAS_CONSUMER_RETRY_BACKOFF_MAX_S": "0.2",
+    "VIAS_KAFKA_FETCH_MAX_WAIT_MS": "20",
+}
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """All five services as real processes on a real broker and a real database."""
+    var_dir = tmp_path_factory.mktemp("var")
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("VIAS_")}
+    running = Platform(
+        ROOT,
+        var_dir,
+        env=TEST_ENV,
+        base_env=base_env,
+        mongo_storage=":memory:",
+        ephemeral_ports=True,
+    )
+    running.start(timeout=120)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+async def clients(platform: Platform) -> AsyncIterator[Clients]:
+    """gRPC stubs of every service, a token issuer and direct database access for assertions."""
+    connected = Clients(platform)
+    try:
+        yield connected
+    finally:
+        await connected.close()

@@ -1,0 +1,166 @@
+"""An inquiry registered over gRPC travels through every service as real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tests.conftest import ROOT
+from tests.support import DEADLINE, Clients, eventually, metric_value
+from vias.documents.v1 import documents_pb2
+from vias.leverance.v1 import leverance_pb2
+from vias.notifications.v1 import notifications_pb2
+from vias.visitation.v1 import visitation_pb2
+
+
+async def case_of(clients: Clients, inquiry_id: str) -> Any:
+    """The visitation case of an inquiry, once visitation has opened it."""
+
+    async def probe() -> Any:
+        try:
+            return await clients.visitation.GetCaseByInquiry(
+                visitation_pb2.GetCaseByInquiryRequest(inquiry_id=inquiry_id),
+                metadata=clients.auth(),
+                timeout=DEADLINE,
+            )
+        except grpc.aio.AioRpcError as error:
+            assert error.code() == grpc.StatusCode.NOT_FOUND
+            return None
+
+    return await eventually(probe)
+
+
+async def notices_about(clients: Clients, consultant: str, case_id: str) -> list[Any]:
+    """The consultant's notices about a case, as the consultant reads them."""
+    reply = await clients.notifications.ListNotices(
+        notifications_pb2.ListNoticesRequest(limit=500),
+        metadata=clients.auth(user=consultant, role="consultant"),
+        timeout=DEADLINE,
+    )
+    return [n for n in reply.notices if n.subject_id == case_id]
+
+
+async def test_a_registered_inquiry_opens_a_case_and_notifies_its_consultant(
+    clients: Clients,
+) -> None:
+    inquiry = await clients.register(main_area="adults")
+    assert inquiry.version == 1 and inquiry.status == "registered"
+
+    case = await case_of(clients, inquiry.inquiry_id)
+    assert case.inquiry_id == inquiry.inquiry_id
+    assert case.main_area == "adults" and case.status == "opened"
+
+    notices = await eventually(lambda: notices_about(clients, case.consultant_id, case.case_id))
+    assert len(notices) == 1
+    assert notices[0].kind == "case_assigned"
+    assert inquiry.inquiry_id in notices[0].text
+
+    async def journal() -> list[str] | None:
+        reply = await clients.documents.GetJournal(
+            documents_pb2.GetJournalRequest(inquiry_id=inquiry.inquiry_id),
+            metadata=clients.auth(), timeout=DEADLINE,
+        )
+        kinds = [e.kind for e in reply.entries]
+        return kinds if len(kinds) == 2 else None
+
+    assert sorted(await eventually(journal)) == ["case_opened", "inquiry_registered"]
+
+    async def reference() -> Any:
+        try:
+            return await clients.leverance.GetCaseReference(
+                leverance_pb2.GetCaseReferenceRequest(case_id=case.case_id),
+                metadata=clients.auth(), timeout=DEADLINE,
+            )
+        except grpc.aio.AioRpcError:
+            return None
+
+    ref = await eventually(reference)
+    assert (ref.inquiry_id, ref.consultant_id) == (inquiry.inquiry_id, case.consultant_id)
+
+
+async def test_the_same_correlation_id_runs_through_every_event(clients: Clients) -> None:
+    inquiry = await clients.register()
+    case = await case_of(clients, inquiry.inquiry_id)
+    rows = []
+    for service in ("intake", "visitation"):
+        query = {"key": {"$in": [inquiry.inquiry_id, case.case_id]}}
+        rows += await clients.db(service).outbox.find(query).to_list()
+    envelopes = [json.loads(row["value"]) for row in rows]
+    assert {e["type"] for e in envelopes} == {"InquiryRegistered", "VisitationCaseOpened"}
+    assert len({e["correlation_id"] for e in envelopes}) == 1
+    registered = next(e for e in envelopes if e["type"] == "InquiryRegistered")
+    opened = next(e for e in envelopes if e["type"] == "VisitationCaseOpened")
+    assert opened["causation_id"] == registered["event_id"]
+
+
+async def test_metrics_count_calls_and_events(clients: Clients) -> None:
+    await clients.register()
+    intake = clients.metrics("intake")
+    assert metric_value(intake, "vias_rpc_requests_total", method="RegisterInquiry", code="OK") >= 1
+    assert "vias_rpc_latency_seconds_bucket" in intake
+    assert "vias_outbox_backlog" in intake
+    assert "vias_outbox_oldest_pending_age_seconds" in intake
+
+    async def published() -> float:
+        text = clients.metrics("intake")
+        return metric_value(text, "vias_events_published_total", type="InquiryRegistered")
+
+    assert await eventually(published) >= 1
+
+    async def consumed() -> float:
+        text = clients.metrics("visitation")
+        return metric_value(text, "vias_events_consumed_total", type="InquiryRegistered",
+                            outcome="processed")
+
+    assert await eventually(consumed) >= 1
+
+
+@pytest.mark.parametrize("service", ["intake", "visitation", "leverance", "documents",
+                                     "notifications"])
+async def test_every_service_reports_serving(clients: Clients, service: str) -> None:
+    async with grpc.aio.insecure_channel(clients.platform.grpc_address(service)) as channel:
+        reply = await health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service=""), timeout=DEADLINE
+        )
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_the_command_line_client_registers_and_reads_back(clients: Clients) -> None:
+    platform = clients.platform
+    env = {
+        **os.environ,
+        "VIAS_AUTH_SIGNING_KEY_FILE": str(platform.signing_key_file),
+        **{f"VIAS_{n.upper()}_ADDRESS": platform.grpc_address(n) for n in platform.services},
+    }
+
+    def vias(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "services.cli", *args],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    registered = json.loads(vias("intake", "register", "--inquirer", "Vejle Kommune",
+                                 "--main-area", "other", "--citizen", "C", "--description", "d"))
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            case = json.loads(vias("visitation", "case", "--inquiry", registered["inquiry_id"]))
+            break
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    assert case["inquiry_id"] == registered["inquiry_id"]
+    notices = json.loads(vias("--as-user", case["consultant_id"], "--as-role", "consultant",
+                              "notifications", "list"))
+    assert isinstance(notices.get("notices", []), list)

@@ -1,0 +1,116 @@
+"""Test helpers: clients of a running platform, and polling for eventual outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import urllib.request
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+from pymongo import AsyncMongoClient
+
+from services.kernel.auth import TokenAuthority
+from services.platform.infra import Platform
+from vias.documents.v1 import documents_pb2_grpc
+from vias.intake.v1 import intake_pb2, intake_pb2_grpc
+from vias.leverance.v1 import leverance_pb2_grpc
+from vias.notifications.v1 import notifications_pb2_grpc
+from vias.visitation.v1 import visitation_pb2_grpc
+
+T = TypeVar("T")
+DEADLINE = 10.0
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0, interval: float = 0.1
+) -> T:
+    """The first truthy result of `probe`, polled until `timeout`; fails the test otherwise."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"not reached within {timeout}s; last result {last!r}")
+
+
+def bad_fields(error: grpc.aio.AioRpcError) -> set[str]:
+    """The fields a google.rpc.BadRequest detail of an error names."""
+    status = rpc_status.from_call(error)
+    assert status is not None, "the error carries no google.rpc.Status"
+    fields: set[str] = set()
+    for detail in status.details:
+        bad = error_details_pb2.BadRequest()
+        if detail.Unpack(bad):
+            fields |= {v.field for v in bad.field_violations}
+    return fields
+
+
+class Clients:
+    """Stubs of the five services plus the databases behind them (for assertions only)."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.authority = TokenAuthority.from_settings(platform.settings)
+        self._channels = {
+            name: grpc.aio.insecure_channel(platform.grpc_address(name))
+            for name in platform.services
+        }
+        self.intake = intake_pb2_grpc.IntakeServiceStub(self._channels["intake"])
+        self.visitation = visitation_pb2_grpc.VisitationServiceStub(self._channels["visitation"])
+        self.leverance = leverance_pb2_grpc.LeveranceServiceStub(self._channels["leverance"])
+        self.documents = documents_pb2_grpc.DocumentsServiceStub(self._channels["documents"])
+        self.notifications = notifications_pb2_grpc.NotificationsServiceStub(
+            self._channels["notifications"]
+        )
+        self.mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            platform.mongo_uri, tz_aware=True
+        )
+
+    def db(self, service: str) -> Any:
+        """A service's own database."""
+        return self.mongo[self.platform.settings.database_name(service)]
+
+    def auth(self, *, user: str = "support-1", role: str = "support",
+             supplier: str | None = None) -> list[tuple[str, str]]:
+        """Call metadata carrying a valid token."""
+        token = self.authority.issue(user_id=user, role=role, supplier_id=supplier)
+        return [("authorization", f"Bearer {token}")]
+
+    async def register(self, **fields: str) -> Any:
+        """Register an inquiry as Team Support; fields override a valid default."""
+        request = intake_pb2.RegisterInquiryRequest(
+            inquirer_name=fields.get("inquirer_name", "Odense Kommune"),
+            main_area=fields.get("main_area", "children_youth"),
+            citizen_name=fields.get("citizen_name", "Test Citizen"),
+            description=fields.get("description", "Advice on a child with autism"),
+        )
+        return await self.intake.RegisterInquiry(request, metadata=self.auth(), timeout=DEADLINE)
+
+    def metrics(self, service: str) -> str:
+        """The Prometheus text a service exposes."""
+        with urllib.request.urlopen(self.platform.metrics_url(service), timeout=5) as reply:
+            return str(reply.read().decode())
+
+    async def close(self) -> None:
+        """Close channels and the database client."""
+        for channel in self._channels.values():
+            await channel.close()
+        await self.mongo.close()
+
+
+def metric_value(text: str, name: str, **labels: str) -> float:
+    """Sum of the samples of a metric whose labels include `labels`."""
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        sample, _, value = line.rpartition(" ")
+        if all(f'{k}="{v}"' in sample for k, v in labels.items()):
+            total += float(value)
+    return total

@@ -1,0 +1,30 @@
+import pytest
+
+from services.intake.messages import RegisterInquiry, UpdateInquiryDescription
+from services.kernel.errors import InvalidInput
+from services.kernel.proto import parse_request
+from vias.intake.v1 import intake_pb2
+
+
+def test_an_empty_request_names_every_required_field() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_request(RegisterInquiry, intake_pb2.RegisterInquiryRequest())
+    fields = {v.field for v in caught.value.violations}
+    assert fields == {"inquirer_name", "main_area", "citizen_name", "description"}
+
+
+def test_oversized_and_malformed_fields_are_named() -> None:
+    request = intake_pb2.RegisterInquiryRequest(
+        inquirer_name="x" * 201, main_area="mars", citizen_name="Ann", description="help"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        parse_request(RegisterInquiry, request)
+    assert {v.field for v in caught.value.violations} == {"inquirer_name", "main_area"}
+
+
+def test_a_valid_request_becomes_a_command() -> None:
+    request = intake_pb2.UpdateInquiryDescriptionRequest(
+        inquiry_id="i", expected_version=3, description="  new  "
+    )
+    command = parse_request(UpdateInquiryDescription, request)
+    assert command == UpdateInquiryDescription(inquiry_id="i", expected_version=3, description="new")
