@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from pymongo import AsyncMongoClient
@@ -114,3 +115,45 @@ def metric_value(text: str, name: str, **labels: str) -> float:
         if all(f'{k}="{v}"' in sample for k, v in labels.items()):
             total += float(value)
     return total
+
+
+async def produce(platform: Platform, topic: str, key: str, *values: bytes) -> None:
+    """Write records straight to a topic, as a misbehaving or duplicating producer would."""
+    producer = AIOKafkaProducer(bootstrap_servers=platform.kafka_bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        for value in values:
+            await producer.send_and_wait(topic, value=value, key=key.encode())
+    finally:
+        await producer.stop()
+
+
+async def read_topic(platform: Platform, topic: str, *, timeout: float = 5.0) -> list[Any]:
+    """Every record currently on a topic, read without a consumer group."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=platform.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        if not partitions:
+            await consumer.client.force_metadata_update()
+            partitions = [
+                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []
+            ]
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        records: list[Any] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            positions = {tp: await consumer.position(tp) for tp in partitions}
+            if all(positions[tp] >= ends[tp] for tp in partitions):
+                break
+            batch = await consumer.getmany(timeout_ms=200)
+            for found in batch.values():
+                records.extend(found)
+        return records
+    finally:
+        await consumer.stop()
