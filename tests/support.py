@@ -77,8 +77,9 @@ class Clients:
         """A service's own database."""
         return self.mongo[self.platform.settings.database_name(service)]
 
-    def auth(self, *, user: str = "support-1", role: str = "support",
-             supplier: str | None = None) -> list[tuple[str, str]]:
+    def auth(
+        self, *, user: str = "support-1", role: str = "support", supplier: str | None = None
+    ) -> list[tuple[str, str]]:
         """Call metadata carrying a valid token."""
         token = self.authority.issue(user_id=user, role=role, supplier_id=supplier)
         return [("authorization", f"Bearer {token}")]

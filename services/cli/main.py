@@ -29,7 +29,9 @@ Call = Callable[[argparse.Namespace, "Client"], Awaitable[Any]]
 
 def address(service: str) -> str:
     """Where a service listens: VIAS_<SERVICE>_ADDRESS, else the local default."""
-    return os.environ.get(f"VIAS_{service.upper()}_ADDRESS", f"127.0.0.1:{DEFAULT_GRPC_PORTS[service]}")
+    return os.environ.get(
+        f"VIAS_{service.upper()}_ADDRESS", f"127.0.0.1:{DEFAULT_GRPC_PORTS[service]}"
+    )
 
 
 class Client:
@@ -112,8 +114,11 @@ async def health(args: argparse.Namespace, client: Client) -> Any:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vias", description=__doc__)
-    parser.add_argument("--token", default=os.environ.get("VIAS_TOKEN"),
-                        help="bearer token (default: $VIAS_TOKEN, else one issued locally)")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("VIAS_TOKEN"),
+        help="bearer token (default: $VIAS_TOKEN, else one issued locally)",
+    )
     parser.add_argument("--as-user", default="cli-user", help="user of a locally issued token")
     parser.add_argument("--as-role", default="support", choices=ROLES)
     parser.add_argument("--as-supplier", default=None, help="supplier of a locally issued token")
@@ -188,8 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "token":
         authority = TokenAuthority.from_settings(Settings())
-        print(authority.issue(user_id=args.user, role=args.role, supplier_id=args.supplier,
-                              ttl=timedelta(hours=args.hours)))
+        print(
+            authority.issue(
+                user_id=args.user,
+                role=args.role,
+                supplier_id=args.supplier,
+                ttl=timedelta(hours=args.hours),
+            )
+        )
         return 0
     return asyncio.run(_run(args))
 

@@ -16,7 +16,7 @@ from services.kernel.context import Trace, current_trace
 from services.kernel.envelope import Envelope, utcnow
 from services.kernel.metrics import Metrics
 from services.kernel.settings import Settings
-from services.kernel.store import MongoStore, OutboxMessage, Transaction
+from services.kernel.store import AlreadyProcessed, MongoStore, OutboxMessage, Transaction
 from services.kernel.topics import dead_letter_topic
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,10 @@ class EventConsumer:
                     outcome = await self.store.transact(
                         lambda tx: self._apply(tx, envelope, handler)
                     )
+                except AlreadyProcessed:
+                    outcome = "duplicate"
+                    self.metrics.events_consumed.labels(self.group, envelope.type, outcome).inc()
+                    return outcome
                 except (TimeoutError, ConnectionFailure) as error:
                     log.warning("database unavailable while handling %s: %r", envelope.type, error)
                 except Exception as error:  # a handler bug or a bad payload: counted
@@ -105,8 +109,7 @@ class EventConsumer:
             current_trace.reset(token)
 
     async def _apply(self, tx: Transaction, envelope: Envelope, handler: EventHandler) -> str:
-        if not await self.store.mark_processed(tx, self.group, envelope.event_id):
-            return "duplicate"
+        await self.store.mark_processed(tx, self.group, envelope.event_id)
         await handler(tx, envelope)
         return "processed"
 
@@ -130,10 +133,8 @@ class EventConsumer:
         message = OutboxMessage(self.dlq_topic, key, event_type, json.dumps(letter))
 
         async def store_letter(tx: Transaction) -> None:
-            if envelope is not None and not await self.store.mark_processed(
-                tx, self.group, envelope.event_id
-            ):
-                return
+            if envelope is not None:
+                await self.store.mark_processed(tx, self.group, envelope.event_id)
             tx.messages.append(message)
 
         backoff = self.settings.consumer_retry_backoff_s
@@ -141,6 +142,8 @@ class EventConsumer:
             try:
                 await self.store.transact(store_letter)
                 break
+            except AlreadyProcessed:
+                return
             except PyMongoError as db_error:
                 log.warning("cannot store dead letter yet: %r", db_error)
                 await asyncio.sleep(backoff)

@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, cast
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -33,6 +34,7 @@ from services.kernel.topics import consumer_group, dead_letter_topic, events_top
 log = logging.getLogger(__name__)
 
 RESET_GRACE_SECONDS = 30.0
+INBOX_PURGE_INTERVAL_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ class ServiceProcess:
         if self.spec.subscribes_to:
             broker, rewind = self._consumer(deps)
             await _retry("kafka consumer", broker.start)
-            self._spawn(self._watch_data_loss(consumer_sentinel, rewind), "rewind")
+            self._spawn(self._watch_data_loss(consumer_sentinel, rewind, store), "rewind")
 
         registrations = self.spec.servicers(deps)
         server, port, health = build_server(
@@ -197,13 +199,21 @@ class ServiceProcess:
         self._subscriber = subscriber
         return broker, rewind
 
-    async def _watch_data_loss(self, sentinel: BrokerSentinel, rewind: RewindAfterDataLoss) -> None:
+    async def _watch_data_loss(
+        self, sentinel: BrokerSentinel, rewind: RewindAfterDataLoss, store: MongoStore
+    ) -> None:
+        retention = timedelta(hours=self.settings.inbox_retention_hours)
+        loop = asyncio.get_running_loop()
+        next_purge = loop.time()
         while True:
             try:
                 rewind.consumer = self._subscriber.consumer
                 if await sentinel.broker_lost_data():
                     log.warning("rewinding consumer: the broker lost its data")
                     await rewind.rewind()
+                if loop.time() >= next_purge:
+                    await store.purge_inbox(retention)
+                    next_purge = loop.time() + INBOX_PURGE_INTERVAL_S
             except asyncio.CancelledError:
                 raise
             except Exception as error:

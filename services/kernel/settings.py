@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_NAMES: tuple[str, ...] = ("intake", "visitation", "leverance", "documents", "notifications")
@@ -65,6 +65,15 @@ class Settings(BaseSettings):
         description="Consultant pool a new visitation case is assigned from, until distribution "
         "lists assign consultants explicitly.",
     )
+
+    @model_validator(mode="after")
+    def _inbox_outlives_outbox(self) -> Settings:
+        if self.inbox_retention_hours < self.outbox_retention_hours:
+            raise ValueError(
+                "inbox_retention_hours must be at least outbox_retention_hours, or events "
+                "republished after a broker loss could be applied twice"
+            )
+        return self
 
     def database_name(self, service: str) -> str:
         """Name of the MongoDB database a service owns."""

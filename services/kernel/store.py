@@ -15,7 +15,7 @@ from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure, PyMongoError
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
 from services.kernel.context import current_trace
 from services.kernel.envelope import Envelope, EventPayload, new_id, utcnow
@@ -31,6 +31,10 @@ A = TypeVar("A", bound="Aggregate")
 OUTBOX = "outbox"
 INBOX = "inbox"
 MAX_TRANSACTION_ATTEMPTS = 5
+
+
+class AlreadyProcessed(Exception):
+    """The inbox already holds this event for this consumer group."""
 
 
 class Aggregate(BaseModel):
@@ -160,17 +164,16 @@ class MongoStore:
                 if not _has_label(error, "UnknownTransactionCommitResult"):
                     raise
 
-    async def mark_processed(self, tx: Transaction, group: str, event_id: str) -> bool:
-        """Record in the inbox that `group` processed an event; False if it already had.
+    async def mark_processed(self, tx: Transaction, group: str, event_id: str) -> None:
+        """Record in the inbox that `group` processed an event; AlreadyProcessed if it had.
 
-        Reads before inserting because a duplicate-key error would abort the transaction.
+        The duplicate-key error aborts the transaction, so nothing else it wrote survives.
         """
-        key = f"{group}:{event_id}"
-        inbox = tx.db[INBOX]
-        if await inbox.find_one({"_id": key}, {"_id": 1}, session=tx.session) is not None:
-            return False
-        await inbox.insert_one({"_id": key, "processed_at": utcnow()}, session=tx.session)
-        return True
+        record = {"_id": f"{group}:{event_id}", "processed_at": utcnow()}
+        try:
+            await tx.db[INBOX].insert_one(record, session=tx.session)
+        except DuplicateKeyError as error:
+            raise AlreadyProcessed(record["_id"]) from error
 
     async def purge_inbox(self, retention: timedelta) -> int:
         """Forget processed event ids older than the retention period."""

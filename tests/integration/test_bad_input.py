@@ -22,8 +22,11 @@ async def nothing_written(clients: Clients) -> AsyncIterator[None]:
     assert after == before
 
 
-async def register_error(clients: Clients, request: intake_pb2.RegisterInquiryRequest,
-                         metadata: list[tuple[str, str]] | None = None) -> grpc.aio.AioRpcError:
+async def register_error(
+    clients: Clients,
+    request: intake_pb2.RegisterInquiryRequest,
+    metadata: list[tuple[str, str]] | None = None,
+) -> grpc.aio.AioRpcError:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await clients.intake.RegisterInquiry(
             request, metadata=clients.auth() if metadata is None else metadata, timeout=DEADLINE
@@ -64,7 +67,8 @@ async def test_an_update_without_id_or_version_names_both(clients: Clients) -> N
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await clients.intake.UpdateInquiryDescription(
             intake_pb2.UpdateInquiryDescriptionRequest(description="new"),
-            metadata=clients.auth(), timeout=DEADLINE,
+            metadata=clients.auth(),
+            timeout=DEADLINE,
         )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert bad_fields(caught.value) == {"inquiry_id", "expected_version"}
@@ -77,7 +81,8 @@ async def test_updating_an_unknown_inquiry_is_not_found(clients: Clients) -> Non
             intake_pb2.UpdateInquiryDescriptionRequest(
                 inquiry_id="no-such-inquiry", expected_version=1, description="new"
             ),
-            metadata=clients.auth(), timeout=DEADLINE,
+            metadata=clients.auth(),
+            timeout=DEADLINE,
         )
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
 
@@ -86,7 +91,8 @@ async def test_reading_an_unknown_case_is_not_found(clients: Clients) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await clients.visitation.GetCase(
             visitation_pb2.GetCaseRequest(case_id="no-such-case"),
-            metadata=clients.auth(), timeout=DEADLINE,
+            metadata=clients.auth(),
+            timeout=DEADLINE,
         )
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import grpc
 
+from services.intake.messages import InquiryRegistered
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import dead_letter_topic, events_topic
-from services.intake.messages import InquiryRegistered
 from services.platform.infra import Platform
 from tests.integration.test_walking_skeleton import case_of
 from tests.support import DEADLINE, Clients, eventually, metric_value, produce, read_topic
@@ -23,8 +23,13 @@ async def count(clients: Clients, service: str, collection: str, query: dict[str
 
 
 async def settled_count(
-    clients: Clients, service: str, collection: str, query: dict[str, Any], expected: int,
-    *, timeout: float = 60.0,
+    clients: Clients,
+    service: str,
+    collection: str,
+    query: dict[str, Any],
+    expected: int,
+    *,
+    timeout: float = 60.0,
 ) -> int:
     """Wait until a count reaches `expected`, then check it stays there for a while."""
     await eventually(
@@ -55,11 +60,15 @@ async def test_an_event_committed_before_a_crash_is_published_after_restart(
 
     case = await case_of(clients, inquiry.inquiry_id)
     assert await count(clients, "intake", "outbox", unpublished) == 0
-    assert await settled_count(clients, "notifications", "notices",
-                               {"subject_id": case.case_id}, 1) == 1
+    assert (
+        await settled_count(clients, "notifications", "notices", {"subject_id": case.case_id}, 1)
+        == 1
+    )
 
 
-async def test_an_event_delivered_twice_has_one_effect(clients: Clients, platform: Platform) -> None:
+async def test_an_event_delivered_twice_has_one_effect(
+    clients: Clients, platform: Platform
+) -> None:
     inquiry = await clients.register()
     case = await case_of(clients, inquiry.inquiry_id)
     await settled_count(clients, "notifications", "notices", {"subject_id": case.case_id}, 1)
@@ -68,12 +77,21 @@ async def test_an_event_delivered_twice_has_one_effect(clients: Clients, platfor
     )
 
     def duplicates() -> float:
-        return metric_value(clients.metrics("visitation"), "vias_events_consumed_total",
-                            type="InquiryRegistered", outcome="duplicate")
+        return metric_value(
+            clients.metrics("visitation"),
+            "vias_events_consumed_total",
+            type="InquiryRegistered",
+            outcome="duplicate",
+        )
 
     before = duplicates()
-    await produce(platform, events_topic("intake"), inquiry.inquiry_id,
-                  row["value"].encode(), row["value"].encode())
+    await produce(
+        platform,
+        events_topic("intake"),
+        inquiry.inquiry_id,
+        row["value"].encode(),
+        row["value"].encode(),
+    )
 
     async def both_seen() -> bool:
         return duplicates() >= before + 2
@@ -81,8 +99,10 @@ async def test_an_event_delivered_twice_has_one_effect(clients: Clients, platfor
     await eventually(both_seen)
     assert await count(clients, "visitation", "cases", {"inquiry_id": inquiry.inquiry_id}) == 1
     assert await count(clients, "documents", "journal", {"inquiry_id": inquiry.inquiry_id}) == 2
-    assert await settled_count(clients, "notifications", "notices",
-                               {"subject_id": case.case_id}, 1) == 1
+    assert (
+        await settled_count(clients, "notifications", "notices", {"subject_id": case.case_id}, 1)
+        == 1
+    )
 
 
 async def test_a_broker_that_comes_back_empty_loses_nothing_and_doubles_nothing(
@@ -100,18 +120,22 @@ async def test_a_broker_that_comes_back_empty_loses_nothing_and_doubles_nothing(
     assert len(set(inquiry_ids)) == 200
 
     by_inquiry = {"inquiry_id": {"$in": inquiry_ids}}
-    assert await settled_count(clients, "visitation", "cases", by_inquiry, 200,
-                               timeout=120) == 200
+    assert await settled_count(clients, "visitation", "cases", by_inquiry, 200, timeout=120) == 200
     cases = await clients.db("visitation").cases.find(by_inquiry, {"_id": 1}).to_list()
     case_ids = [c["_id"] for c in cases]
     by_case = {"subject_id": {"$in": case_ids}}
-    assert await settled_count(clients, "notifications", "notices", by_case, 200,
-                               timeout=120) == 200
+    assert (
+        await settled_count(clients, "notifications", "notices", by_case, 200, timeout=120) == 200
+    )
     notices = await clients.db("notifications").notices.find(by_case).to_list()
     assert len({n["subject_id"] for n in notices}) == 200
     assert await settled_count(clients, "documents", "journal", by_inquiry, 400) == 400
-    assert await settled_count(clients, "leverance", "case_references",
-                               {"_id": {"$in": case_ids}}, 200) == 200
+    assert (
+        await settled_count(
+            clients, "leverance", "case_references", {"_id": {"$in": case_ids}}, 200
+        )
+        == 200
+    )
     republished = metric_value(clients.metrics("intake"), "vias_events_republished_total")
     assert republished >= 1, "the relay did not notice the broker lost its data"
 
@@ -122,15 +146,25 @@ async def test_a_poison_message_is_dead_lettered_and_the_partition_moves_on(
     key = f"poison-{new_id()}"
     poison = Envelope.wrap(
         InquiryRegistered(inquiry_id=key, main_area="adults", registered_at=utcnow()),
-        source="intake", correlation_id=new_id(), causation_id=None,
+        source="intake",
+        correlation_id=new_id(),
+        causation_id=None,
     ).model_copy(update={"payload": {"inquiry_id": key, "main_area": "mars"}})
     healthy_id = f"after-{key}"
     healthy = Envelope.wrap(
         InquiryRegistered(inquiry_id=healthy_id, main_area="other", registered_at=utcnow()),
-        source="intake", correlation_id=new_id(), causation_id=None,
+        source="intake",
+        correlation_id=new_id(),
+        causation_id=None,
     )
-    await produce(platform, events_topic("intake"), key,
-                  b"\xffnot an envelope", poison.to_bytes(), healthy.to_bytes())
+    await produce(
+        platform,
+        events_topic("intake"),
+        key,
+        b"\xffnot an envelope",
+        poison.to_bytes(),
+        healthy.to_bytes(),
+    )
 
     case = await case_of(clients, healthy_id)
     assert case.main_area == "other"
@@ -175,7 +209,8 @@ async def test_concurrent_updates_of_one_inquiry_one_wins_the_other_is_aborted(
 
     stored = await clients.intake.GetInquiry(
         intake_pb2.GetInquiryRequest(inquiry_id=inquiry.inquiry_id),
-        metadata=clients.auth(), timeout=DEADLINE,
+        metadata=clients.auth(),
+        timeout=DEADLINE,
     )
     assert (stored.version, stored.description) == (2, winners[0].description)
 

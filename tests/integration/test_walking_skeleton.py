@@ -66,7 +66,8 @@ async def test_a_registered_inquiry_opens_a_case_and_notifies_its_consultant(
     async def journal() -> list[str] | None:
         reply = await clients.documents.GetJournal(
             documents_pb2.GetJournalRequest(inquiry_id=inquiry.inquiry_id),
-            metadata=clients.auth(), timeout=DEADLINE,
+            metadata=clients.auth(),
+            timeout=DEADLINE,
         )
         kinds = [e.kind for e in reply.entries]
         return kinds if len(kinds) == 2 else None
@@ -77,7 +78,8 @@ async def test_a_registered_inquiry_opens_a_case_and_notifies_its_consultant(
         try:
             return await clients.leverance.GetCaseReference(
                 leverance_pb2.GetCaseReferenceRequest(case_id=case.case_id),
-                metadata=clients.auth(), timeout=DEADLINE,
+                metadata=clients.auth(),
+                timeout=DEADLINE,
             )
         except grpc.aio.AioRpcError:
             return None
@@ -117,14 +119,16 @@ async def test_metrics_count_calls_and_events(clients: Clients) -> None:
 
     async def consumed() -> float:
         text = clients.metrics("visitation")
-        return metric_value(text, "vias_events_consumed_total", type="InquiryRegistered",
-                            outcome="processed")
+        return metric_value(
+            text, "vias_events_consumed_total", type="InquiryRegistered", outcome="processed"
+        )
 
     assert await eventually(consumed) >= 1
 
 
-@pytest.mark.parametrize("service", ["intake", "visitation", "leverance", "documents",
-                                     "notifications"])
+@pytest.mark.parametrize(
+    "service", ["intake", "visitation", "leverance", "documents", "notifications"]
+)
 async def test_every_service_reports_serving(clients: Clients, service: str) -> None:
     async with grpc.aio.insecure_channel(clients.platform.grpc_address(service)) as channel:
         reply = await health_pb2_grpc.HealthStub(channel).Check(
@@ -144,13 +148,30 @@ def test_the_command_line_client_registers_and_reads_back(clients: Clients) -> N
     def vias(*args: str) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "services.cli", *args],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    registered = json.loads(vias("intake", "register", "--inquirer", "Vejle Kommune",
-                                 "--main-area", "other", "--citizen", "C", "--description", "d"))
+    registered = json.loads(
+        vias(
+            "intake",
+            "register",
+            "--inquirer",
+            "Vejle Kommune",
+            "--main-area",
+            "other",
+            "--citizen",
+            "C",
+            "--description",
+            "d",
+        )
+    )
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -161,6 +182,7 @@ def test_the_command_line_client_registers_and_reads_back(clients: Clients) -> N
                 raise
             time.sleep(0.2)
     assert case["inquiry_id"] == registered["inquiry_id"]
-    notices = json.loads(vias("--as-user", case["consultant_id"], "--as-role", "consultant",
-                              "notifications", "list"))
+    notices = json.loads(
+        vias("--as-user", case["consultant_id"], "--as-role", "consultant", "notifications", "list")
+    )
     assert isinstance(notices.get("notices", []), list)

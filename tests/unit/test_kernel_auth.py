@@ -11,7 +11,11 @@ AUTHORITY = TokenAuthority(b"k" * 32, issuer="vias", audience="vias")
 def test_a_token_carries_user_role_and_supplier() -> None:
     token = AUTHORITY.issue(user_id="u1", role="specialist", supplier_id="sup-7")
     principal = AUTHORITY.verify(token)
-    assert (principal.user_id, principal.role, principal.supplier_id) == ("u1", "specialist", "sup-7")
+    assert (principal.user_id, principal.role, principal.supplier_id) == (
+        "u1",
+        "specialist",
+        "sup-7",
+    )
     assert principal.is_supplier
 
 

@@ -34,7 +34,7 @@ def test_pydantic_errors_name_each_offending_field() -> None:
     try:
         _Command.model_validate({"name": "", "count": -1})
     except Exception as error:
-        status = status_for(error)  # type: ignore[arg-type]
+        status = status_for(error)
     bad = error_details_pb2.BadRequest()
     status.details[0].Unpack(bad)
     assert status.code == code_pb2.INVALID_ARGUMENT

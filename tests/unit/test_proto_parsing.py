@@ -27,4 +27,6 @@ def test_a_valid_request_becomes_a_command() -> None:
         inquiry_id="i", expected_version=3, description="  new  "
     )
     command = parse_request(UpdateInquiryDescription, request)
-    assert command == UpdateInquiryDescription(inquiry_id="i", expected_version=3, description="new")
+    assert command == UpdateInquiryDescription(
+        inquiry_id="i", expected_version=3, description="new"
+    )
