@@ -1,0 +1,1139 @@
+"""Benchmark the local VIAS platform against raw floors measured on the same broker and database.
+
+Usage (from the repository root):
+
+    PYTHONPATH=. python scripts/benchmark.py [--inquiries N] [--concurrency C]
+        [--light-rate R] [--light-seconds S] [--json PATH]
+
+One run starts a fresh platform (embedded Tansu broker, SecantusDB with on-disk storage in a
+temporary directory, the five services on ephemeral ports) and measures, in order:
+
+1. time from start to all five services SERVING;
+2. resident memory of each service once idle;
+3. raw floors on the same broker and database: bare MongoDB transactions (two inserts) at
+   concurrency 1 and C, and a bare aiokafka produce->consume hop;
+4. throughput: N inquiries registered over gRPC with C in flight, until N notices exist;
+5. latency at light load: an open-loop R/s for S seconds, each inquiry timed from just before its
+   gRPC call until its notice is readable (seen on a MongoDB change stream).
+
+Figures are printed, compared with their targets in a final table and optionally written as JSON.
+Timings are never asserted: the exit code is 0 unless something crashed. The platform is stopped
+at the end, also on errors and Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import grpc
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from pymongo import AsyncMongoClient
+
+from services.kernel.auth import TokenAuthority
+from services.platform.infra import Platform
+from vias.intake.v1 import intake_pb2, intake_pb2_grpc
+
+ROOT = Path(__file__).resolve().parent.parent
+Doc = dict[str, Any]
+
+FETCH_MAX_WAIT_MS = 10
+PLATFORM_ENV = {"VIAS_KAFKA_FETCH_MAX_WAIT_MS": str(FETCH_MAX_WAIT_MS)}
+START_TIMEOUT_S = 120.0
+IDLE_SETTLE_S = 3.0
+POLL_INTERVAL_S = 0.05
+RPC_DEADLINE_S = 30.0
+
+# Database transactions each inquiry causes, by the service that runs them. Intake's one happens
+# inside RegisterInquiry; every other service marks each event it processed in its inbox.
+TRANSACTIONS_PER_INQUIRY = {
+    "intake": 1,
+    "visitation": 1,
+    "notifications": 1,
+    "leverance": 1,
+    "documents": 2,
+}
+TXNS_PER_CASE = sum(TRANSACTIONS_PER_INQUIRY.values())
+# The critical path to a readable notice: intake, visitation, notifications commit, two hops.
+PATH_TRANSACTIONS = 3
+PATH_HOPS = 2
+
+RAW_DATABASE = "vias_bench_raw"
+RAW_TOPIC = "vias.bench.raw.hop.v1"
+RAW_GROUP = "vias.bench.raw"
+RAW_WARMUP = 20
+RAW_LATENCY_SAMPLES = 300
+HOP_SAMPLES = 300
+HOP_RECORD_BYTES = 300
+WARMUP_INQUIRIES = 5
+
+TARGET_STARTUP_S = 15.0
+TARGET_RSS_MB = 120.0
+TARGET_THROUGHPUT_RATIO = 0.80
+TARGET_LATENCY_RATIO = 1.5
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+NCPU = os.cpu_count() or 1
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class Figure:
+    """One measured figure, with its target when it has one."""
+
+    key: str
+    label: str
+    value: float | None
+    unit: str
+    target: str = ""
+    met: bool | None = None
+
+
+@dataclass
+class Report:
+    """Every figure of a run, plus details for the JSON output."""
+
+    figures: list[Figure] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def add(
+        self,
+        key: str,
+        label: str,
+        value: float | None,
+        unit: str,
+        *,
+        target: str = "",
+        met: bool | None = None,
+    ) -> float | None:
+        """Record a figure; returns its value."""
+        self.figures.append(Figure(key, label, value, unit, target, met))
+        return value
+
+    def value(self, key: str) -> float | None:
+        """The value of a recorded figure, None if missing."""
+        return next((f.value for f in self.figures if f.key == key), None)
+
+
+def say(text: str = "") -> None:
+    """Print a line at once."""
+    print(text, flush=True)
+
+
+def heading(text: str) -> None:
+    """Print a section heading."""
+    say()
+    say(f"== {text}")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) by linear interpolation; NaN when empty."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100.0
+    low = math.floor(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def ms(seconds: Sequence[float]) -> list[float]:
+    """Seconds to milliseconds."""
+    return [s * 1000.0 for s in seconds]
+
+
+def spread(values_ms: Sequence[float]) -> str:
+    """p50 / p95 / p99 / max of milliseconds, formatted."""
+    qs = [percentile(values_ms, q) for q in (50, 95, 99)]
+    top = max(values_ms) if values_ms else math.nan
+    return (
+        f"p50 {qs[0]:.1f} ms, p95 {qs[1]:.1f} ms, p99 {qs[2]:.1f} ms, max {top:.1f} ms "
+        f"(n={len(values_ms)})"
+    )
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator, None when either is missing or the denominator is zero."""
+    if numerator is None or denominator is None or denominator == 0 or math.isnan(denominator):
+        return None
+    return numerator / denominator
+
+
+# --------------------------------------------------------------------------------------------
+# /proc sampling
+
+
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of a process in MB (10^6 bytes), None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024 / 1e6
+    except OSError:
+        return None
+    return None
+
+
+def cpu_ticks(pid: int) -> int | None:
+    """User plus system clock ticks a process has used, None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+
+
+def start_ticks(pid: int) -> int | None:
+    """When a process started, in clock ticks since boot."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[19])
+    except OSError:
+        return None
+
+
+def uptime_s() -> float:
+    """Seconds since boot."""
+    with open("/proc/uptime") as up:
+        return float(up.read().split()[0])
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) clock ticks of all CPUs together, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    total = sum(values[:8])
+    return total - idle, total
+
+
+@dataclass
+class CpuSnapshot:
+    """CPU ticks of named processes and of the whole machine at one moment."""
+
+    at: float
+    processes: dict[str, int | None]
+    machine_busy: int
+    machine_total: int
+
+
+class CpuSampler:
+    """CPU use of the platform's processes (and this one) over a window, in % of one core."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+
+    def snapshot(self) -> CpuSnapshot:
+        """Ticks now."""
+        busy, total = machine_ticks()
+        processes = {name: cpu_ticks(pid) for name, pid in self.pids.items()}
+        return CpuSnapshot(time.perf_counter(), processes, busy, total)
+
+    @staticmethod
+    def usage(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
+        """% of one core used per process between two snapshots, plus machine and others."""
+        elapsed = max(after.at - before.at, 1e-9)
+        usage: dict[str, float] = {}
+        for name, start in before.processes.items():
+            end = after.processes.get(name)
+            if start is not None and end is not None:
+                usage[name] = (end - start) / CLK_TCK / elapsed * 100.0
+        total = max(after.machine_total - before.machine_total, 1)
+        machine = (after.machine_busy - before.machine_busy) / total * NCPU * 100.0
+        usage["(whole machine)"] = machine
+        usage["(everything else on the machine)"] = max(
+            machine - sum(v for k, v in usage.items() if not k.startswith("(")), 0.0
+        )
+        return usage
+
+
+def print_cpu(title: str, usage: dict[str, float]) -> None:
+    """Print a CPU table, busiest first."""
+    say(f"  CPU during {title} (% of one core; the machine has {NCPU} cores):")
+    named = sorted(((k, v) for k, v in usage.items() if not k.startswith("(")), key=lambda x: -x[1])
+    for name, value in [*named, *((k, v) for k, v in usage.items() if k.startswith("("))]:
+        say(f"    {name:<34} {value:6.1f} %")
+
+
+# --------------------------------------------------------------------------------------------
+# 1. and 2. Startup and memory
+
+
+def measure_startup(platform: Platform, report: Report) -> None:
+    """Start the platform; time until all five services are SERVING."""
+    heading("1. Startup")
+    began_uptime = uptime_s()
+    began = time.perf_counter()
+    platform.start(timeout=START_TIMEOUT_S)
+    elapsed = time.perf_counter() - began
+    spawned = [start_ticks(svc.pid) for svc in platform.services.values() if svc.pid is not None]
+    first_spawn = min((t for t in spawned if t is not None), default=None)
+    if first_spawn is not None:
+        infra = max(first_spawn / CLK_TCK - began_uptime, 0.0)
+        say(f"  broker + database + topics ready, services spawned after ~{infra:.2f} s")
+        say(f"  services SERVING ~{elapsed - infra:.2f} s after they were spawned")
+        report.details["startup_infrastructure_s"] = infra
+    say(f"  all five services SERVING after {elapsed:.2f} s (target <= {TARGET_STARTUP_S:g} s)")
+    report.add(
+        "startup_s",
+        "start to all five SERVING",
+        elapsed,
+        "s",
+        target=f"<= {TARGET_STARTUP_S:g} s",
+        met=elapsed <= TARGET_STARTUP_S,
+    )
+
+
+def platform_pids(platform: Platform) -> dict[str, int]:
+    """Process ids of the broker, the database and the services, by a readable name."""
+    names = {"kafka": "tansu (kafka)", "mongodb": "secantus (mongodb)"}
+    pids: dict[str, int] = {}
+    for name, process in platform.processes().items():
+        if process.pid is not None:
+            pids[names.get(name, name)] = process.pid
+    return pids
+
+
+def measure_memory(platform: Platform, report: Report, *, when: str, targets: bool) -> None:
+    """Print the resident memory of every process of the platform."""
+    say(f"  resident memory (VmRSS) {when}:")
+    for name, pid in platform_pids(platform).items():
+        value = rss_mb(pid)
+        shown = f"{value:7.1f} MB" if value is not None else "   gone"
+        is_service = name in platform.services
+        note = f"  (target < {TARGET_RSS_MB:g} MB)" if is_service and targets else ""
+        say(f"    {name:<20} pid {pid:<8} {shown}{note}")
+        if not is_service:
+            report.details.setdefault(f"rss_mb_{when}", {})[name] = value
+            continue
+        if targets:
+            report.add(
+                f"rss_mb_{name}",
+                f"RSS {name} (idle)",
+                value,
+                "MB",
+                target=f"< {TARGET_RSS_MB:g} MB",
+                met=value is not None and value < TARGET_RSS_MB,
+            )
+        else:
+            report.details.setdefault(f"rss_mb_{when}", {})[name] = value
+
+
+# --------------------------------------------------------------------------------------------
+# 3a. Raw MongoDB transactions
+
+
+def raw_state_doc() -> Doc:
+    """A document the size of an inquiry."""
+    return {
+        "_id": uuid.uuid4().hex,
+        "version": 1,
+        "status": "registered",
+        "inquirer_name": "Odense Kommune",
+        "main_area": "children_youth",
+        "citizen_name": "Benchmark Citizen",
+        "description": "Advice on a child with autism",
+        "registered_at": datetime.now(UTC),
+        "registered_by": "support-1",
+    }
+
+
+def raw_outbox_doc() -> Doc:
+    """A document the size of an outbox row."""
+    return {
+        "_id": uuid.uuid4().hex,
+        "seq": time.time_ns(),
+        "topic": "vias.bench.events.v1",
+        "key": uuid.uuid4().hex,
+        "type": "BenchmarkEvent",
+        "value": "x" * 600,
+        "created_at": datetime.now(UTC),
+        "published_at": None,
+        "attempts": 0,
+    }
+
+
+async def raw_transaction(client: AsyncMongoClient[Doc]) -> float:
+    """One bare transaction of two inserts; its duration in seconds."""
+    db = client[RAW_DATABASE]
+    began = time.perf_counter()
+    async with client.start_session() as session:
+        await session.start_transaction()
+        await db.state.insert_one(raw_state_doc(), session=session)
+        await db.outbox.insert_one(raw_outbox_doc(), session=session)
+        await session.commit_transaction()
+    return time.perf_counter() - began
+
+
+async def raw_transactions_at(
+    client: AsyncMongoClient[Doc], total: int, concurrency: int
+) -> tuple[list[float], float]:
+    """Run `total` transactions with `concurrency` in flight; (durations, wall time)."""
+    durations: list[float] = []
+    remaining = total
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            durations.append(await raw_transaction(client))
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return durations, time.perf_counter() - began
+
+
+async def measure_raw_mongo(
+    platform: Platform, report: Report, *, concurrency: int, total: int
+) -> None:
+    """Bare two-insert transactions in a scratch database, at concurrency 1 and `concurrency`."""
+    heading("3a. Raw floor: bare MongoDB transactions (2 inserts) on the same SecantusDB")
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(platform.mongo_uri, tz_aware=True)
+    try:
+        await client.drop_database(RAW_DATABASE)
+        await raw_transactions_at(client, RAW_WARMUP, 1)
+        single, wall = await raw_transactions_at(client, RAW_LATENCY_SAMPLES, 1)
+        single_ms = ms(single)
+        say(f"  concurrency 1: {spread(single_ms)}, {len(single) / wall:.0f} txn/s")
+        report.add(
+            "raw_txn_p50_ms", "raw txn latency p50 (conc. 1)", percentile(single_ms, 50), "ms"
+        )
+        report.add(
+            "raw_txn_p95_ms", "raw txn latency p95 (conc. 1)", percentile(single_ms, 95), "ms"
+        )
+        report.add(
+            "raw_txn_p99_ms", "raw txn latency p99 (conc. 1)", percentile(single_ms, 99), "ms"
+        )
+        report.add("raw_txn_rate_c1", "raw txn rate (conc. 1)", len(single) / wall, "txn/s")
+
+        pids = {"secantus (mongodb)": platform.mongo.process.pid or 0, "benchmark": os.getpid()}
+        sampler = CpuSampler(pids)
+        before = sampler.snapshot()
+        durations, wall = await raw_transactions_at(client, total, concurrency)
+        usage = CpuSampler.usage(before, sampler.snapshot())
+        rate = len(durations) / wall
+        say(
+            f"  concurrency {concurrency}: {rate:.0f} txn/s over {len(durations)} transactions "
+            f"in {wall:.2f} s; per txn {spread(ms(durations))}"
+        )
+        say(
+            f"  CPU meanwhile: secantus {usage['secantus (mongodb)']:.0f} %, "
+            f"benchmark client {usage['benchmark']:.0f} %, "
+            f"everything else {usage['(everything else on the machine)']:.0f} % of one core"
+        )
+        report.details["raw_txn_cpu"] = usage
+        report.add(
+            f"raw_txn_rate_c{concurrency}", f"raw txn rate (conc. {concurrency})", rate, "txn/s"
+        )
+    finally:
+        with contextlib.suppress(Exception):
+            await client.drop_database(RAW_DATABASE)
+        await client.close()
+
+
+# --------------------------------------------------------------------------------------------
+# 3b. Raw Kafka hop
+
+
+class _AssignmentWaiter(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Sets an event once the group consumer has been given partitions."""
+
+    def __init__(self) -> None:
+        self.assigned = asyncio.Event()
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        if assigned:
+            self.assigned.set()
+
+
+async def measure_raw_kafka(platform: Platform, report: Report) -> None:
+    """Produce->consume latency of one record at a time, acks=all, fetch_max_wait_ms=10."""
+    heading("3b. Raw floor: bare aiokafka hop (acks=all, group consumer) on the same Tansu")
+    servers = platform.kafka_bootstrap_servers
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    try:
+        if RAW_TOPIC not in await admin.list_topics():
+            await admin.create_topics([NewTopic(RAW_TOPIC, 3, 1)])
+    finally:
+        await admin.close()
+
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=servers,
+        group_id=RAW_GROUP,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=servers, acks="all")
+    waiter = _AssignmentWaiter()
+    arrivals: dict[bytes, asyncio.Future[float]] = {}
+    loop = asyncio.get_running_loop()
+
+    async def receive() -> None:
+        async for record in consumer:
+            future = arrivals.get(record.key)
+            if future is not None and not future.done():
+                future.set_result(time.perf_counter())
+
+    await consumer.start()
+    await producer.start()
+    receiver = asyncio.create_task(receive())
+    try:
+        consumer.subscribe([RAW_TOPIC], listener=waiter)
+        joined = time.perf_counter()
+        await asyncio.wait_for(waiter.assigned.wait(), 60)
+        say(f"  group consumer assigned after {time.perf_counter() - joined:.2f} s")
+
+        async def hop() -> tuple[float, float]:
+            key = uuid.uuid4().hex.encode()
+            arrivals[key] = loop.create_future()
+            value = key + b"." * (HOP_RECORD_BYTES - len(key))
+            began = time.perf_counter()
+            await producer.send_and_wait(RAW_TOPIC, value=value, key=key)
+            acked = time.perf_counter()
+            received = await asyncio.wait_for(arrivals.pop(key), 30)
+            return acked - began, received - began
+
+        for _ in range(RAW_WARMUP):
+            await hop()
+        acks: list[float] = []
+        hops: list[float] = []
+        for _ in range(HOP_SAMPLES):
+            ack, total = await hop()
+            acks.append(ack)
+            hops.append(total)
+    finally:
+        receiver.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await receiver
+        await producer.stop()
+        await consumer.stop()
+    say(f"  produce acknowledged (send_and_wait): {spread(ms(acks))}")
+    say(f"  produce -> consume:                   {spread(ms(hops))}")
+    hop_ms = ms(hops)
+    report.add("raw_ack_p50_ms", "raw produce ack p50", percentile(ms(acks), 50), "ms")
+    report.add("raw_hop_p50_ms", "raw Kafka hop p50", percentile(hop_ms, 50), "ms")
+    report.add("raw_hop_p95_ms", "raw Kafka hop p95", percentile(hop_ms, 95), "ms")
+    report.add("raw_hop_p99_ms", "raw Kafka hop p99", percentile(hop_ms, 99), "ms")
+
+
+# --------------------------------------------------------------------------------------------
+# Calling the platform
+
+
+class Pipeline:
+    """A gRPC client of intake plus read access to the databases the pipeline writes."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.settings = platform.settings
+        authority = TokenAuthority.from_settings(self.settings)
+        token = authority.issue(user_id="bench-support", role="support")
+        self.metadata = (("authorization", f"Bearer {token}"),)
+        self.channel = grpc.aio.insecure_channel(platform.grpc_address("intake"))
+        self.intake = intake_pb2_grpc.IntakeServiceStub(self.channel)  # type: ignore[no-untyped-call]
+        self.mongo: AsyncMongoClient[Doc] = AsyncMongoClient(platform.mongo_uri, tz_aware=True)
+
+    def db(self, service: str) -> Any:
+        """A service's database."""
+        return self.mongo[self.settings.database_name(service)]
+
+    @property
+    def notices(self) -> Any:
+        """notifications' notices."""
+        return self.db("notifications")["notices"]
+
+    @property
+    def cases(self) -> Any:
+        """visitation's cases."""
+        return self.db("visitation")["cases"]
+
+    async def register(self, number: int) -> str:
+        """Register one inquiry; its id."""
+        request = intake_pb2.RegisterInquiryRequest(
+            inquirer_name="Odense Kommune",
+            main_area="children_youth",
+            citizen_name=f"Benchmark Citizen {number}",
+            description="Advice on a child with autism and a family in crisis",
+        )
+        reply = await self.intake.RegisterInquiry(
+            request, metadata=self.metadata, timeout=RPC_DEADLINE_S
+        )
+        return str(reply.inquiry_id)
+
+    async def processed_counts(self) -> dict[str, int]:
+        """Events each consuming service has processed (its inbox), by service."""
+        names = [name for name in TRANSACTIONS_PER_INQUIRY if name != "intake"]
+        counts = await asyncio.gather(
+            *(self.db(name)["inbox"].count_documents({}) for name in names)
+        )
+        return dict(zip(names, counts, strict=True))
+
+    async def wait_drained(self, baseline: dict[str, int], inquiries: int, timeout: float) -> bool:
+        """Wait until every consumer processed the events of `inquiries` more inquiries."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            counts = await self.processed_counts()
+            if all(
+                counts[name] >= baseline.get(name, 0) + per * inquiries
+                for name, per in TRANSACTIONS_PER_INQUIRY.items()
+                if name != "intake"
+            ):
+                return True
+            await asyncio.sleep(POLL_INTERVAL_S)
+        return False
+
+    async def notice_count_for(self, inquiry_ids: Sequence[str]) -> int:
+        """How many of these inquiries have a notice (inquiry -> case -> notice)."""
+        case_ids = [
+            doc["_id"]
+            async for doc in self.cases.find(
+                {"inquiry_id": {"$in": list(inquiry_ids)}}, projection={"_id": 1}
+            )
+        ]
+        return int(await self.notices.count_documents({"subject_id": {"$in": case_ids}}))
+
+    async def close(self) -> None:
+        """Close the channel and the database client."""
+        await self.channel.close()
+        await self.mongo.close()
+
+
+async def warm_up(pipeline: Pipeline) -> None:
+    """Push a few inquiries through, so every consumer group has joined before measuring."""
+    heading("Warm-up")
+    baseline = await pipeline.processed_counts()
+    began = time.perf_counter()
+    ids = await asyncio.gather(*(pipeline.register(i) for i in range(WARMUP_INQUIRIES)))
+    drained = await pipeline.wait_drained(baseline, len(ids), 120)
+    found = await pipeline.notice_count_for(ids)
+    state = "all consumers done" if drained else "NOT drained after 120 s"
+    say(
+        f"  {len(ids)} inquiries -> {found} notices, {state} after "
+        f"{time.perf_counter() - began:.2f} s (includes consumer-group joins)"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 4. Throughput
+
+
+async def measure_throughput(
+    platform: Platform, pipeline: Pipeline, report: Report, *, inquiries: int, concurrency: int
+) -> None:
+    """Register `inquiries` with `concurrency` in flight and wait until all their notices exist."""
+    heading(f"4. Throughput: {inquiries} inquiries, {concurrency} in flight")
+    baseline_notices = int(await pipeline.notices.count_documents({}))
+    baseline_processed = await pipeline.processed_counts()
+    sampler = CpuSampler({**platform_pids(platform), "benchmark (this process)": os.getpid()})
+
+    ids: list[str] = []
+    rpc_durations: list[float] = []
+    failures: list[str] = []
+    next_number = 0
+
+    async def worker() -> None:
+        nonlocal next_number
+        while next_number < inquiries:
+            number = next_number
+            next_number += 1
+            began = time.perf_counter()
+            try:
+                ids.append(await pipeline.register(number))
+            except grpc.aio.AioRpcError as error:
+                failures.append(f"{error.code().name}: {error.details()}")
+                continue
+            rpc_durations.append(time.perf_counter() - began)
+
+    cpu_before = sampler.snapshot()
+    began = time.perf_counter()
+    workers = asyncio.gather(*(worker() for _ in range(concurrency)))
+    registered_at: float | None = None
+    last_notice_at: float | None = None
+    deadline = began + 60 + inquiries * 0.5
+    while time.perf_counter() < deadline:
+        if registered_at is None and workers.done():
+            registered_at = time.perf_counter()
+        count = int(await pipeline.notices.count_documents({})) - baseline_notices
+        if workers.done() and count >= len(ids):
+            last_notice_at = time.perf_counter()
+            break
+        await asyncio.sleep(POLL_INTERVAL_S)
+    cpu_after = sampler.snapshot()
+    await workers
+    if registered_at is None:
+        registered_at = time.perf_counter()
+
+    drained = await pipeline.wait_drained(baseline_processed, len(ids), 120)
+    drained_at = time.perf_counter()
+    if failures:
+        say(f"  {len(failures)} RegisterInquiry calls FAILED, e.g. {failures[0]}")
+    report.details["throughput_rpc_failures"] = len(failures)
+    say(
+        f"  RegisterInquiry: {len(ids)} ok in {registered_at - began:.2f} s "
+        f"({len(ids) / (registered_at - began):.0f}/s); per call {spread(ms(rpc_durations))}"
+    )
+    if last_notice_at is None:
+        say(f"  NOT all notices appeared within {deadline - began:.0f} s")
+        report.add("cases_per_s", "pipeline cases/s", None, "cases/s")
+        return
+    window = last_notice_at - began
+    found = await pipeline.notice_count_for(ids)
+    say(f"  last notice readable {window:.2f} s after the first call; {found}/{len(ids)} checked")
+    cases_per_s = len(ids) / window
+    txn_rate = cases_per_s * TXNS_PER_CASE
+    raw_rate = report.value(f"raw_txn_rate_c{concurrency}")
+    throughput_ratio = ratio(txn_rate, raw_rate)
+    say(f"  cases/s: {cases_per_s:.1f}")
+    say(f"  pipeline database transactions/s: {cases_per_s:.1f} x {TXNS_PER_CASE} = {txn_rate:.0f}")
+    say(f"  raw transactions/s at concurrency {concurrency}: {raw_rate or math.nan:.0f}")
+    say(
+        f"  ratio pipeline / raw: {throughput_ratio or math.nan:.2f} "
+        f"(target >= {TARGET_THROUGHPUT_RATIO:.2f})"
+    )
+    if drained:
+        full = drained_at - began
+        say(
+            f"  every consumer (documents, leverance too) done {full:.2f} s after the first call: "
+            f"{len(ids) * TXNS_PER_CASE / full:.0f} txn/s over the whole run"
+        )
+        report.details["throughput_drained_s"] = full
+        report.details["throughput_drained_txn_per_s"] = len(ids) * TXNS_PER_CASE / full
+    else:
+        say("  consumers NOT drained within 120 s after the last notice")
+    usage = CpuSampler.usage(cpu_before, cpu_after)
+    print_cpu(f"the {window:.1f} s throughput window", usage)
+    report.details["throughput_cpu_percent_of_core"] = usage
+    report.add(
+        "rpc_rate",
+        "RegisterInquiry calls/s (throughput)",
+        len(ids) / (registered_at - began),
+        "calls/s",
+    )
+    report.add("cases_per_s", "pipeline cases/s", cases_per_s, "cases/s")
+    report.add(
+        "pipeline_txn_per_s", f"pipeline txn/s (cases/s x {TXNS_PER_CASE})", txn_rate, "txn/s"
+    )
+    report.add(
+        "throughput_ratio",
+        f"pipeline txn/s / raw txn/s (conc. {concurrency})",
+        throughput_ratio,
+        "",
+        target=f">= {TARGET_THROUGHPUT_RATIO:.2f}",
+        met=throughput_ratio is not None and throughput_ratio >= TARGET_THROUGHPUT_RATIO,
+    )
+    secantus = usage.get("secantus (mongodb)")
+    report.add("secantus_cpu", "secantus CPU in throughput window", secantus, "% core")
+
+
+# --------------------------------------------------------------------------------------------
+# 5. Latency at light load
+
+
+@dataclass
+class Sighting:
+    """When each case and notice became readable."""
+
+    case_of_inquiry: dict[str, str] = field(default_factory=dict)
+    case_seen: dict[str, float] = field(default_factory=dict)
+    notice_seen: dict[str, float] = field(default_factory=dict)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def on_case(self, doc: Doc, at: float) -> None:
+        """A case document became readable."""
+        self.case_of_inquiry.setdefault(doc["inquiry_id"], doc["_id"])
+        self.case_seen.setdefault(doc["_id"], at)
+
+    def on_notice(self, doc: Doc, at: float) -> None:
+        """A notice document became readable."""
+        self.notice_seen.setdefault(doc["subject_id"], at)
+        self.changed.set()
+
+    def notice_time(self, inquiry_id: str) -> float | None:
+        """When the notice of an inquiry became readable, if it has."""
+        case_id = self.case_of_inquiry.get(inquiry_id)
+        return self.notice_seen.get(case_id) if case_id is not None else None
+
+
+async def watch_inserts(
+    collection: Any, on_doc: Callable[[Doc, float], None], ready: asyncio.Event
+) -> None:
+    """Call `on_doc` with every document inserted into `collection` and when it was seen."""
+    stream = await collection.watch([{"$match": {"operationType": "insert"}}])
+    try:
+        ready.set()
+        async for change in stream:
+            on_doc(change["fullDocument"], time.perf_counter())
+    finally:
+        await stream.close()
+
+
+async def poll_inserts(
+    pipeline: Pipeline, sighting: Sighting, pending: Callable[[], set[str]], interval: float
+) -> None:
+    """Fallback detector: query cases and notices of pending inquiries every `interval` s."""
+    while True:
+        waiting = pending()
+        if waiting:
+            async for doc in pipeline.cases.find({"inquiry_id": {"$in": list(waiting)}}):
+                sighting.on_case(doc, time.perf_counter())
+            case_ids = [
+                sighting.case_of_inquiry[i] for i in waiting if i in sighting.case_of_inquiry
+            ]
+            if case_ids:
+                async for doc in pipeline.notices.find({"subject_id": {"$in": case_ids}}):
+                    sighting.on_notice(doc, time.perf_counter())
+        await asyncio.sleep(interval)
+
+
+async def start_detectors(
+    pipeline: Pipeline, sighting: Sighting, pending: Callable[[], set[str]]
+) -> tuple[list[asyncio.Task[None]], str]:
+    """Open change streams on cases and notices; fall back to polling if that fails."""
+    ready = [asyncio.Event(), asyncio.Event()]
+    tasks = [
+        asyncio.create_task(watch_inserts(pipeline.cases, sighting.on_case, ready[0])),
+        asyncio.create_task(watch_inserts(pipeline.notices, sighting.on_notice, ready[1])),
+    ]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 10)
+        await asyncio.sleep(0.2)
+        failed = [t for t in tasks if t.done()]
+        if failed:
+            raise RuntimeError(repr(failed[0].exception()))
+        return (
+            tasks,
+            "MongoDB change streams on vias_visitation.cases and vias_notifications.notices",
+        )
+    except Exception as error:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        say(f"  change streams unavailable ({error!r}); polling every 5 ms instead")
+        task = asyncio.create_task(poll_inserts(pipeline, sighting, pending, 0.005))
+        return [task], "polling cases and notices every 5 ms (change streams failed)"
+
+
+async def measure_latency(
+    platform: Platform, pipeline: Pipeline, report: Report, *, rate: float, seconds: float
+) -> None:
+    """Open-loop load at `rate`/s for `seconds`; latency from call to readable notice."""
+    total = max(1, round(rate * seconds))
+    heading(
+        f"5. Latency at light load: {rate:g}/s for {seconds:g} s ({total} inquiries, open loop)"
+    )
+    sighting = Sighting()
+    call_started: dict[str, float] = {}
+    replied: dict[str, float] = {}
+    lags: list[float] = []
+    failures: list[str] = []
+
+    def pending() -> set[str]:
+        return {i for i in call_started if sighting.notice_time(i) is None}
+
+    detectors, method = await start_detectors(pipeline, sighting, pending)
+    say(f"  readability detected by {method}")
+    report.details["latency_detection"] = method
+    sampler = CpuSampler({**platform_pids(platform), "benchmark (this process)": os.getpid()})
+    try:
+        cpu_before = sampler.snapshot()
+        began = time.perf_counter() + 0.1
+
+        async def one(number: int) -> None:
+            scheduled = began + number / rate
+            await asyncio.sleep(max(scheduled - time.perf_counter(), 0))
+            started = time.perf_counter()
+            lags.append(started - scheduled)
+            try:
+                inquiry_id = await pipeline.register(number)
+            except grpc.aio.AioRpcError as error:
+                failures.append(f"{error.code().name}: {error.details()}")
+                return
+            replied[inquiry_id] = time.perf_counter()
+            call_started[inquiry_id] = started
+
+        await asyncio.gather(*(one(n) for n in range(total)))
+        deadline = time.perf_counter() + 60
+        while pending() and time.perf_counter() < deadline:
+            sighting.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(sighting.changed.wait(), 0.1)
+        cpu_after = sampler.snapshot()
+    finally:
+        for task in detectors:
+            task.cancel()
+        await asyncio.gather(*detectors, return_exceptions=True)
+
+    if failures:
+        say(f"  {len(failures)} RegisterInquiry calls FAILED, e.g. {failures[0]}")
+    missing = pending()
+    if missing:
+        say(f"  {len(missing)} notices NOT seen within 60 s of the last call")
+    say(f"  schedule lag of the client (call start - planned time): {spread(ms(lags))}")
+    end_to_end: list[float] = []
+    rpc: list[float] = []
+    to_case: list[float] = []
+    to_notice: list[float] = []
+    for inquiry_id, started in call_started.items():
+        notice_at = sighting.notice_time(inquiry_id)
+        if notice_at is None:
+            continue
+        end_to_end.append(notice_at - started)
+        rpc.append(replied[inquiry_id] - started)
+        case_id = sighting.case_of_inquiry[inquiry_id]
+        case_at = sighting.case_seen.get(case_id)
+        if case_at is not None:
+            to_case.append(case_at - replied[inquiry_id])
+            to_notice.append(notice_at - case_at)
+    e2e_ms = ms(end_to_end)
+    say(f"  end to end (call -> notice readable): {spread(e2e_ms)}")
+    say("  broken down:")
+    say(f"    RegisterInquiry call (1 txn):              {spread(ms(rpc))}")
+    say(f"    reply -> case readable (hop + 1 txn):       {spread(ms(to_case))}")
+    say(f"    case -> notice readable (hop + 1 txn):      {spread(ms(to_notice))}")
+    raw_txn = report.value("raw_txn_p50_ms")
+    raw_hop = report.value("raw_hop_p50_ms")
+    raw_sum = (
+        PATH_TRANSACTIONS * raw_txn + PATH_HOPS * raw_hop
+        if raw_txn is not None and raw_hop is not None
+        else None
+    )
+    p50 = percentile(e2e_ms, 50) if e2e_ms else None
+    latency_ratio = ratio(p50, raw_sum)
+    say(
+        f"  raw sum of the path: {PATH_TRANSACTIONS} x {raw_txn or math.nan:.1f} ms (txn p50) + "
+        f"{PATH_HOPS} x {raw_hop or math.nan:.1f} ms (hop p50) = {raw_sum or math.nan:.1f} ms"
+    )
+    say(
+        f"  ratio pipeline p50 / raw sum: {latency_ratio or math.nan:.2f} "
+        f"(target <= {TARGET_LATENCY_RATIO:g})"
+    )
+    usage = CpuSampler.usage(cpu_before, cpu_after)
+    print_cpu("the light-load phase", usage)
+    report.details["latency_cpu_percent_of_core"] = usage
+    report.details["latency_breakdown_p50_ms"] = {
+        "rpc": percentile(ms(rpc), 50),
+        "reply_to_case": percentile(ms(to_case), 50),
+        "case_to_notice": percentile(ms(to_notice), 50),
+    }
+    report.add("e2e_p50_ms", "end-to-end latency p50 (light load)", p50, "ms")
+    report.add("e2e_p95_ms", "end-to-end latency p95 (light load)", percentile(e2e_ms, 95), "ms")
+    report.add("e2e_p99_ms", "end-to-end latency p99 (light load)", percentile(e2e_ms, 99), "ms")
+    report.add("raw_path_sum_ms", "raw sum: 3 txn p50 + 2 hop p50", raw_sum, "ms")
+    report.add(
+        "latency_ratio",
+        "pipeline p50 / raw sum",
+        latency_ratio,
+        "",
+        target=f"<= {TARGET_LATENCY_RATIO:g}",
+        met=latency_ratio is not None and latency_ratio <= TARGET_LATENCY_RATIO,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Orchestration
+
+
+async def measure_running(platform: Platform, report: Report, args: argparse.Namespace) -> None:
+    """Steps 3 to 5, against a running platform."""
+    raw_total = min(max(200, TXNS_PER_CASE * args.inquiries), 3000)
+    await measure_raw_mongo(platform, report, concurrency=args.concurrency, total=raw_total)
+    await measure_raw_kafka(platform, report)
+    pipeline = Pipeline(platform)
+    try:
+        await asyncio.wait_for(pipeline.channel.channel_ready(), 10)
+        await warm_up(pipeline)
+        await measure_throughput(
+            platform, pipeline, report, inquiries=args.inquiries, concurrency=args.concurrency
+        )
+        await asyncio.sleep(1.0)
+        await measure_latency(
+            platform, pipeline, report, rate=args.light_rate, seconds=args.light_seconds
+        )
+    finally:
+        await pipeline.close()
+
+
+def fmt_value(figure: Figure) -> str:
+    """A figure's value with its unit."""
+    if figure.value is None or math.isnan(figure.value):
+        return "n/a"
+    digits = 2 if figure.unit in ("", "s") else 1
+    return f"{figure.value:,.{digits}f} {figure.unit}".rstrip()
+
+
+def print_summary(report: Report) -> None:
+    """The final table: every figure, its target and whether it was met."""
+    heading("Summary (informational; targets are not asserted)")
+    rows = [("figure", "value", "target", "met")]
+    for figure in report.figures:
+        met = "" if figure.met is None else ("yes" if figure.met else "NO")
+        rows.append((figure.label, fmt_value(figure), figure.target or "-", met or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for number, row in enumerate(rows):
+        say("  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+        if number == 0:
+            say("  " + "  ".join("-" * w for w in widths))
+    judged = [f for f in report.figures if f.met is not None]
+    say(f"  targets met: {sum(1 for f in judged if f.met)} of {len(judged)}")
+
+
+def write_json(path: Path, report: Report, args: argparse.Namespace, elapsed: float) -> None:
+    """Every figure and detail as JSON."""
+    payload = {
+        "finished_at": datetime.now(UTC).isoformat(),
+        "arguments": vars(args) | {"json": str(args.json) if args.json else None},
+        "cpus": NCPU,
+        "load_average": os.getloadavg(),
+        "run_seconds": elapsed,
+        "figures": [asdict(f) for f in report.figures],
+        "details": report.details,
+    }
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    say(f"  figures written to {path}")
+
+
+def stop_platform(platform: Platform) -> None:
+    """Stop every process of the platform; SIGKILL if stopping is interrupted or fails."""
+    heading("Stopping the platform")
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    began = time.perf_counter()
+    try:
+        platform.stop()
+    except BaseException as error:
+        say(f"  clean stop failed ({error!r}); killing")
+        platform.kill()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    left = [
+        f"{name} (pid {process.pid})"
+        for name, process in platform.processes().items()
+        if process.is_running()
+    ]
+    still = ", ".join(left) or "none"
+    say(f"  stopped in {time.perf_counter() - began:.2f} s; still running: {still}")
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM handler: unwind like Ctrl-C so the platform is stopped."""
+    raise KeyboardInterrupt
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a float greater than zero."""
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than zero")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer greater than zero."""
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than zero")
+    return value
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--inquiries", type=positive_int, default=300, help="default: 300")
+    parser.add_argument("--concurrency", type=positive_int, default=20, help="default: 20")
+    parser.add_argument(
+        "--light-rate", type=positive_float, default=20.0, help="inquiries/s, default: 20"
+    )
+    parser.add_argument("--light-seconds", type=positive_float, default=10.0, help="default: 10")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--keep-dir", action="store_true", help="keep the temporary directory (logs, data)"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every measurement against a fresh platform; 0 unless something crashed."""
+    args = parse_args(argv)
+    run_began = time.perf_counter()
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    workdir = Path(tempfile.mkdtemp(prefix="vias-bench-"))
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("VIAS_")}
+    platform = Platform(
+        ROOT,
+        workdir / "var",
+        env=PLATFORM_ENV,
+        base_env=base_env,
+        mongo_storage=workdir / "mongo",
+        ephemeral_ports=True,
+    )
+    report = Report()
+    say(
+        f"VIAS benchmark: {args.inquiries} inquiries at concurrency {args.concurrency}, "
+        f"light load {args.light_rate:g}/s for {args.light_seconds:g} s; {NCPU} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+    say(f"  working directory {workdir} (SecantusDB on disk in {workdir / 'mongo'})")
+    code = 0
+    try:
+        measure_startup(platform, report)
+        heading(f"2. Memory after {IDLE_SETTLE_S:g} s idle")
+        time.sleep(IDLE_SETTLE_S)
+        measure_memory(platform, report, when="idle", targets=True)
+        asyncio.run(measure_running(platform, report, args))
+        heading("Memory after the load")
+        measure_memory(platform, report, when="after load", targets=False)
+    except KeyboardInterrupt:
+        say("\ninterrupted")
+        code = 130
+    except Exception as error:
+        say(f"\nbenchmark FAILED: {error!r}")
+        traceback.print_exc()
+        for name, process in platform.processes().items():
+            if process.log_path is not None and not process.is_running():
+                say(f"  {name} is not running; log {process.log_path}")
+        code = 1
+    finally:
+        stop_platform(platform)
+        elapsed = time.perf_counter() - run_began
+        if report.figures:
+            print_summary(report)
+        if args.json is not None:
+            write_json(args.json, report, args, elapsed)
+        say(f"\nwhole run took {elapsed:.1f} s")
+        if args.keep_dir:
+            say(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

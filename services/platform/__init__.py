@@ -1,0 +1,1 @@
+"""Running the platform locally: the embedded broker and database, and the service processes."""
