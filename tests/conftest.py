@@ -28,6 +28,23 @@ TEST_ENV = {
 }
 
 
+FAILED: list[str] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    report = yield
+    if getattr(report, "failed", False):
+        FAILED.append(item.nodeid)
+    return report
+
+
+def _print_logs(platform: Platform, lines: int = 60) -> None:
+    for path in sorted(platform.log_dir.glob("*.log")):
+        tail = path.read_text(errors="replace").splitlines()[-lines:]
+        print(f"\n===== last {lines} lines of {path.name} =====", *tail, sep="\n")
+
+
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """All five services as real processes on a real broker and a real database."""
@@ -46,6 +63,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         yield running
     finally:
         running.stop()
+        if FAILED:
+            _print_logs(running)
 
 
 @pytest.fixture(scope="session")

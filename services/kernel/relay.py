@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 
 LEASES = "relay_lease"
 LEASE_SECONDS = 10.0
+SEND_TIMEOUT_S = 30.0
+STEP_TIMEOUT_S = 120.0
 
 
 def _failed(result: object) -> bool:
@@ -42,13 +45,14 @@ class OutboxRelay:
         self,
         *,
         store: MongoStore,
-        producer: AIOKafkaProducer,
+        producer_factory: Callable[[], AIOKafkaProducer],
         settings: Settings,
         metrics: Metrics,
         sentinel: BrokerSentinel,
     ) -> None:
         self.store = store
-        self.producer = producer
+        self.producer_factory = producer_factory
+        self._producer: AIOKafkaProducer | None = None
         self.settings = settings
         self.metrics = metrics
         self.sentinel = sentinel
@@ -66,12 +70,13 @@ class OutboxRelay:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                if not await self._hold_lease():
-                    await asyncio.sleep(LEASE_SECONDS / 3)
-                    continue
-                if await self.sentinel.broker_lost_data():
-                    await self.requeue_retained()
-                published, full = await self.publish_batch()
+                async with asyncio.timeout(STEP_TIMEOUT_S):
+                    if not await self._hold_lease():
+                        await asyncio.sleep(LEASE_SECONDS / 3)
+                        continue
+                    if await self.sentinel.broker_lost_data():
+                        await self.requeue_retained()
+                    published, full = await self.publish_batch()
                 if loop.time() - last_metrics > 1:
                     await self._update_backlog_metrics()
                     last_metrics = loop.time()
@@ -89,7 +94,8 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("relay iteration failed; retrying")
+                log.exception("relay iteration failed; reconnecting and retrying")
+                await self.close()
                 await asyncio.sleep(self._backoff)
                 self._backoff = min(self._backoff * 2, self.settings.relay_retry_backoff_max_s)
 
@@ -131,11 +137,12 @@ class OutboxRelay:
         ]
         if not rows:
             return 0, False
+        producer = await self._connected_producer()
         sends = []
         for row in rows:
             try:
                 sends.append(
-                    await self.producer.send(
+                    await producer.send(
                         row["topic"],
                         value=row["value"].encode(),
                         key=row["key"].encode(),
@@ -145,7 +152,13 @@ class OutboxRelay:
             except Exception as error:
                 log.warning("broker refused an event: %r", error)
                 break
-        results = await asyncio.gather(*sends, return_exceptions=True)
+        try:
+            results = await asyncio.wait_for(
+                asyncio.gather(*sends, return_exceptions=True), SEND_TIMEOUT_S
+            )
+        except TimeoutError as error:
+            log.warning("the broker did not acknowledge %d events in time", len(sends))
+            results = [error] * len(sends)
         attempted = rows[: len(sends)]
         done = [r for r, res in zip(attempted, results, strict=True) if not _failed(res)]
         failed = [r for r, res in zip(attempted, results, strict=True) if _failed(res)]
@@ -159,12 +172,31 @@ class OutboxRelay:
                 self.metrics.events_published.labels(type=row["type"]).inc()
         if failed:
             log.warning("publishing failed for %d of %d events", len(failed), len(rows))
+            await self.close()
             self.metrics.events_publish_failed.inc(len(failed))
             await self._outbox.update_many(
                 {"_id": {"$in": [row["_id"] for row in failed]}}, {"$inc": {"attempts": 1}}
             )
             return None, False
         return len(done), len(rows) == limit
+
+    async def _connected_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = self.producer_factory()
+            await producer.start()
+            self._producer = producer
+        return self._producer
+
+    async def close(self) -> None:
+        """Drop the producer and the sentinel's connection; the next batch reconnects.
+
+        A fresh client is the reliable way out of any state a broker restart left it in.
+        """
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(producer.stop(), 5)
+        await self.sentinel.close()
 
     async def requeue_retained(self) -> int:
         """Mark every retained published event pending again, after the broker lost its data."""

@@ -103,15 +103,14 @@ class ServiceProcess:
         if self.spec.setup is not None:
             await self.spec.setup(deps)
 
-        producer = AIOKafkaProducer(**producer_options(settings))
-        await _retry("kafka producer", producer.start)
         relay_sentinel = BrokerSentinel(
             settings, f"relay.{name}", [events_topic(name), dead_letter_topic(consumer_group(name))]
         )
+        relay: OutboxRelay | None = None
         if settings.relay_enabled:
             relay = OutboxRelay(
                 store=store,
-                producer=producer,
+                producer_factory=lambda: AIOKafkaProducer(**producer_options(settings)),
                 settings=settings,
                 metrics=metrics,
                 sentinel=relay_sentinel,
@@ -149,7 +148,8 @@ class ServiceProcess:
             await broker.stop()
         await relay_sentinel.close()
         await consumer_sentinel.close()
-        await producer.stop()
+        if relay is not None:
+            await relay.close()
         await client.close()
         log.info("%s stopped", name)
 
@@ -173,6 +173,7 @@ class ServiceProcess:
             allow_auto_create_topics=False,
             consumer_only=True,
             logger=logging.getLogger("vias.faststream"),
+            log_level=logging.DEBUG,
         )
         rewind = RewindAfterDataLoss()
         subscriber = broker.subscriber(
