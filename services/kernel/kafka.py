@@ -16,6 +16,7 @@ def kafka_client_options(settings: Settings) -> dict[str, Any]:
         "bootstrap_servers": settings.kafka_bootstrap_servers.split(","),
         "security_protocol": settings.kafka_security_protocol,
         "request_timeout_ms": 10_000,
+        "metadata_max_age_ms": settings.kafka_metadata_max_age_ms,
     }
     if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
         options["ssl_context"] = ssl.create_default_context(

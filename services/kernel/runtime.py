@@ -171,6 +171,7 @@ class ServiceProcess:
             settings.kafka_bootstrap_servers.split(","),
             security=faststream_security(settings),
             allow_auto_create_topics=False,
+            metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
             consumer_only=True,
             logger=logging.getLogger("vias.faststream"),
             log_level=logging.DEBUG,

@@ -26,9 +26,20 @@ class Settings(BaseSettings):
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_cafile: Path | None = None
-    kafka_topic_partitions: int = Field(default=3, ge=1)
+    kafka_topic_partitions: int = Field(
+        default=4,
+        ge=1,
+        description="Partitions per topic. 4 is what the embedded Tansu broker gives a topic it "
+        "auto-creates, so a topic a client re-creates after a broker restart is already right.",
+    )
     kafka_replication_factor: int = Field(default=1, ge=1)
     kafka_fetch_max_wait_ms: int = Field(default=20, ge=1)
+    kafka_metadata_max_age_ms: int = Field(
+        default=5000,
+        ge=100,
+        description="How often clients refresh topic metadata, so consumers notice a topic "
+        "that was re-created with another partition count within seconds.",
+    )
 
     mongo_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true&retryWrites=false"
     mongo_database_prefix: str = "vias_"

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.intake.messages import InquiryRegistered
 from services.kernel.envelope import Envelope, new_id, utcnow
@@ -43,6 +44,19 @@ async def _at_least(
     clients: Clients, service: str, collection: str, query: dict[str, Any], expected: int
 ) -> bool:
     return await count(clients, service, collection, query) >= expected
+
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+async def health(platform: Platform, service: str, wanted: int) -> bool:
+    """Whether the service's health check answers `wanted`."""
+    async with grpc.aio.insecure_channel(platform.grpc_address(service)) as channel:
+        reply = await health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service=""), timeout=DEADLINE
+        )
+    return bool(reply.status == wanted)
 
 
 async def test_an_event_committed_before_a_crash_is_published_after_restart(
@@ -105,7 +119,7 @@ async def test_an_event_delivered_twice_has_one_effect(
     )
 
 
-async def test_a_broker_that_comes_back_empty_loses_nothing_and_doubles_nothing(
+async def test_a_broker_that_dies_and_comes_back_empty_loses_nothing_and_doubles_nothing(
     clients: Clients, platform: Platform
 ) -> None:
     inquiry_ids: list[str] = []
@@ -115,8 +129,12 @@ async def test_a_broker_that_comes_back_empty_loses_nothing_and_doubles_nothing(
             inquiry_ids.append((await clients.register()).inquiry_id)
 
     await asyncio.gather(*(register(10) for _ in range(10)))
-    await asyncio.to_thread(platform.kafka.restart)
-    await asyncio.gather(*(register(10) for _ in range(10)))
+    platform.kafka.kill()
+    await eventually(lambda: health(platform, "intake", NOT_SERVING))
+    await asyncio.gather(*(register(5) for _ in range(10)))
+    await asyncio.to_thread(platform.kafka.start)
+    await eventually(lambda: health(platform, "intake", SERVING))
+    await asyncio.gather(*(register(5) for _ in range(10)))
     assert len(set(inquiry_ids)) == 200
 
     by_inquiry = {"inquiry_id": {"$in": inquiry_ids}}
