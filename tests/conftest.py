@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -42,7 +43,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def _print_logs(platform: Platform, lines: int = 60) -> None:
     for path in sorted(platform.log_dir.glob("*.log")):
         tail = path.read_text(errors="replace").splitlines()[-lines:]
-        print(f"\n===== last {lines} lines of {path.name} =====", *tail, sep="\n")
+        # Straight to the real stdout: a session teardown's output is otherwise swallowed.
+        print(
+            f"\n===== last {lines} lines of {path.name} =====", *tail, sep="\n", file=sys.__stdout__
+        )
 
 
 @pytest.fixture(scope="session")

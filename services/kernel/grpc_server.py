@@ -110,7 +110,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 return await behavior(request, context)
             except (DomainError, ValidationError) as error:
                 status = status_for(error)
-                code = grpc.StatusCode(_grpc_code(status.code)).name
+                code = code_pb2.Code.Name(status.code)
                 log.info("%s refused: %s %s", short, code, status.message)
                 await context.abort_with_status(rpc_status.to_status(status))
             except grpc.aio.AbortError:
@@ -138,13 +138,6 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("missing bearer token")
         return self.authority.verify(token.strip())
-
-
-def _grpc_code(code: int) -> tuple[int, str]:
-    for status_code in grpc.StatusCode:
-        if status_code.value[0] == code:
-            return status_code.value  # type: ignore[no-any-return]
-    return grpc.StatusCode.INTERNAL.value  # type: ignore[no-any-return]
 
 
 Registration = tuple[Callable[[Any, grpc.aio.Server], None], Any, str]
