@@ -36,6 +36,7 @@ import tempfile
 import time
 import traceback
 import uuid
+from asyncio import FIRST_COMPLETED
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -47,7 +48,7 @@ import grpc
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 
 from services.kernel.auth import TokenAuthority
 from services.platform.infra import Platform
@@ -91,6 +92,7 @@ TARGET_RSS_MB = 120.0
 TARGET_THROUGHPUT_RATIO = 0.80
 TARGET_LATENCY_RATIO = 1.5
 
+SECANTUS = "secantus (mongodb)"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count() or 1
 
@@ -271,12 +273,72 @@ class CpuSampler:
         return usage
 
 
+def cpu_ms_per(percent_of_core: float | None, rate: float) -> float | None:
+    """CPU milliseconds per unit of work, from % of a core and units per second."""
+    if percent_of_core is None or rate <= 0:
+        return None
+    return percent_of_core / 100.0 / rate * 1000.0
+
+
 def print_cpu(title: str, usage: dict[str, float]) -> None:
     """Print a CPU table, busiest first."""
     say(f"  CPU during {title} (% of one core; the machine has {NCPU} cores):")
     named = sorted(((k, v) for k, v in usage.items() if not k.startswith("(")), key=lambda x: -x[1])
     for name, value in [*named, *((k, v) for k, v in usage.items() if k.startswith("("))]:
         say(f"    {name:<34} {value:6.1f} %")
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts the commands a client of this benchmark sends, to tell them from the platform's."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.count += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        return None
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        return None
+
+
+async def opcounters(client: AsyncMongoClient[Doc]) -> dict[str, int]:
+    """The server's operation counters (serverStatus.opcounters); empty if unsupported."""
+    try:
+        status = await client.admin.command("serverStatus")
+    except Exception:
+        return {}
+    return {k: int(v) for k, v in status.get("opcounters", {}).items()}
+
+
+def ops_per(
+    before: dict[str, int], after: dict[str, int], units: float, own_commands: int = 0
+) -> dict[str, float]:
+    """Server operations per unit of work between two opcounter readings.
+
+    `own_commands` (the benchmark's own reads, counted client-side) is taken off 'command' and
+    'query' as far as they go; what remains is the platform's.
+    """
+    if not before or not after or units <= 0:
+        return {}
+    delta = {k: after.get(k, 0) - before.get(k, 0) for k in before}
+    for key in ("command", "query"):
+        taken = min(own_commands, delta.get(key, 0))
+        delta[key] = delta.get(key, 0) - taken
+        own_commands -= taken
+    per = {k: v / units for k, v in delta.items() if v}
+    per["total"] = sum(delta.values()) / units
+    return per
+
+
+def fmt_ops(per: dict[str, float]) -> str:
+    """Operations per unit, formatted."""
+    if not per:
+        return "n/a (no serverStatus.opcounters)"
+    parts = [f"{k} {v:.1f}" for k, v in per.items() if k != "total"]
+    return f"{per['total']:.1f} ({', '.join(parts)})"
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,12 +372,26 @@ def measure_startup(platform: Platform, report: Report) -> None:
 
 def platform_pids(platform: Platform) -> dict[str, int]:
     """Process ids of the broker, the database and the services, by a readable name."""
-    names = {"kafka": "tansu (kafka)", "mongodb": "secantus (mongodb)"}
+    names = {"kafka": "tansu (kafka)", "mongodb": SECANTUS}
     pids: dict[str, int] = {}
     for name, process in platform.processes().items():
         if process.pid is not None:
             pids[names.get(name, name)] = process.pid
     return pids
+
+
+def measure_idle(platform: Platform, report: Report) -> None:
+    """Let the platform idle, then print its memory and the CPU it used while idle."""
+    heading(f"2. Memory after {IDLE_SETTLE_S:g} s idle")
+    sampler = CpuSampler(platform_pids(platform))
+    before = sampler.snapshot()
+    time.sleep(IDLE_SETTLE_S)
+    usage = CpuSampler.usage(before, sampler.snapshot())
+    measure_memory(platform, report, when="idle", targets=True)
+    print_cpu(f"those {IDLE_SETTLE_S:g} s of idling", usage)
+    report.details["idle_cpu_percent_of_core"] = usage
+    own = sum(v for k, v in usage.items() if not k.startswith("("))
+    report.add("idle_cpu", "platform CPU while idle (all processes)", own, "% core")
 
 
 def measure_memory(platform: Platform, report: Report, *, when: str, targets: bool) -> None:
@@ -430,22 +506,34 @@ async def measure_raw_mongo(
         )
         report.add("raw_txn_rate_c1", "raw txn rate (conc. 1)", len(single) / wall, "txn/s")
 
-        pids = {"secantus (mongodb)": platform.mongo.process.pid or 0, "benchmark": os.getpid()}
-        sampler = CpuSampler(pids)
+        sampler = CpuSampler({**platform_pids(platform), "benchmark": os.getpid()})
         before = sampler.snapshot()
+        ops_before = await opcounters(client)
         durations, wall = await raw_transactions_at(client, total, concurrency)
         usage = CpuSampler.usage(before, sampler.snapshot())
+        per_txn = ops_per(ops_before, await opcounters(client), len(durations))
         rate = len(durations) / wall
+        rest = [k for k in usage if not k.startswith("(") and k not in ("benchmark", SECANTUS)]
+        idle = sum(usage[k] for k in rest)
         say(
             f"  concurrency {concurrency}: {rate:.0f} txn/s over {len(durations)} transactions "
             f"in {wall:.2f} s; per txn {spread(ms(durations))}"
         )
         say(
-            f"  CPU meanwhile: secantus {usage['secantus (mongodb)']:.0f} %, "
-            f"benchmark client {usage['benchmark']:.0f} %, "
-            f"everything else {usage['(everything else on the machine)']:.0f} % of one core"
+            f"  CPU meanwhile (% of one core): secantus {usage[SECANTUS]:.0f}, "
+            f"benchmark client {usage['benchmark']:.0f}, rest of the (idle) platform {idle:.0f}, "
+            f"other processes {usage['(everything else on the machine)']:.0f}"
         )
+        say(f"  database operations per transaction: {fmt_ops(per_txn)}")
+        say(f"  secantus CPU per transaction: {cpu_ms_per(usage[SECANTUS], rate):.2f} ms")
         report.details["raw_txn_cpu"] = usage
+        report.details["raw_ops_per_txn"] = per_txn
+        report.add(
+            "raw_secantus_ms_per_txn",
+            f"secantus CPU per raw txn (conc. {concurrency})",
+            cpu_ms_per(usage[SECANTUS], rate),
+            "ms",
+        )
         report.add(
             f"raw_txn_rate_c{concurrency}", f"raw txn rate (conc. {concurrency})", rate, "txn/s"
         )
@@ -505,9 +593,9 @@ async def measure_raw_kafka(platform: Platform, report: Report) -> None:
 
     await consumer.start()
     await producer.start()
+    consumer.subscribe([RAW_TOPIC], listener=waiter)
     receiver = asyncio.create_task(receive())
     try:
-        consumer.subscribe([RAW_TOPIC], listener=waiter)
         joined = time.perf_counter()
         await asyncio.wait_for(waiter.assigned.wait(), 60)
         say(f"  group consumer assigned after {time.perf_counter() - joined:.2f} s")
@@ -519,7 +607,14 @@ async def measure_raw_kafka(platform: Platform, report: Report) -> None:
             began = time.perf_counter()
             await producer.send_and_wait(RAW_TOPIC, value=value, key=key)
             acked = time.perf_counter()
-            received = await asyncio.wait_for(arrivals.pop(key), 30)
+            arrival = arrivals[key]
+            either: set[asyncio.Future[Any]] = {arrival, receiver}
+            await asyncio.wait(either, timeout=30, return_when=FIRST_COMPLETED)
+            if receiver.done():
+                receiver.result()  # raises what stopped the consumer
+            if not arrivals.pop(key).done():
+                raise TimeoutError("a produced record was not consumed within 30 s")
+            received = arrival.result()
             return acked - began, received - began
 
         for _ in range(RAW_WARMUP):
@@ -560,7 +655,10 @@ class Pipeline:
         self.metadata = (("authorization", f"Bearer {token}"),)
         self.channel = grpc.aio.insecure_channel(platform.grpc_address("intake"))
         self.intake = intake_pb2_grpc.IntakeServiceStub(self.channel)  # type: ignore[no-untyped-call]
-        self.mongo: AsyncMongoClient[Doc] = AsyncMongoClient(platform.mongo_uri, tz_aware=True)
+        self.commands = CommandCounter()
+        self.mongo: AsyncMongoClient[Doc] = AsyncMongoClient(
+            platform.mongo_uri, tz_aware=True, event_listeners=[self.commands]
+        )
 
     def db(self, service: str) -> Any:
         """A service's database."""
@@ -651,6 +749,7 @@ async def measure_throughput(
 ) -> None:
     """Register `inquiries` with `concurrency` in flight and wait until all their notices exist."""
     heading(f"4. Throughput: {inquiries} inquiries, {concurrency} in flight")
+    baseline_cases = int(await pipeline.cases.count_documents({}))
     baseline_notices = int(await pipeline.notices.count_documents({}))
     baseline_processed = await pipeline.processed_counts()
     sampler = CpuSampler({**platform_pids(platform), "benchmark (this process)": os.getpid()})
@@ -659,9 +758,10 @@ async def measure_throughput(
     rpc_durations: list[float] = []
     failures: list[str] = []
     next_number = 0
+    last_reply_at = 0.0
 
     async def worker() -> None:
-        nonlocal next_number
+        nonlocal next_number, last_reply_at
         while next_number < inquiries:
             number = next_number
             next_number += 1
@@ -671,26 +771,38 @@ async def measure_throughput(
             except grpc.aio.AioRpcError as error:
                 failures.append(f"{error.code().name}: {error.details()}")
                 continue
-            rpc_durations.append(time.perf_counter() - began)
+            last_reply_at = time.perf_counter()
+            rpc_durations.append(last_reply_at - began)
 
+    ops_before = await opcounters(pipeline.mongo)
+    own_before = pipeline.commands.count
     cpu_before = sampler.snapshot()
     began = time.perf_counter()
     workers = asyncio.gather(*(worker() for _ in range(concurrency)))
-    registered_at: float | None = None
+    last_case_at: float | None = None
     last_notice_at: float | None = None
     deadline = began + 60 + inquiries * 0.5
-    while time.perf_counter() < deadline:
-        if registered_at is None and workers.done():
-            registered_at = time.perf_counter()
-        count = int(await pipeline.notices.count_documents({})) - baseline_notices
-        if workers.done() and count >= len(ids):
-            last_notice_at = time.perf_counter()
-            break
-        await asyncio.sleep(POLL_INTERVAL_S)
-    cpu_after = sampler.snapshot()
-    await workers
-    if registered_at is None:
-        registered_at = time.perf_counter()
+    try:
+        while time.perf_counter() < deadline:
+            expected = len(ids) if workers.done() else inquiries + 1
+            if last_case_at is None:
+                cases = int(await pipeline.cases.count_documents({})) - baseline_cases
+                if cases >= expected:
+                    last_case_at = time.perf_counter()
+            notices = int(await pipeline.notices.count_documents({})) - baseline_notices
+            if notices >= expected:
+                last_notice_at = time.perf_counter()
+                break
+            await asyncio.sleep(POLL_INTERVAL_S)
+        cpu_after = sampler.snapshot()
+        ops_after = await opcounters(pipeline.mongo)
+        own_commands = pipeline.commands.count - own_before
+        await workers
+    finally:
+        workers.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await workers
+    registered_at = last_reply_at or time.perf_counter()
 
     drained = await pipeline.wait_drained(baseline_processed, len(ids), 120)
     drained_at = time.perf_counter()
@@ -707,6 +819,8 @@ async def measure_throughput(
         return
     window = last_notice_at - began
     found = await pipeline.notice_count_for(ids)
+    if last_case_at is not None:
+        say(f"  last case (visitation) readable {last_case_at - began:.2f} s after the first call")
     say(f"  last notice readable {window:.2f} s after the first call; {found}/{len(ids)} checked")
     cases_per_s = len(ids) / window
     txn_rate = cases_per_s * TXNS_PER_CASE
@@ -750,8 +864,20 @@ async def measure_throughput(
         target=f">= {TARGET_THROUGHPUT_RATIO:.2f}",
         met=throughput_ratio is not None and throughput_ratio >= TARGET_THROUGHPUT_RATIO,
     )
-    secantus = usage.get("secantus (mongodb)")
+    secantus = usage.get(SECANTUS)
+    per_case = ops_per(ops_before, ops_after, len(ids), own_commands)
+    say(f"  database operations per case (without the benchmark's own reads): {fmt_ops(per_case)}")
+    say(f"  secantus CPU per case: {cpu_ms_per(secantus, cases_per_s) or math.nan:.1f} ms")
+    report.details["pipeline_ops_per_case"] = per_case
     report.add("secantus_cpu", "secantus CPU in throughput window", secantus, "% core")
+    report.add(
+        "secantus_ms_per_case",
+        "secantus CPU per case",
+        cpu_ms_per(secantus, cases_per_s),
+        "ms",
+    )
+    others = usage["(everything else on the machine)"]
+    report.add("noise_throughput", "other processes' CPU, throughput window", others, "% core")
 
 
 # --------------------------------------------------------------------------------------------
@@ -939,6 +1065,8 @@ async def measure_latency(
     usage = CpuSampler.usage(cpu_before, cpu_after)
     print_cpu("the light-load phase", usage)
     report.details["latency_cpu_percent_of_core"] = usage
+    others = usage["(everything else on the machine)"]
+    report.add("noise_latency", "other processes' CPU, light-load phase", others, "% core")
     report.details["latency_breakdown_p50_ms"] = {
         "rpc": percentile(ms(rpc), 50),
         "reply_to_case": percentile(ms(to_case), 50),
@@ -1043,8 +1171,19 @@ def stop_platform(platform: Platform) -> None:
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM handler: unwind like Ctrl-C so the platform is stopped."""
+    """SIGINT/SIGTERM handler: raise KeyboardInterrupt wherever the main thread is.
+
+    asyncio.run's own SIGINT handling only cancels the main task, and a cancellation can be
+    swallowed by a library; an exception out of the event loop always unwinds to main().
+    """
     raise KeyboardInterrupt
+
+
+def install_signal_handlers() -> None:
+    """Stop the platform on Ctrl-C and SIGTERM; an inherited 'ignore SIGINT' is respected."""
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, _raise_interrupt)
 
 
 def positive_float(text: str) -> float:
@@ -1083,7 +1222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run every measurement against a fresh platform; 0 unless something crashed."""
     args = parse_args(argv)
     run_began = time.perf_counter()
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    install_signal_handlers()
     workdir = Path(tempfile.mkdtemp(prefix="vias-bench-"))
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("VIAS_")}
     platform = Platform(
@@ -1104,9 +1243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = 0
     try:
         measure_startup(platform, report)
-        heading(f"2. Memory after {IDLE_SETTLE_S:g} s idle")
-        time.sleep(IDLE_SETTLE_S)
-        measure_memory(platform, report, when="idle", targets=True)
+        measure_idle(platform, report)
         asyncio.run(measure_running(platform, report, args))
         heading("Memory after the load")
         measure_memory(platform, report, when="after load", targets=False)
