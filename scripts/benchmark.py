@@ -1231,6 +1231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         env=PLATFORM_ENV,
         base_env=base_env,
         mongo_storage=workdir / "mongo",
+        mongo_sync_on_commit=True,  # as ./scripts/run does
         ephemeral_ports=True,
     )
     report = Report()

@@ -6,7 +6,7 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -60,6 +60,45 @@ class EventConsumer:
         self.settings = settings
         self.metrics = metrics
         self.dlq_topic = dead_letter_topic(group)
+
+    async def process_batch(self, records: Sequence[Record]) -> None:
+        """Handle records in order: all in one transaction when that succeeds, else one by one.
+
+        The shared transaction is only a fast path: any duplicate, malformed record, handler
+        error or database trouble rolls it back whole, and each record then goes through
+        `process` with its own deduplication, retries and dead-lettering.
+        """
+        if len(records) > 1 and await self._apply_together(records):
+            return
+        for record in records:
+            await self.process(record)
+
+    async def _apply_together(self, records: Sequence[Record]) -> bool:
+        try:
+            envelopes = [Envelope.from_bytes(record.value) for record in records]
+        except ValidationError:
+            return False
+        handled = [(e, self.handlers[e.type]) for e in envelopes if e.type in self.handlers]
+
+        async def work(tx: Transaction) -> None:
+            if handled:
+                await self.store.mark_processed(tx, self.group, *(e.event_id for e, _ in handled))
+            for envelope, handler in handled:
+                token = current_trace.set(Trace(envelope.correlation_id, envelope.event_id))
+                try:
+                    await handler(tx, envelope)
+                finally:
+                    current_trace.reset(token)
+
+        try:
+            await self.store.transact(work)
+        except Exception as error:
+            log.info("a batch of %d falls back to one at a time: %r", len(records), error)
+            return False
+        for envelope in envelopes:
+            outcome = "processed" if envelope.type in self.handlers else "ignored"
+            self.metrics.events_consumed.labels(self.group, envelope.type, outcome).inc()
+        return True
 
     async def process(self, record: Record) -> str:
         """Handle one record; returns the outcome. Raises only on cancellation."""

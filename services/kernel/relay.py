@@ -59,6 +59,7 @@ class OutboxRelay:
         self.owner = f"{socket.gethostname()}:{id(self)}"
         self.retention = timedelta(hours=settings.outbox_retention_hours)
         self._backoff = settings.relay_retry_backoff_s
+        self._lease_trusted_until = 0.0
 
     @property
     def _outbox(self) -> Any:
@@ -107,6 +108,11 @@ class OutboxRelay:
         signal.clear()
 
     async def _hold_lease(self) -> bool:
+        """Whether this relay may publish; the lease is renewed once half of it has run out."""
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._lease_trusted_until:
+            return True
+        renewed_at = loop.time()
         now = utcnow()
         try:
             doc = await self.store.db[LEASES].find_one_and_update(
@@ -124,7 +130,9 @@ class OutboxRelay:
             if "duplicate key" in str(error).lower():
                 return False
             raise
-        return doc is not None and doc.get("owner") == self.owner
+        held = doc is not None and doc.get("owner") == self.owner
+        self._lease_trusted_until = renewed_at + LEASE_SECONDS / 2 if held else 0.0
+        return held
 
     async def publish_batch(self) -> tuple[int | None, bool]:
         """Publish the oldest pending rows; (count published or None on failure, batch full)."""

@@ -183,15 +183,19 @@ class ServiceProcess:
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
             fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+            batch=True,
+            max_records=settings.consumer_batch_size,
+            # FastStream sleeps this long again after an empty poll, so keep it short.
+            batch_timeout_ms=settings.consumer_poll_ms,
             listener=rewind,
         )
 
         @subscriber
-        async def on_event(body: Any, message: KafkaMessage) -> None:
-            raw = cast(ConsumerRecord[bytes, bytes], message.raw_message)
+        async def on_events(body: Any, message: KafkaMessage) -> None:
+            raws = cast(tuple[ConsumerRecord[bytes, bytes], ...], message.raw_message)
             rewind.consumer = subscriber.consumer
-            await consumer.process(
-                Record(raw.topic, raw.partition, raw.offset, raw.key, raw.value or b"")
+            await consumer.process_batch(
+                [Record(r.topic, r.partition, r.offset, r.key, r.value or b"") for r in raws]
             )
             try:
                 await message.ack()

@@ -15,7 +15,7 @@ from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
 
 from services.kernel.context import current_trace
 from services.kernel.envelope import Envelope, EventPayload, new_id, utcnow
@@ -31,6 +31,7 @@ A = TypeVar("A", bound="Aggregate")
 OUTBOX = "outbox"
 INBOX = "inbox"
 MAX_TRANSACTION_ATTEMPTS = 5
+DUPLICATE_KEY = 11000
 
 
 class AlreadyProcessed(Exception):
@@ -164,16 +165,21 @@ class MongoStore:
                 if not _has_label(error, "UnknownTransactionCommitResult"):
                     raise
 
-    async def mark_processed(self, tx: Transaction, group: str, event_id: str) -> None:
-        """Record in the inbox that `group` processed an event; AlreadyProcessed if it had.
+    async def mark_processed(self, tx: Transaction, group: str, *event_ids: str) -> None:
+        """Record in the inbox that `group` processed events; AlreadyProcessed if it had one.
 
         The duplicate-key error aborts the transaction, so nothing else it wrote survives.
         """
-        record = {"_id": f"{group}:{event_id}", "processed_at": utcnow()}
+        now = utcnow()
+        records = [{"_id": f"{group}:{event_id}", "processed_at": now} for event_id in event_ids]
         try:
-            await tx.db[INBOX].insert_one(record, session=tx.session)
-        except DuplicateKeyError as error:
-            raise AlreadyProcessed(record["_id"]) from error
+            await tx.db[INBOX].insert_many(records, session=tx.session)
+        except (DuplicateKeyError, BulkWriteError) as error:
+            if isinstance(error, BulkWriteError) and not all(
+                e.get("code") == DUPLICATE_KEY for e in error.details.get("writeErrors", [])
+            ):
+                raise
+            raise AlreadyProcessed(", ".join(event_ids)) from error
 
     async def purge_inbox(self, retention: timedelta) -> int:
         """Forget processed event ids older than the retention period."""
