@@ -9,6 +9,8 @@ import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import chain
+from types import MethodType
 from typing import Any, cast
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -34,6 +36,7 @@ from services.kernel.topics import consumer_group, dead_letter_topic, events_top
 log = logging.getLogger(__name__)
 
 RESET_GRACE_SECONDS = 30.0
+POLL_TIMEOUT_MS = 500
 INBOX_PURGE_INTERVAL_S = 3600.0
 
 
@@ -185,8 +188,7 @@ class ServiceProcess:
             fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
             batch=True,
             max_records=settings.consumer_batch_size,
-            # FastStream sleeps this long again after an empty poll, so keep it short.
-            batch_timeout_ms=settings.consumer_poll_ms,
+            batch_timeout_ms=POLL_TIMEOUT_MS,
             listener=rewind,
         )
 
@@ -202,6 +204,7 @@ class ServiceProcess:
             except Exception as error:  # redelivery is harmless; the inbox deduplicates
                 log.warning("offset commit failed: %r", error)
 
+        subscriber.get_msg = MethodType(_poll_without_pause, subscriber)  # type: ignore[method-assign]
         self._subscriber = subscriber
         return broker, rewind
 
@@ -262,6 +265,18 @@ class ServiceProcess:
                 if admin is not None:
                     await admin.close()
                 raise
+
+
+async def _poll_without_pause(subscriber: Any, consumer: Any) -> tuple[Any, ...]:
+    """FastStream's batch poll, minus the pause it takes after an empty poll.
+
+    getmany returns as soon as records are fetched, so waiting long in it costs no latency,
+    while the pause after an empty poll would delay every record that arrives during it.
+    """
+    batches = await consumer.getmany(
+        timeout_ms=subscriber.batch_timeout_ms, max_records=subscriber.max_records
+    )
+    return tuple(chain.from_iterable(batches.values()))
 
 
 async def _retry(what: str, start: Callable[[], Awaitable[Any]]) -> None:

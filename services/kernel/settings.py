@@ -64,9 +64,6 @@ class Settings(BaseSettings):
     inbox_retention_hours: float = Field(default=336.0, gt=0)
 
     consumer_max_attempts: int = Field(default=5, ge=1)
-    consumer_poll_ms: int = Field(
-        default=2, ge=1, description="How long a consumer waits locally for fetched records."
-    )
     consumer_batch_size: int = Field(
         default=100, ge=1, description="Records a consumer applies in one transaction at most."
     )
