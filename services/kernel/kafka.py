@@ -36,7 +36,7 @@ def producer_options(settings: Settings) -> dict[str, Any]:
         **kafka_client_options(settings),
         "acks": "all",
         "enable_idempotence": settings.kafka_idempotent_producer,
-        "linger_ms": 1,
+        "linger_ms": 0,
     }
 
 
