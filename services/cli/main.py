@@ -191,6 +191,17 @@ async def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command."""
     args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except FileNotFoundError as error:
+        print(
+            f"vias: {error} (is the platform running? run vias from the repository root)",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "token":
         authority = TokenAuthority.from_settings(Settings())
         print(
