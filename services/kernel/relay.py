@@ -211,7 +211,11 @@ class OutboxRelay:
         result = await self._outbox.update_many(
             {"published_at": {"$ne": None}}, {"$set": {"published_at": None}}
         )
-        log.warning("broker lost its data: republishing %d retained events", result.modified_count)
+        log.log(
+            logging.WARNING if result.modified_count else logging.INFO,
+            "the broker is new or lost its data: republishing %d retained events",
+            result.modified_count,
+        )
         self.metrics.events_republished.inc(result.modified_count)
         self.store.committed_signal.set()
         return int(result.modified_count)

@@ -218,7 +218,7 @@ class ServiceProcess:
             try:
                 rewind.consumer = self._subscriber.consumer
                 if await sentinel.broker_lost_data():
-                    log.warning("rewinding consumer: the broker lost its data")
+                    log.info("the broker is new or lost its data: reading from the start")
                     await rewind.rewind()
                 if loop.time() >= next_purge:
                     await store.purge_inbox(retention)

@@ -63,5 +63,5 @@ class BrokerSentinel:
             await self.close()
             raise
         self._next_check = loop.time() + self.settings.broker_check_interval_s
-        log.warning("broker has no marker %s: its data is gone or new", self.marker)
+        log.info("broker had no marker %s: it is new or lost its data", self.marker)
         return True
