@@ -147,9 +147,9 @@ def _rule(n: int, unit: Unit) -> str:
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
-def _skipped_text(skipped: Iterable[SkippedDay]) -> str:
+def _skipped_text(skipped: Iterable[tuple[date, str]]) -> str:
     """The "skipped: ..." clause of an explanation."""
-    listed = ", ".join(f"{s.day.isoformat()} {s.reason}" for s in skipped)
+    listed = ", ".join(f"{day.isoformat()} {reason}" for day, reason in skipped)
     return f"skipped: {listed}" if listed else "no non-working days skipped"
 
 
@@ -203,13 +203,13 @@ class WorkingDayCalendar(BaseModel):
         """Whether `d` is a working day."""
         return self.closing_reason(d) is None
 
-    def _walk(self, start: date, n: int) -> tuple[date, list[SkippedDay]]:
+    def _walk(self, start: date, n: int) -> tuple[date, list[tuple[date, str]]]:
         """The due date of n working days after `start` and the non-working days passed over."""
         _non_negative(n)
         day, skipped = start, []
         if n == 0:
             while (reason := self.closing_reason(day)) is not None:
-                skipped.append(SkippedDay(day=day, reason=reason))
+                skipped.append((day, reason))
                 day += _ONE_DAY
             return day, skipped
         while n:
@@ -218,7 +218,7 @@ class WorkingDayCalendar(BaseModel):
             if reason is None:
                 n -= 1
             else:
-                skipped.append(SkippedDay(day=day, reason=reason))
+                skipped.append((day, reason))
         return day, skipped
 
     def add_working_days(self, start: date, n: int) -> date:
@@ -251,7 +251,7 @@ class WorkingDayCalendar(BaseModel):
             n=n,
             unit="working day",
             due=due,
-            skipped=tuple(skipped),
+            skipped=tuple(SkippedDay(day=d, reason=r) for d, r in skipped),
             explanation=explanation,
         )
 
@@ -265,7 +265,7 @@ class WorkingDayCalendar(BaseModel):
         if unit == "month" and raw.day < start.day:
             text += " (clamped to the end of the month)"
         reason = self.closing_reason(raw)
-        due, skipped = raw, list[SkippedDay]()
+        due, skipped = raw, list[tuple[date, str]]()
         if reason is not None and roll_to_working_day:
             due, skipped = self._walk(raw, 0)
             text += f", not a working day; rolled to {_fmt(due)}; {_skipped_text(skipped)}"
@@ -278,7 +278,7 @@ class WorkingDayCalendar(BaseModel):
             unit=unit,
             due=due,
             rolled_from=raw if due != raw else None,
-            skipped=tuple(skipped),
+            skipped=tuple(SkippedDay(day=d, reason=r) for d, r in skipped),
             explanation=text,
         )
 
