@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from services.documents import handlers
-from services.kernel.context import require_role
+from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import timestamp
 from services.kernel.store import MongoStore
 from vias.documents.v1 import documents_pb2, documents_pb2_grpc
-
-STAFF = ("support", "consultant", "manager")
 
 
 class DocumentsApi(documents_pb2_grpc.DocumentsServiceServicer):
@@ -21,7 +19,7 @@ class DocumentsApi(documents_pb2_grpc.DocumentsServiceServicer):
         self.store = store
 
     async def GetJournal(self, request: Any, context: Any) -> documents_pb2.Journal:
-        require_role(*STAFF)
+        require_role(*VISO_STAFF)
         entries = await handlers.read_journal(request.inquiry_id, store=self.store)
         return documents_pb2.Journal(
             inquiry_id=request.inquiry_id,

@@ -7,13 +7,11 @@ from typing import Any
 from services.intake import handlers
 from services.intake.domain import Inquiry
 from services.intake.messages import RegisterInquiry, UpdateInquiryDescription
-from services.kernel.context import require_role
+from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import parse_request, timestamp
 from services.kernel.store import MongoStore
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc
-
-STAFF = ("support", "consultant", "manager")
 
 
 def to_proto(inquiry: Inquiry) -> intake_pb2.Inquiry:
@@ -38,17 +36,17 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
         self.store = store
 
     async def RegisterInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
-        principal = require_role(*STAFF)
+        principal = require_role(*VISO_STAFF)
         command = parse_request(RegisterInquiry, request)
         inquiry = await handlers.register_inquiry(command, store=self.store, principal=principal)
         return to_proto(inquiry)
 
     async def GetInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
-        require_role(*STAFF)
+        require_role(*VISO_STAFF)
         return to_proto(await handlers.get_inquiry(request.inquiry_id, store=self.store))
 
     async def UpdateInquiryDescription(self, request: Any, context: Any) -> intake_pb2.Inquiry:
-        require_role(*STAFF)
+        require_role(*VISO_STAFF)
         command = parse_request(UpdateInquiryDescription, request)
         return to_proto(await handlers.update_description(command, store=self.store))
 

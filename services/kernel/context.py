@@ -16,6 +16,7 @@ ROLES: tuple[str, ...] = (
     "supplier_admin",
     "kas_supplier",
 )
+VISO_STAFF: tuple[str, ...] = ("support", "consultant", "manager")
 SUPPLIER_ROLES: frozenset[str] = frozenset({"specialist", "supplier_admin", "kas_supplier"})
 
 

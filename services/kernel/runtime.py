@@ -65,8 +65,13 @@ class RewindAfterDataLoss(ConsumerRebalanceListener):  # type: ignore[misc]
     """Rewinds partitions to the start after the broker lost its data, also on reassignment."""
 
     def __init__(self) -> None:
-        self.consumer: Any = None
+        self.subscriber: Any = None
         self._until = 0.0
+
+    @property
+    def consumer(self) -> Any:
+        """The subscriber's aiokafka consumer, once it has started."""
+        return None if self.subscriber is None else self.subscriber.consumer
 
     async def rewind(self) -> None:
         """Re-read every assigned partition, and any assigned in the next grace period."""
@@ -106,17 +111,15 @@ class ServiceProcess:
         if self.spec.setup is not None:
             await self.spec.setup(deps)
 
-        relay_sentinel = BrokerSentinel(
-            settings, f"relay.{name}", [events_topic(name), dead_letter_topic(consumer_group(name))]
-        )
         relay: OutboxRelay | None = None
         if settings.relay_enabled:
+            owned = [events_topic(name), dead_letter_topic(consumer_group(name))]
             relay = OutboxRelay(
                 store=store,
                 producer_factory=lambda: AIOKafkaProducer(**producer_options(settings)),
                 settings=settings,
                 metrics=metrics,
-                sentinel=relay_sentinel,
+                sentinel=BrokerSentinel(settings, f"relay.{name}", owned),
             )
             self._spawn(relay.run(), "relay")
 
@@ -149,7 +152,6 @@ class ServiceProcess:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         if broker is not None:
             await broker.stop()
-        await relay_sentinel.close()
         await consumer_sentinel.close()
         if relay is not None:
             await relay.close()
@@ -195,7 +197,6 @@ class ServiceProcess:
         @subscriber
         async def on_events(body: Any, message: KafkaMessage) -> None:
             raws = cast(tuple[ConsumerRecord[bytes, bytes], ...], message.raw_message)
-            rewind.consumer = subscriber.consumer
             await consumer.process_batch(
                 [Record(r.topic, r.partition, r.offset, r.key, r.value or b"") for r in raws]
             )
@@ -205,7 +206,7 @@ class ServiceProcess:
                 log.warning("offset commit failed: %r", error)
 
         subscriber.get_msg = MethodType(_poll_without_pause, subscriber)  # type: ignore[method-assign]
-        self._subscriber = subscriber
+        rewind.subscriber = subscriber
         return broker, rewind
 
     async def _watch_data_loss(
@@ -216,7 +217,6 @@ class ServiceProcess:
         next_purge = loop.time()
         while True:
             try:
-                rewind.consumer = self._subscriber.consumer
                 if await sentinel.broker_lost_data():
                     log.info("the broker is new or lost its data: reading from the start")
                     await rewind.rewind()

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.kernel.context import require_role
+from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import timestamp
 from services.kernel.store import MongoStore
 from services.leverance import handlers
 from vias.leverance.v1 import leverance_pb2, leverance_pb2_grpc
-
-STAFF = ("support", "consultant", "manager")
 
 
 class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
@@ -21,7 +19,7 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
         self.store = store
 
     async def GetCaseReference(self, request: Any, context: Any) -> leverance_pb2.CaseReference:
-        require_role(*STAFF)
+        require_role(*VISO_STAFF)
         ref = await handlers.get_case_reference(request.case_id, store=self.store)
         return leverance_pb2.CaseReference(
             case_id=ref.id,

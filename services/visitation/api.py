@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.kernel.context import require_role
+from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import timestamp
 from services.kernel.store import MongoStore
 from services.visitation import handlers
 from services.visitation.domain import VisitationCase
 from vias.visitation.v1 import visitation_pb2, visitation_pb2_grpc
-
-STAFF = ("support", "consultant", "manager")
 
 
 def to_proto(case: VisitationCase) -> visitation_pb2.VisitationCase:
@@ -35,11 +33,11 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
         self.store = store
 
     async def GetCase(self, request: Any, context: Any) -> visitation_pb2.VisitationCase:
-        require_role(*STAFF)
+        require_role(*VISO_STAFF)
         return to_proto(await handlers.get_case(request.case_id, store=self.store))
 
     async def GetCaseByInquiry(self, request: Any, context: Any) -> visitation_pb2.VisitationCase:
-        require_role(*STAFF)
+        require_role(*VISO_STAFF)
         return to_proto(await handlers.get_case_by_inquiry(request.inquiry_id, store=self.store))
 
 
