@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import grpc
 import pytest
@@ -22,16 +23,27 @@ async def nothing_written(clients: Clients) -> AsyncIterator[None]:
     assert after == before
 
 
+async def call_error(
+    clients: Clients,
+    method: Any,
+    request: Any,
+    metadata: list[tuple[str, str]] | None = None,
+) -> grpc.aio.AioRpcError:
+    """The error a call must fail with; a valid support token unless `metadata` is given."""
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await method(
+            request, metadata=clients.auth() if metadata is None else metadata, timeout=DEADLINE
+        )
+    return caught.value
+
+
 async def register_error(
     clients: Clients,
     request: intake_pb2.RegisterInquiryRequest,
     metadata: list[tuple[str, str]] | None = None,
 ) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await clients.intake.RegisterInquiry(
-            request, metadata=clients.auth() if metadata is None else metadata, timeout=DEADLINE
-        )
-    return caught.value
+    """The error RegisterInquiry must fail with."""
+    return await call_error(clients, clients.intake.RegisterInquiry, request, metadata)
 
 
 @pytest.mark.usefixtures("nothing_written")
@@ -64,37 +76,32 @@ async def test_a_message_over_the_size_limit_is_refused_before_it_is_read(
 
 @pytest.mark.usefixtures("nothing_written")
 async def test_an_update_without_id_or_version_names_both(clients: Clients) -> None:
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await clients.intake.UpdateInquiryDescription(
-            intake_pb2.UpdateInquiryDescriptionRequest(description="new"),
-            metadata=clients.auth(),
-            timeout=DEADLINE,
-        )
-    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert bad_fields(caught.value) == {"inquiry_id", "expected_version"}
+    error = await call_error(
+        clients,
+        clients.intake.UpdateInquiryDescription,
+        intake_pb2.UpdateInquiryDescriptionRequest(description="new"),
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(error) == {"inquiry_id", "expected_version"}
 
 
 @pytest.mark.usefixtures("nothing_written")
 async def test_updating_an_unknown_inquiry_is_not_found(clients: Clients) -> None:
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await clients.intake.UpdateInquiryDescription(
-            intake_pb2.UpdateInquiryDescriptionRequest(
-                inquiry_id="no-such-inquiry", expected_version=1, description="new"
-            ),
-            metadata=clients.auth(),
-            timeout=DEADLINE,
-        )
-    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    error = await call_error(
+        clients,
+        clients.intake.UpdateInquiryDescription,
+        intake_pb2.UpdateInquiryDescriptionRequest(
+            inquiry_id="no-such-inquiry", expected_version=1, description="new"
+        ),
+    )
+    assert error.code() == grpc.StatusCode.NOT_FOUND
 
 
 async def test_reading_an_unknown_case_is_not_found(clients: Clients) -> None:
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await clients.visitation.GetCase(
-            visitation_pb2.GetCaseRequest(case_id="no-such-case"),
-            metadata=clients.auth(),
-            timeout=DEADLINE,
-        )
-    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    error = await call_error(
+        clients, clients.visitation.GetCase, visitation_pb2.GetCaseRequest(case_id="no-such-case")
+    )
+    assert error.code() == grpc.StatusCode.NOT_FOUND
 
 
 VALID = intake_pb2.RegisterInquiryRequest(
