@@ -1,3 +1,5 @@
+import pytest
+
 from services.kernel.settings import SERVICE_NAMES, Settings
 from services.kernel.topics import consumer_group, dead_letter_topic, events_topic, platform_topics
 
@@ -13,15 +15,11 @@ def test_platform_topics_cover_every_service_once() -> None:
     assert len(topics) == len(set(topics)) == 2 * len(SERVICE_NAMES)
 
 
-def test_settings_come_from_prefixed_environment(monkeypatch: object) -> None:
-    import os
-
-    os.environ["VIAS_KAFKA_BOOTSTRAP_SERVERS"] = "k1:9092,k2:9092"
-    os.environ["VIAS_GRPC_PORT"] = "6000"
-    try:
-        settings = Settings()
-    finally:
-        del os.environ["VIAS_KAFKA_BOOTSTRAP_SERVERS"], os.environ["VIAS_GRPC_PORT"]
+def test_settings_come_from_prefixed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIAS_KAFKA_BOOTSTRAP_SERVERS", "k1:9092,k2:9092")
+    monkeypatch.setenv("VIAS_GRPC_PORT", "6000")
+    settings = Settings()
     assert settings.kafka_bootstrap_servers == "k1:9092,k2:9092"
     assert settings.grpc_port_for("intake") == 6000
+    monkeypatch.delenv("VIAS_GRPC_PORT")
     assert Settings().grpc_port_for("notifications") == 50055
