@@ -12,9 +12,11 @@ temporary directory, the five services on ephemeral ports) and measures, in orde
 2. resident memory of each service once idle;
 3. raw floors on the same broker and database: bare MongoDB transactions (two inserts) at
    concurrency 1 and C, and a bare aiokafka produce->consume hop;
-4. throughput: N inquiries registered over gRPC with C in flight, until N notices exist;
-5. latency at light load: an open-loop R/s for S seconds, each inquiry timed from just before its
-   gRPC call until its notice is readable (seen on a MongoDB change stream).
+4. throughput: N inquiries registered and assigned over gRPC with C in flight, until N notices
+   exist;
+5. latency at light load: inquiries registered ahead, then assigned open-loop at R/s for S seconds,
+   each timed from just before its AssignInquiry call until its notice is readable (seen on a
+   MongoDB change stream).
 
 Figures are printed, compared with their targets in a final table and optionally written as JSON.
 Timings are never asserted: the exit code is 0 unless something crashed. The platform is stopped
@@ -64,17 +66,20 @@ IDLE_SETTLE_S = 3.0
 POLL_INTERVAL_S = 0.05
 RPC_DEADLINE_S = 30.0
 
-# Database transactions each inquiry causes, by the service that runs them. Intake's one happens
-# inside RegisterInquiry; every other service marks each event it processed in its inbox.
+# Database transactions each inquiry causes, by the service that runs them. Intake's two happen
+# inside RegisterInquiry and AssignInquiry; every other service marks each event it processed in
+# its inbox.
 TRANSACTIONS_PER_INQUIRY = {
-    "intake": 1,
+    "intake": 2,
     "visitation": 1,
     "notifications": 1,
     "leverance": 1,
     "documents": 2,
 }
 TXNS_PER_CASE = sum(TRANSACTIONS_PER_INQUIRY.values())
-# The critical path to a readable notice: intake, visitation, notifications commit, two hops.
+# Registering and assigning are two intake transactions; the assignment causes the case.
+# The critical path from the AssignInquiry call to a readable notice: intake, visitation and
+# notifications commit, with two hops between them.
 PATH_TRANSACTIONS = 3
 PATH_HOPS = 2
 
@@ -687,6 +692,19 @@ class Pipeline:
         )
         return str(reply.inquiry_id)
 
+    async def assign(self, inquiry_id: str) -> None:
+        """Assign a registered inquiry to a consultant, which opens its visitation case."""
+        request = intake_pb2.AssignInquiryRequest(
+            inquiry_id=inquiry_id, consultant_id="bench-consultant", distributed_on="2026-04-01"
+        )
+        await self.intake.AssignInquiry(request, metadata=self.metadata, timeout=RPC_DEADLINE_S)
+
+    async def register_and_assign(self, number: int) -> str:
+        """Register one inquiry and assign it; its id."""
+        inquiry_id = await self.register(number)
+        await self.assign(inquiry_id)
+        return inquiry_id
+
     async def processed_counts(self) -> dict[str, int]:
         """Events each consuming service has processed (its inbox), by service."""
         names = [name for name in TRANSACTIONS_PER_INQUIRY if name != "intake"]
@@ -730,7 +748,7 @@ async def warm_up(pipeline: Pipeline) -> None:
     heading("Warm-up")
     baseline = await pipeline.processed_counts()
     began = time.perf_counter()
-    ids = await asyncio.gather(*(pipeline.register(i) for i in range(WARMUP_INQUIRIES)))
+    ids = await asyncio.gather(*(pipeline.register_and_assign(i) for i in range(WARMUP_INQUIRIES)))
     drained = await pipeline.wait_drained(baseline, len(ids), 120)
     found = await pipeline.notice_count_for(ids)
     state = "all consumers done" if drained else "NOT drained after 120 s"
@@ -767,7 +785,7 @@ async def measure_throughput(
             next_number += 1
             began = time.perf_counter()
             try:
-                ids.append(await pipeline.register(number))
+                ids.append(await pipeline.register_and_assign(number))
             except grpc.aio.AioRpcError as error:
                 failures.append(f"{error.code().name}: {error.details()}")
                 continue
@@ -807,10 +825,10 @@ async def measure_throughput(
     drained = await pipeline.wait_drained(baseline_processed, len(ids), 120)
     drained_at = time.perf_counter()
     if failures:
-        say(f"  {len(failures)} RegisterInquiry calls FAILED, e.g. {failures[0]}")
+        say(f"  {len(failures)} register or assign calls FAILED, e.g. {failures[0]}")
     report.details["throughput_rpc_failures"] = len(failures)
     say(
-        f"  RegisterInquiry: {len(ids)} ok in {registered_at - began:.2f} s "
+        f"  RegisterInquiry + AssignInquiry: {len(ids)} ok in {registered_at - began:.2f} s "
         f"({len(ids) / (registered_at - began):.0f}/s); per call {spread(ms(rpc_durations))}"
     )
     if last_notice_at is None:
@@ -848,7 +866,7 @@ async def measure_throughput(
     report.details["throughput_cpu_percent_of_core"] = usage
     report.add(
         "rpc_rate",
-        "RegisterInquiry calls/s (throughput)",
+        "inquiries registered+assigned/s",
         len(ids) / (registered_at - began),
         "calls/s",
     )
@@ -968,6 +986,25 @@ async def start_detectors(
         return [task], "polling cases and notices every 5 ms (change streams failed)"
 
 
+async def register_ahead(pipeline: Pipeline, total: int) -> list[str]:
+    """Register the inquiries the latency run will assign, and let their journaling settle."""
+    documents = pipeline.db("documents")["inbox"]
+    before = int(await documents.count_documents({}))
+    ids: list[str] = []
+    for start in range(0, total, 20):
+        ids += await asyncio.gather(
+            *(pipeline.register(n) for n in range(start, min(start + 20, total)))
+        )
+    deadline = time.perf_counter() + 60
+    while time.perf_counter() < deadline:
+        if int(await documents.count_documents({})) >= before + total:
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)
+    say(f"  {total} inquiries registered ahead; latency runs from the AssignInquiry call")
+    return ids
+
+
 async def measure_latency(
     platform: Platform, pipeline: Pipeline, report: Report, *, rate: float, seconds: float
 ) -> None:
@@ -985,6 +1022,7 @@ async def measure_latency(
     def pending() -> set[str]:
         return {i for i in call_started if sighting.notice_time(i) is None}
 
+    registered = await register_ahead(pipeline, total)
     detectors, method = await start_detectors(pipeline, sighting, pending)
     say(f"  readability detected by {method}")
     report.details["latency_detection"] = method
@@ -998,8 +1036,9 @@ async def measure_latency(
             await asyncio.sleep(max(scheduled - time.perf_counter(), 0))
             started = time.perf_counter()
             lags.append(started - scheduled)
+            inquiry_id = registered[number]
             try:
-                inquiry_id = await pipeline.register(number)
+                await pipeline.assign(inquiry_id)
             except grpc.aio.AioRpcError as error:
                 failures.append(f"{error.code().name}: {error.details()}")
                 return
@@ -1019,7 +1058,7 @@ async def measure_latency(
         await asyncio.gather(*detectors, return_exceptions=True)
 
     if failures:
-        say(f"  {len(failures)} RegisterInquiry calls FAILED, e.g. {failures[0]}")
+        say(f"  {len(failures)} AssignInquiry calls FAILED, e.g. {failures[0]}")
     missing = pending()
     if missing:
         say(f"  {len(missing)} notices NOT seen within 60 s of the last call")
@@ -1042,7 +1081,7 @@ async def measure_latency(
     e2e_ms = ms(end_to_end)
     say(f"  end to end (call -> notice readable): {spread(e2e_ms)}")
     say("  broken down:")
-    say(f"    RegisterInquiry call (1 txn):              {spread(ms(rpc))}")
+    say(f"    AssignInquiry call (1 txn):                {spread(ms(rpc))}")
     say(f"    reply -> case readable (hop + 1 txn):       {spread(ms(to_case))}")
     say(f"    case -> notice readable (hop + 1 txn):      {spread(ms(to_notice))}")
     raw_txn = report.value("raw_txn_p50_ms")

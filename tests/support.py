@@ -94,6 +94,20 @@ class Clients:
         )
         return await self.intake.RegisterInquiry(request, metadata=self.auth(), timeout=DEADLINE)
 
+    async def assign(
+        self, inquiry_id: str, *, consultant: str = "consultant-1", on: str = "2026-04-01"
+    ) -> Any:
+        """Register, as Team Support, the consultant a distribution list gave an inquiry."""
+        request = intake_pb2.AssignInquiryRequest(
+            inquiry_id=inquiry_id, consultant_id=consultant, distributed_on=on
+        )
+        return await self.intake.AssignInquiry(request, metadata=self.auth(), timeout=DEADLINE)
+
+    async def register_and_assign(self, *, consultant: str = "consultant-1", **fields: str) -> Any:
+        """An inquiry registered and assigned, so that visitation opens its case."""
+        inquiry = await self.register(**fields)
+        return await self.assign(inquiry.inquiry_id, consultant=consultant)
+
     def metrics(self, service: str) -> str:
         """The Prometheus text a service exposes."""
         with urllib.request.urlopen(self.platform.metrics_url(service), timeout=5) as reply:

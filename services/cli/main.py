@@ -69,6 +69,14 @@ async def register(args: argparse.Namespace, client: Client) -> Any:
     return await client.call(stub.RegisterInquiry, request)
 
 
+async def assign(args: argparse.Namespace, client: Client) -> Any:
+    stub = intake_pb2_grpc.IntakeServiceStub(client.channel("intake"))
+    request = intake_pb2.AssignInquiryRequest(
+        inquiry_id=args.id, consultant_id=args.consultant, distributed_on=args.on
+    )
+    return await client.call(stub.AssignInquiry, request)
+
+
 async def get_inquiry(args: argparse.Namespace, client: Client) -> Any:
     stub = intake_pb2_grpc.IntakeServiceStub(client.channel("intake"))
     return await client.call(stub.GetInquiry, intake_pb2.GetInquiryRequest(inquiry_id=args.id))
@@ -140,6 +148,11 @@ def _parser() -> argparse.ArgumentParser:
     reg.add_argument("--citizen", required=True)
     reg.add_argument("--description", required=True)
     reg.set_defaults(call=register)
+    give = intake.add_parser("assign", help="record the consultant a distribution list gave")
+    give.add_argument("id")
+    give.add_argument("--consultant", required=True)
+    give.add_argument("--on", required=True, help="date of the distribution list, YYYY-MM-DD")
+    give.set_defaults(call=assign)
     get = intake.add_parser("get", help="read an inquiry")
     get.add_argument("id")
     get.set_defaults(call=get_inquiry)

@@ -6,7 +6,7 @@ from typing import Any
 
 from services.intake import handlers
 from services.intake.domain import Inquiry
-from services.intake.messages import RegisterInquiry, UpdateInquiryDescription
+from services.intake.messages import AssignInquiry, RegisterInquiry, UpdateInquiryDescription
 from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import parse_request, timestamp
@@ -26,6 +26,8 @@ def to_proto(inquiry: Inquiry) -> intake_pb2.Inquiry:
         description=inquiry.description,
         registered_at=timestamp(inquiry.registered_at),
         registered_by=inquiry.registered_by,
+        consultant_id=inquiry.consultant_id or "",
+        distributed_on=inquiry.distributed_on.isoformat() if inquiry.distributed_on else "",
     )
 
 
@@ -39,6 +41,12 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
         principal = require_role(*VISO_STAFF)
         command = parse_request(RegisterInquiry, request)
         inquiry = await handlers.register_inquiry(command, store=self.store, principal=principal)
+        return to_proto(inquiry)
+
+    async def AssignInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
+        principal = require_role("support", "manager")
+        command = parse_request(AssignInquiry, request)
+        inquiry = await handlers.assign_inquiry(command, store=self.store, principal=principal)
         return to_proto(inquiry)
 
     async def GetInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.intake import domain
 from services.intake.domain import Inquiry
-from services.intake.messages import RegisterInquiry, UpdateInquiryDescription
+from services.intake.messages import AssignInquiry, RegisterInquiry, UpdateInquiryDescription
 from services.kernel.context import Principal
 from services.kernel.envelope import new_id, utcnow
 from services.kernel.errors import NotFound
@@ -38,6 +38,23 @@ async def update_description(command: UpdateInquiryDescription, *, store: MongoS
             raise NotFound("inquiry", command.inquiry_id)
         changed, event = domain.change_description(inquiry, command.description)
         stored = await inquiries.save(tx, changed, expected_version=command.expected_version)
+        tx.emit(event)
+        return stored
+
+    return await store.transact(work)
+
+
+async def assign_inquiry(
+    command: AssignInquiry, *, store: MongoStore, principal: Principal
+) -> Inquiry:
+    """Record the consultant a distribution list gave the inquiry, and announce it."""
+
+    async def work(tx: Transaction) -> Inquiry:
+        inquiry = await inquiries.get(tx, command.inquiry_id)
+        if inquiry is None:
+            raise NotFound("inquiry", command.inquiry_id)
+        assigned, event = domain.assign(inquiry, command, now=utcnow(), by=principal.user_id)
+        stored = await inquiries.save(tx, assigned, expected_version=inquiry.version)
         tx.emit(event)
         return stored
 

@@ -39,6 +39,16 @@ class UpdateInquiryDescription(Command):
     description: Description
 
 
+class AssignInquiry(Command):
+    """Record the consultant a distribution list gave an inquiry."""
+
+    inquiry_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    consultant_id: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    ]
+    distributed_on: date
+
+
 class InquiryRegistered(EventPayload):
     """An inquiry was registered."""
 

@@ -74,12 +74,6 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|text)$")
 
-    visitation_consultants: str = Field(
-        default="consultant-1,consultant-2,consultant-3",
-        description="Consultant pool a new visitation case is assigned from, until distribution "
-        "lists assign consultants explicitly.",
-    )
-
     @model_validator(mode="after")
     def _inbox_outlives_outbox(self) -> Settings:
         if self.inbox_retention_hours < self.outbox_retention_hours:

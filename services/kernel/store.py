@@ -7,9 +7,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
+from bson.decimal128 import Decimal128
 from pydantic import BaseModel
 from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -32,6 +34,30 @@ OUTBOX = "outbox"
 INBOX = "inbox"
 MAX_TRANSACTION_ATTEMPTS = 5
 DUPLICATE_KEY = 11000
+
+
+def to_bson(value: Any) -> Any:
+    """A value MongoDB can store: dates as ISO strings (they sort), Decimals as Decimal128."""
+    if isinstance(value, dict):
+        return {k: to_bson(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_bson(v) for v in value]
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return Decimal128(value)
+    return value
+
+
+def from_bson(value: Any) -> Any:
+    """The inverse of `to_bson` where pydantic cannot do it itself (Decimal128)."""
+    if isinstance(value, dict):
+        return {k: from_bson(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_bson(v) for v in value]
+    if isinstance(value, Decimal128):
+        return value.to_decimal()
+    return value
 
 
 class AlreadyProcessed(Exception):
@@ -240,12 +266,12 @@ class Repository(Generic[A]):
 
     @staticmethod
     def _to_doc(aggregate: Aggregate) -> Doc:
-        doc = aggregate.model_dump(mode="python")
+        doc: Doc = to_bson(aggregate.model_dump(mode="python"))
         doc["_id"] = doc.pop("id")
         return doc
 
     def from_doc(self, doc: Doc) -> A:
         """The aggregate a stored document holds."""
-        doc = dict(doc)
+        doc = from_bson(doc)
         doc["id"] = doc.pop("_id")
         return self.model.model_validate(doc)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
 from datetime import datetime
 
 from services.intake.messages import MainArea
@@ -19,14 +17,6 @@ class VisitationCase(Aggregate):
     main_area: MainArea
     consultant_id: str
     opened_at: datetime
-
-
-def pick_consultant(inquiry_id: str, consultants: Sequence[str]) -> str:
-    """A consultant from the pool, stable for the inquiry (until distribution lists exist)."""
-    if not consultants:
-        raise ValueError("the consultant pool is empty")
-    digest = hashlib.sha256(inquiry_id.encode()).digest()
-    return consultants[int.from_bytes(digest[:8], "big") % len(consultants)]
 
 
 def open_case(

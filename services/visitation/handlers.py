@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from services.intake.messages import InquiryRegistered
+from services.intake.messages import InquiryAssigned
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.errors import NotFound
 from services.kernel.store import MongoStore, Repository, Transaction
@@ -14,16 +12,14 @@ from services.visitation.domain import VisitationCase
 cases = Repository(VisitationCase, "cases")
 
 
-async def open_case_for_inquiry(
-    tx: Transaction, envelope: Envelope, *, consultants: Sequence[str]
-) -> None:
-    """Open the visitation case of a newly registered inquiry."""
-    registered = envelope.payload_as(InquiryRegistered)
+async def open_case_for_inquiry(tx: Transaction, envelope: Envelope) -> None:
+    """Open the visitation case of an inquiry a consultant was assigned."""
+    assigned = envelope.payload_as(InquiryAssigned)
     case, event = domain.open_case(
         case_id=new_id(),
-        inquiry_id=registered.inquiry_id,
-        main_area=registered.main_area,
-        consultant_id=domain.pick_consultant(registered.inquiry_id, consultants),
+        inquiry_id=assigned.inquiry_id,
+        main_area=assigned.main_area,
+        consultant_id=assigned.consultant_id,
         now=utcnow(),
     )
     await cases.add(tx, case)

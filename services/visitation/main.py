@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from services.kernel.consumer import EventHandler
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
@@ -12,10 +10,7 @@ from services.visitation.api import registrations
 
 
 def _handlers(deps: Deps) -> dict[str, EventHandler]:
-    consultants = [c.strip() for c in deps.settings.visitation_consultants.split(",") if c.strip()]
-    return {
-        "InquiryRegistered": partial(handlers.open_case_for_inquiry, consultants=consultants),
-    }
+    return {"InquiryAssigned": handlers.open_case_for_inquiry}
 
 
 async def _setup(deps: Deps) -> None:

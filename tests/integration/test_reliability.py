@@ -10,7 +10,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from services.intake.messages import InquiryRegistered
+from services.intake.messages import InquiryAssigned
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import dead_letter_topic, events_topic
 from services.platform.infra import Platform
@@ -63,9 +63,9 @@ async def test_an_event_committed_before_a_crash_is_published_after_restart(
     clients: Clients, platform: Platform
 ) -> None:
     await asyncio.to_thread(platform.restart_service, "intake", {"VIAS_RELAY_ENABLED": "false"})
-    inquiry = await clients.register()
+    inquiry = await clients.register_and_assign()
     unpublished = {"key": inquiry.inquiry_id, "published_at": None}
-    assert await count(clients, "intake", "outbox", unpublished) == 1
+    assert await count(clients, "intake", "outbox", unpublished) == 2
     await asyncio.sleep(1.0)
     assert await count(clients, "visitation", "cases", {"inquiry_id": inquiry.inquiry_id}) == 0
 
@@ -83,18 +83,18 @@ async def test_an_event_committed_before_a_crash_is_published_after_restart(
 async def test_an_event_delivered_twice_has_one_effect(
     clients: Clients, platform: Platform
 ) -> None:
-    inquiry = await clients.register()
+    inquiry = await clients.register_and_assign()
     case = await case_of(clients, inquiry.inquiry_id)
     await settled_count(clients, "notifications", "notices", {"subject_id": case.case_id}, 1)
     row = await clients.db("intake").outbox.find_one(
-        {"key": inquiry.inquiry_id, "type": "InquiryRegistered"}
+        {"key": inquiry.inquiry_id, "type": "InquiryAssigned"}
     )
 
     def duplicates() -> float:
         return metric_value(
             clients.metrics("visitation"),
             "vias_events_consumed_total",
-            type="InquiryRegistered",
+            type="InquiryAssigned",
             outcome="duplicate",
         )
 
@@ -126,7 +126,7 @@ async def test_a_broker_that_dies_and_comes_back_empty_loses_nothing_and_doubles
 
     async def register(n: int) -> None:
         for _ in range(n):
-            inquiry_ids.append((await clients.register()).inquiry_id)
+            inquiry_ids.append((await clients.register_and_assign()).inquiry_id)
 
     await asyncio.gather(*(register(10) for _ in range(10)))
     platform.kafka.kill()
@@ -158,19 +158,33 @@ async def test_a_broker_that_dies_and_comes_back_empty_loses_nothing_and_doubles
     assert republished >= 1, "the relay did not notice the broker lost its data"
 
 
+def assignment(inquiry_id: str, main_area: str) -> InquiryAssigned:
+    """An assignment as intake would publish it."""
+    return InquiryAssigned.model_validate(
+        {
+            "inquiry_id": inquiry_id,
+            "consultant_id": "consultant-1",
+            "distributed_on": "2026-04-01",
+            "assigned_at": utcnow(),
+            "assigned_by": "support-1",
+            "main_area": main_area,
+        }
+    )
+
+
 async def test_a_poison_message_is_dead_lettered_and_the_partition_moves_on(
     clients: Clients, platform: Platform
 ) -> None:
     key = f"poison-{new_id()}"
     poison = Envelope.wrap(
-        InquiryRegistered(inquiry_id=key, main_area="adults", registered_at=utcnow()),
+        assignment(key, "adults"),
         source="intake",
         correlation_id=new_id(),
         causation_id=None,
     ).model_copy(update={"payload": {"inquiry_id": key, "main_area": "mars"}})
     healthy_id = f"after-{key}"
     healthy = Envelope.wrap(
-        InquiryRegistered(inquiry_id=healthy_id, main_area="other", registered_at=utcnow()),
+        assignment(healthy_id, "other"),
         source="intake",
         correlation_id=new_id(),
         causation_id=None,

@@ -1,7 +1,8 @@
-"""An inquiry registered over gRPC travels through every service as real processes."""
+"""An inquiry registered and assigned over gRPC travels through every service as real processes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -48,14 +49,23 @@ async def notices_about(clients: Clients, consultant: str, case_id: str) -> list
     return [n for n in reply.notices if n.subject_id == case_id]
 
 
-async def test_a_registered_inquiry_opens_a_case_and_notifies_its_consultant(
+async def test_an_assigned_inquiry_opens_a_case_and_notifies_its_consultant(
     clients: Clients,
 ) -> None:
     inquiry = await clients.register(main_area="adults")
     assert inquiry.version == 1 and inquiry.status == "registered"
+    await asyncio.sleep(0.5)
+    assert (
+        await clients.db("visitation").cases.count_documents({"inquiry_id": inquiry.inquiry_id})
+        == 0
+    )
+
+    assigned = await clients.assign(inquiry.inquiry_id, consultant="consultant-7", on="2026-05-08")
+    assert (assigned.version, assigned.status) == (2, "assigned")
+    assert (assigned.consultant_id, assigned.distributed_on) == ("consultant-7", "2026-05-08")
 
     case = await case_of(clients, inquiry.inquiry_id)
-    assert case.inquiry_id == inquiry.inquiry_id
+    assert case.inquiry_id == inquiry.inquiry_id and case.consultant_id == "consultant-7"
     assert case.main_area == "adults" and case.status == "opened"
 
     notices = await eventually(lambda: notices_about(clients, case.consultant_id, case.case_id))
@@ -88,23 +98,25 @@ async def test_a_registered_inquiry_opens_a_case_and_notifies_its_consultant(
     assert (ref.inquiry_id, ref.consultant_id) == (inquiry.inquiry_id, case.consultant_id)
 
 
-async def test_the_same_correlation_id_runs_through_every_event(clients: Clients) -> None:
-    inquiry = await clients.register()
+async def test_the_assignment_s_correlation_id_runs_through_the_events_it_caused(
+    clients: Clients,
+) -> None:
+    inquiry = await clients.register_and_assign()
     case = await case_of(clients, inquiry.inquiry_id)
     rows = []
     for service in ("intake", "visitation"):
         query = {"key": {"$in": [inquiry.inquiry_id, case.case_id]}}
         rows += await clients.db(service).outbox.find(query).to_list()
-    envelopes = [json.loads(row["value"]) for row in rows]
-    assert {e["type"] for e in envelopes} == {"InquiryRegistered", "VisitationCaseOpened"}
-    assert len({e["correlation_id"] for e in envelopes}) == 1
-    registered = next(e for e in envelopes if e["type"] == "InquiryRegistered")
-    opened = next(e for e in envelopes if e["type"] == "VisitationCaseOpened")
-    assert opened["causation_id"] == registered["event_id"]
+    envelopes = {(e := json.loads(row["value"]))["type"]: e for row in rows}
+    assert set(envelopes) == {"InquiryRegistered", "InquiryAssigned", "VisitationCaseOpened"}
+    assigned, opened = envelopes["InquiryAssigned"], envelopes["VisitationCaseOpened"]
+    assert opened["correlation_id"] == assigned["correlation_id"]
+    assert opened["causation_id"] == assigned["event_id"]
+    assert envelopes["InquiryRegistered"]["correlation_id"] != assigned["correlation_id"]
 
 
 async def test_metrics_count_calls_and_events(clients: Clients) -> None:
-    await clients.register()
+    await clients.register_and_assign()
     intake = clients.metrics("intake")
     assert metric_value(intake, "vias_rpc_requests_total", method="RegisterInquiry", code="OK") >= 1
     assert "vias_rpc_latency_seconds_bucket" in intake
@@ -113,14 +125,14 @@ async def test_metrics_count_calls_and_events(clients: Clients) -> None:
 
     async def published() -> float:
         text = clients.metrics("intake")
-        return metric_value(text, "vias_events_published_total", type="InquiryRegistered")
+        return metric_value(text, "vias_events_published_total", type="InquiryAssigned")
 
     assert await eventually(published) >= 1
 
     async def consumed() -> float:
         text = clients.metrics("visitation")
         return metric_value(
-            text, "vias_events_consumed_total", type="InquiryRegistered", outcome="processed"
+            text, "vias_events_consumed_total", type="InquiryAssigned", outcome="processed"
         )
 
     assert await eventually(consumed) >= 1
@@ -137,7 +149,7 @@ async def test_every_service_reports_serving(clients: Clients, service: str) -> 
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
 
-def test_the_command_line_client_registers_and_reads_back(clients: Clients) -> None:
+def test_the_command_line_client_registers_assigns_and_reads_back(clients: Clients) -> None:
     platform = clients.platform
     env = {
         **os.environ,
@@ -172,6 +184,7 @@ def test_the_command_line_client_registers_and_reads_back(clients: Clients) -> N
             "d",
         )
     )
+    vias("intake", "assign", registered["inquiry_id"], "--consultant", "c-9", "--on", "2026-04-01")
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -181,7 +194,7 @@ def test_the_command_line_client_registers_and_reads_back(clients: Clients) -> N
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
-    assert case["inquiry_id"] == registered["inquiry_id"]
+    assert (case["inquiry_id"], case["consultant_id"]) == (registered["inquiry_id"], "c-9")
     notices = json.loads(
         vias("--as-user", case["consultant_id"], "--as-role", "consultant", "notifications", "list")
     )
