@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from bson.decimal128 import Decimal128
 from pydantic import BaseModel
-from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
+from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -254,13 +254,13 @@ class Repository(Generic[A]):
     async def save(self, tx: Transaction, aggregate: A, *, expected_version: int) -> A:
         """Replace the aggregate if it is still at `expected_version`; raise otherwise."""
         stored = aggregate.model_copy(update={"version": expected_version + 1})
-        found = await self._coll(tx.db).find_one_and_replace(
+        # replace_one, not find_one_and_replace: the latter scans the collection on SecantusDB.
+        result = await self._coll(tx.db).replace_one(
             {"_id": aggregate.id, "version": expected_version},
             self._to_doc(stored),
             session=tx.session,
-            return_document=ReturnDocument.AFTER,
         )
-        if found is None:
+        if result.matched_count == 0:
             raise ConcurrencyConflict(self.collection, aggregate.id, expected_version)
         return stored
 
