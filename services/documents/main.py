@@ -21,4 +21,5 @@ SPEC = ServiceSpec(
     },
     servicers=lambda deps: registrations(deps.store),
     setup=_setup,
+    background_consumer=True,
 )

@@ -18,7 +18,7 @@ from services.kernel.envelope import utcnow
 from services.kernel.metrics import Metrics
 from services.kernel.sentinel import BrokerSentinel
 from services.kernel.settings import Settings
-from services.kernel.store import OUTBOX, MongoStore
+from services.kernel.store import OUTBOX, Doc, MongoStore
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,11 @@ class OutboxRelay:
         self.retention = timedelta(hours=settings.outbox_retention_hours)
         self._backoff = settings.relay_retry_backoff_s
         self._lease_trusted_until = 0.0
+        # True while every row this relay knows of is published: then the rows a commit of
+        # this process hands over can be sent straight away without losing per-key order.
+        self._caught_up = False
+        self._swept_ids: set[str] = set()
+        store.keep_committed_rows()
 
     @property
     def _outbox(self) -> Any:
@@ -69,15 +74,18 @@ class OutboxRelay:
         """Publish until cancelled."""
         last_purge = last_metrics = 0.0
         loop = asyncio.get_running_loop()
+        signalled = False
         while True:
             try:
                 async with asyncio.timeout(STEP_TIMEOUT_S):
                     if not await self._hold_lease():
+                        self.store.take_committed_rows()  # the holder's sweep finds them
+                        self._caught_up = False
                         await asyncio.sleep(LEASE_SECONDS / 3)
                         continue
                     if await self.sentinel.broker_lost_data():
                         await self.requeue_retained()
-                    published, full = await self.publish_batch()
+                    published, full = await self._publish_next(signalled)
                 if loop.time() - last_metrics > 1:
                     await self._update_backlog_metrics()
                     last_metrics = loop.time()
@@ -91,21 +99,45 @@ class OutboxRelay:
                     self._backoff = min(self._backoff * 2, self.settings.relay_retry_backoff_max_s)
                     continue
                 self._backoff = self.settings.relay_retry_backoff_s
-                await self._wait_for_work()
+                signalled = await self._wait_for_work()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("relay iteration failed; reconnecting and retrying")
+                self._caught_up = signalled = False
                 await self.close()
                 await asyncio.sleep(self._backoff)
                 self._backoff = min(self._backoff * 2, self.settings.relay_retry_backoff_max_s)
 
-    async def _wait_for_work(self) -> None:
+    async def _wait_for_work(self) -> bool:
+        """Wait for a commit of this process or the poll interval; whether a commit came."""
         signal = self.store.committed_signal
         timeout = min(self.settings.relay_poll_interval_s, self.settings.broker_check_interval_s)
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(signal.wait(), timeout)
-        signal.clear()
+        except TimeoutError:
+            return False
+        finally:
+            signal.clear()
+        return True
+
+    async def _publish_next(self, signalled: bool) -> tuple[int | None, bool]:
+        """Send what this process just committed, or sweep the outbox in commit order.
+
+        The fast path is taken only when woken by a commit while caught up; every poll
+        interval, and after any failure, the outbox itself is swept, which also finds rows
+        other instances of the service committed.
+        """
+        fresh = [r for r in self.store.take_committed_rows() if r["_id"] not in self._swept_ids]
+        if signalled and self._caught_up:
+            if not fresh:
+                return 0, False
+            published = await self._publish(sorted(fresh, key=lambda r: r["seq"]))
+            self._caught_up = published is not None
+            return published, False
+        published, full = await self.publish_batch()
+        self._caught_up = published is not None and not full
+        return published, full
 
     async def _hold_lease(self) -> bool:
         """Whether this relay may publish; the lease is renewed once half of it has run out."""
@@ -143,8 +175,15 @@ class OutboxRelay:
             .sort("seq", ASCENDING)
             .limit(limit)
         ]
+        # Rows committed during this read may reach the fast path as well: skip them there.
+        self._swept_ids = {row["_id"] for row in rows}
         if not rows:
             return 0, False
+        published = await self._publish(rows)
+        return published, published is not None and len(rows) == limit
+
+    async def _publish(self, rows: list[Doc]) -> int | None:
+        """Send rows in order; mark the acknowledged ones published. None when any failed."""
         producer = await self._connected_producer()
         sends = []
         for row in rows:
@@ -185,8 +224,8 @@ class OutboxRelay:
             await self._outbox.update_many(
                 {"_id": {"$in": [row["_id"] for row in failed]}}, {"$inc": {"attempts": 1}}
             )
-            return None, False
-        return len(done), len(rows) == limit
+            return None
+        return len(done)
 
     async def _connected_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
@@ -217,7 +256,7 @@ class OutboxRelay:
             result.modified_count,
         )
         self.metrics.events_republished.inc(result.modified_count)
-        self.store.committed_signal.set()
+        self._caught_up = False
         return int(result.modified_count)
 
     async def purge_published(self) -> int:

@@ -59,6 +59,8 @@ class ServiceSpec:
     handlers: Callable[[Deps], Mapping[str, EventHandler]]
     servicers: Callable[[Deps], Sequence[Registration]]
     setup: Callable[[Deps], Awaitable[None]] | None = None
+    background_consumer: bool = False
+    """Nobody waits on this service's consumer: it fetches with the background wait."""
 
 
 class RewindAfterDataLoss(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -187,7 +189,11 @@ class ServiceProcess:
             group_id=group,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
-            fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+            fetch_max_wait_ms=(
+                settings.kafka_background_fetch_max_wait_ms
+                if self.spec.background_consumer
+                else settings.kafka_fetch_max_wait_ms
+            ),
             batch=True,
             max_records=settings.consumer_batch_size,
             batch_timeout_ms=POLL_TIMEOUT_MS,

@@ -33,7 +33,18 @@ class Settings(BaseSettings):
         "auto-creates, so a topic a client re-creates after a broker restart is already right.",
     )
     kafka_replication_factor: int = Field(default=1, ge=1)
-    kafka_fetch_max_wait_ms: int = Field(default=20, ge=1)
+    kafka_fetch_max_wait_ms: int = Field(
+        default=20,
+        ge=1,
+        description="Longest a fetch waits for records, for consumers someone waits on.",
+    )
+    kafka_background_fetch_max_wait_ms: int = Field(
+        default=250,
+        ge=1,
+        description="The same for background consumers (journal, case references): they poll "
+        "less often and apply more events per transaction, leaving the broker and the "
+        "database to the consumers on a person's path.",
+    )
     kafka_metadata_max_age_ms: int = Field(
         default=5000,
         ge=100,

@@ -137,11 +137,25 @@ class MongoStore:
         self.source = source
         self.topic = events_topic(source)
         self._committed = asyncio.Event()
+        self._fresh: list[Doc] | None = None
 
     @property
     def committed_signal(self) -> asyncio.Event:
         """Set whenever a transaction stored events; the relay waits on it."""
         return self._committed
+
+    def keep_committed_rows(self) -> None:
+        """From now on keep the outbox rows of each commit for `take_committed_rows`."""
+        self._fresh = []
+
+    def take_committed_rows(self) -> list[Doc]:
+        """The outbox rows committed since the last call, in commit order.
+
+        Lets the relay publish what this process just committed without reading it back;
+        the rows are in the outbox all the same, so nothing depends on this list.
+        """
+        rows, self._fresh = self._fresh or [], [] if self._fresh is not None else None
+        return rows
 
     async def ensure_indexes(self) -> None:
         """Indexes the kernel relies on."""
@@ -157,11 +171,9 @@ class MongoStore:
                 try:
                     await session.start_transaction()
                     result = await work(tx)
-                    if tx.messages:
-                        await self.db[OUTBOX].insert_many(
-                            [_outbox_row(m, i) for i, m in enumerate(tx.messages)],
-                            session=session,
-                        )
+                    rows = [_outbox_row(m, i) for i, m in enumerate(tx.messages)]
+                    if rows:
+                        await self.db[OUTBOX].insert_many(rows, session=session)
                     await self._commit(session)
                 except PyMongoError as error:
                     if session.in_transaction:
@@ -176,7 +188,9 @@ class MongoStore:
                     if session.in_transaction:
                         await session.abort_transaction()
                     raise
-            if tx.messages:
+            if rows:
+                if self._fresh is not None:
+                    self._fresh.extend(rows)
                 self._committed.set()
             return result
         raise AssertionError("unreachable")

@@ -12,4 +12,5 @@ SPEC = ServiceSpec(
     subscribes_to=(events_topic("visitation"),),
     handlers=lambda deps: {"VisitationCaseOpened": handlers.reference_opened_case},
     servicers=lambda deps: registrations(deps.store),
+    background_consumer=True,
 )

@@ -1,0 +1,93 @@
+"""The outbox relay against the real broker and database: order per key, nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from typing import Any, ClassVar
+
+from aiokafka import AIOKafkaProducer
+from pymongo import AsyncMongoClient
+
+from services.kernel.envelope import EventPayload, new_id
+from services.kernel.kafka import producer_options
+from services.kernel.metrics import Metrics
+from services.kernel.relay import OutboxRelay
+from services.kernel.sentinel import BrokerSentinel
+from services.kernel.store import OUTBOX, MongoStore, Transaction
+from services.kernel.topics import events_topic
+from services.platform.infra import Platform
+from tests.support import eventually, read_topic
+
+
+class Counted(EventPayload):
+    """A numbered event about one aggregate."""
+
+    event_type: ClassVar[str] = "Counted"
+
+    aggregate: str
+    number: int
+
+    def subject(self) -> str:
+        return self.aggregate
+
+
+async def test_events_of_one_aggregate_are_published_once_each_in_commit_order(
+    platform: Platform,
+) -> None:
+    source = f"relaytest{new_id()[:8]}"
+    settings = platform.settings
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(platform.mongo_uri, tz_aware=True)
+    store = MongoStore(client, settings.database_name(source), source)
+    await store.ensure_indexes()
+    metrics = Metrics(source)
+    relay = OutboxRelay(
+        store=store,
+        producer_factory=lambda: AIOKafkaProducer(**producer_options(settings)),
+        settings=settings,
+        metrics=metrics,
+        sentinel=BrokerSentinel(settings, f"relay.{source}", [events_topic(source)]),
+    )
+    # Some events are already pending when the relay starts: it must sweep them first.
+    aggregates = [f"agg-{i}" for i in range(4)]
+
+    async def emit(aggregate: str, number: int) -> None:
+        async def work(tx: Transaction) -> None:
+            tx.emit(Counted(aggregate=aggregate, number=number))
+
+        await store.transact(work)
+
+    for number in range(10):
+        await emit(aggregates[0], number)
+    running = asyncio.create_task(relay.run())
+    try:
+
+        async def writer(aggregate: str, start: int) -> None:
+            for number in range(start, start + 40):
+                await emit(aggregate, number)
+
+        await asyncio.gather(writer(aggregates[0], 10), *(writer(a, 0) for a in aggregates[1:]))
+        await eventually(lambda: _all_published(store), timeout=30)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await relay.close()
+
+    records = await read_topic(platform, events_topic(source), timeout=10)
+    seen: dict[str, list[int]] = defaultdict(list)
+    for record in records:
+        payload = json.loads(record.value)["payload"]
+        assert record.key.decode() == payload["aggregate"]
+        seen[payload["aggregate"]].append(payload["number"])
+    assert seen[aggregates[0]] == list(range(50))
+    for aggregate in aggregates[1:]:
+        assert seen[aggregate] == list(range(40))
+    await client.drop_database(settings.database_name(source))
+    await client.close()
+
+
+async def _all_published(store: MongoStore) -> bool:
+    pending = await store.db[OUTBOX].count_documents({"published_at": None})
+    total = await store.db[OUTBOX].count_documents({})
+    return total == 170 and pending == 0
