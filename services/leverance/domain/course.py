@@ -1,0 +1,478 @@
+"""A course on a case: its suppliers' parts, start, interruption, closing checklist and closure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from services.intake.messages import MainArea
+from services.kernel.envelope import EventPayload
+from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
+from services.kernel.store import Aggregate
+from services.leverance.domain import anchoring as anchoring_rules
+from services.leverance.domain import deadlines
+from services.leverance.domain.agreements import Actor, Delivery, Statement, open_deadlines
+from services.leverance.domain.anchoring import AnchoringActivity, AnchoringKind
+from services.leverance.domain.reference import (
+    ADVISORY_REPORT,
+    CLOSING_SUMMARY_NOTE,
+    DRAFT_MARKERS,
+    STATEMENT_APPROVAL_WORKING_DAYS,
+    STATEMENT_DUE_WORKING_DAYS,
+    InterruptionReason,
+    service_rules,
+)
+from services.leverance.domain.types import Day, Value
+from services.leverance.messages import (
+    AnchoringActivityBooked,
+    AnchoringActivityHeld,
+    ClosingMeetingHeld,
+    CoordinatorNamed,
+    CourseClosed,
+    CourseInterrupted,
+    CourseOpened,
+    CourseStarted,
+    FinancialStatementApproved,
+    FinancialStatementSubmitted,
+    SatisfactionSurveyRequested,
+)
+from services.visitation.messages import CaseHandedToLeverance
+from services.workdays import WorkingDayCalendar
+
+CourseStatus = Literal["awaiting_agreement", "running", "interrupted", "closed"]
+
+
+class Part(Value):
+    """One supplier's part of a course."""
+
+    supplier_id: str
+    delivery_id: str
+
+
+class Interruption(Value):
+    """Why and when a course was stopped."""
+
+    reason: InterruptionReason
+    note: str
+    by: str
+    at: datetime
+
+
+class JournaledDocument(Aggregate):
+    """A document journaled on a case, as documents announced it."""
+
+    case_id: str
+    kind: str
+    title: str
+    sent_to: tuple[str, ...] = ()
+    journaled_at: datetime
+
+
+class Course(Aggregate):
+    """The course on one case (id = case id)."""
+
+    inquiry_id: str
+    main_area: MainArea
+    consultant_id: str
+    service: str
+    clarifying_meeting_on: Day
+    parts: tuple[Part, ...] = ()
+    coordinator_supplier_id: str | None = None
+    status: CourseStatus = "awaiting_agreement"
+    started_at: datetime | None = None
+    closing_meeting_on: Day | None = None
+    interruption: Interruption | None = None
+    closed_at: datetime | None = None
+    anchoring: tuple[AnchoringActivity, ...] = ()
+
+    def part_of(self, supplier_id: str) -> Part | None:
+        """The part of a supplier, if it has one."""
+        return next((p for p in self.parts if p.supplier_id == supplier_id), None)
+
+
+def hand_over(
+    course: Course | None, handed: CaseHandedToLeverance, *, delivery_id: str, now: datetime
+) -> tuple[Course, Delivery, list[EventPayload]] | None:
+    """Open the course (or add a supplier's part to it); None when nothing is to be done."""
+    if course is not None and (
+        course.part_of(handed.supplier_id) is not None or course.status in ("interrupted", "closed")
+    ):
+        return None
+    part = Part(supplier_id=handed.supplier_id, delivery_id=delivery_id)
+    if course is None:
+        course = Course(
+            id=handed.case_id,
+            inquiry_id=handed.inquiry_id,
+            main_area=handed.main_area,
+            consultant_id=handed.consultant_id,
+            service=handed.service,
+            clarifying_meeting_on=handed.clarifying_meeting_on,
+            parts=(part,),
+            coordinator_supplier_id=handed.supplier_id,
+        )
+    else:
+        # With several suppliers the consultant names the coordinator (H 5.1.3).
+        course = course.model_copy(
+            update={"parts": (*course.parts, part), "coordinator_supplier_id": None}
+        )
+    delivery = Delivery(
+        id=delivery_id,
+        case_id=handed.case_id,
+        inquiry_id=handed.inquiry_id,
+        supplier_id=handed.supplier_id,
+        specialist_id=handed.specialist_id,
+        consultant_id=handed.consultant_id,
+        main_area=handed.main_area,
+        service=handed.service,
+        clarifying_meeting_on=handed.clarifying_meeting_on,
+        status="awaiting_proposal",
+        opened_at=now,
+    )
+    event = CourseOpened(
+        case_id=handed.case_id,
+        delivery_id=delivery_id,
+        supplier_id=handed.supplier_id,
+        inquiry_id=handed.inquiry_id,
+        specialist_id=handed.specialist_id,
+        consultant_id=handed.consultant_id,
+        service=handed.service,
+        main_area=handed.main_area,
+        opened_at=now,
+    )
+    return course, delivery, [event]
+
+
+def require_consultant(course: Course, actor: Actor) -> None:
+    """Only the case's consultant."""
+    if actor.role != "consultant" or actor.user_id != course.consultant_id:
+        raise Forbidden("only the case's consultant may do this")
+
+
+def require_participant(course: Course, actor: Actor) -> None:
+    """The case's consultant, or a specialist of a supplier with a part."""
+    if actor.role == "consultant" and actor.user_id == course.consultant_id:
+        return
+    supplier = actor.supplier_id
+    if actor.role in ("specialist", "kas_supplier") and supplier and course.part_of(supplier):
+        return
+    raise Forbidden("only the case's consultant or one of its specialists may do this")
+
+
+def name_coordinator(
+    course: Course, supplier_id: str, *, actor: Actor
+) -> tuple[Course, list[EventPayload]]:
+    """The consultant names the coordinating supplier among those with a part."""
+    require_consultant(course, actor)
+    if course.part_of(supplier_id) is None:
+        raise InvalidInput.single("supplier_id", "has no part in this course")
+    if course.status in ("interrupted", "closed"):
+        raise IllegalTransition(f"the course is {course.status}")
+    updated = course.model_copy(update={"coordinator_supplier_id": supplier_id})
+    return updated, [CoordinatorNamed(case_id=course.id, supplier_id=supplier_id)]
+
+
+def start_if_ready(
+    course: Course, deliveries: Sequence[Delivery], *, now: datetime
+) -> tuple[Course, list[EventPayload]]:
+    """Start the course once every part's agreement is fully approved and a coordinator named."""
+    if course.status != "awaiting_agreement" or course.coordinator_supplier_id is None:
+        return course, []
+    by_id = {d.id: d for d in deliveries}
+    if not all(p.delivery_id in by_id and by_id[p.delivery_id].started for p in course.parts):
+        return course, []
+    started = course.model_copy(update={"status": "running", "started_at": now})
+    event = CourseStarted(
+        case_id=course.id,
+        inquiry_id=course.inquiry_id,
+        service=course.service,
+        supplier_ids=[p.supplier_id for p in course.parts],
+        coordinator_supplier_id=course.coordinator_supplier_id,
+        started_at=now,
+    )
+    return started, [event]
+
+
+def interrupt(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    reason: InterruptionReason,
+    note: str,
+    actor: Actor,
+    now: datetime,
+) -> tuple[Course, list[Delivery], list[EventPayload]]:
+    """Stop the course and every part that has not closed, with the reason."""
+    require_participant(course, actor)
+    if course.status in ("interrupted", "closed"):
+        raise IllegalTransition(f"the course is already {course.status}")
+    if not note.strip():
+        raise InvalidInput.single("note", "describe the interruption")
+    interruption = Interruption(reason=reason, note=note.strip(), by=actor.user_id, at=now)
+    updated = course.model_copy(update={"status": "interrupted", "interruption": interruption})
+    events: list[EventPayload] = [
+        CourseInterrupted(
+            case_id=course.id,
+            reason=reason,
+            note=note.strip(),
+            interrupted_by=actor.user_id,
+            interrupted_at=now,
+        )
+    ]
+    changed = []
+    for delivery in deliveries:
+        if delivery.status in ("statement_submitted", "closed"):
+            continue
+        # A part that never started has nothing to settle: it closes with the interruption.
+        status = "interrupted" if delivery.started else "closed"
+        changed.append(delivery.model_copy(update={"status": status, "pending_version": None}))
+        events += open_deadlines(delivery, f"course interrupted: {reason}")
+    return updated, changed, events
+
+
+def record_closing_meeting(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    held_on: date,
+    today: date,
+    actor: Actor,
+    calendar: WorkingDayCalendar,
+) -> tuple[Course, list[EventPayload]]:
+    """The closing meeting was held; each running part's statement is now due."""
+    require_participant(course, actor)
+    if course.status != "running":
+        raise IllegalTransition(f"the course is {course.status}, not running")
+    if held_on > today:
+        raise InvalidInput.single("held_on", "a meeting cannot be held in the future")
+    if held_on < course.clarifying_meeting_on:
+        raise InvalidInput.single("held_on", "before the clarifying meeting")
+    updated = course.model_copy(update={"closing_meeting_on": held_on})
+    events: list[EventPayload] = [ClosingMeetingHeld(case_id=course.id, held_on=held_on)]
+    for delivery in deliveries:
+        if delivery.status == "running":
+            events.append(statement_deadline(delivery, held_on, calendar).set())
+    return updated, events
+
+
+def statement_deadline(
+    delivery: Delivery, closing_meeting_on: date, calendar: WorkingDayCalendar
+) -> deadlines.DeadlineSpec:
+    """When the specialist's financial statement is due."""
+    return deadlines.financial_statement(
+        case_id=delivery.case_id,
+        delivery_id=delivery.id,
+        closing_meeting_on=closing_meeting_on,
+        specialist_id=delivery.specialist_id,
+        supplier_id=delivery.supplier_id,
+        calendar=calendar,
+        working_days=STATEMENT_DUE_WORKING_DAYS,
+    )
+
+
+class ClosingChecklist(Value):
+    """What must hold before the specialist can submit the financial statement (H 5.3.3)."""
+
+    closing_meeting_held: bool
+    closing_summary_note_sent_and_journaled: bool
+    advisory_report_sent_and_journaled: bool
+
+    def missing(self) -> list[str]:
+        """The items not yet done."""
+        return [name for name, done in self.model_dump().items() if not done]
+
+
+def _final(document: JournaledDocument) -> bool:
+    title = document.title.casefold()
+    return not any(marker in title for marker in DRAFT_MARKERS)
+
+
+def checklist(course: Course, documents: Sequence[JournaledDocument]) -> ClosingChecklist:
+    """The closing checklist of a course from its journaled documents."""
+
+    def sent_and_journaled(kind: str) -> bool:
+        return any(d.kind == kind and d.sent_to and _final(d) for d in documents)
+
+    return ClosingChecklist(
+        closing_meeting_held=course.closing_meeting_on is not None,
+        closing_summary_note_sent_and_journaled=sent_and_journaled(CLOSING_SUMMARY_NOTE),
+        advisory_report_sent_and_journaled=sent_and_journaled(ADVISORY_REPORT),
+    )
+
+
+def submit_statement(
+    course: Course,
+    delivery: Delivery,
+    documents: Sequence[JournaledDocument],
+    *,
+    consumed_dkk: Decimal,
+    actor: Actor,
+    today: date,
+    calendar: WorkingDayCalendar,
+) -> tuple[Delivery, list[EventPayload]]:
+    """The specialist submits the financial statement once the checklist holds."""
+    if (
+        actor.role not in ("specialist", "kas_supplier")
+        or actor.supplier_id != delivery.supplier_id
+    ):
+        raise Forbidden("only a specialist of the delivery's supplier may submit its statement")
+    events: list[EventPayload] = []
+    if delivery.status == "running":
+        if delivery.pending_version is not None:
+            raise IllegalTransition("a change of the agreement still awaits a decision")
+        missing = checklist(course, documents).missing()
+        if missing:
+            raise IllegalTransition(f"the closing checklist is not complete: {', '.join(missing)}")
+        assert course.closing_meeting_on is not None
+        events.append(statement_deadline(delivery, course.closing_meeting_on, calendar).met(today))
+    elif delivery.status != "interrupted" or not delivery.started:
+        raise IllegalTransition(
+            f"no statement can be submitted while the delivery is {delivery.status}"
+        )
+    approval = deadlines.statement_approval(
+        case_id=delivery.case_id,
+        delivery_id=delivery.id,
+        received_on=today,
+        consultant_id=delivery.consultant_id,
+        supplier_id=delivery.supplier_id,
+        calendar=calendar,
+        working_days=STATEMENT_APPROVAL_WORKING_DAYS,
+    )
+    statement = Statement(
+        submitted_on=today,
+        submitted_by=actor.user_id,
+        consumed_dkk=consumed_dkk,
+        approval_due=approval.due,
+    )
+    updated = delivery.model_copy(update={"status": "statement_submitted", "statement": statement})
+    events.append(
+        FinancialStatementSubmitted(
+            case_id=delivery.case_id,
+            delivery_id=delivery.id,
+            supplier_id=delivery.supplier_id,
+            submitted_on=today,
+            consumed_dkk=consumed_dkk,
+            consultant_id=delivery.consultant_id,
+        )
+    )
+    events.append(approval.set())
+    return updated, events
+
+
+def approve_statement(
+    course: Course,
+    delivery: Delivery,
+    documents: Sequence[JournaledDocument],
+    *,
+    actor: Actor,
+    today: date,
+    calendar: WorkingDayCalendar,
+) -> tuple[Delivery, list[EventPayload]]:
+    """The consultant checks the case and approves the statement: this part is closed."""
+    require_consultant(course, actor)
+    if delivery.status != "statement_submitted" or delivery.statement is None:
+        raise IllegalTransition(f"no statement awaits approval (the delivery is {delivery.status})")
+    if course.status != "interrupted":
+        missing = checklist(course, documents).missing()
+        if missing:
+            raise IllegalTransition(f"the closing checklist is not complete: {', '.join(missing)}")
+    statement = delivery.statement.model_copy(
+        update={"approved_on": today, "approved_by": actor.user_id}
+    )
+    updated = delivery.model_copy(update={"status": "closed", "statement": statement})
+    approval = deadlines.statement_approval(
+        case_id=delivery.case_id,
+        delivery_id=delivery.id,
+        received_on=delivery.statement.submitted_on,
+        consultant_id=delivery.consultant_id,
+        supplier_id=delivery.supplier_id,
+        calendar=calendar,
+        working_days=STATEMENT_APPROVAL_WORKING_DAYS,
+    )
+    events: list[EventPayload] = [
+        FinancialStatementApproved(
+            case_id=delivery.case_id,
+            delivery_id=delivery.id,
+            supplier_id=delivery.supplier_id,
+            approved_on=today,
+        ),
+        approval.met(today),
+    ]
+    return updated, events
+
+
+def close_if_done(
+    course: Course, deliveries: Sequence[Delivery], *, now: datetime
+) -> tuple[Course, list[EventPayload]]:
+    """Close the course when every part is closed; ask for the survey where the service has one."""
+    if course.status == "closed" or not all(d.status == "closed" for d in deliveries):
+        return course, []
+    if {d.id for d in deliveries} != {p.delivery_id for p in course.parts}:
+        return course, []
+    interrupted = course.status == "interrupted"
+    closed = course.model_copy(update={"status": "closed", "closed_at": now})
+    events: list[EventPayload] = [
+        CourseClosed(
+            case_id=course.id,
+            inquiry_id=course.inquiry_id,
+            service=course.service,
+            interrupted=interrupted,
+            closed_at=now,
+        )
+    ]
+    if not interrupted and service_rules(course.service).satisfaction_survey:
+        events.append(
+            SatisfactionSurveyRequested(
+                case_id=course.id,
+                inquiry_id=course.inquiry_id,
+                service=course.service,
+                main_area=course.main_area,
+                consultant_id=course.consultant_id,
+                supplier_ids=[p.supplier_id for p in course.parts],
+                closed_at=now,
+            )
+        )
+    return closed, events
+
+
+def book_anchoring(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    activity_id: str,
+    kind: AnchoringKind,
+    on: date,
+    actor: Actor,
+) -> tuple[Course, list[EventPayload]]:
+    """Book an anchoring activity within the limits, once a delivery change agreed anchoring."""
+    require_participant(course, actor)
+    if not service_rules(course.service).anchoring:
+        raise IllegalTransition(f"{course.service} has no anchoring")
+    if course.status not in ("running", "closed") or course.interruption is not None:
+        raise IllegalTransition(f"no anchoring for a course that is {course.status}")
+    if not any(d.current is not None and d.current.anchoring for d in deliveries):
+        raise IllegalTransition("anchoring needs an approved delivery change that agrees it")
+    booked = anchoring_rules.book(
+        course.anchoring,
+        activity_id=activity_id,
+        kind=kind,
+        on=on,
+        closing_meeting_on=course.closing_meeting_on,
+    )
+    updated = course.model_copy(update={"anchoring": booked})
+    event = AnchoringActivityBooked(case_id=course.id, activity_id=activity_id, kind=kind, on=on)
+    return updated, [event]
+
+
+def hold_anchoring(
+    course: Course, *, activity_id: str, actor: Actor, today: date
+) -> tuple[Course, list[EventPayload]]:
+    """Record that a booked anchoring activity took place."""
+    require_participant(course, actor)
+    activities, held = anchoring_rules.hold(course.anchoring, activity_id, today=today)
+    updated = course.model_copy(update={"anchoring": activities})
+    event = AnchoringActivityHeld(
+        case_id=course.id, activity_id=activity_id, kind=held.kind, on=held.on
+    )
+    return updated, [event]
