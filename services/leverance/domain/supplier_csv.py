@@ -89,7 +89,10 @@ def parse_suppliers(text: str) -> list[ImportedSupplier]:
         if index >= MAX_ROWS:
             violations.append(FieldViolation("csv", f"more than {MAX_ROWS} rows"))
             break
-        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        if None in raw:
+            violations.append(FieldViolation(f"csv.line{line}", "more cells than the header"))
+            continue
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if isinstance(v, str | None)}
         supplier_id = row["supplier_id"]
         if not supplier_id:
             violations.append(FieldViolation(f"csv.line{line}.supplier_id", "required"))
