@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from services.intake.messages import MainArea
-from services.leverance.domain.agreements import ActivityDraft, Description
 from services.leverance.domain.anchoring import AnchoringKind
 from services.leverance.domain.reference import ExpenseCategory, InterruptionReason, SupplierKind
 from services.leverance.domain.suppliers import Address, Contract, Specialist
@@ -82,22 +81,17 @@ class ImportSuppliers(Command):
     csv_text: Annotated[str, StringConstraints(min_length=1, max_length=3_000_000)]
 
 
-class ActivityInput(ActivityDraft):
-    """A budget line from the wire, where an empty number means zero."""
-
-    @field_validator("hours", "kilometres", "amount_dkk", mode="before")
-    @classmethod
-    def _zero(cls, value: object) -> object:
-        return _empty_as_zero(value)
-
-
 class ProposeAgreement(Command):
-    """Propose an agreement version (the first, again after renegotiation, or a change)."""
+    """Propose an agreement version (the first, again after renegotiation, or a change).
+
+    The lines and the description are read by the domain line by line (`read_proposal`), so
+    every bad field of every line is named together with the rule violations.
+    """
 
     delivery_id: Id
     expected_version: ExpectedVersion = 0
-    activities: list[ActivityInput] = Field(max_length=200)
-    description: Description
+    activities: list[dict[str, Any]] = Field(max_length=200)
+    description: dict[str, Any] | None = None
     justification: Text = ""
     duration_justification: Text = ""
 

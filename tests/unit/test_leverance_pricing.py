@@ -9,7 +9,13 @@ import pytest
 from pydantic import ValidationError
 
 from services.kernel.errors import IllegalTransition, InvalidInput
-from services.leverance.domain.agreements import ActivityDraft, Rates, course_limit, price
+from services.leverance.domain.agreements import (
+    ActivityDraft,
+    Rates,
+    course_limit,
+    price,
+    read_proposal,
+)
 from services.leverance.domain.types import total
 from tests.unit.test_leverance_builders import (
     CLARIFYING,
@@ -83,21 +89,35 @@ def test_the_single_case_limit_is_eight_months_and_the_mini_limit_four() -> None
 
 def test_every_bad_field_of_a_proposal_is_named_at_once() -> None:
     _, delivery = opened("mini_single_case")
-    lines = [
-        draft("special_advice", planned_on=date(2026, 7, 3)),  # after 4 months
-        draft("other_costs", hours="2"),  # hours on an amount kind
-        draft("visitation", planned_on=date(2026, 3, 1)),  # before the clarifying meeting
+    raw_lines = [
+        {"kind": "special_advice", "hours": "10", "planned_on": "2026-07-03"},  # after 4 months
+        {"kind": "other_costs", "hours": "2", "planned_on": "2026-04-01"},  # hours on an amount
+        {"kind": "visitation", "hours": "4", "planned_on": "2026-03-01"},  # before clarifying
+        {"kind": "special_advice", "hours": "-1", "planned_on": "2026-04-01"},  # negative
+        {"kind": "lunch", "hours": "1", "planned_on": "someday"},
     ]
-    vague = description(goals=["Better", "  "])
+    raw_description = description().model_dump() | {"goals": ["Better", "  "]}
+    drafts, read, violations = read_proposal(raw_lines, raw_description)
     with pytest.raises(InvalidInput) as raised:
-        propose(delivery, lines, description=vague)
+        propose(delivery, drafts, description=read, read_violations=violations)
     assert fields(raised.value) == {
         "activities.0.planned_on",
         "activities.1.hours",
         "activities.2.planned_on",
+        "activities.3.hours",
+        "activities.4.kind",
+        "activities.4.planned_on",
         "description.goals.0",
         "description.goals.1",
     }
+
+
+def test_the_same_goal_twice_is_refused() -> None:
+    _, delivery = opened()
+    goal = "Staff know three ways to prevent conflicts"
+    with pytest.raises(InvalidInput) as raised:
+        propose(delivery, description=description(goals=[goal, goal.upper()]))
+    assert fields(raised.value) == {"description.goals.1"}
 
 
 def test_an_empty_budget_is_refused() -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator
 
 from services.intake.messages import MainArea
 from services.kernel.envelope import EventPayload
@@ -72,6 +72,11 @@ class ActivityDraft(Value):
     planned_on: Day
     anchoring: bool = Field(default=False, description="An anchoring activity (H 5.4).")
 
+    @field_validator("hours", "kilometres", "amount_dkk", mode="before")
+    @classmethod
+    def _empty_is_zero(cls, value: object) -> object:
+        return "0" if value == "" else value
+
 
 class Activity(ActivityDraft):
     """A priced budget line of an agreement version."""
@@ -79,11 +84,31 @@ class Activity(ActivityDraft):
     price_dkk: Money
 
 
+def _stripped(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _concrete(goal: str) -> str:
+    if len(goal.split()) < MIN_GOAL_WORDS:
+        raise ValueError(f"a goal must be concrete: at least {MIN_GOAL_WORDS} words")
+    return goal
+
+
+def _some(goals: tuple[str, ...]) -> tuple[str, ...]:
+    if not goals:
+        raise ValueError("at least one concrete goal is required")
+    return goals
+
+
+Goal = Annotated[str, BeforeValidator(_stripped), AfterValidator(_concrete)]
+"""A concrete goal, evaluated at the closing meeting (reached or not)."""
+
+
 class Description(Value):
     """The delivery description: purpose, concrete goals, content, course and method."""
 
     purpose: str = Field(min_length=1, max_length=10_000)
-    goals: tuple[str, ...] = Field(min_length=1, max_length=50)
+    goals: Annotated[tuple[Goal, ...], AfterValidator(_some)] = Field(max_length=50)
     content: str = Field(min_length=1, max_length=10_000)
     course: str = Field(min_length=1, max_length=10_000)
     method: str = Field(min_length=1, max_length=10_000)
@@ -91,14 +116,7 @@ class Description(Value):
     @field_validator("purpose", "content", "course", "method", mode="before")
     @classmethod
     def _strip(cls, value: object) -> object:
-        return value.strip() if isinstance(value, str) else value
-
-    @field_validator("goals", mode="before")
-    @classmethod
-    def _strip_goals(cls, value: object) -> object:
-        if isinstance(value, list | tuple):
-            return tuple(g.strip() if isinstance(g, str) else g for g in value)
-        return value
+        return _stripped(value)
 
 
 class Rates(Value):
@@ -226,7 +244,7 @@ def course_limit(service: str, clarifying_meeting_on: date) -> date | None:
 
 
 def validate_activities(
-    drafts: Sequence[ActivityDraft],
+    drafts: Sequence[ActivityDraft | None],
     *,
     service: str,
     clarifying_meeting_on: date,
@@ -241,6 +259,8 @@ def validate_activities(
     seen: set[str] = set()
     for i, line in enumerate(drafts):
         at = f"{field}.{i}"
+        if line is None:
+            continue
         if line.activity_id:
             if line.activity_id in seen:
                 violations.append(FieldViolation(f"{at}.activity_id", "appears twice"))
@@ -280,21 +300,37 @@ def validate_activities(
 def validate_description(
     description: Description, field: str = "description"
 ) -> list[FieldViolation]:
-    """Every goal must be concrete: a statement of at least a few words, not repeated."""
+    """Goals are concrete (checked as they are read) and each one is stated once."""
     violations: list[FieldViolation] = []
     seen: set[str] = set()
     for i, goal in enumerate(description.goals):
-        if len(goal.split()) < MIN_GOAL_WORDS:
-            violations.append(
-                FieldViolation(
-                    f"{field}.goals.{i}",
-                    f"a goal must be concrete: at least {MIN_GOAL_WORDS} words",
-                )
-            )
-        elif goal.casefold() in seen:
+        if goal.casefold() in seen:
             violations.append(FieldViolation(f"{field}.goals.{i}", "the same goal twice"))
         seen.add(goal.casefold())
     return violations
+
+
+def read_proposal(
+    raw_lines: Sequence[Mapping[str, Any]], raw_description: Mapping[str, Any] | None
+) -> tuple[list[ActivityDraft | None], Description | None, list[FieldViolation]]:
+    """Read a proposal line by line, so that every bad field is reported, not just the first."""
+    violations: list[FieldViolation] = []
+    drafts: list[ActivityDraft | None] = []
+    for i, raw in enumerate(raw_lines):
+        try:
+            drafts.append(ActivityDraft.model_validate(raw))
+        except ValidationError as error:
+            violations += InvalidInput.from_pydantic(error, f"activities.{i}.").violations
+            drafts.append(None)
+    description = None
+    if raw_description is None:
+        violations.append(FieldViolation("description", "required"))
+    else:
+        try:
+            description = Description.model_validate(raw_description)
+        except ValidationError as error:
+            violations += InvalidInput.from_pydantic(error, "description.").violations
+    return drafts, description, violations
 
 
 def _assign_ids(drafts: Sequence[ActivityDraft], delivery: Delivery) -> list[ActivityDraft]:
@@ -322,14 +358,15 @@ def _require_specialist(delivery: Delivery, actor: Actor) -> None:
 def propose(
     delivery: Delivery,
     *,
-    drafts: Sequence[ActivityDraft],
-    description: Description,
+    drafts: Sequence[ActivityDraft | None],
+    description: Description | None,
     contract: Contract | None,
     actor: Actor,
     now: datetime,
     justification: str = "",
     duration_justification: str = "",
     activities_with_consumption: Collection[str] = (),
+    read_violations: Sequence[FieldViolation] = (),
 ) -> tuple[Delivery, list[EventPayload]]:
     """A version the specialist proposes: the first agreement, or a change of a running one."""
     _require_specialist(delivery, actor)
@@ -338,13 +375,15 @@ def propose(
         raise IllegalTransition(f"no proposal can be made while the delivery is {delivery.status}")
     if change and delivery.pending_version is not None:
         raise IllegalTransition("a change already awaits a decision")
-    violations = validate_activities(
+    violations = list(read_violations)
+    violations += validate_activities(
         drafts,
         service=delivery.service,
         clarifying_meeting_on=delivery.clarifying_meeting_on,
         allow_beyond_limit=change and bool(duration_justification.strip()),
     )
-    violations += validate_description(description)
+    if description is not None:
+        violations += validate_description(description)
     if change:
         violations += _change_violations(
             delivery, drafts, justification, activities_with_consumption
@@ -356,9 +395,11 @@ def propose(
         )
     if violations:
         raise InvalidInput(violations)
+    read = [d for d in drafts if d is not None]
+    assert description is not None and len(read) == len(drafts)
     rates = Rates.of(contract)
     activities = tuple(
-        Activity(**d.model_dump(), price_dkk=price(d, rates)) for d in _assign_ids(drafts, delivery)
+        Activity(**d.model_dump(), price_dkk=price(d, rates)) for d in _assign_ids(read, delivery)
     )
     number = len(delivery.versions) + 1
     version = AgreementVersion(
@@ -396,7 +437,7 @@ def propose(
 
 def _change_violations(
     delivery: Delivery,
-    drafts: Sequence[ActivityDraft],
+    drafts: Sequence[ActivityDraft | None],
     justification: str,
     activities_with_consumption: Collection[str],
 ) -> list[FieldViolation]:
@@ -407,11 +448,11 @@ def _change_violations(
         violations.append(FieldViolation("justification", "a change must be justified"))
     known = {a.activity_id for a in current.activities}
     for i, draft in enumerate(drafts):
-        if draft.activity_id and draft.activity_id not in known:
+        if draft is not None and draft.activity_id and draft.activity_id not in known:
             violations.append(
                 FieldViolation(f"activities.{i}.activity_id", "no such activity in force")
             )
-    kept = {d.activity_id for d in drafts}
+    kept = {d.activity_id for d in drafts if d is not None}
     for activity_id in sorted(known - kept):
         if activity_id in activities_with_consumption:
             violations.append(

@@ -83,10 +83,14 @@ async def propose(
         logged = await tx.db[entries.collection].distinct(
             "activity_id", {"delivery_id": delivery.id}, session=tx.session
         )
+        drafts, description, read_violations = agreements.read_proposal(
+            command.activities, command.description
+        )
         updated, events = agreements.propose(
             delivery,
-            drafts=command.activities,
-            description=command.description,
+            drafts=drafts,
+            description=description,
+            read_violations=read_violations,
             contract=contract,
             actor=actor(principal),
             now=utcnow(),
