@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +17,9 @@ import pytest
 
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import events_topic
+from services.leverance.domain.supplier_csv import COLUMNS
 from services.visitation.messages import CaseHandedToLeverance
+from tests.conftest import ROOT
 from tests.support import DEADLINE, Clients, bad_fields, eventually, produce, read_topic
 from vias.documents.v1 import documents_pb2
 from vias.leverance.v1 import leverance_pb2 as pb
@@ -486,3 +492,39 @@ async def test_a_supplier_list_imported_from_csv_announces_each_profile(clients:
             timeout=DEADLINE,
         )
     assert bad_fields(caught.value) == {"csv.line2.hourly_rate_dkk"}
+
+
+def test_the_command_line_imports_a_supplier_list_and_reads_it_back(
+    clients: Clients, tmp_path: Path
+) -> None:
+    platform = clients.platform
+    env = {
+        **os.environ,
+        "VIAS_AUTH_SIGNING_KEY_FILE": str(platform.signing_key_file),
+        "VIAS_LEVERANCE_ADDRESS": platform.grpc_address("leverance"),
+    }
+    supplier_id = f"cli-{new_id()[:8]}"
+    csv_file = tmp_path / "suppliers.csv"
+    csv_file.write_text(
+        ",".join(COLUMNS)
+        + f"\n{supplier_id},Tale og Høre,municipal,nej,true,,,,,1,t1,children_youth,"
+        "mini_single_case,2024-01-01,2028-12-31,0,18,hearing_impairment,,875.25,3.79,437.50\n",
+        encoding="utf-8",
+    )
+
+    def vias(*args: str) -> Any:
+        done = subprocess.run(
+            [sys.executable, "-m", "services.cli", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    assert vias("leverance", "import-suppliers", str(csv_file))["created"] == 1
+    supplier = vias("leverance", "supplier", supplier_id)
+    assert supplier["contracts"][0]["hourly_rate_dkk"] == "875.25"
