@@ -340,6 +340,28 @@ async def test_a_course_cannot_close_until_its_report_is_journaled_then_asks_for
     assert requested["payload"]["service"] == "single_case"
     assert requested["payload"]["supplier_ids"] == [case.supplier_id]
 
+    journal = await clients.documents.GetJournal(
+        documents_pb2.GetJournalRequest(inquiry_id=delivery.inquiry_id),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    assert [(e.kind, e.case_id) for e in journal.entries] == [
+        ("closing_summary_note", case.case_id),
+        ("advisory_report", case.case_id),
+        ("advisory_report", case.case_id),
+    ]
+
+
+async def test_journaling_a_document_names_every_bad_field(clients: Clients) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await clients.documents.JournalDocument(
+            documents_pb2.JournalDocumentRequest(kind="poem", sent_to=[""]),
+            metadata=clients.auth(user="consultant-1", role="consultant"),
+            timeout=DEADLINE,
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(caught.value) == {"case_id", "kind", "title", "sent_to.0"}
+
 
 async def log(case: Case, activity_id: str, **fields: str) -> pb.ConsumptionEntry:
     return await case.clients.leverance.LogConsumption(  # type: ignore[no-any-return]
