@@ -340,12 +340,12 @@ async def test_a_course_cannot_close_until_its_report_is_journaled_then_asks_for
     assert requested["payload"]["service"] == "single_case"
     assert requested["payload"]["supplier_ids"] == [case.supplier_id]
 
-    journal = await clients.documents.GetJournal(
+    journaled = await clients.documents.GetJournal(
         documents_pb2.GetJournalRequest(inquiry_id=delivery.inquiry_id),
         metadata=clients.auth(),
         timeout=DEADLINE,
     )
-    assert [(e.kind, e.case_id) for e in journal.entries] == [
+    assert [(e.kind, e.case_id) for e in journaled.entries] == [
         ("closing_summary_note", case.case_id),
         ("advisory_report", case.case_id),
         ("advisory_report", case.case_id),

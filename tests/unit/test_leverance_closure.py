@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
+from services.leverance.domain import closure
 from services.leverance.domain import course as rules
 from services.leverance.domain.agreements import Delivery
 from services.leverance.domain.course import Course, JournaledDocument
@@ -53,7 +54,7 @@ def running_course(service: str = "single_case") -> tuple[Course, Delivery]:
 
 def closed_meeting(service: str = "single_case") -> tuple[Course, Delivery]:
     course, delivery = running_course(service)
-    course, _ = rules.record_closing_meeting(
+    course, _ = closure.record_closing_meeting(
         course,
         [delivery],
         held_on=HELD_ON,
@@ -65,7 +66,7 @@ def closed_meeting(service: str = "single_case") -> tuple[Course, Delivery]:
 
 
 def submit(course: Course, delivery: Delivery, documents: list[Any]) -> Any:
-    return rules.submit_statement(
+    return closure.submit_statement(
         course,
         delivery,
         documents,
@@ -78,7 +79,7 @@ def submit(course: Course, delivery: Delivery, documents: list[Any]) -> Any:
 
 def test_the_statement_is_due_seven_working_days_after_the_closing_meeting() -> None:
     course, delivery = running_course()
-    _, events = rules.record_closing_meeting(
+    _, events = closure.record_closing_meeting(
         course,
         [delivery],
         held_on=HELD_ON,
@@ -96,7 +97,7 @@ def test_the_statement_is_due_seven_working_days_after_the_closing_meeting() -> 
 def test_a_closing_meeting_in_the_future_is_refused() -> None:
     course, delivery = running_course()
     with pytest.raises(InvalidInput):
-        rules.record_closing_meeting(
+        closure.record_closing_meeting(
             course,
             [delivery],
             held_on=date(2026, 5, 1),
@@ -108,7 +109,7 @@ def test_a_closing_meeting_in_the_future_is_refused() -> None:
 
 def test_the_checklist_names_everything_missing() -> None:
     course, _ = running_course()
-    assert rules.checklist(course, []).missing() == [
+    assert closure.checklist(course, []).missing() == [
         "closing_meeting_held",
         "closing_summary_note_sent_and_journaled",
         "advisory_report_sent_and_journaled",
@@ -142,7 +143,7 @@ def test_with_the_checklist_complete_the_statement_is_submitted_and_its_approval
 def test_only_the_suppliers_specialist_submits() -> None:
     course, delivery = closed_meeting()
     with pytest.raises(Forbidden):
-        rules.submit_statement(
+        closure.submit_statement(
             course,
             delivery,
             COMPLETE,
@@ -154,7 +155,7 @@ def test_only_the_suppliers_specialist_submits() -> None:
 
 
 def approve_statement(course: Course, delivery: Delivery) -> Any:
-    return rules.approve_statement(
+    return closure.approve_statement(
         course, delivery, COMPLETE, actor=CONSULTANT, today=TODAY, calendar=DEFAULT_CALENDAR
     )
 
@@ -164,7 +165,7 @@ def test_approving_the_statement_closes_the_course_and_asks_for_the_survey() -> 
     submitted, _ = submit(course, delivery, COMPLETE)
     closed_part, events = approve_statement(course, submitted)
     assert closed_part.status == "closed" and types(events)[0] == "FinancialStatementApproved"
-    closed, events = rules.close_if_done(course, [closed_part], now=NOW)
+    closed, events = closure.close_if_done(course, [closed_part], now=NOW)
     assert closed.status == "closed"
     assert types(events) == ["CourseClosed", "SatisfactionSurveyRequested"]
 
@@ -173,13 +174,13 @@ def test_a_service_without_a_survey_closes_without_one() -> None:
     course, delivery = closed_meeting("mini_single_case")
     submitted, _ = submit(course, delivery, COMPLETE)
     closed_part, _ = approve_statement(course, submitted)
-    _, events = rules.close_if_done(course, [closed_part], now=NOW)
+    _, events = closure.close_if_done(course, [closed_part], now=NOW)
     assert types(events) == ["CourseClosed"]
 
 
 def test_the_course_stays_open_while_a_part_is_not_closed() -> None:
     course, delivery = closed_meeting()
-    assert rules.close_if_done(course, [delivery], now=NOW) == (course, [])
+    assert closure.close_if_done(course, [delivery], now=NOW) == (course, [])
 
 
 def test_the_statement_cannot_be_approved_before_it_is_submitted() -> None:
@@ -209,10 +210,10 @@ def test_an_interrupted_part_settles_without_the_checklist_and_closes_without_a_
         course, [delivery], reason="citizen_died", note="-", actor=SPECIALIST, now=NOW
     )
     submitted, _ = submit(stopped, changed[0], [])
-    closed_part, _ = rules.approve_statement(
+    closed_part, _ = closure.approve_statement(
         stopped, submitted, [], actor=CONSULTANT, today=TODAY, calendar=DEFAULT_CALENDAR
     )
-    closed, events = rules.close_if_done(stopped, [closed_part], now=NOW)
+    closed, events = closure.close_if_done(stopped, [closed_part], now=NOW)
     assert closed.status == "closed" and types(events) == ["CourseClosed"]
 
 
@@ -222,7 +223,7 @@ def test_a_part_that_never_started_closes_with_the_interruption() -> None:
         course, [delivery], reason="inquirer_stopped", note="-", actor=CONSULTANT, now=NOW
     )
     assert [d.status for d in changed] == ["closed"]
-    closed, events = rules.close_if_done(stopped, changed, now=NOW)
+    closed, events = closure.close_if_done(stopped, changed, now=NOW)
     assert closed.status == "closed" and types(events) == ["CourseClosed"]
 
 

@@ -63,6 +63,13 @@ def test_an_interpreter_expense_sits_on_its_activity() -> None:
     assert entry.amount_dkk == Decimal("1200.50")
 
 
+def test_the_interpreter_at_the_clarifying_meeting_is_the_municipalitys_expense() -> None:
+    expense = Expense(category="interpreter", amount_dkk=Decimal("900.00"))
+    with pytest.raises(InvalidInput) as raised:
+        log(running(), hours=Decimal("0"), expense=expense, worked_on=date(2026, 3, 2))
+    assert {v.field for v in raised.value.violations} == {"expense_category"}
+
+
 def test_hours_and_an_expense_together_or_neither_are_refused() -> None:
     expense = Expense(category="transport", amount_dkk=Decimal("80.00"))
     for fields in ({"expense": expense}, {"hours": Decimal("0")}):

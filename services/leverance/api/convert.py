@@ -14,8 +14,9 @@ from services.leverance.domain.agreements import (
     Description,
     course_limit,
 )
+from services.leverance.domain.closure import ClosingChecklist
 from services.leverance.domain.consumption import ConsumptionEntry, Totals
-from services.leverance.domain.course import ClosingChecklist, Course
+from services.leverance.domain.course import Course
 from services.leverance.domain.money import AreaSpending, Settlement
 from services.leverance.domain.suppliers import Supplier
 from vias.leverance.v1 import leverance_pb2 as pb

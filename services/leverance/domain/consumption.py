@@ -91,6 +91,17 @@ def log(
         violations.append(FieldViolation("worked_on", "in the future"))
     if worked_on < delivery.clarifying_meeting_on:
         violations.append(FieldViolation("worked_on", "before the clarifying meeting"))
+    if (
+        expense is not None
+        and expense.category == "interpreter"
+        and worked_on == delivery.clarifying_meeting_on
+    ):
+        violations.append(
+            FieldViolation(
+                "expense_category",
+                "the municipality pays the interpreter at the clarifying meeting (H ch. 9)",
+            )
+        )
     if violations:
         raise InvalidInput(violations)
     amount = (

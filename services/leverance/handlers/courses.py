@@ -16,8 +16,10 @@ from services.leverance.commands import (
     RecordAnchoringActivityHeld,
     RecordClosingMeeting,
 )
+from services.leverance.domain import closure
 from services.leverance.domain import course as rules
-from services.leverance.domain.course import ClosingChecklist, Course, JournaledDocument
+from services.leverance.domain.closure import ClosingChecklist
+from services.leverance.domain.course import Course, JournaledDocument
 from services.leverance.handlers.base import (
     actor,
     check_version,
@@ -82,7 +84,7 @@ async def get_course(
 
     async def work(tx: Transaction) -> tuple[Course, ClosingChecklist]:
         course = await load_course(tx, case_id, principal)
-        checklist = rules.checklist(course, await find_all(tx, documents, {"case_id": case_id}))
+        checklist = closure.checklist(course, await find_all(tx, documents, {"case_id": case_id}))
         if principal.is_supplier:
             own = tuple(p for p in course.parts if p.supplier_id == principal.supplier_id)
             course = course.model_copy(update={"parts": own})
@@ -126,7 +128,7 @@ async def interrupt(command: InterruptCourse, *, store: MongoStore, principal: P
         )
         stored = await courses.save(tx, updated, expected_version=course.version)
         await save_all(tx, deliveries, changed)
-        closed, close_events = rules.close_if_done(
+        closed, close_events = closure.close_if_done(
             stored, await find_all(tx, deliveries, {"case_id": course.id}), now=utcnow()
         )
         if closed != stored:
@@ -149,7 +151,7 @@ async def record_closing_meeting(
     async def work(tx: Transaction) -> Course:
         course = await load_course(tx, command.case_id, principal)
         check_version(course, command.expected_version, "course")
-        updated, events = rules.record_closing_meeting(
+        updated, events = closure.record_closing_meeting(
             course,
             await find_all(tx, deliveries, {"case_id": course.id}),
             held_on=command.held_on,

@@ -17,11 +17,10 @@ from services.leverance.commands import (
     ReturnAgreement,
     ReviewConsumption,
 )
-from services.leverance.domain import agreements, consumption
+from services.leverance.domain import agreements, closure, consumption
 from services.leverance.domain import course as course_rules
 from services.leverance.domain.agreements import Delivery
 from services.leverance.domain.consumption import ConsumptionEntry, Expense, Totals
-from services.leverance.domain.course import Course
 from services.leverance.domain.types import total
 from services.leverance.handlers.base import (
     actor,
@@ -49,10 +48,13 @@ async def _case_deliveries(tx: Transaction, case_id: str) -> list[Delivery]:
     return await find_all(tx, deliveries, {"case_id": case_id})
 
 
-async def _start_course_if_ready(tx: Transaction, course: Course, changed: Course) -> None:
-    """Save the course with the start it may have reached (one save per transaction)."""
+async def _start_course_if_ready(tx: Transaction, case_id: str) -> None:
+    """Start the course once this approval completed every part."""
+    course = await courses.get(tx, case_id)
+    if course is None:
+        return
     started, events = course_rules.start_if_ready(
-        changed, await _case_deliveries(tx, course.id), now=utcnow()
+        course, await _case_deliveries(tx, case_id), now=utcnow()
     )
     if started != course:
         await courses.save(tx, started, expected_version=course.version)
@@ -127,9 +129,7 @@ async def approve(
         stored = await deliveries.save(tx, updated, expected_version=delivery.version)
         _emit(tx, events)
         if stored.started and not delivery.started:
-            course = await courses.get(tx, delivery.case_id)
-            if course is not None:
-                await _start_course_if_ready(tx, course, course)
+            await _start_course_if_ready(tx, delivery.case_id)
         return stored
 
     return await store.transact(work)
@@ -245,7 +245,7 @@ async def submit_statement(
         if course is None:
             raise IllegalTransition("the delivery has no course")
         logged = await find_all(tx, entries, {"delivery_id": delivery.id})
-        updated, events = course_rules.submit_statement(
+        updated, events = closure.submit_statement(
             course,
             delivery,
             await find_all(tx, documents, {"case_id": course.id}),
@@ -273,7 +273,7 @@ async def approve_statement(
         if course is None:
             raise IllegalTransition("the delivery has no course")
         now = utcnow()
-        updated, events = course_rules.approve_statement(
+        updated, events = closure.approve_statement(
             course,
             delivery,
             await find_all(tx, documents, {"case_id": course.id}),
@@ -290,7 +290,7 @@ async def approve_statement(
             await save_all(tx, entries, reviewed)
             events += review_events
         others = [d for d in await _case_deliveries(tx, course.id) if d.id != stored.id]
-        closed, close_events = course_rules.close_if_done(course, [*others, stored], now=now)
+        closed, close_events = closure.close_if_done(course, [*others, stored], now=now)
         if closed != course:
             await courses.save(tx, closed, expected_version=course.version)
         _emit(tx, [*events, *close_events])
