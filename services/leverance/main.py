@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from services.kernel.consumer import EventHandler
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
@@ -16,7 +18,7 @@ def _handlers(deps: Deps) -> dict[str, EventHandler]:
     return {
         "VisitationCaseOpened": cases.reference_opened_case,
         "CaseHandedToLeverance": courses.open_course,
-        "DocumentJournaled": courses.record_journaled_document,
+        "DocumentJournaled": partial(courses.record_journaled_document, calendar=DEFAULT_CALENDAR),
     }
 
 

@@ -352,6 +352,37 @@ async def test_a_course_cannot_close_until_its_report_is_journaled_then_asks_for
     ]
 
 
+async def test_a_sent_clarifying_summary_note_makes_the_agreement_proposal_due(
+    clients: Clients,
+) -> None:
+    case = Case(clients, await new_supplier(clients))
+    delivery = await case.hand_over()
+    await clients.documents.JournalDocument(
+        documents_pb2.JournalDocumentRequest(
+            case_id=case.case_id,
+            inquiry_id=delivery.inquiry_id,
+            kind="clarifying_summary_note",
+            title="Opsamlingsnotat fra afklarende møde",
+            sent_to=["Vejle Kommune"],
+        ),
+        metadata=case.as_specialist(),
+        timeout=DEADLINE,
+    )
+
+    async def deadline_set() -> list[dict[str, Any]]:
+        rows = await clients.db("leverance").outbox.find({"key": case.case_id}).to_list()
+        found = [json.loads(r["value"]) for r in rows]
+        return [e["payload"] for e in found if e["type"] == "DeadlineSet"]
+
+    [deadline] = await eventually(deadline_set)
+    assert deadline["rule"] == "leverance.agreement_proposal"
+    assert deadline["responsible_user_id"] == case.specialist
+    await case.propose()
+    rows = await clients.db("leverance").outbox.find({"key": case.case_id}).to_list()
+    met = [json.loads(r["value"]) for r in rows if r["type"] == "DeadlineMet"]
+    assert [m["payload"]["deadline_id"] for m in met] == [deadline["deadline_id"]]
+
+
 async def test_journaling_a_document_names_every_bad_field(clients: Clients) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await clients.documents.JournalDocument(

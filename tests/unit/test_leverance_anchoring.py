@@ -10,6 +10,7 @@ from services.kernel.errors import IllegalTransition, InvalidInput
 from services.leverance.domain import anchoring
 from services.leverance.domain import course as rules
 from services.leverance.domain.anchoring import AnchoringActivity
+from services.workdays import DEFAULT_CALENDAR
 from tests.unit.test_leverance_builders import (
     CONSULTANT,
     NOW,
@@ -118,7 +119,7 @@ def test_an_activity_is_held_once_and_not_before_its_day() -> None:
 def test_anchoring_needs_an_agreed_delivery_change_and_a_service_that_has_it() -> None:
     course, delivery = opened()
     delivery, _ = approve(propose(delivery)[0])
-    course, _ = rules.start_if_ready(course, [delivery], now=NOW)
+    course, _ = rules.start_if_ready(course, [delivery], now=NOW, calendar=DEFAULT_CALENDAR)
     course = course.model_copy(update={"closing_meeting_on": CLOSING})
     with pytest.raises(IllegalTransition, match="delivery change"):
         rules.book_anchoring(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.leverance.domain import agreements
 from services.leverance.domain import course as course_rules
 from services.leverance.messages import HighPriceApprovalRequested, HighPriceDecided
+from services.workdays import DEFAULT_CALENDAR
 from services.workdays.events import DeadlineSet
 from tests.unit.test_leverance_builders import (
     CONSULTANT,
@@ -126,10 +129,18 @@ def test_nothing_to_approve_is_refused() -> None:
 def test_the_course_starts_when_the_only_part_is_fully_approved() -> None:
     course, delivery = opened()
     waiting, _ = approve(propose(delivery, EXPENSIVE)[0])
-    assert course_rules.start_if_ready(course, [waiting], now=NOW) == (course, [])
+    assert course_rules.start_if_ready(course, [waiting], now=NOW, calendar=DEFAULT_CALENDAR) == (
+        course,
+        [],
+    )
     approved, _ = approve(waiting, MANAGER)
-    started, events = course_rules.start_if_ready(course, [approved], now=NOW)
-    assert started.status == "running" and types(events) == ["CourseStarted"]
+    started, events = course_rules.start_if_ready(
+        course, [approved], now=NOW, calendar=DEFAULT_CALENDAR
+    )
+    assert started.status == "running" and types(events) == ["CourseStarted", "DeadlineSet"]
+    duration = events[1]
+    assert isinstance(duration, DeadlineSet) and duration.rule == "leverance.course_duration"
+    assert duration.due == date(2026, 11, 2)  # 8 months after the clarifying meeting
 
 
 def test_with_several_suppliers_each_part_and_a_named_coordinator_are_needed() -> None:
@@ -141,12 +152,20 @@ def test_with_several_suppliers_each_part_and_a_named_coordinator_are_needed() -
     course, second, _ = second_handover
     assert course.coordinator_supplier_id is None
     first, _ = approve(propose(first)[0])
-    assert course_rules.start_if_ready(course, [first, second], now=NOW)[1] == []
+    assert (
+        course_rules.start_if_ready(course, [first, second], now=NOW, calendar=DEFAULT_CALENDAR)[1]
+        == []
+    )
     specialist_2 = OTHER_SPECIALIST.model_copy(update={"supplier_id": "s-2"})
     second, _ = approve(propose(second, actor=specialist_2)[0])
-    assert course_rules.start_if_ready(course, [first, second], now=NOW)[1] == []
+    assert (
+        course_rules.start_if_ready(course, [first, second], now=NOW, calendar=DEFAULT_CALENDAR)[1]
+        == []
+    )
     named, _ = course_rules.name_coordinator(course, "s-2", actor=CONSULTANT)
-    started, events = course_rules.start_if_ready(named, [first, second], now=NOW)
+    started, events = course_rules.start_if_ready(
+        named, [first, second], now=NOW, calendar=DEFAULT_CALENDAR
+    )
     assert started.status == "running"
     assert events[0].model_dump()["coordinator_supplier_id"] == "s-2"
 
@@ -160,3 +179,28 @@ def test_the_coordinator_must_have_a_part() -> None:
 def test_the_same_supplier_handed_over_twice_opens_one_part() -> None:
     course, _ = opened()
     assert course_rules.hand_over(course, handed(), delivery_id="d-x", now=NOW) is None
+
+
+def test_a_sent_summary_note_makes_the_proposal_due_five_days_later() -> None:
+    _, delivery = opened()
+    # Sent Thursday 2026-03-05: five days later is Tuesday 2026-03-10.
+    waiting, events = agreements.expect_proposal(
+        delivery, sent_on=date(2026, 3, 5), calendar=DEFAULT_CALENDAR
+    )
+    [deadline] = events
+    assert isinstance(deadline, DeadlineSet) and deadline.rule == "leverance.agreement_proposal"
+    assert deadline.due == date(2026, 3, 10) and deadline.responsible_user_id == "spec-1"
+    again, more = agreements.expect_proposal(
+        waiting, sent_on=date(2026, 3, 9), calendar=DEFAULT_CALENDAR
+    )
+    assert (again, more) == (waiting, [])
+    _, events = propose(waiting)
+    assert types(events) == ["DeliveryAgreementProposed", "DeadlineMet"]
+
+
+def test_a_due_date_on_a_weekend_rolls_to_the_next_working_day() -> None:
+    _, delivery = opened()
+    _, [deadline] = agreements.expect_proposal(
+        delivery, sent_on=date(2026, 3, 2), calendar=DEFAULT_CALENDAR
+    )
+    assert deadline.model_dump()["due"] == date(2026, 3, 9)  # Saturday 7th -> Monday 9th

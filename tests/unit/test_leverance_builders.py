@@ -19,6 +19,7 @@ from services.leverance.domain.agreements import (
 from services.leverance.domain.course import Course
 from services.leverance.domain.suppliers import Contract
 from services.visitation.messages import CaseHandedToLeverance
+from services.workdays import DEFAULT_CALENDAR
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CLARIFYING = date(2026, 3, 2)
@@ -100,6 +101,7 @@ def propose(
         contract=kwargs.pop("contract", contract()),
         actor=kwargs.pop("actor", SPECIALIST),
         now=NOW,
+        calendar=DEFAULT_CALENDAR,
         **kwargs,
     )
 

@@ -47,7 +47,7 @@ COMPLETE = [doc("closing_summary_note"), doc("advisory_report", "Rådgivningsrap
 def running_course(service: str = "single_case") -> tuple[Course, Delivery]:
     course, delivery = opened(service)
     delivery, _ = approve(propose(delivery)[0])
-    course, _ = rules.start_if_ready(course, [delivery], now=NOW)
+    course, _ = rules.start_if_ready(course, [delivery], now=NOW, calendar=DEFAULT_CALENDAR)
     assert course.status == "running"
     return course, delivery
 
@@ -87,7 +87,9 @@ def test_the_statement_is_due_seven_working_days_after_the_closing_meeting() -> 
         actor=SPECIALIST,
         calendar=DEFAULT_CALENDAR,
     )
-    deadline = events[1]
+    assert types(events) == ["ClosingMeetingHeld", "DeadlineMet", "DeadlineSet"]
+    assert events[1].model_dump()["rule"] == "leverance.course_duration"
+    deadline = events[2]
     assert isinstance(deadline, DeadlineSet)
     # Maundy Thursday, Good Friday, the weekend and Easter Monday do not count.
     assert deadline.due == date(2026, 4, 15)
@@ -101,6 +103,19 @@ def test_a_closing_meeting_in_the_future_is_refused() -> None:
             course,
             [delivery],
             held_on=date(2026, 5, 1),
+            today=TODAY,
+            actor=SPECIALIST,
+            calendar=DEFAULT_CALENDAR,
+        )
+
+
+def test_the_closing_meeting_is_recorded_once() -> None:
+    course, delivery = closed_meeting()
+    with pytest.raises(IllegalTransition):
+        closure.record_closing_meeting(
+            course,
+            [delivery],
+            held_on=HELD_ON,
             today=TODAY,
             actor=SPECIALIST,
             calendar=DEFAULT_CALENDAR,
@@ -195,19 +210,33 @@ def test_the_statement_cannot_be_approved_before_it_is_submitted() -> None:
 def test_an_interruption_stops_the_course_with_its_reason(reason: InterruptionReason) -> None:
     course, delivery = running_course()
     stopped, changed, events = rules.interrupt(
-        course, [delivery], reason=reason, note="Told by phone", actor=CONSULTANT, now=NOW
+        course,
+        [delivery],
+        reason=reason,
+        note="Told by phone",
+        actor=CONSULTANT,
+        now=NOW,
+        calendar=DEFAULT_CALENDAR,
     )
     assert stopped.status == "interrupted" and stopped.interruption is not None
     assert stopped.interruption.reason == reason
     assert [d.status for d in changed] == ["interrupted"]
     assert types(events)[0] == "CourseInterrupted"
-    assert all(isinstance(e, DeadlineCancelled) for e in events[1:]) and len(events) == 3
+    assert all(isinstance(e, DeadlineCancelled) for e in events[1:])
+    cancelled = [e.model_dump()["deadline_id"] for e in events[1:]]
+    assert cancelled == ["case-1:course_duration", "d-1:log:A1", "d-1:log:A2"]
 
 
 def test_an_interrupted_part_settles_without_the_checklist_and_closes_without_a_survey() -> None:
     course, delivery = running_course()
     stopped, changed, _ = rules.interrupt(
-        course, [delivery], reason="citizen_died", note="-", actor=SPECIALIST, now=NOW
+        course,
+        [delivery],
+        reason="citizen_died",
+        note="-",
+        actor=SPECIALIST,
+        now=NOW,
+        calendar=DEFAULT_CALENDAR,
     )
     submitted, _ = submit(stopped, changed[0], [])
     closed_part, _ = closure.approve_statement(
@@ -220,7 +249,13 @@ def test_an_interrupted_part_settles_without_the_checklist_and_closes_without_a_
 def test_a_part_that_never_started_closes_with_the_interruption() -> None:
     course, delivery = opened()
     stopped, changed, _ = rules.interrupt(
-        course, [delivery], reason="inquirer_stopped", note="-", actor=CONSULTANT, now=NOW
+        course,
+        [delivery],
+        reason="inquirer_stopped",
+        note="-",
+        actor=CONSULTANT,
+        now=NOW,
+        calendar=DEFAULT_CALENDAR,
     )
     assert [d.status for d in changed] == ["closed"]
     closed, events = closure.close_if_done(stopped, changed, now=NOW)
@@ -231,14 +266,32 @@ def test_an_interruption_needs_a_note_and_happens_once() -> None:
     course, delivery = running_course()
     with pytest.raises(InvalidInput):
         rules.interrupt(
-            course, [delivery], reason="basis_gone", note=" ", actor=CONSULTANT, now=NOW
+            course,
+            [delivery],
+            reason="basis_gone",
+            note=" ",
+            actor=CONSULTANT,
+            now=NOW,
+            calendar=DEFAULT_CALENDAR,
         )
     stopped, _, _ = rules.interrupt(
-        course, [delivery], reason="basis_gone", note="x", actor=CONSULTANT, now=NOW
+        course,
+        [delivery],
+        reason="basis_gone",
+        note="x",
+        actor=CONSULTANT,
+        now=NOW,
+        calendar=DEFAULT_CALENDAR,
     )
     with pytest.raises(IllegalTransition):
         rules.interrupt(
-            stopped, [delivery], reason="basis_gone", note="x", actor=CONSULTANT, now=NOW
+            stopped,
+            [delivery],
+            reason="basis_gone",
+            note="x",
+            actor=CONSULTANT,
+            now=NOW,
+            calendar=DEFAULT_CALENDAR,
         )
 
 
@@ -246,4 +299,12 @@ def test_only_participants_interrupt() -> None:
     course, delivery = running_course()
     stranger = SPECIALIST.model_copy(update={"supplier_id": "s-9"})
     with pytest.raises(Forbidden):
-        rules.interrupt(course, [delivery], reason="basis_gone", note="x", actor=stranger, now=NOW)
+        rules.interrupt(
+            course,
+            [delivery],
+            reason="basis_gone",
+            note="x",
+            actor=stranger,
+            now=NOW,
+            calendar=DEFAULT_CALENDAR,
+        )

@@ -113,13 +113,17 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
     async def NameCoordinator(self, request: Any, context: Any) -> pb.Course:
         principal = require_role("consultant")
         command = parse_request(commands.NameCoordinator, request)
-        await courses.name_coordinator(command, store=self.store, principal=principal)
+        await courses.name_coordinator(
+            command, store=self.store, principal=principal, calendar=self.calendar
+        )
         return await self._course_reply(command.case_id, principal)
 
     async def InterruptCourse(self, request: Any, context: Any) -> pb.Course:
         principal = require_role("consultant", *SPECIALISTS)
         command = parse_request(commands.InterruptCourse, request)
-        await courses.interrupt(command, store=self.store, principal=principal)
+        await courses.interrupt(
+            command, store=self.store, principal=principal, calendar=self.calendar
+        )
         return await self._course_reply(command.case_id, principal)
 
     async def RecordClosingMeeting(self, request: Any, context: Any) -> pb.Course:
@@ -167,7 +171,7 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
         principal = require_role(*SPECIALISTS)
         command = parse_request(commands.ProposeAgreement, request)
         found = await deliveries.propose(
-            command, change=change, store=self.store, principal=principal
+            command, change=change, store=self.store, principal=principal, calendar=self.calendar
         )
         return convert.delivery(found)
 
@@ -181,7 +185,11 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
         principal = require_role("consultant", "manager")
         command = parse_request(commands.DecideAgreement, request)
         found = await deliveries.approve(
-            command, store=self.store, principal=principal, settings=self.settings
+            command,
+            store=self.store,
+            principal=principal,
+            settings=self.settings,
+            calendar=self.calendar,
         )
         return convert.delivery(found)
 

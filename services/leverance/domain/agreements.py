@@ -20,6 +20,7 @@ from services.leverance.domain.delivery import (
     price,
 )
 from services.leverance.domain.proposals import (
+    expect_proposal,
     propose,
     read_proposal,
     validate_activities,
@@ -38,6 +39,7 @@ __all__ = [
     "activity_deadlines",
     "approve",
     "course_limit",
+    "expect_proposal",
     "needs_manager",
     "open_deadlines",
     "price",

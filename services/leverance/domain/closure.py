@@ -13,6 +13,7 @@ from services.leverance.domain.agreements import Actor, Delivery, Statement
 from services.leverance.domain.course import (
     Course,
     JournaledDocument,
+    duration_deadline,
     require_consultant,
     require_participant,
 )
@@ -52,8 +53,15 @@ def record_closing_meeting(
         raise InvalidInput.single("held_on", "a meeting cannot be held in the future")
     if held_on < course.clarifying_meeting_on:
         raise InvalidInput.single("held_on", "before the clarifying meeting")
+    if course.closing_meeting_on is not None:
+        raise IllegalTransition(
+            f"the closing meeting was recorded on {course.closing_meeting_on.isoformat()}"
+        )
     updated = course.model_copy(update={"closing_meeting_on": held_on})
     events: list[EventPayload] = [ClosingMeetingHeld(case_id=course.id, held_on=held_on)]
+    duration = duration_deadline(course, deliveries, calendar)
+    if duration is not None:
+        events.append(duration.met(held_on))
     for delivery in deliveries:
         if delivery.status == "running":
             events.append(statement_deadline(delivery, held_on, calendar).set())

@@ -11,6 +11,7 @@ from services.kernel.envelope import EventPayload
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
 from services.leverance.domain import anchoring as anchoring_rules
+from services.leverance.domain import deadlines
 from services.leverance.domain.agreements import Actor, Delivery, open_deadlines
 from services.leverance.domain.anchoring import AnchoringActivity, AnchoringKind
 from services.leverance.domain.reference import (
@@ -27,6 +28,7 @@ from services.leverance.messages import (
     CourseStarted,
 )
 from services.visitation.messages import CaseHandedToLeverance
+from services.workdays import WorkingDayCalendar
 
 CourseStatus = Literal["awaiting_agreement", "running", "interrupted", "closed"]
 
@@ -160,8 +162,32 @@ def name_coordinator(
     return updated, [CoordinatorNamed(case_id=course.id, supplier_id=supplier_id)]
 
 
+def duration_deadline(
+    course: Course, deliveries: Sequence[Delivery], calendar: WorkingDayCalendar
+) -> deadlines.DeadlineSpec | None:
+    """The course's duration limit as a deadline on the coordinating specialist, if it has one."""
+    months = service_rules(course.service).max_months
+    coordinator = next(
+        (d for d in deliveries if d.supplier_id == course.coordinator_supplier_id), None
+    )
+    if months is None or coordinator is None:
+        return None
+    return deadlines.course_duration(
+        case_id=course.id,
+        clarifying_meeting_on=course.clarifying_meeting_on,
+        months=months,
+        specialist_id=coordinator.specialist_id,
+        supplier_id=coordinator.supplier_id,
+        calendar=calendar,
+    )
+
+
 def start_if_ready(
-    course: Course, deliveries: Sequence[Delivery], *, now: datetime
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    now: datetime,
+    calendar: WorkingDayCalendar,
 ) -> tuple[Course, list[EventPayload]]:
     """Start the course once every part's agreement is fully approved and a coordinator named."""
     if course.status != "awaiting_agreement" or course.coordinator_supplier_id is None:
@@ -178,7 +204,8 @@ def start_if_ready(
         coordinator_supplier_id=course.coordinator_supplier_id,
         started_at=now,
     )
-    return started, [event]
+    duration = duration_deadline(started, deliveries, calendar)
+    return started, [event] if duration is None else [event, duration.set()]
 
 
 def interrupt(
@@ -189,6 +216,7 @@ def interrupt(
     note: str,
     actor: Actor,
     now: datetime,
+    calendar: WorkingDayCalendar,
 ) -> tuple[Course, list[Delivery], list[EventPayload]]:
     """Stop the course and every part that has not closed, with the reason."""
     require_participant(course, actor)
@@ -207,6 +235,9 @@ def interrupt(
             interrupted_at=now,
         )
     ]
+    duration = duration_deadline(course, deliveries, calendar)
+    if course.status == "running" and course.closing_meeting_on is None and duration:
+        events.append(duration.cancelled(f"course interrupted: {reason}"))
     changed = []
     for delivery in deliveries:
         if delivery.status in ("statement_submitted", "closed"):

@@ -149,3 +149,58 @@ def statement_approval(
         responsible_user_id=consultant_id,
         supplier_id=supplier_id,
     )
+
+
+COURSE_DURATION = "leverance.course_duration"
+AGREEMENT_PROPOSAL = "leverance.agreement_proposal"
+
+
+def course_duration(
+    *,
+    case_id: str,
+    clarifying_meeting_on: date,
+    months: int,
+    specialist_id: str,
+    supplier_id: str,
+    calendar: WorkingDayCalendar,
+) -> DeadlineSpec:
+    """The closing meeting is held within the service's limit after the clarifying meeting."""
+    deadline = calendar.explain_months(clarifying_meeting_on, months)
+    return DeadlineSpec(
+        deadline_id=f"{case_id}:course_duration",
+        case_id=case_id,
+        rule=COURSE_DURATION,
+        rule_text="hold the closing meeting within the course's duration limit (H 5.2.2)",
+        start=clarifying_meeting_on,
+        due=deadline.due,
+        explanation=deadline.explanation,
+        responsible_role="specialist",
+        responsible_user_id=specialist_id,
+        supplier_id=supplier_id,
+    )
+
+
+def agreement_proposal(
+    *,
+    case_id: str,
+    delivery_id: str,
+    summary_note_sent_on: date,
+    days: int,
+    specialist_id: str,
+    supplier_id: str,
+    calendar: WorkingDayCalendar,
+) -> DeadlineSpec:
+    """The specialist proposes the agreement within days after sending the summary note."""
+    deadline = calendar.explain_calendar_days(summary_note_sent_on, days, roll_to_working_day=True)
+    return DeadlineSpec(
+        deadline_id=f"{delivery_id}:agreement_proposal",
+        case_id=case_id,
+        rule=AGREEMENT_PROPOSAL,
+        rule_text="propose the delivery agreement (H 5.1.3)",
+        start=summary_note_sent_on,
+        due=deadline.due,
+        explanation=deadline.explanation,
+        responsible_role="specialist",
+        responsible_user_id=specialist_id,
+        supplier_id=supplier_id,
+    )

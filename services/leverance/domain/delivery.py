@@ -194,6 +194,9 @@ class Delivery(Aggregate):
     current_version: int | None = None
     pending_version: int | None = None
     logged_activities: tuple[str, ...] = ()
+    summary_note_sent_on: Day | None = Field(
+        default=None, description="When the clarifying meeting's summary note went out."
+    )
     statement: Statement | None = None
     opened_at: datetime
 

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import FieldViolation, Forbidden, IllegalTransition, InvalidInput
+from services.leverance.domain import deadlines
 from services.leverance.domain.delivery import (
     Activity,
     ActivityDraft,
@@ -26,14 +27,15 @@ from services.leverance.domain.reference import (
     ANCHORING_WINDOW_MONTHS,
     HOUR_KINDS,
     KILOMETRE_KINDS,
+    PROPOSAL_DUE_DAYS,
     service_rules,
 )
 from services.leverance.domain.suppliers import Contract
-from services.leverance.domain.types import total
+from services.leverance.domain.types import danish_day, total
 from services.leverance.messages import (
     DeliveryAgreementProposed,
 )
-from services.workdays import add_months
+from services.workdays import WorkingDayCalendar, add_months
 
 
 def validate_activities(
@@ -158,6 +160,7 @@ def propose(
     now: datetime,
     justification: str = "",
     duration_justification: str = "",
+    calendar: WorkingDayCalendar,
     activities_with_consumption: Collection[str] = (),
     read_violations: Sequence[FieldViolation] = (),
 ) -> tuple[Delivery, list[EventPayload]]:
@@ -208,6 +211,10 @@ def propose(
         proposed_by=actor.user_id,
         proposed_at=now,
     )
+    events: list[EventPayload] = []
+    if not delivery.versions and delivery.summary_note_sent_on is not None:
+        spec = proposal_deadline(delivery, delivery.summary_note_sent_on, calendar)
+        events.append(spec.met(danish_day(now)))
     updated = delivery.model_copy(
         update={
             "versions": (*delivery.versions, version),
@@ -225,7 +232,7 @@ def propose(
         consultant_id=delivery.consultant_id,
         proposed_by=actor.user_id,
     )
-    return updated, [event]
+    return updated, [event, *events]
 
 
 def _change_violations(
@@ -252,3 +259,28 @@ def _change_violations(
                 FieldViolation("activities", f"{activity_id} has logged consumption; keep it")
             )
     return violations
+
+
+def proposal_deadline(
+    delivery: Delivery, sent_on: date, calendar: WorkingDayCalendar
+) -> deadlines.DeadlineSpec:
+    """When the agreement proposal is due after the clarifying meeting's summary note."""
+    return deadlines.agreement_proposal(
+        case_id=delivery.case_id,
+        delivery_id=delivery.id,
+        summary_note_sent_on=sent_on,
+        days=PROPOSAL_DUE_DAYS,
+        specialist_id=delivery.specialist_id,
+        supplier_id=delivery.supplier_id,
+        calendar=calendar,
+    )
+
+
+def expect_proposal(
+    delivery: Delivery, *, sent_on: date, calendar: WorkingDayCalendar
+) -> tuple[Delivery, list[EventPayload]]:
+    """The summary note went out: the proposal is now due (once, before any proposal)."""
+    if delivery.versions or delivery.summary_note_sent_on is not None:
+        return delivery, []
+    spec = proposal_deadline(delivery, sent_on, calendar)
+    return delivery.model_copy(update={"summary_note_sent_on": sent_on}), [spec.set()]

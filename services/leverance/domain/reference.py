@@ -101,6 +101,10 @@ MAX_SPARRING_BEFORE_EACH_FOLLOW_UP = 2
 STATEMENT_DUE_WORKING_DAYS = 7
 STATEMENT_APPROVAL_WORKING_DAYS = 7
 
+# The specialist proposes the agreement within 5 days of sending the summary note (H 5.1.3).
+PROPOSAL_DUE_DAYS = 5
+CLARIFYING_SUMMARY_NOTE = "clarifying_summary_note"
+
 # Document kinds journaled in documents that tick the closing checklist.
 CLOSING_SUMMARY_NOTE = "closing_summary_note"
 ADVISORY_REPORT = "advisory_report"

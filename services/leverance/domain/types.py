@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
 ORE = Decimal("0.01")
+DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 ZERO = Decimal("0.00")
 
 
@@ -76,6 +78,11 @@ Hours = Annotated[
 
 Day = Annotated[date, PlainSerializer(_day_text, return_type=str)]
 """A calendar day; stored as ISO text so it sorts and compares in the database."""
+
+
+def danish_day(moment: datetime) -> date:
+    """The calendar day in Denmark at a moment."""
+    return moment.astimezone(DANISH_TIME).date()
 
 
 def ore(value: Decimal) -> Decimal:

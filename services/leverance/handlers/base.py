@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from services.kernel.context import Principal
 from services.kernel.errors import ConcurrencyConflict, NotFound
@@ -14,9 +13,9 @@ from services.leverance.domain.consumption import ConsumptionEntry
 from services.leverance.domain.course import Course, JournaledDocument
 from services.leverance.domain.money import Appropriation, Settlement
 from services.leverance.domain.suppliers import Supplier
+from services.leverance.domain.types import danish_day
 
 A = TypeVar("A", bound=Aggregate)
-DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 
 suppliers = Repository(Supplier, "suppliers")
 courses = Repository(Course, "courses")
@@ -29,7 +28,7 @@ appropriations = Repository(Appropriation, "appropriations")
 
 def today(now: datetime) -> date:
     """The Danish calendar day of a moment."""
-    return now.astimezone(DANISH_TIME).date()
+    return danish_day(now)
 
 
 def actor(principal: Principal) -> Actor:

@@ -16,10 +16,11 @@ from services.leverance.commands import (
     RecordAnchoringActivityHeld,
     RecordClosingMeeting,
 )
-from services.leverance.domain import closure
+from services.leverance.domain import agreements, closure
 from services.leverance.domain import course as rules
 from services.leverance.domain.closure import ClosingChecklist
 from services.leverance.domain.course import Course, JournaledDocument
+from services.leverance.domain.reference import CLARIFYING_SUMMARY_NOTE
 from services.leverance.handlers.base import (
     actor,
     check_version,
@@ -59,11 +60,25 @@ async def open_course(tx: Transaction, envelope: Envelope) -> None:
     _emit(tx, events)
 
 
-async def record_journaled_document(tx: Transaction, envelope: Envelope) -> None:
-    """Keep what documents journaled on a case; the closing checklist is read from it."""
+async def record_journaled_document(
+    tx: Transaction, envelope: Envelope, *, calendar: WorkingDayCalendar
+) -> None:
+    """Keep what documents journaled on a case (the closing checklist is read from it); a sent
+    summary note of the clarifying meeting makes the agreement proposals due."""
     journaled = envelope.payload_as(DocumentJournaled)
     if await documents.get(tx, journaled.document_id) is not None:
         return
+    if journaled.kind == CLARIFYING_SUMMARY_NOTE and journaled.sent_to:
+        parts = await find_all(tx, deliveries, {"case_id": journaled.case_id})
+        for delivery in parts:
+            if journaled.supplier_id not in (None, delivery.supplier_id):
+                continue
+            due, events = agreements.expect_proposal(
+                delivery, sent_on=today(journaled.journaled_at), calendar=calendar
+            )
+            if due != delivery:
+                await deliveries.save(tx, due, expected_version=delivery.version)
+            _emit(tx, events)
     await documents.add(
         tx,
         JournaledDocument(
@@ -94,7 +109,11 @@ async def get_course(
 
 
 async def name_coordinator(
-    command: NameCoordinator, *, store: MongoStore, principal: Principal
+    command: NameCoordinator,
+    *,
+    store: MongoStore,
+    principal: Principal,
+    calendar: WorkingDayCalendar,
 ) -> Course:
     """The consultant names the coordinating supplier; the course may start with it."""
 
@@ -103,7 +122,10 @@ async def name_coordinator(
         check_version(course, command.expected_version, "course")
         named, events = rules.name_coordinator(course, command.supplier_id, actor=actor(principal))
         started, start_events = rules.start_if_ready(
-            named, await find_all(tx, deliveries, {"case_id": course.id}), now=utcnow()
+            named,
+            await find_all(tx, deliveries, {"case_id": course.id}),
+            now=utcnow(),
+            calendar=calendar,
         )
         stored = await courses.save(tx, started, expected_version=course.version)
         _emit(tx, [*events, *start_events])
@@ -112,7 +134,13 @@ async def name_coordinator(
     return await store.transact(work)
 
 
-async def interrupt(command: InterruptCourse, *, store: MongoStore, principal: Principal) -> Course:
+async def interrupt(
+    command: InterruptCourse,
+    *,
+    store: MongoStore,
+    principal: Principal,
+    calendar: WorkingDayCalendar,
+) -> Course:
     """Stop the course and its open parts."""
 
     async def work(tx: Transaction) -> Course:
@@ -125,6 +153,7 @@ async def interrupt(command: InterruptCourse, *, store: MongoStore, principal: P
             note=command.note,
             actor=actor(principal),
             now=utcnow(),
+            calendar=calendar,
         )
         stored = await courses.save(tx, updated, expected_version=course.version)
         await save_all(tx, deliveries, changed)

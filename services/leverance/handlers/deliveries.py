@@ -48,13 +48,15 @@ async def _case_deliveries(tx: Transaction, case_id: str) -> list[Delivery]:
     return await find_all(tx, deliveries, {"case_id": case_id})
 
 
-async def _start_course_if_ready(tx: Transaction, case_id: str) -> None:
+async def _start_course_if_ready(
+    tx: Transaction, case_id: str, calendar: WorkingDayCalendar
+) -> None:
     """Start the course once this approval completed every part."""
     course = await courses.get(tx, case_id)
     if course is None:
         return
     started, events = course_rules.start_if_ready(
-        course, await _case_deliveries(tx, case_id), now=utcnow()
+        course, await _case_deliveries(tx, case_id), now=utcnow(), calendar=calendar
     )
     if started != course:
         await courses.save(tx, started, expected_version=course.version)
@@ -62,7 +64,12 @@ async def _start_course_if_ready(tx: Transaction, case_id: str) -> None:
 
 
 async def propose(
-    command: ProposeAgreement, *, change: bool, store: MongoStore, principal: Principal
+    command: ProposeAgreement,
+    *,
+    change: bool,
+    store: MongoStore,
+    principal: Principal,
+    calendar: WorkingDayCalendar,
 ) -> Delivery:
     """The specialist proposes the agreement (change=False) or a change of it (change=True)."""
 
@@ -93,6 +100,7 @@ async def propose(
             drafts=drafts,
             description=description,
             read_violations=read_violations,
+            calendar=calendar,
             contract=contract,
             actor=actor(principal),
             now=utcnow(),
@@ -113,6 +121,7 @@ async def approve(
     store: MongoStore,
     principal: Principal,
     settings: LeveranceSettings,
+    calendar: WorkingDayCalendar,
 ) -> Delivery:
     """Approve the pending version; a fully approved first agreement may start the course."""
 
@@ -129,7 +138,7 @@ async def approve(
         stored = await deliveries.save(tx, updated, expected_version=delivery.version)
         _emit(tx, events)
         if stored.started and not delivery.started:
-            await _start_course_if_ready(tx, delivery.case_id)
+            await _start_course_if_ready(tx, delivery.case_id, calendar)
         return stored
 
     return await store.transact(work)
