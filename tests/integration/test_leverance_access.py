@@ -94,12 +94,27 @@ async def test_another_suppliers_course_and_settlement_are_not_found(
     assert hidden[0] == absent[0] == grpc.StatusCode.NOT_FOUND
     assert hidden[1].replace(case.case_id, "<id>") == absent[1].replace(missing, "<id>")
 
-    hidden = await refusal(
+    await clients.leverance.CreateMonthlySettlement(
+        pb.CreateMonthlySettlementRequest(supplier_id=case.supplier_id, month="2020-01"),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    settlement = pb.GetSettlementRequest(supplier_id=case.supplier_id, month="2020-01")
+    assert (
+        await clients.leverance.GetSettlement(
+            settlement,
+            metadata=outsider(clients, case.supplier_id, "supplier_admin"),
+            timeout=DEADLINE,
+        )
+    ).month == "2020-01"
+    hidden = await refusal(clients.leverance.GetSettlement, settlement, them)
+    absent = await refusal(
         clients.leverance.GetSettlement,
-        pb.GetSettlementRequest(supplier_id=case.supplier_id, month="2020-01"),
+        pb.GetSettlementRequest(supplier_id=case.supplier_id, month="2020-02"),
         them,
     )
-    assert hidden[0] == grpc.StatusCode.NOT_FOUND
+    assert hidden[0] == absent[0] == grpc.StatusCode.NOT_FOUND
+    assert hidden[1].replace("2020-01", "<m>") == absent[1].replace("2020-02", "<m>")
 
 
 async def test_listing_deliveries_shows_a_supplier_only_its_own(

@@ -146,6 +146,15 @@ def test_a_draft_report_or_an_unsent_one_does_not_tick_the_checklist() -> None:
             submit(course, delivery, [doc("closing_summary_note"), report])
 
 
+def test_documents_journaled_by_another_supplier_do_not_count() -> None:
+    course, delivery = closed_meeting()
+    foreign = [d.model_copy(update={"supplier_id": "s-9"}) for d in COMPLETE]
+    with pytest.raises(IllegalTransition):
+        submit(course, delivery, foreign)
+    own = [d.model_copy(update={"supplier_id": "s-1"}) for d in COMPLETE]
+    assert submit(course, delivery, own)[0].status == "statement_submitted"
+
+
 def test_with_the_checklist_complete_the_statement_is_submitted_and_its_approval_due() -> None:
     course, delivery = closed_meeting()
     submitted, events = submit(course, delivery, COMPLETE)

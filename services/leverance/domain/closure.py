@@ -103,8 +103,12 @@ def _final(document: JournaledDocument) -> bool:
 def checklist(course: Course, documents: Sequence[JournaledDocument]) -> ClosingChecklist:
     """The closing checklist of a course from its journaled documents."""
 
+    suppliers = {p.supplier_id for p in course.parts}
+    # Only VISO staff and the course's own suppliers can complete its checklist.
+    counted = [d for d in documents if d.supplier_id is None or d.supplier_id in suppliers]
+
     def sent_and_journaled(kind: str) -> bool:
-        return any(d.kind == kind and d.sent_to and _final(d) for d in documents)
+        return any(d.kind == kind and d.sent_to and _final(d) for d in counted)
 
     return ClosingChecklist(
         closing_meeting_held=course.closing_meeting_on is not None,

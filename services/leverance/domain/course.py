@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Literal
 
+from pydantic import Field
+
 from services.intake.messages import MainArea
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
@@ -56,6 +58,9 @@ class JournaledDocument(Aggregate):
     kind: str
     title: str
     sent_to: tuple[str, ...] = ()
+    supplier_id: str | None = Field(
+        default=None, description="The supplier whose staff journaled it; None for VISO staff."
+    )
     journaled_at: datetime
 
 

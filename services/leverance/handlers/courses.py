@@ -87,6 +87,7 @@ async def record_journaled_document(
             kind=journaled.kind,
             title=journaled.title,
             sent_to=tuple(journaled.sent_to),
+            supplier_id=journaled.supplier_id,
             journaled_at=journaled.journaled_at,
         ),
     )
