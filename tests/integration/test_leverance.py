@@ -74,7 +74,7 @@ class Case:
 
         async def opened() -> Any:
             reply = await self.clients.leverance.ListDeliveries(
-                pb.ListDeliveriesRequest(case_id=self.case_id),
+                pb.ListDeliveriesRequest(case_id=self.case_id, supplier_id=self.supplier_id),
                 metadata=self.as_consultant(),
                 timeout=DEADLINE,
             )
@@ -218,6 +218,53 @@ async def test_the_manager_rejecting_returns_the_agreement_with_an_urgent_notice
     assert returned.status == "renegotiation" and returned.versions[0].status == "returned"
     hot = await eventually(lambda: notices(clients, case.consultant, "consultant", case.case_id))
     assert hot[0].urgent and "rejected" in hot[0].text
+
+
+async def test_with_two_suppliers_the_course_starts_once_both_approved_and_a_coordinator_named(
+    clients: Clients,
+) -> None:
+    first = Case(clients, await new_supplier(clients))
+    second = Case(clients, await new_supplier(clients))
+    second.case_id, second.consultant = first.case_id, first.consultant
+    await first.hand_over()
+    await second.hand_over()
+    await first.start()
+    await second.start()
+    course = await first.course()
+    assert course.status == "awaiting_agreement" and course.coordinator_supplier_id == ""
+    assert {p.supplier_id for p in course.parts} == {first.supplier_id, second.supplier_id}
+    named = await clients.leverance.NameCoordinator(
+        pb.NameCoordinatorRequest(case_id=first.case_id, supplier_id=second.supplier_id),
+        metadata=first.as_consultant(),
+        timeout=DEADLINE,
+    )
+    assert named.status == "running" and named.coordinator_supplier_id == second.supplier_id
+    as_first = await clients.leverance.GetCourse(
+        pb.GetCourseRequest(case_id=first.case_id), metadata=first.as_specialist(), timeout=DEADLINE
+    )
+    assert [p.supplier_id for p in as_first.parts] == [first.supplier_id]
+
+
+async def test_an_interrupted_course_stops_every_part_with_its_reason(clients: Clients) -> None:
+    case = Case(clients, await new_supplier(clients))
+    await case.hand_over()
+    await case.start()
+    stopped = await clients.leverance.InterruptCourse(
+        pb.InterruptCourseRequest(
+            case_id=case.case_id, reason="consent_withdrawn", note="The mother withdrew consent"
+        ),
+        metadata=case.as_specialist(),
+        timeout=DEADLINE,
+    )
+    assert stopped.status == "interrupted" and stopped.interruption.reason == "consent_withdrawn"
+    assert (await case.call("GetDelivery", case.as_consultant())).status == "interrupted"
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await clients.leverance.InterruptCourse(
+            pb.InterruptCourseRequest(case_id=case.case_id, reason="died", note="x"),
+            metadata=case.as_consultant(),
+            timeout=DEADLINE,
+        )
+    assert bad_fields(caught.value) == {"reason"}
 
 
 async def test_a_proposal_with_bad_fields_names_each_and_writes_nothing(clients: Clients) -> None:
