@@ -66,6 +66,13 @@ def test_a_proposal_is_priced_from_the_contract_and_carries_its_rates() -> None:
     assert events[0].model_dump(mode="json")["total_dkk"] == "13775.00"
 
 
+def test_new_activities_never_reuse_an_id() -> None:
+    _, delivery = opened()
+    proposed, _ = propose(delivery, [draft(activity_id="A1"), draft(), draft(activity_id="A3")])
+    assert proposed.pending is not None
+    assert [a.activity_id for a in proposed.pending.activities] == ["A1", "A2", "A3"]
+
+
 def test_money_never_accepts_a_float() -> None:
     with pytest.raises(ValidationError):
         ActivityDraft.model_validate(

@@ -129,16 +129,19 @@ def read_proposal(
 
 
 def _assign_ids(drafts: Sequence[ActivityDraft], delivery: Delivery) -> list[ActivityDraft]:
-    used = [a.activity_id for v in delivery.versions for a in v.activities]
-    numbers = [int(x[1:]) for x in used if x[1:].isdigit()]
-    following = max(numbers, default=0) + 1
+    """New activities get ids never used on this delivery, so logged consumption stays attached."""
+    used = {a.activity_id for v in delivery.versions for a in v.activities}
+    used |= {d.activity_id for d in drafts if d.activity_id}
+    following = 1
     assigned = []
     for draft in drafts:
         if draft.activity_id:
             assigned.append(draft)
-        else:
-            assigned.append(draft.model_copy(update={"activity_id": f"A{following}"}))
+            continue
+        while f"A{following}" in used:
             following += 1
+        assigned.append(draft.model_copy(update={"activity_id": f"A{following}"}))
+        used.add(f"A{following}")
     return assigned
 
 
