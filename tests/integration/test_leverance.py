@@ -329,6 +329,36 @@ async def test_a_change_is_a_new_version_and_the_old_one_stays_readable(clients:
     assert changed.versions[1].total_dkk == "27550.00"
 
 
+async def test_running_past_the_limit_needs_a_justification_and_moves_the_course_deadline(
+    clients: Clients,
+) -> None:
+    case = Case(clients, await new_supplier(clients))
+    await case.hand_over()
+    first = await case.start()
+    limit = date.fromisoformat((await case.course()).course_limit)
+    late = line("closing", "3", planned_on=limit + timedelta(days=10))
+    kept = [
+        pb.ActivityInput(
+            activity_id=a.activity_id, kind=a.kind, hours=a.hours, planned_on=a.planned_on
+        )
+        for a in first.versions[0].activities
+    ]
+    change = {"activities": [*kept, late], "description": DESCRIPTION, "justification": "Later"}
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await case.call("ProposeChange", case.as_specialist(), **change)
+    assert bad_fields(caught.value) == {"activities.2.planned_on"}
+    await case.call(
+        "ProposeChange",
+        case.as_specialist(),
+        duration_justification="The boy was hospitalised for five weeks",
+        **change,
+    )
+    await case.call("ApproveAgreement", case.as_consultant())
+    course = await case.course()
+    assert course.extended_to == (limit + timedelta(days=10)).isoformat()
+    assert course.extension_justification == "The boy was hospitalised for five weeks"
+
+
 async def test_a_course_cannot_close_until_its_report_is_journaled_then_asks_for_the_survey(
     clients: Clients,
 ) -> None:

@@ -7,9 +7,12 @@ from datetime import date
 import pytest
 
 from services.kernel.errors import IllegalTransition, InvalidInput
+from services.leverance.domain import course as course_rules
+from services.workdays import DEFAULT_CALENDAR
 from services.workdays.events import DeadlineCancelled, DeadlineChanged, DeadlineSet
 from tests.unit.test_leverance_builders import (
     MANAGER,
+    NOW,
     approve,
     draft,
     keep,
@@ -107,6 +110,27 @@ def test_past_the_duration_limit_only_with_a_justification_and_the_consultants_a
     approved, _ = approve(changed)
     assert approved.current is not None
     assert approved.current.duration_justification == "The citizen was in hospital for six weeks"
+
+    course, _ = opened()
+    course, _ = course_rules.start_if_ready(course, [approved], now=NOW, calendar=DEFAULT_CALENDAR)
+    extended, events = course_rules.extend_duration(
+        course,
+        [approved],
+        last_day=date(2026, 11, 20),
+        justification=approved.current.duration_justification,
+        calendar=DEFAULT_CALENDAR,
+    )
+    [moved] = events
+    assert isinstance(moved, DeadlineChanged) and moved.rule == "leverance.course_duration"
+    assert (moved.previous_due, moved.due) == (date(2026, 11, 2), date(2026, 11, 20))
+    assert extended.extended_to == date(2026, 11, 20)
+    assert course_rules.extend_duration(
+        extended,
+        [approved],
+        last_day=date(2026, 11, 10),
+        justification="earlier",
+        calendar=DEFAULT_CALENDAR,
+    ) == (extended, [])
 
 
 def test_a_first_proposal_cannot_run_past_the_limit_even_with_a_justification() -> None:

@@ -253,6 +253,8 @@ def course(found: Course, checklist: ClosingChecklist) -> pb.Course:
             missing=checklist.missing(),
         ),
         course_limit=_day(course_limit(found.service, found.clarifying_meeting_on)),
+        extended_to=_day(found.extended_to),
+        extension_justification=found.extension_justification,
     )
 
 

@@ -79,6 +79,10 @@ class Course(Aggregate):
     closing_meeting_on: Day | None = None
     interruption: Interruption | None = None
     closed_at: datetime | None = None
+    extended_to: Day | None = Field(
+        default=None, description="Closing meeting agreed past the service's limit (H 5.2.2)."
+    )
+    extension_justification: str = ""
     anchoring: tuple[AnchoringActivity, ...] = ()
 
     def part_of(self, supplier_id: str) -> Part | None:
@@ -185,6 +189,32 @@ def duration_deadline(
         supplier_id=coordinator.supplier_id,
         calendar=calendar,
     )
+
+
+def extend_duration(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    last_day: date,
+    justification: str,
+    calendar: WorkingDayCalendar,
+) -> tuple[Course, list[EventPayload]]:
+    """An approved change runs past the limit: the course's duration deadline moves with it."""
+    spec = duration_deadline(course, deliveries, calendar)
+    if spec is None or course.status != "running" or course.closing_meeting_on is not None:
+        return course, []
+    previous = course.extended_to or spec.due
+    if last_day <= previous:
+        return course, []
+    explanation = (
+        f"{spec.fields['explanation']}; extended to {last_day.isoformat()} with the "
+        f"consultant's agreement: {justification}"
+    )
+    extended = course.model_copy(
+        update={"extended_to": last_day, "extension_justification": justification}
+    )
+    moved = spec.moved_to(last_day, explanation)
+    return extended, [moved.changed(previous, "the consultant agreed a longer course")]
 
 
 def start_if_ready(

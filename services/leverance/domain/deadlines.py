@@ -54,6 +54,12 @@ class DeadlineSpec:
         assert isinstance(due, date)
         return due
 
+    def moved_to(self, due: date, explanation: str) -> DeadlineSpec:
+        """The same deadline with another due date."""
+        moved = DeadlineSpec.__new__(DeadlineSpec)
+        moved.fields = {**self.fields, "due": due, "explanation": explanation}
+        return moved
+
     def set(self) -> DeadlineSet:
         """The event setting it."""
         return DeadlineSet.model_validate(self.fields)

@@ -63,6 +63,25 @@ async def _start_course_if_ready(
     _emit(tx, events)
 
 
+async def _extend_course(tx: Transaction, delivery: Delivery, calendar: WorkingDayCalendar) -> None:
+    """Move the course's duration deadline when an approved change runs past the limit."""
+    course = await courses.get(tx, delivery.case_id)
+    version = delivery.current
+    if course is None or version is None:
+        return
+    ordinary = [a.planned_on for a in version.activities if not a.anchoring]
+    extended, events = course_rules.extend_duration(
+        course,
+        await _case_deliveries(tx, course.id),
+        last_day=max(ordinary),
+        justification=version.duration_justification,
+        calendar=calendar,
+    )
+    if extended != course:
+        await courses.save(tx, extended, expected_version=course.version)
+    _emit(tx, events)
+
+
 async def propose(
     command: ProposeAgreement,
     *,
@@ -139,6 +158,9 @@ async def approve(
         _emit(tx, events)
         if stored.started and not delivery.started:
             await _start_course_if_ready(tx, delivery.case_id, calendar)
+        in_force = stored.current
+        if in_force and in_force.duration_justification and stored.current != delivery.current:
+            await _extend_course(tx, stored, calendar)
         return stored
 
     return await store.transact(work)
