@@ -173,11 +173,9 @@ async def new_supplier(clients: Clients, *, rate: str = "950.00") -> str:
     return supplier_id
 
 
-async def notices(clients: Clients, user: str, role: str, case_id: str) -> list[Any]:
+async def notices(clients: Clients, who: list[tuple[str, str]], case_id: str) -> list[Any]:
     reply = await clients.notifications.ListNotices(
-        notifications_pb2.ListNoticesRequest(limit=500),
-        metadata=clients.auth(user=user, role=role),
-        timeout=DEADLINE,
+        notifications_pb2.ListNoticesRequest(limit=500), metadata=who, timeout=DEADLINE
     )
     return [n for n in reply.notices if n.subject_id == case_id]
 
@@ -193,16 +191,23 @@ async def test_a_high_price_agreement_needs_both_approvals_and_the_consultant_is
     waiting = await case.call("ApproveAgreement", case.as_consultant())
     assert waiting.status == "awaiting_manager" and waiting.versions[0].manager_id == "manager-1"
     assert (await case.course()).status == "awaiting_agreement"
-    assert await eventually(lambda: notices(clients, "manager-1", "manager", case.case_id)), (
+    assert await eventually(lambda: notices(clients, case.as_manager(), case.case_id)), (
         "the manager is told a high-price delivery awaits them"
     )
 
     approved = await case.call("ApproveAgreement", case.as_manager())
     assert approved.status == "running" and approved.current_version == 1
     assert (await case.course()).status == "running"
-    hot = await eventually(lambda: notices(clients, case.consultant, "consultant", case.case_id))
-    assert [(n.kind, n.urgent) for n in hot] == [("high_price_decided", True)]
+
+    async def urgent() -> list[Any]:
+        found = await notices(clients, case.as_consultant(), case.case_id)
+        return [n for n in found if n.urgent]
+
+    hot = await eventually(urgent)
+    assert [n.kind for n in hot] == ["high_price_decided"]
     assert "approved" in hot[0].text
+    told = await notices(clients, case.as_consultant(), case.case_id)
+    assert [n.kind for n in told if not n.urgent] == ["agreement_proposed"]
 
 
 async def test_the_manager_rejecting_returns_the_agreement_with_an_urgent_notice(
@@ -216,8 +221,16 @@ async def test_the_manager_rejecting_returns_the_agreement_with_an_urgent_notice
         "ReturnAgreement", case.as_manager(), objections="Assessment hours are not justified"
     )
     assert returned.status == "renegotiation" and returned.versions[0].status == "returned"
-    hot = await eventually(lambda: notices(clients, case.consultant, "consultant", case.case_id))
-    assert hot[0].urgent and "rejected" in hot[0].text
+
+    async def urgent() -> list[Any]:
+        found = await notices(clients, case.as_consultant(), case.case_id)
+        return [n for n in found if n.urgent]
+
+    [hot] = await eventually(urgent)
+    assert hot.kind == "high_price_decided" and "rejected" in hot.text
+    told = await eventually(lambda: notices(clients, case.as_specialist(), case.case_id))
+    assert [n.kind for n in told] == ["agreement_returned"]
+    assert "Assessment hours are not justified" in told[0].text
 
 
 async def test_with_two_suppliers_the_course_starts_once_both_approved_and_a_coordinator_named(
