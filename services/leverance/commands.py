@@ -121,7 +121,7 @@ class LogConsumption(Command):
     worked_on: Day
     hours: Hours = ZERO
     expense_category: ExpenseCategory | None = None
-    expense_amount_dkk: Money | None = None
+    expense_amount_dkk: Annotated[Money, Field(gt=0)] | None = None
     note: Text = ""
 
     @field_validator("hours", mode="before")

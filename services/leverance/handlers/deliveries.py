@@ -70,6 +70,8 @@ async def _extend_course(tx: Transaction, delivery: Delivery, calendar: WorkingD
     if course is None or version is None:
         return
     ordinary = [a.planned_on for a in version.activities if not a.anchoring]
+    if not ordinary:
+        return
     extended, events = course_rules.extend_duration(
         course,
         await _case_deliveries(tx, course.id),
