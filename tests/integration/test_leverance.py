@@ -671,3 +671,59 @@ def test_the_command_line_imports_a_supplier_list_and_reads_it_back(
     assert vias("leverance", "import-suppliers", str(csv_file))["created"] == 1
     supplier = vias("leverance", "supplier", supplier_id)
     assert supplier["contracts"][0]["hourly_rate_dkk"] == "875.25"
+
+
+async def test_anchoring_after_an_agreed_change_keeps_to_its_limits(clients: Clients) -> None:
+    case = Case(clients, await new_supplier(clients))
+    await case.hand_over()
+    first = await case.start()
+    anchoring = line("special_activities", "1", planned_on=TODAY, anchoring=True)
+    kept = [
+        pb.ActivityInput(
+            activity_id=a.activity_id, kind=a.kind, hours=a.hours, planned_on=a.planned_on
+        )
+        for a in first.versions[0].activities
+    ]
+    await case.call(
+        "ProposeChange",
+        case.as_specialist(),
+        activities=[*kept, anchoring],
+        description=DESCRIPTION,
+        justification="The participants accepted anchoring at the last advice session",
+    )
+    await case.call("ApproveAgreement", case.as_consultant())
+    await clients.leverance.RecordClosingMeeting(
+        pb.RecordClosingMeetingRequest(case_id=case.case_id, held_on=TODAY.isoformat()),
+        metadata=case.as_specialist(),
+        timeout=DEADLINE,
+    )
+
+    async def book(kind: str, on: date) -> pb.Course:
+        return await clients.leverance.BookAnchoringActivity(  # type: ignore[no-any-return]
+            pb.BookAnchoringActivityRequest(case_id=case.case_id, kind=kind, on=on.isoformat()),
+            metadata=case.as_specialist(),
+            timeout=DEADLINE,
+        )
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await book("follow_up_meeting", TODAY + timedelta(days=20))
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    booked = await book("anchoring_meeting", TODAY)
+    await clients.leverance.RecordAnchoringActivityHeld(
+        pb.RecordAnchoringActivityHeldRequest(
+            case_id=case.case_id, activity_id=booked.anchoring[0].activity_id
+        ),
+        metadata=case.as_specialist(),
+        timeout=DEADLINE,
+    )
+    course = await book("follow_up_meeting", TODAY + timedelta(days=20))
+    assert [(a.kind, a.held) for a in course.anchoring] == [
+        ("anchoring_meeting", True),
+        ("follow_up_meeting", False),
+    ]
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await book("follow_up_meeting", TODAY + timedelta(days=40))
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await book("phone_sparring", TODAY + timedelta(days=200))
+    assert bad_fields(caught.value) == {"on"}
