@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from services.documents import handlers
-from services.documents.domain import JournalEntry
 from services.documents.messages import JournalDocument as JournalDocumentCommand
 from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.grpc_server import Registration
@@ -25,27 +24,33 @@ class DocumentsApi(documents_pb2_grpc.DocumentsServiceServicer):
         entries = await handlers.read_journal(request.inquiry_id, store=self.store)
         return documents_pb2.Journal(
             inquiry_id=request.inquiry_id,
-            entries=[to_proto(e) for e in entries],
+            entries=[
+                documents_pb2.JournalEntry(
+                    entry_id=e.id,
+                    kind=e.kind,
+                    text=e.text,
+                    recorded_at=timestamp(e.recorded_at),
+                    source_event_id=e.source_event_id,
+                    case_id=e.case_id,
+                    journaled_by=e.journaled_by,
+                )
+                for e in entries
+            ],
         )
 
     async def JournalDocument(self, request: Any, context: Any) -> documents_pb2.JournalEntry:
         principal = require_role(*VISO_STAFF, "specialist", "kas_supplier")
         command = parse_request(JournalDocumentCommand, request)
         entry = await handlers.journal_document(command, store=self.store, principal=principal)
-        return to_proto(entry)
-
-
-def to_proto(entry: JournalEntry) -> documents_pb2.JournalEntry:
-    """The wire form of a journal entry."""
-    return documents_pb2.JournalEntry(
-        entry_id=entry.id,
-        kind=entry.kind,
-        text=entry.text,
-        recorded_at=timestamp(entry.recorded_at),
-        source_event_id=entry.source_event_id,
-        case_id=entry.case_id,
-        journaled_by=entry.journaled_by,
-    )
+        return documents_pb2.JournalEntry(
+            entry_id=entry.id,
+            kind=entry.kind,
+            text=entry.text,
+            recorded_at=timestamp(entry.recorded_at),
+            source_event_id=entry.source_event_id,
+            case_id=entry.case_id,
+            journaled_by=entry.journaled_by,
+        )
 
 
 def registrations(store: MongoStore) -> list[Registration]:
