@@ -15,6 +15,7 @@ import grpc
 from google.protobuf.json_format import MessageToDict
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.cli.leverance import add_commands as add_leverance_commands
 from services.kernel.auth import TokenAuthority
 from services.kernel.context import ROLES
 from services.kernel.settings import DEFAULT_GRPC_PORTS, SERVICE_NAMES, Settings
@@ -175,7 +176,9 @@ def _parser() -> argparse.ArgumentParser:
     journal.set_defaults(call=get_journal)
 
     leverance = sub.add_parser("leverance", help="delivery side")
-    ref = leverance.add_subparsers(dest="action", required=True).add_parser("case")
+    leverance_actions = leverance.add_subparsers(dest="action", required=True)
+    add_leverance_commands(leverance_actions)
+    ref = leverance_actions.add_parser("case")
     ref.add_argument("--case", required=True)
     ref.set_defaults(call=get_case_reference)
     return parser

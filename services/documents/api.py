@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from services.documents import handlers
+from services.documents.messages import JournalDocument as JournalDocumentCommand
 from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.grpc_server import Registration
-from services.kernel.proto import timestamp
+from services.kernel.proto import parse_request, timestamp
 from services.kernel.store import MongoStore
 from vias.documents.v1 import documents_pb2, documents_pb2_grpc
 
@@ -30,9 +31,25 @@ class DocumentsApi(documents_pb2_grpc.DocumentsServiceServicer):
                     text=e.text,
                     recorded_at=timestamp(e.recorded_at),
                     source_event_id=e.source_event_id,
+                    case_id=e.case_id,
+                    journaled_by=e.journaled_by,
                 )
                 for e in entries
             ],
+        )
+
+    async def JournalDocument(self, request: Any, context: Any) -> documents_pb2.JournalEntry:
+        principal = require_role(*VISO_STAFF, "specialist", "kas_supplier")
+        command = parse_request(JournalDocumentCommand, request)
+        entry = await handlers.journal_document(command, store=self.store, principal=principal)
+        return documents_pb2.JournalEntry(
+            entry_id=entry.id,
+            kind=entry.kind,
+            text=entry.text,
+            recorded_at=timestamp(entry.recorded_at),
+            source_event_id=entry.source_event_id,
+            case_id=entry.case_id,
+            journaled_by=entry.journaled_by,
         )
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from services.documents.messages import DocumentJournaled, JournalDocument
 from services.intake.messages import InquiryRegistered
 from services.visitation.messages import VisitationCaseOpened
 
@@ -19,6 +20,8 @@ class JournalEntry(BaseModel):
     text: str
     recorded_at: datetime
     source_event_id: str
+    case_id: str = ""
+    journaled_by: str = ""
 
 
 def entry_for_registration(
@@ -46,4 +49,45 @@ def entry_for_opened_case(
         text=f"Visitation case {event.case_id} opened; consultant {event.consultant_id}.",
         recorded_at=now,
         source_event_id=source_event_id,
+    )
+
+
+def journal_document(
+    command: JournalDocument,
+    *,
+    document_id: str,
+    by: str,
+    role: str,
+    supplier_id: str | None,
+    now: datetime,
+) -> DocumentJournaled:
+    """The event announcing a journaled document."""
+    return DocumentJournaled(
+        document_id=document_id,
+        case_id=command.case_id,
+        inquiry_id=command.inquiry_id,
+        kind=command.kind,
+        title=command.title,
+        reference=command.reference,
+        sent_to=list(command.sent_to),
+        journaled_by=by,
+        journaled_by_role=role,
+        supplier_id=supplier_id,
+        journaled_at=now,
+    )
+
+
+def entry_for_document(event: DocumentJournaled, *, source_event_id: str) -> JournalEntry:
+    """The journal entry of a journaled document."""
+    sent = f", sent to {', '.join(event.sent_to)}" if event.sent_to else ", not sent"
+    reference = f" ({event.reference})" if event.reference else ""
+    return JournalEntry(
+        id=event.document_id,
+        inquiry_id=event.inquiry_id,
+        kind=event.kind,
+        text=f"{event.title}{reference}{sent}.",
+        recorded_at=event.journaled_at,
+        source_event_id=source_event_id,
+        case_id=event.case_id,
+        journaled_by=event.journaled_by,
     )

@@ -6,7 +6,9 @@ from pymongo import ASCENDING
 
 from services.documents import domain
 from services.documents.domain import JournalEntry
+from services.documents.messages import JournalDocument
 from services.intake.messages import InquiryRegistered
+from services.kernel.context import Principal
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.store import MongoStore, Transaction
 from services.visitation.messages import VisitationCaseOpened
@@ -42,6 +44,28 @@ async def journal_opened_case(tx: Transaction, envelope: Envelope) -> None:
     await _append(tx, entry)
 
 
+async def journal_document(
+    command: JournalDocument, *, store: MongoStore, principal: Principal
+) -> JournalEntry:
+    """Journal a document on a case and announce it."""
+
+    async def work(tx: Transaction) -> JournalEntry:
+        event = domain.journal_document(
+            command,
+            document_id=new_id(),
+            by=principal.user_id,
+            role=principal.role,
+            supplier_id=principal.supplier_id,
+            now=utcnow(),
+        )
+        envelope = tx.emit(event)
+        entry = domain.entry_for_document(event, source_event_id=envelope.event_id)
+        await _append(tx, entry)
+        return entry
+
+    return await store.transact(work)
+
+
 async def read_journal(inquiry_id: str, *, store: MongoStore) -> list[JournalEntry]:
     """Every entry about an inquiry, oldest first."""
     cursor = (
@@ -55,3 +79,4 @@ async def read_journal(inquiry_id: str, *, store: MongoStore) -> list[JournalEnt
 async def create_indexes(store: MongoStore) -> None:
     """Fast reading per inquiry."""
     await store.db[JOURNAL].create_index([("inquiry_id", ASCENDING), ("recorded_at", ASCENDING)])
+    await store.db[JOURNAL].create_index([("case_id", ASCENDING)], sparse=True)

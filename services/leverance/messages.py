@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from services.intake.messages import MainArea
 from services.kernel.envelope import EventPayload
@@ -50,6 +51,239 @@ class SupplierProfileChanged(EventPayload):
     free_capacity: int = Field(ge=0, description="New courses it can take now.")
     contracts: list[ContractTerms]
     changed_at: datetime
+    specialists_trained: int | None = Field(
+        default=None, ge=0, description="Specialists who completed every VISO training module."
+    )
+
+    def subject(self) -> str:
+        return self.supplier_id
+
+
+# --- courses and delivery agreements (subject: the case id) -------------------------------------
+
+Dkk = Annotated[Decimal, PlainSerializer(str, return_type=str)]
+"""An amount in DKK, exact to the øre, sent as text."""
+
+
+class _CaseEvent(EventPayload):
+    case_id: str
+
+    def subject(self) -> str:
+        return self.case_id
+
+
+class _DeliveryEvent(_CaseEvent):
+    delivery_id: str = Field(description="One supplier's part of the course.")
+    supplier_id: str
+
+
+class CourseOpened(_DeliveryEvent):
+    """A supplier's part of a course was opened; its specialist may propose the agreement."""
+
+    event_type = "CourseOpened"
+
+    inquiry_id: str
+    specialist_id: str
+    consultant_id: str
+    service: str
+    main_area: MainArea
+    opened_at: datetime
+
+
+class DeliveryAgreementProposed(_DeliveryEvent):
+    """The specialist proposed an agreement version (the first one or a change)."""
+
+    event_type = "DeliveryAgreementProposed"
+
+    version: int = Field(ge=1, description="The agreement version proposed.")
+    change: bool = Field(description="Whether it changes a running agreement.")
+    total_dkk: Dkk
+    consultant_id: str
+    proposed_by: str
+
+
+class DeliveryAgreementReturned(_DeliveryEvent):
+    """The consultant asked for renegotiation, or the manager rejected a high-price version."""
+
+    event_type = "DeliveryAgreementReturned"
+
+    version: int
+    objections: str
+    returned_by: str
+    by_role: str = Field(examples=["consultant", "manager"])
+    specialist_id: str
+
+
+class HighPriceApprovalRequested(_DeliveryEvent):
+    """The consultant approved a version above the price threshold; the manager must decide."""
+
+    event_type = "HighPriceApprovalRequested"
+
+    version: int
+    total_dkk: Dkk
+    threshold_dkk: Dkk
+    consultant_id: str
+    manager_id: str
+
+
+class HighPriceDecided(_DeliveryEvent):
+    """The manager approved or rejected a high-price version; the consultant gets a hot notice."""
+
+    event_type = "HighPriceDecided"
+
+    version: int
+    approved: bool
+    objections: str = ""
+    total_dkk: Dkk
+    consultant_id: str
+    manager_id: str
+    decided_at: datetime
+
+
+class DeliveryAgreementApproved(_DeliveryEvent):
+    """An agreement version is fully approved and in force."""
+
+    event_type = "DeliveryAgreementApproved"
+
+    version: int
+    change: bool
+    total_dkk: Dkk
+    approved_at: datetime
+
+
+class CoordinatorNamed(_CaseEvent):
+    """The consultant named the coordinating supplier of a course with several suppliers."""
+
+    event_type = "CoordinatorNamed"
+
+    supplier_id: str
+
+
+class CourseStarted(_CaseEvent):
+    """Every supplier's part is approved: the course runs."""
+
+    event_type = "CourseStarted"
+
+    inquiry_id: str
+    service: str
+    supplier_ids: list[str]
+    coordinator_supplier_id: str
+    started_at: datetime
+
+
+class ConsumptionLogged(_DeliveryEvent):
+    """The specialist logged hours or an expense on an activity."""
+
+    event_type = "ConsumptionLogged"
+
+    entry_id: str
+    activity_id: str
+    worked_on: date
+    amount_dkk: Dkk
+
+
+class ConsumptionReviewed(_DeliveryEvent):
+    """The consultant approved or rejected logged consumption."""
+
+    event_type = "ConsumptionReviewed"
+
+    entry_ids: list[str]
+    approved: bool
+    reason: str = ""
+
+
+class CourseInterrupted(_CaseEvent):
+    """The course was stopped before its end (H 5.2.10)."""
+
+    event_type = "CourseInterrupted"
+
+    reason: str = Field(examples=["citizen_died", "inquirer_stopped"])
+    note: str
+    interrupted_by: str
+    interrupted_at: datetime
+
+
+class ClosingMeetingHeld(_CaseEvent):
+    """The closing meeting was held."""
+
+    event_type = "ClosingMeetingHeld"
+
+    held_on: date
+
+
+class FinancialStatementSubmitted(_DeliveryEvent):
+    """The specialist submitted the financial statement (økonomiskema)."""
+
+    event_type = "FinancialStatementSubmitted"
+
+    submitted_on: date
+    consumed_dkk: Dkk
+    consultant_id: str
+
+
+class FinancialStatementApproved(_DeliveryEvent):
+    """The consultant approved the financial statement; this supplier's part is closed."""
+
+    event_type = "FinancialStatementApproved"
+
+    approved_on: date
+
+
+class CourseClosed(_CaseEvent):
+    """Every part is closed: the course is finally closed."""
+
+    event_type = "CourseClosed"
+
+    inquiry_id: str
+    service: str
+    interrupted: bool
+    closed_at: datetime
+
+
+class SatisfactionSurveyRequested(_CaseEvent):
+    """A closed course whose service has a satisfaction survey: send it to the recipient."""
+
+    event_type = "SatisfactionSurveyRequested"
+
+    inquiry_id: str
+    service: str
+    main_area: MainArea
+    consultant_id: str
+    supplier_ids: list[str]
+    closed_at: datetime
+
+
+class AnchoringActivityBooked(_CaseEvent):
+    """An anchoring activity (H 5.4) was booked."""
+
+    event_type = "AnchoringActivityBooked"
+
+    activity_id: str
+    kind: str = Field(examples=["anchoring_meeting", "follow_up_meeting", "phone_sparring"])
+    on: date
+
+
+class AnchoringActivityHeld(_CaseEvent):
+    """A booked anchoring activity took place."""
+
+    event_type = "AnchoringActivityHeld"
+
+    activity_id: str
+    kind: str
+    on: date
+
+
+class SettlementCreated(EventPayload):
+    """A monthly settlement of approved consumption for one supplier; the agency pays from it."""
+
+    event_type = "SettlementCreated"
+
+    settlement_id: str
+    supplier_id: str
+    month: str = Field(examples=["2026-10"])
+    total_dkk: Dkk
+    entries: int
+    created_at: datetime
 
     def subject(self) -> str:
         return self.supplier_id

@@ -25,6 +25,7 @@ def to_proto(notice: Notice) -> notifications_pb2.Notice:
         subject_id=notice.subject_id,
         text=notice.text,
         created_at=timestamp(notice.created_at),
+        urgent=notice.urgent,
     )
 
 

@@ -17,6 +17,7 @@ class Notice(Aggregate):
     text: str
     created_at: datetime
     source_event_id: str
+    urgent: bool = False
 
 
 def case_assigned_notice(

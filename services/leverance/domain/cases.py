@@ -1,4 +1,4 @@
-"""Leverance's rules; no I/O."""
+"""What leverance keeps of a visitation case."""
 
 from __future__ import annotations
 

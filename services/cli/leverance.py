@@ -1,0 +1,115 @@
+"""`vias leverance ...`: suppliers, deliveries and money from the command line."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vias.leverance.v1 import leverance_pb2 as pb
+from vias.leverance.v1 import leverance_pb2_grpc
+
+if TYPE_CHECKING:
+    from services.cli.main import Client
+
+
+def _stub(client: Client) -> Any:
+    return leverance_pb2_grpc.LeveranceServiceStub(client.channel("leverance"))
+
+
+def _csv_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"cannot read {path}: {error.strerror}") from error
+
+
+async def import_suppliers(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.ImportSuppliersRequest(csv_text=args.file)
+    return await client.call(_stub(client).ImportSuppliers, request)
+
+
+async def get_supplier(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.GetSupplierRequest(supplier_id=args.id)
+    return await client.call(_stub(client).GetSupplier, request)
+
+
+async def list_suppliers(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.ListSuppliersRequest(limit=args.limit)
+    return await client.call(_stub(client).ListSuppliers, request)
+
+
+async def get_course(args: argparse.Namespace, client: Client) -> Any:
+    return await client.call(_stub(client).GetCourse, pb.GetCourseRequest(case_id=args.case))
+
+
+async def get_delivery(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.GetDeliveryRequest(delivery_id=args.id)
+    return await client.call(_stub(client).GetDelivery, request)
+
+
+async def list_deliveries(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.ListDeliveriesRequest(
+        case_id=args.case or "", supplier_id=args.supplier or "", status=args.status or ""
+    )
+    return await client.call(_stub(client).ListDeliveries, request)
+
+
+async def approve(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.ApproveAgreementRequest(delivery_id=args.id, expected_version=args.version)
+    return await client.call(_stub(client).ApproveAgreement, request)
+
+
+async def settle(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.CreateMonthlySettlementRequest(supplier_id=args.supplier, month=args.month)
+    return await client.call(_stub(client).CreateMonthlySettlement, request)
+
+
+async def get_settlement(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.GetSettlementRequest(supplier_id=args.supplier, month=args.month)
+    return await client.call(_stub(client).GetSettlement, request)
+
+
+async def spending(args: argparse.Namespace, client: Client) -> Any:
+    return await client.call(_stub(client).GetSpending, pb.GetSpendingRequest(year=args.year))
+
+
+def add_commands(actions: Any) -> None:
+    """Add leverance's commands to the `vias leverance` sub-command parsers."""
+    cmd = actions.add_parser("import-suppliers", help="import a supplier list (CSV)")
+    cmd.add_argument(
+        "file", type=_csv_text, help="CSV file, one row per contract (columns: see the proto)"
+    )
+    cmd.set_defaults(call=import_suppliers)
+    cmd = actions.add_parser("supplier", help="read a supplier")
+    cmd.add_argument("id")
+    cmd.set_defaults(call=get_supplier)
+    cmd = actions.add_parser("suppliers", help="list suppliers")
+    cmd.add_argument("--limit", type=int, default=100)
+    cmd.set_defaults(call=list_suppliers)
+    cmd = actions.add_parser("course", help="the course of a case with its checklist")
+    cmd.add_argument("--case", required=True)
+    cmd.set_defaults(call=get_course)
+    cmd = actions.add_parser("delivery", help="a delivery with its versions and totals")
+    cmd.add_argument("id")
+    cmd.set_defaults(call=get_delivery)
+    cmd = actions.add_parser("deliveries", help="list deliveries")
+    cmd.add_argument("--case")
+    cmd.add_argument("--supplier")
+    cmd.add_argument("--status")
+    cmd.set_defaults(call=list_deliveries)
+    cmd = actions.add_parser("approve", help="approve the pending agreement version")
+    cmd.add_argument("id")
+    cmd.add_argument("--version", type=int, default=0, help="the delivery version read")
+    cmd.set_defaults(call=approve)
+    cmd = actions.add_parser("settle", help="make a supplier's monthly settlement")
+    cmd.add_argument("--supplier", required=True)
+    cmd.add_argument("--month", required=True, help="YYYY-MM, a finished month")
+    cmd.set_defaults(call=settle)
+    cmd = actions.add_parser("settlement", help="read a monthly settlement")
+    cmd.add_argument("--supplier", required=True)
+    cmd.add_argument("--month", required=True)
+    cmd.set_defaults(call=get_settlement)
+    cmd = actions.add_parser("spending", help="spending per main area against the appropriation")
+    cmd.add_argument("--year", type=int, required=True)
+    cmd.set_defaults(call=spending)

@@ -1,0 +1,283 @@
+"""Leverance's gRPC servicer: request to command, handler, reply; rules live in the domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.kernel.context import ROLES, VISO_STAFF, require_role
+from services.kernel.errors import InvalidInput
+from services.kernel.grpc_server import Registration
+from services.kernel.proto import parse_request, timestamp
+from services.kernel.store import MongoStore
+from services.leverance import commands
+from services.leverance.api import convert
+from services.leverance.handlers import cases, courses, deliveries, money, suppliers
+from services.leverance.settings import LeveranceSettings
+from services.workdays import WorkingDayCalendar
+from vias.leverance.v1 import leverance_pb2 as pb
+from vias.leverance.v1 import leverance_pb2_grpc
+
+SPECIALISTS = ("specialist", "kas_supplier")
+CASE_ROLES = ("consultant", "manager", "support", *SPECIALISTS, "supplier_admin")
+MAX_LIMIT = 500
+
+
+def _limit(value: int) -> int:
+    if not 0 <= value <= MAX_LIMIT:
+        raise InvalidInput.single("limit", f"must be between 0 and {MAX_LIMIT}")
+    return value or 100
+
+
+class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
+    """LeveranceService over the leverance handlers."""
+
+    def __init__(
+        self, store: MongoStore, settings: LeveranceSettings, calendar: WorkingDayCalendar
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.calendar = calendar
+
+    async def GetCaseReference(self, request: Any, context: Any) -> pb.CaseReference:
+        require_role(*VISO_STAFF)
+        ref = await cases.get_case_reference(request.case_id, store=self.store)
+        return pb.CaseReference(
+            case_id=ref.id,
+            inquiry_id=ref.inquiry_id,
+            main_area=ref.main_area,
+            consultant_id=ref.consultant_id,
+            opened_at=timestamp(ref.opened_at),
+        )
+
+    # --- suppliers ---
+
+    async def SaveSupplier(self, request: Any, context: Any) -> pb.Supplier:
+        require_role(*VISO_STAFF)
+        command = parse_request(commands.SaveSupplier, request)
+        return convert.supplier(await suppliers.save_supplier(command, store=self.store))
+
+    async def SetContract(self, request: Any, context: Any) -> pb.Supplier:
+        principal = require_role(*VISO_STAFF)
+        command = parse_request(commands.SetContract, request)
+        found = await suppliers.set_contract(command, store=self.store, principal=principal)
+        return convert.supplier(found)
+
+    async def RemoveContract(self, request: Any, context: Any) -> pb.Supplier:
+        principal = require_role(*VISO_STAFF)
+        command = parse_request(commands.RemoveContract, request)
+        found = await suppliers.remove_contract(command, store=self.store, principal=principal)
+        return convert.supplier(found)
+
+    async def SetSpecialist(self, request: Any, context: Any) -> pb.Supplier:
+        principal = require_role(*VISO_STAFF, "supplier_admin")
+        command = parse_request(commands.SetSpecialist, request)
+        found = await suppliers.set_specialist(command, store=self.store, principal=principal)
+        return convert.supplier(found)
+
+    async def GetSupplier(self, request: Any, context: Any) -> pb.Supplier:
+        principal = require_role(*ROLES)
+        found = await suppliers.get_supplier(
+            request.supplier_id, store=self.store, principal=principal
+        )
+        return convert.supplier(found)
+
+    async def ListSuppliers(self, request: Any, context: Any) -> pb.ListSuppliersResponse:
+        require_role(*VISO_STAFF)
+        found = await suppliers.list_suppliers(store=self.store, limit=_limit(request.limit))
+        return pb.ListSuppliersResponse(suppliers=[convert.supplier(s) for s in found])
+
+    async def ImportSuppliers(self, request: Any, context: Any) -> pb.ImportSuppliersResponse:
+        require_role(*VISO_STAFF)
+        command = parse_request(commands.ImportSuppliers, request)
+        result = await suppliers.import_suppliers(command, store=self.store)
+        return pb.ImportSuppliersResponse(
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            supplier_ids=result.supplier_ids,
+        )
+
+    # --- courses ---
+
+    async def GetCourse(self, request: Any, context: Any) -> pb.Course:
+        principal = require_role(*CASE_ROLES)
+        found, checklist = await courses.get_course(
+            request.case_id, store=self.store, principal=principal
+        )
+        return convert.course(found, checklist)
+
+    async def _course_reply(self, case_id: str, principal: Any) -> pb.Course:
+        found, checklist = await courses.get_course(case_id, store=self.store, principal=principal)
+        return convert.course(found, checklist)
+
+    async def NameCoordinator(self, request: Any, context: Any) -> pb.Course:
+        principal = require_role("consultant")
+        command = parse_request(commands.NameCoordinator, request)
+        await courses.name_coordinator(
+            command, store=self.store, principal=principal, calendar=self.calendar
+        )
+        return await self._course_reply(command.case_id, principal)
+
+    async def InterruptCourse(self, request: Any, context: Any) -> pb.Course:
+        principal = require_role("consultant", *SPECIALISTS)
+        command = parse_request(commands.InterruptCourse, request)
+        await courses.interrupt(
+            command, store=self.store, principal=principal, calendar=self.calendar
+        )
+        return await self._course_reply(command.case_id, principal)
+
+    async def RecordClosingMeeting(self, request: Any, context: Any) -> pb.Course:
+        principal = require_role("consultant", *SPECIALISTS)
+        command = parse_request(commands.RecordClosingMeeting, request)
+        await courses.record_closing_meeting(
+            command, store=self.store, principal=principal, calendar=self.calendar
+        )
+        return await self._course_reply(command.case_id, principal)
+
+    async def BookAnchoringActivity(self, request: Any, context: Any) -> pb.Course:
+        principal = require_role("consultant", *SPECIALISTS)
+        command = parse_request(commands.BookAnchoringActivity, request)
+        await courses.book_anchoring(command, store=self.store, principal=principal)
+        return await self._course_reply(command.case_id, principal)
+
+    async def RecordAnchoringActivityHeld(self, request: Any, context: Any) -> pb.Course:
+        principal = require_role("consultant", *SPECIALISTS)
+        command = parse_request(commands.RecordAnchoringActivityHeld, request)
+        await courses.hold_anchoring(command, store=self.store, principal=principal)
+        return await self._course_reply(command.case_id, principal)
+
+    # --- deliveries ---
+
+    async def GetDelivery(self, request: Any, context: Any) -> pb.Delivery:
+        principal = require_role(*CASE_ROLES)
+        found, totals = await deliveries.get_delivery(
+            request.delivery_id, store=self.store, principal=principal
+        )
+        return convert.delivery(found, totals)
+
+    async def ListDeliveries(self, request: Any, context: Any) -> pb.ListDeliveriesResponse:
+        principal = require_role(*CASE_ROLES)
+        found = await deliveries.list_deliveries(
+            case_id=request.case_id,
+            supplier_id=request.supplier_id,
+            status=request.status,
+            limit=_limit(request.limit),
+            store=self.store,
+            principal=principal,
+        )
+        return pb.ListDeliveriesResponse(deliveries=[convert.delivery(d) for d in found])
+
+    async def _propose(self, request: Any, *, change: bool) -> pb.Delivery:
+        principal = require_role(*SPECIALISTS)
+        command = parse_request(commands.ProposeAgreement, request)
+        found = await deliveries.propose(
+            command, change=change, store=self.store, principal=principal, calendar=self.calendar
+        )
+        return convert.delivery(found)
+
+    async def ProposeAgreement(self, request: Any, context: Any) -> pb.Delivery:
+        return await self._propose(request, change=False)
+
+    async def ProposeChange(self, request: Any, context: Any) -> pb.Delivery:
+        return await self._propose(request, change=True)
+
+    async def ApproveAgreement(self, request: Any, context: Any) -> pb.Delivery:
+        principal = require_role("consultant", "manager")
+        command = parse_request(commands.DecideAgreement, request)
+        found = await deliveries.approve(
+            command,
+            store=self.store,
+            principal=principal,
+            settings=self.settings,
+            calendar=self.calendar,
+        )
+        return convert.delivery(found)
+
+    async def ReturnAgreement(self, request: Any, context: Any) -> pb.Delivery:
+        principal = require_role("consultant", "manager")
+        command = parse_request(commands.ReturnAgreement, request)
+        found = await deliveries.return_for_renegotiation(
+            command, store=self.store, principal=principal
+        )
+        return convert.delivery(found)
+
+    async def LogConsumption(self, request: Any, context: Any) -> pb.ConsumptionEntry:
+        principal = require_role(*SPECIALISTS)
+        command = parse_request(commands.LogConsumption, request)
+        found = await deliveries.log_consumption(command, store=self.store, principal=principal)
+        return convert.entry(found)
+
+    async def ReviewConsumption(self, request: Any, context: Any) -> pb.ListConsumptionResponse:
+        principal = require_role("consultant")
+        command = parse_request(commands.ReviewConsumption, request)
+        found, totals = await deliveries.review_consumption(
+            command, store=self.store, principal=principal
+        )
+        return convert.consumption(found, totals)
+
+    async def ListConsumption(self, request: Any, context: Any) -> pb.ListConsumptionResponse:
+        principal = require_role(*CASE_ROLES)
+        _, found, totals = await deliveries.list_consumption(
+            request.delivery_id, store=self.store, principal=principal
+        )
+        return convert.consumption(found, totals)
+
+    async def SubmitFinancialStatement(self, request: Any, context: Any) -> pb.Delivery:
+        principal = require_role(*SPECIALISTS)
+        command = parse_request(commands.DeliveryStep, request)
+        found = await deliveries.submit_statement(
+            command, store=self.store, principal=principal, calendar=self.calendar
+        )
+        return convert.delivery(found)
+
+    async def ApproveFinancialStatement(self, request: Any, context: Any) -> pb.Delivery:
+        principal = require_role("consultant")
+        command = parse_request(commands.DeliveryStep, request)
+        found = await deliveries.approve_statement(
+            command, store=self.store, principal=principal, calendar=self.calendar
+        )
+        return convert.delivery(found)
+
+    # --- money ---
+
+    async def CreateMonthlySettlement(self, request: Any, context: Any) -> pb.Settlement:
+        principal = require_role("support", "manager")
+        command = parse_request(commands.CreateMonthlySettlement, request)
+        found = await money.create_settlement(command, store=self.store, principal=principal)
+        return convert.settlement(found)
+
+    async def GetSettlement(self, request: Any, context: Any) -> pb.Settlement:
+        principal = require_role(*VISO_STAFF, "supplier_admin", *SPECIALISTS)
+        found = await money.get_settlement(
+            request.supplier_id, request.month, store=self.store, principal=principal
+        )
+        return convert.settlement(found)
+
+    async def SetAppropriation(self, request: Any, context: Any) -> pb.Appropriation:
+        require_role("manager")
+        command = parse_request(commands.SetAppropriation, request)
+        found = await money.set_appropriation(command, store=self.store)
+        return pb.Appropriation(
+            year=found.year, main_area=found.main_area, amount_dkk=str(found.amount_dkk)
+        )
+
+    async def GetSpending(self, request: Any, context: Any) -> pb.Spending:
+        require_role(*VISO_STAFF)
+        if not 2000 <= request.year <= 2100:
+            raise InvalidInput.single("year", "must be between 2000 and 2100")
+        return convert.spending(
+            request.year, await money.get_spending(request.year, store=self.store)
+        )
+
+
+def registrations(
+    store: MongoStore, settings: LeveranceSettings, calendar: WorkingDayCalendar
+) -> list[Registration]:
+    """The servicers leverance serves."""
+    return [
+        (
+            leverance_pb2_grpc.add_LeveranceServiceServicer_to_server,
+            LeveranceApi(store, settings, calendar),
+            pb.DESCRIPTOR.services_by_name["LeveranceService"].full_name,
+        )
+    ]

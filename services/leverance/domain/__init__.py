@@ -1,0 +1,1 @@
+"""Leverance's rules; no I/O."""

@@ -1,0 +1,252 @@
+"""Closing a course: the closing meeting, the checklist, the financial statement, closure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from services.kernel.envelope import EventPayload
+from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
+from services.leverance.domain import deadlines
+from services.leverance.domain.agreements import Actor, Delivery, Statement
+from services.leverance.domain.course import (
+    Course,
+    JournaledDocument,
+    duration_deadline,
+    require_consultant,
+    require_participant,
+)
+from services.leverance.domain.reference import (
+    ADVISORY_REPORT,
+    CLOSING_SUMMARY_NOTE,
+    DRAFT_MARKERS,
+    STATEMENT_APPROVAL_WORKING_DAYS,
+    STATEMENT_DUE_WORKING_DAYS,
+    service_rules,
+)
+from services.leverance.domain.types import Value
+from services.leverance.messages import (
+    ClosingMeetingHeld,
+    CourseClosed,
+    FinancialStatementApproved,
+    FinancialStatementSubmitted,
+    SatisfactionSurveyRequested,
+)
+from services.workdays import WorkingDayCalendar
+
+
+def record_closing_meeting(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    held_on: date,
+    today: date,
+    actor: Actor,
+    calendar: WorkingDayCalendar,
+) -> tuple[Course, list[EventPayload]]:
+    """The closing meeting was held; each running part's statement is now due."""
+    require_participant(course, actor)
+    if course.status != "running":
+        raise IllegalTransition(f"the course is {course.status}, not running")
+    if held_on > today:
+        raise InvalidInput.single("held_on", "a meeting cannot be held in the future")
+    if held_on < course.clarifying_meeting_on:
+        raise InvalidInput.single("held_on", "before the clarifying meeting")
+    if course.closing_meeting_on is not None:
+        raise IllegalTransition(
+            f"the closing meeting was recorded on {course.closing_meeting_on.isoformat()}"
+        )
+    updated = course.model_copy(update={"closing_meeting_on": held_on})
+    events: list[EventPayload] = [ClosingMeetingHeld(case_id=course.id, held_on=held_on)]
+    duration = duration_deadline(course, deliveries, calendar)
+    if duration is not None:
+        events.append(duration.met(held_on))
+    for delivery in deliveries:
+        if delivery.status == "running":
+            events.append(statement_deadline(delivery, held_on, calendar).set())
+    return updated, events
+
+
+def statement_deadline(
+    delivery: Delivery, closing_meeting_on: date, calendar: WorkingDayCalendar
+) -> deadlines.DeadlineSpec:
+    """When the specialist's financial statement is due."""
+    return deadlines.financial_statement(
+        case_id=delivery.case_id,
+        delivery_id=delivery.id,
+        closing_meeting_on=closing_meeting_on,
+        specialist_id=delivery.specialist_id,
+        supplier_id=delivery.supplier_id,
+        calendar=calendar,
+        working_days=STATEMENT_DUE_WORKING_DAYS,
+    )
+
+
+class ClosingChecklist(Value):
+    """What must hold before the specialist can submit the financial statement (H 5.3.3)."""
+
+    closing_meeting_held: bool
+    closing_summary_note_sent_and_journaled: bool
+    advisory_report_sent_and_journaled: bool
+
+    def missing(self) -> list[str]:
+        """The items not yet done."""
+        return [name for name, done in self.model_dump().items() if not done]
+
+
+def _final(document: JournaledDocument) -> bool:
+    title = document.title.casefold()
+    return not any(marker in title for marker in DRAFT_MARKERS)
+
+
+def checklist(course: Course, documents: Sequence[JournaledDocument]) -> ClosingChecklist:
+    """The closing checklist of a course from its journaled documents."""
+
+    suppliers = {p.supplier_id for p in course.parts}
+    # Only VISO staff and the course's own suppliers can complete its checklist.
+    counted = [d for d in documents if d.supplier_id is None or d.supplier_id in suppliers]
+
+    def sent_and_journaled(kind: str) -> bool:
+        return any(d.kind == kind and d.sent_to and _final(d) for d in counted)
+
+    return ClosingChecklist(
+        closing_meeting_held=course.closing_meeting_on is not None,
+        closing_summary_note_sent_and_journaled=sent_and_journaled(CLOSING_SUMMARY_NOTE),
+        advisory_report_sent_and_journaled=sent_and_journaled(ADVISORY_REPORT),
+    )
+
+
+def submit_statement(
+    course: Course,
+    delivery: Delivery,
+    documents: Sequence[JournaledDocument],
+    *,
+    consumed_dkk: Decimal,
+    actor: Actor,
+    today: date,
+    calendar: WorkingDayCalendar,
+) -> tuple[Delivery, list[EventPayload]]:
+    """The specialist submits the financial statement once the checklist holds."""
+    if (
+        actor.role not in ("specialist", "kas_supplier")
+        or actor.supplier_id != delivery.supplier_id
+    ):
+        raise Forbidden("only a specialist of the delivery's supplier may submit its statement")
+    events: list[EventPayload] = []
+    if delivery.status == "running":
+        if delivery.pending_version is not None:
+            raise IllegalTransition("a change of the agreement still awaits a decision")
+        missing = checklist(course, documents).missing()
+        if missing:
+            raise IllegalTransition(f"the closing checklist is not complete: {', '.join(missing)}")
+        assert course.closing_meeting_on is not None
+        events.append(statement_deadline(delivery, course.closing_meeting_on, calendar).met(today))
+    elif delivery.status != "interrupted" or not delivery.started:
+        raise IllegalTransition(
+            f"no statement can be submitted while the delivery is {delivery.status}"
+        )
+    approval = deadlines.statement_approval(
+        case_id=delivery.case_id,
+        delivery_id=delivery.id,
+        received_on=today,
+        consultant_id=delivery.consultant_id,
+        supplier_id=delivery.supplier_id,
+        calendar=calendar,
+        working_days=STATEMENT_APPROVAL_WORKING_DAYS,
+    )
+    statement = Statement(
+        submitted_on=today,
+        submitted_by=actor.user_id,
+        consumed_dkk=consumed_dkk,
+        approval_due=approval.due,
+    )
+    updated = delivery.model_copy(update={"status": "statement_submitted", "statement": statement})
+    events.append(
+        FinancialStatementSubmitted(
+            case_id=delivery.case_id,
+            delivery_id=delivery.id,
+            supplier_id=delivery.supplier_id,
+            submitted_on=today,
+            consumed_dkk=consumed_dkk,
+            consultant_id=delivery.consultant_id,
+        )
+    )
+    events.append(approval.set())
+    return updated, events
+
+
+def approve_statement(
+    course: Course,
+    delivery: Delivery,
+    documents: Sequence[JournaledDocument],
+    *,
+    actor: Actor,
+    today: date,
+    calendar: WorkingDayCalendar,
+) -> tuple[Delivery, list[EventPayload]]:
+    """The consultant checks the case and approves the statement: this part is closed."""
+    require_consultant(course, actor)
+    if delivery.status != "statement_submitted" or delivery.statement is None:
+        raise IllegalTransition(f"no statement awaits approval (the delivery is {delivery.status})")
+    if course.status != "interrupted":
+        missing = checklist(course, documents).missing()
+        if missing:
+            raise IllegalTransition(f"the closing checklist is not complete: {', '.join(missing)}")
+    statement = delivery.statement.model_copy(
+        update={"approved_on": today, "approved_by": actor.user_id}
+    )
+    updated = delivery.model_copy(update={"status": "closed", "statement": statement})
+    approval = deadlines.statement_approval(
+        case_id=delivery.case_id,
+        delivery_id=delivery.id,
+        received_on=delivery.statement.submitted_on,
+        consultant_id=delivery.consultant_id,
+        supplier_id=delivery.supplier_id,
+        calendar=calendar,
+        working_days=STATEMENT_APPROVAL_WORKING_DAYS,
+    )
+    events: list[EventPayload] = [
+        FinancialStatementApproved(
+            case_id=delivery.case_id,
+            delivery_id=delivery.id,
+            supplier_id=delivery.supplier_id,
+            approved_on=today,
+        ),
+        approval.met(today),
+    ]
+    return updated, events
+
+
+def close_if_done(
+    course: Course, deliveries: Sequence[Delivery], *, now: datetime
+) -> tuple[Course, list[EventPayload]]:
+    """Close the course when every part is closed; ask for the survey where the service has one."""
+    if course.status == "closed" or not all(d.status == "closed" for d in deliveries):
+        return course, []
+    if {d.id for d in deliveries} != {p.delivery_id for p in course.parts}:
+        return course, []
+    interrupted = course.status == "interrupted"
+    closed = course.model_copy(update={"status": "closed", "closed_at": now})
+    events: list[EventPayload] = [
+        CourseClosed(
+            case_id=course.id,
+            inquiry_id=course.inquiry_id,
+            service=course.service,
+            interrupted=interrupted,
+            closed_at=now,
+        )
+    ]
+    if not interrupted and service_rules(course.service).satisfaction_survey:
+        events.append(
+            SatisfactionSurveyRequested(
+                case_id=course.id,
+                inquiry_id=course.inquiry_id,
+                service=course.service,
+                main_area=course.main_area,
+                consultant_id=course.consultant_id,
+                supplier_ids=[p.supplier_id for p in course.parts],
+                closed_at=now,
+            )
+        )
+    return closed, events

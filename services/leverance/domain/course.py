@@ -1,0 +1,326 @@
+"""A course on a case: its suppliers' parts, start, interruption, closing checklist and closure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import Field
+
+from services.intake.messages import MainArea
+from services.kernel.envelope import EventPayload
+from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
+from services.kernel.store import Aggregate
+from services.leverance.domain import anchoring as anchoring_rules
+from services.leverance.domain import deadlines
+from services.leverance.domain.agreements import Actor, Delivery, open_deadlines
+from services.leverance.domain.anchoring import AnchoringActivity, AnchoringKind
+from services.leverance.domain.reference import (
+    InterruptionReason,
+    service_rules,
+)
+from services.leverance.domain.types import Day, Value
+from services.leverance.messages import (
+    AnchoringActivityBooked,
+    AnchoringActivityHeld,
+    CoordinatorNamed,
+    CourseInterrupted,
+    CourseOpened,
+    CourseStarted,
+)
+from services.visitation.messages import CaseHandedToLeverance
+from services.workdays import WorkingDayCalendar
+
+CourseStatus = Literal["awaiting_agreement", "running", "interrupted", "closed"]
+
+
+class Part(Value):
+    """One supplier's part of a course."""
+
+    supplier_id: str
+    delivery_id: str
+
+
+class Interruption(Value):
+    """Why and when a course was stopped."""
+
+    reason: InterruptionReason
+    note: str
+    by: str
+    at: datetime
+
+
+class JournaledDocument(Aggregate):
+    """A document journaled on a case, as documents announced it."""
+
+    case_id: str
+    kind: str
+    title: str
+    sent_to: tuple[str, ...] = ()
+    supplier_id: str | None = Field(
+        default=None, description="The supplier whose staff journaled it; None for VISO staff."
+    )
+    journaled_at: datetime
+
+
+class Course(Aggregate):
+    """The course on one case (id = case id)."""
+
+    inquiry_id: str
+    main_area: MainArea
+    consultant_id: str
+    service: str
+    clarifying_meeting_on: Day
+    parts: tuple[Part, ...] = ()
+    coordinator_supplier_id: str | None = None
+    status: CourseStatus = "awaiting_agreement"
+    started_at: datetime | None = None
+    closing_meeting_on: Day | None = None
+    interruption: Interruption | None = None
+    closed_at: datetime | None = None
+    extended_to: Day | None = Field(
+        default=None, description="Closing meeting agreed past the service's limit (H 5.2.2)."
+    )
+    extension_justification: str = ""
+    anchoring: tuple[AnchoringActivity, ...] = ()
+
+    def part_of(self, supplier_id: str) -> Part | None:
+        """The part of a supplier, if it has one."""
+        return next((p for p in self.parts if p.supplier_id == supplier_id), None)
+
+
+def hand_over(
+    course: Course | None, handed: CaseHandedToLeverance, *, delivery_id: str, now: datetime
+) -> tuple[Course, Delivery, list[EventPayload]] | None:
+    """Open the course (or add a supplier's part to it); None when nothing is to be done."""
+    if course is not None and (
+        course.part_of(handed.supplier_id) is not None or course.status in ("interrupted", "closed")
+    ):
+        return None
+    part = Part(supplier_id=handed.supplier_id, delivery_id=delivery_id)
+    if course is None:
+        course = Course(
+            id=handed.case_id,
+            inquiry_id=handed.inquiry_id,
+            main_area=handed.main_area,
+            consultant_id=handed.consultant_id,
+            service=handed.service,
+            clarifying_meeting_on=handed.clarifying_meeting_on,
+            parts=(part,),
+            coordinator_supplier_id=handed.supplier_id,
+        )
+    else:
+        # With several suppliers the consultant names the coordinator (H 5.1.3).
+        course = course.model_copy(
+            update={"parts": (*course.parts, part), "coordinator_supplier_id": None}
+        )
+    delivery = Delivery(
+        id=delivery_id,
+        case_id=handed.case_id,
+        inquiry_id=handed.inquiry_id,
+        supplier_id=handed.supplier_id,
+        specialist_id=handed.specialist_id,
+        consultant_id=handed.consultant_id,
+        main_area=handed.main_area,
+        service=handed.service,
+        clarifying_meeting_on=handed.clarifying_meeting_on,
+        status="awaiting_proposal",
+        opened_at=now,
+    )
+    event = CourseOpened(
+        case_id=handed.case_id,
+        delivery_id=delivery_id,
+        supplier_id=handed.supplier_id,
+        inquiry_id=handed.inquiry_id,
+        specialist_id=handed.specialist_id,
+        consultant_id=handed.consultant_id,
+        service=handed.service,
+        main_area=handed.main_area,
+        opened_at=now,
+    )
+    return course, delivery, [event]
+
+
+def require_consultant(course: Course, actor: Actor) -> None:
+    """Only the case's consultant."""
+    if actor.role != "consultant" or actor.user_id != course.consultant_id:
+        raise Forbidden("only the case's consultant may do this")
+
+
+def require_participant(course: Course, actor: Actor) -> None:
+    """The case's consultant, or a specialist of a supplier with a part."""
+    if actor.role == "consultant" and actor.user_id == course.consultant_id:
+        return
+    supplier = actor.supplier_id
+    if actor.role in ("specialist", "kas_supplier") and supplier and course.part_of(supplier):
+        return
+    raise Forbidden("only the case's consultant or one of its specialists may do this")
+
+
+def name_coordinator(
+    course: Course, supplier_id: str, *, actor: Actor
+) -> tuple[Course, list[EventPayload]]:
+    """The consultant names the coordinating supplier among those with a part."""
+    require_consultant(course, actor)
+    if course.part_of(supplier_id) is None:
+        raise InvalidInput.single("supplier_id", "has no part in this course")
+    if course.status in ("interrupted", "closed"):
+        raise IllegalTransition(f"the course is {course.status}")
+    updated = course.model_copy(update={"coordinator_supplier_id": supplier_id})
+    return updated, [CoordinatorNamed(case_id=course.id, supplier_id=supplier_id)]
+
+
+def duration_deadline(
+    course: Course, deliveries: Sequence[Delivery], calendar: WorkingDayCalendar
+) -> deadlines.DeadlineSpec | None:
+    """The course's duration limit as a deadline on the coordinating specialist, if it has one."""
+    months = service_rules(course.service).max_months
+    coordinator = next(
+        (d for d in deliveries if d.supplier_id == course.coordinator_supplier_id), None
+    )
+    if months is None or coordinator is None:
+        return None
+    return deadlines.course_duration(
+        case_id=course.id,
+        clarifying_meeting_on=course.clarifying_meeting_on,
+        months=months,
+        specialist_id=coordinator.specialist_id,
+        supplier_id=coordinator.supplier_id,
+        calendar=calendar,
+    )
+
+
+def extend_duration(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    last_day: date,
+    justification: str,
+    calendar: WorkingDayCalendar,
+) -> tuple[Course, list[EventPayload]]:
+    """An approved change runs past the limit: the course's duration deadline moves with it."""
+    spec = duration_deadline(course, deliveries, calendar)
+    if spec is None or course.status != "running" or course.closing_meeting_on is not None:
+        return course, []
+    previous = course.extended_to or spec.due
+    if last_day <= previous:
+        return course, []
+    explanation = (
+        f"{spec.fields['explanation']}; extended to {last_day.isoformat()} with the "
+        f"consultant's agreement: {justification}"
+    )
+    extended = course.model_copy(
+        update={"extended_to": last_day, "extension_justification": justification}
+    )
+    moved = spec.moved_to(last_day, explanation)
+    return extended, [moved.changed(previous, "the consultant agreed a longer course")]
+
+
+def start_if_ready(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+) -> tuple[Course, list[EventPayload]]:
+    """Start the course once every part's agreement is fully approved and a coordinator named."""
+    if course.status != "awaiting_agreement" or course.coordinator_supplier_id is None:
+        return course, []
+    by_id = {d.id: d for d in deliveries}
+    if not all(p.delivery_id in by_id and by_id[p.delivery_id].started for p in course.parts):
+        return course, []
+    started = course.model_copy(update={"status": "running", "started_at": now})
+    event = CourseStarted(
+        case_id=course.id,
+        inquiry_id=course.inquiry_id,
+        service=course.service,
+        supplier_ids=[p.supplier_id for p in course.parts],
+        coordinator_supplier_id=course.coordinator_supplier_id,
+        started_at=now,
+    )
+    duration = duration_deadline(started, deliveries, calendar)
+    return started, [event] if duration is None else [event, duration.set()]
+
+
+def interrupt(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    reason: InterruptionReason,
+    note: str,
+    actor: Actor,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+) -> tuple[Course, list[Delivery], list[EventPayload]]:
+    """Stop the course and every part that has not closed, with the reason."""
+    require_participant(course, actor)
+    if course.status in ("interrupted", "closed"):
+        raise IllegalTransition(f"the course is already {course.status}")
+    if not note.strip():
+        raise InvalidInput.single("note", "describe the interruption")
+    interruption = Interruption(reason=reason, note=note.strip(), by=actor.user_id, at=now)
+    updated = course.model_copy(update={"status": "interrupted", "interruption": interruption})
+    events: list[EventPayload] = [
+        CourseInterrupted(
+            case_id=course.id,
+            reason=reason,
+            note=note.strip(),
+            interrupted_by=actor.user_id,
+            interrupted_at=now,
+        )
+    ]
+    duration = duration_deadline(course, deliveries, calendar)
+    if course.status == "running" and course.closing_meeting_on is None and duration:
+        events.append(duration.cancelled(f"course interrupted: {reason}"))
+    changed = []
+    for delivery in deliveries:
+        if delivery.status in ("statement_submitted", "closed"):
+            continue
+        # A part that never started has nothing to settle: it closes with the interruption.
+        status = "interrupted" if delivery.started else "closed"
+        changed.append(delivery.model_copy(update={"status": status, "pending_version": None}))
+        events += open_deadlines(delivery, f"course interrupted: {reason}")
+    return updated, changed, events
+
+
+def book_anchoring(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    activity_id: str,
+    kind: AnchoringKind,
+    on: date,
+    actor: Actor,
+) -> tuple[Course, list[EventPayload]]:
+    """Book an anchoring activity within the limits, once a delivery change agreed anchoring."""
+    require_participant(course, actor)
+    if not service_rules(course.service).anchoring:
+        raise IllegalTransition(f"{course.service} has no anchoring")
+    if course.status not in ("running", "closed") or course.interruption is not None:
+        raise IllegalTransition(f"no anchoring for a course that is {course.status}")
+    if not any(d.current is not None and d.current.anchoring for d in deliveries):
+        raise IllegalTransition("anchoring needs an approved delivery change that agrees it")
+    booked = anchoring_rules.book(
+        course.anchoring,
+        activity_id=activity_id,
+        kind=kind,
+        on=on,
+        closing_meeting_on=course.closing_meeting_on,
+    )
+    updated = course.model_copy(update={"anchoring": booked})
+    event = AnchoringActivityBooked(case_id=course.id, activity_id=activity_id, kind=kind, on=on)
+    return updated, [event]
+
+
+def hold_anchoring(
+    course: Course, *, activity_id: str, actor: Actor, today: date
+) -> tuple[Course, list[EventPayload]]:
+    """Record that a booked anchoring activity took place."""
+    require_participant(course, actor)
+    activities, held = anchoring_rules.hold(course.anchoring, activity_id, today=today)
+    updated = course.model_copy(update={"anchoring": activities})
+    event = AnchoringActivityHeld(
+        case_id=course.id, activity_id=activity_id, kind=held.kind, on=held.on
+    )
+    return updated, [event]

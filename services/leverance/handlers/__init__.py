@@ -1,0 +1,1 @@
+"""Leverance's use cases: one transaction each, state and events together."""

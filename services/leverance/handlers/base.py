@@ -1,0 +1,78 @@
+"""Repositories and helpers every leverance use case shares."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from services.kernel.context import Principal
+from services.kernel.errors import ConcurrencyConflict, NotFound
+from services.kernel.store import Aggregate, Repository, Transaction
+from services.leverance.domain.agreements import Actor, Delivery
+from services.leverance.domain.consumption import ConsumptionEntry
+from services.leverance.domain.course import Course, JournaledDocument
+from services.leverance.domain.money import Appropriation, Settlement
+from services.leverance.domain.suppliers import Supplier
+from services.leverance.domain.types import danish_day
+
+A = TypeVar("A", bound=Aggregate)
+
+suppliers = Repository(Supplier, "suppliers")
+courses = Repository(Course, "courses")
+deliveries = Repository(Delivery, "deliveries")
+entries = Repository(ConsumptionEntry, "consumption")
+documents = Repository(JournaledDocument, "journaled_documents")
+settlements = Repository(Settlement, "settlements")
+appropriations = Repository(Appropriation, "appropriations")
+
+
+def today(now: datetime) -> date:
+    """The Danish calendar day of a moment."""
+    return danish_day(now)
+
+
+def actor(principal: Principal) -> Actor:
+    """The domain's view of the caller."""
+    return Actor(user_id=principal.user_id, role=principal.role, supplier_id=principal.supplier_id)
+
+
+def may_see(principal: Principal, supplier_id: str) -> bool:
+    """VISO staff see every supplier; supplier roles only their own."""
+    return not principal.is_supplier or principal.supplier_id == supplier_id
+
+
+def check_version(aggregate: Aggregate, expected: int, kind: str) -> None:
+    """Refuse when the caller read an older version (0: no check)."""
+    if expected and expected != aggregate.version:
+        raise ConcurrencyConflict(kind, aggregate.id, expected)
+
+
+async def find_all(tx: Transaction, repository: Repository[A], query: dict[str, Any]) -> list[A]:
+    """Every aggregate matching a query, read inside the transaction."""
+    cursor = tx.db[repository.collection].find(query, session=tx.session).sort("_id", 1)
+    return [repository.from_doc(doc) async for doc in cursor]
+
+
+async def load_delivery(tx: Transaction, delivery_id: str, principal: Principal) -> Delivery:
+    """A delivery the caller may see; NOT_FOUND alike whether missing or another supplier's."""
+    found = await deliveries.get(tx, delivery_id)
+    if found is None or not may_see(principal, found.supplier_id):
+        raise NotFound("delivery", delivery_id)
+    return found
+
+
+async def load_course(tx: Transaction, case_id: str, principal: Principal) -> Course:
+    """A course the caller may see: VISO staff, or a supplier with a part in it."""
+    found = await courses.get(tx, case_id)
+    if found is None or (
+        principal.is_supplier
+        and (principal.supplier_id is None or found.part_of(principal.supplier_id) is None)
+    ):
+        raise NotFound("course", case_id)
+    return found
+
+
+async def save_all(tx: Transaction, repository: Repository[A], changed: list[A]) -> None:
+    """Save aggregates each at the version it was read."""
+    for aggregate in changed:
+        await repository.save(tx, aggregate, expected_version=aggregate.version)

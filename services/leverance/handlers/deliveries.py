@@ -1,0 +1,364 @@
+"""Delivery-agreement use cases: proposals, approvals, changes, consumption and closure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from services.kernel.context import Principal
+from services.kernel.envelope import EventPayload, new_id, utcnow
+from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput
+from services.kernel.store import MongoStore, Transaction
+from services.leverance.commands import (
+    DecideAgreement,
+    DeliveryStep,
+    LogConsumption,
+    ProposeAgreement,
+    ReturnAgreement,
+    ReviewConsumption,
+)
+from services.leverance.domain import agreements, closure, consumption
+from services.leverance.domain import course as course_rules
+from services.leverance.domain.agreements import Delivery
+from services.leverance.domain.consumption import ConsumptionEntry, Expense, Totals
+from services.leverance.domain.types import total
+from services.leverance.handlers.base import (
+    actor,
+    check_version,
+    courses,
+    deliveries,
+    documents,
+    entries,
+    find_all,
+    load_delivery,
+    save_all,
+    suppliers,
+    today,
+)
+from services.leverance.settings import LeveranceSettings
+from services.workdays import WorkingDayCalendar
+
+
+def _emit(tx: Transaction, events: Sequence[EventPayload]) -> None:
+    for event in events:
+        tx.emit(event)
+
+
+async def _case_deliveries(tx: Transaction, case_id: str) -> list[Delivery]:
+    return await find_all(tx, deliveries, {"case_id": case_id})
+
+
+async def _start_course_if_ready(
+    tx: Transaction, case_id: str, calendar: WorkingDayCalendar
+) -> None:
+    """Start the course once this approval completed every part."""
+    course = await courses.get(tx, case_id)
+    if course is None:
+        return
+    started, events = course_rules.start_if_ready(
+        course, await _case_deliveries(tx, case_id), now=utcnow(), calendar=calendar
+    )
+    if started != course:
+        await courses.save(tx, started, expected_version=course.version)
+    _emit(tx, events)
+
+
+async def _extend_course(tx: Transaction, delivery: Delivery, calendar: WorkingDayCalendar) -> None:
+    """Move the course's duration deadline when an approved change runs past the limit."""
+    course = await courses.get(tx, delivery.case_id)
+    version = delivery.current
+    if course is None or version is None:
+        return
+    ordinary = [a.planned_on for a in version.activities if not a.anchoring]
+    if not ordinary:
+        return
+    extended, events = course_rules.extend_duration(
+        course,
+        await _case_deliveries(tx, course.id),
+        last_day=max(ordinary),
+        justification=version.duration_justification,
+        calendar=calendar,
+    )
+    if extended != course:
+        await courses.save(tx, extended, expected_version=course.version)
+    _emit(tx, events)
+
+
+async def propose(
+    command: ProposeAgreement,
+    *,
+    change: bool,
+    store: MongoStore,
+    principal: Principal,
+    calendar: WorkingDayCalendar,
+) -> Delivery:
+    """The specialist proposes the agreement (change=False) or a change of it (change=True)."""
+
+    async def work(tx: Transaction) -> Delivery:
+        delivery = await load_delivery(tx, command.delivery_id, principal)
+        check_version(delivery, command.expected_version, "delivery")
+        if change != (delivery.status == "running"):
+            use = "ProposeChange" if delivery.status == "running" else "ProposeAgreement"
+            raise IllegalTransition(f"the delivery is {delivery.status}: use {use}")
+        supplier = await suppliers.get(tx, delivery.supplier_id)
+        contract = (
+            supplier.contract_for(
+                main_area=delivery.main_area,
+                service=delivery.service,
+                on=delivery.clarifying_meeting_on,
+            )
+            if supplier
+            else None
+        )
+        logged = await tx.db[entries.collection].distinct(
+            "activity_id", {"delivery_id": delivery.id}, session=tx.session
+        )
+        drafts, description, read_violations = agreements.read_proposal(
+            command.activities, command.description
+        )
+        updated, events = agreements.propose(
+            delivery,
+            drafts=drafts,
+            description=description,
+            read_violations=read_violations,
+            calendar=calendar,
+            contract=contract,
+            actor=actor(principal),
+            now=utcnow(),
+            justification=command.justification,
+            duration_justification=command.duration_justification,
+            activities_with_consumption=set(logged),
+        )
+        stored = await deliveries.save(tx, updated, expected_version=delivery.version)
+        _emit(tx, events)
+        return stored
+
+    return await store.transact(work)
+
+
+async def approve(
+    command: DecideAgreement,
+    *,
+    store: MongoStore,
+    principal: Principal,
+    settings: LeveranceSettings,
+    calendar: WorkingDayCalendar,
+) -> Delivery:
+    """Approve the pending version; a fully approved first agreement may start the course."""
+
+    async def work(tx: Transaction) -> Delivery:
+        delivery = await load_delivery(tx, command.delivery_id, principal)
+        check_version(delivery, command.expected_version, "delivery")
+        updated, events = agreements.approve(
+            delivery,
+            actor=actor(principal),
+            threshold=settings.high_price_threshold_dkk,
+            manager_of=settings.manager_of,
+            now=utcnow(),
+        )
+        stored = await deliveries.save(tx, updated, expected_version=delivery.version)
+        _emit(tx, events)
+        if stored.started and not delivery.started:
+            await _start_course_if_ready(tx, delivery.case_id, calendar)
+        in_force = stored.current
+        if in_force and in_force.duration_justification and stored.current != delivery.current:
+            await _extend_course(tx, stored, calendar)
+        return stored
+
+    return await store.transact(work)
+
+
+async def return_for_renegotiation(
+    command: ReturnAgreement, *, store: MongoStore, principal: Principal
+) -> Delivery:
+    """The consultant asks for renegotiation, or the manager rejects."""
+
+    async def work(tx: Transaction) -> Delivery:
+        delivery = await load_delivery(tx, command.delivery_id, principal)
+        check_version(delivery, command.expected_version, "delivery")
+        updated, events = agreements.return_for_renegotiation(
+            delivery, actor=actor(principal), objections=command.objections, now=utcnow()
+        )
+        stored = await deliveries.save(tx, updated, expected_version=delivery.version)
+        _emit(tx, events)
+        return stored
+
+    return await store.transact(work)
+
+
+async def log_consumption(
+    command: LogConsumption, *, store: MongoStore, principal: Principal
+) -> ConsumptionEntry:
+    """Log hours or an expense on an activity."""
+    expense = None
+    if command.expense_category is not None or command.expense_amount_dkk is not None:
+        if command.expense_category is None or command.expense_amount_dkk is None:
+            raise InvalidInput(
+                [
+                    FieldViolation(name, "an expense needs both its category and its amount")
+                    for name in ("expense_category", "expense_amount_dkk")
+                ]
+            )
+        expense = Expense(category=command.expense_category, amount_dkk=command.expense_amount_dkk)
+
+    async def work(tx: Transaction) -> ConsumptionEntry:
+        delivery = await load_delivery(tx, command.delivery_id, principal)
+        now = utcnow()
+        updated, entry, events = consumption.log(
+            delivery,
+            entry_id=new_id(),
+            activity_id=command.activity_id,
+            worked_on=command.worked_on,
+            hours=Decimal(command.hours),
+            expense=expense,
+            note=command.note,
+            actor=actor(principal),
+            today=today(now),
+            now=now,
+        )
+        stored = await entries.add(tx, entry)
+        if updated != delivery:
+            await deliveries.save(tx, updated, expected_version=delivery.version)
+        _emit(tx, events)
+        return stored
+
+    return await store.transact(work)
+
+
+async def review_consumption(
+    command: ReviewConsumption, *, store: MongoStore, principal: Principal
+) -> tuple[list[ConsumptionEntry], Totals]:
+    """The consultant approves or rejects logged entries."""
+
+    async def work(tx: Transaction) -> tuple[list[ConsumptionEntry], Totals]:
+        delivery = await load_delivery(tx, command.delivery_id, principal)
+        found = await find_all(tx, entries, {"delivery_id": delivery.id})
+        by_id = {e.id: e for e in found}
+        unknown = [
+            FieldViolation(f"entry_ids.{i}", "no such entry on this delivery")
+            for i, entry_id in enumerate(command.entry_ids)
+            if entry_id not in by_id
+        ]
+        if unknown:
+            raise InvalidInput(unknown)
+        chosen = [by_id[i] for i in dict.fromkeys(command.entry_ids)]
+        reviewed, events = consumption.review(
+            delivery, chosen, approve=command.approve, reason=command.reason, actor=actor(principal)
+        )
+        await save_all(tx, entries, reviewed)
+        _emit(tx, events)
+        merged = [next((r for r in reviewed if r.id == e.id), e) for e in found]
+        return merged, consumption.totals(delivery, merged)
+
+    return await store.transact(work)
+
+
+async def list_consumption(
+    delivery_id: str, *, store: MongoStore, principal: Principal
+) -> tuple[Delivery, list[ConsumptionEntry], Totals]:
+    """A delivery's entries and its totals against the budget."""
+
+    async def work(tx: Transaction) -> tuple[Delivery, list[ConsumptionEntry], Totals]:
+        delivery = await load_delivery(tx, delivery_id, principal)
+        found = await find_all(tx, entries, {"delivery_id": delivery.id})
+        return delivery, found, consumption.totals(delivery, found)
+
+    return await store.transact(work)
+
+
+async def submit_statement(
+    command: DeliveryStep, *, store: MongoStore, principal: Principal, calendar: WorkingDayCalendar
+) -> Delivery:
+    """The specialist submits the financial statement once the closing checklist holds."""
+
+    async def work(tx: Transaction) -> Delivery:
+        delivery = await load_delivery(tx, command.delivery_id, principal)
+        check_version(delivery, command.expected_version, "delivery")
+        course = await courses.get(tx, delivery.case_id)
+        if course is None:
+            raise IllegalTransition("the delivery has no course")
+        logged = await find_all(tx, entries, {"delivery_id": delivery.id})
+        updated, events = closure.submit_statement(
+            course,
+            delivery,
+            await find_all(tx, documents, {"case_id": course.id}),
+            consumed_dkk=total(e.amount_dkk for e in logged if e.status != "rejected"),
+            actor=actor(principal),
+            today=today(utcnow()),
+            calendar=calendar,
+        )
+        stored = await deliveries.save(tx, updated, expected_version=delivery.version)
+        _emit(tx, events)
+        return stored
+
+    return await store.transact(work)
+
+
+async def approve_statement(
+    command: DeliveryStep, *, store: MongoStore, principal: Principal, calendar: WorkingDayCalendar
+) -> Delivery:
+    """The consultant approves the statement and the logged consumption; closes what is done."""
+
+    async def work(tx: Transaction) -> Delivery:
+        delivery = await load_delivery(tx, command.delivery_id, principal)
+        check_version(delivery, command.expected_version, "delivery")
+        course = await courses.get(tx, delivery.case_id)
+        if course is None:
+            raise IllegalTransition("the delivery has no course")
+        now = utcnow()
+        updated, events = closure.approve_statement(
+            course,
+            delivery,
+            await find_all(tx, documents, {"case_id": course.id}),
+            actor=actor(principal),
+            today=today(now),
+            calendar=calendar,
+        )
+        stored = await deliveries.save(tx, updated, expected_version=delivery.version)
+        pending = await find_all(tx, entries, {"delivery_id": delivery.id, "status": "logged"})
+        if pending:
+            reviewed, review_events = consumption.review(
+                delivery, pending, approve=True, reason="", actor=actor(principal)
+            )
+            await save_all(tx, entries, reviewed)
+            events += review_events
+        others = [d for d in await _case_deliveries(tx, course.id) if d.id != stored.id]
+        closed, close_events = closure.close_if_done(course, [*others, stored], now=now)
+        if closed != course:
+            await courses.save(tx, closed, expected_version=course.version)
+        _emit(tx, [*events, *close_events])
+        return stored
+
+    return await store.transact(work)
+
+
+async def get_delivery(
+    delivery_id: str, *, store: MongoStore, principal: Principal
+) -> tuple[Delivery, Totals]:
+    """One delivery the caller may see, with its totals."""
+    delivery, _, totals = await list_consumption(delivery_id, store=store, principal=principal)
+    return delivery, totals
+
+
+async def list_deliveries(
+    *,
+    case_id: str,
+    supplier_id: str,
+    status: str,
+    limit: int,
+    store: MongoStore,
+    principal: Principal,
+) -> list[Delivery]:
+    """Deliveries matching the filters; supplier roles only ever get their own supplier's."""
+    query: dict[str, object] = {}
+    if case_id:
+        query["case_id"] = case_id
+    if status:
+        query["status"] = status
+    if principal.is_supplier:
+        if supplier_id and supplier_id != principal.supplier_id:
+            return []
+        query["supplier_id"] = principal.supplier_id
+    elif supplier_id:
+        query["supplier_id"] = supplier_id
+    return await deliveries.find(store.db, query, limit=limit)

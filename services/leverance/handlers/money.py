@@ -1,0 +1,109 @@
+"""Money use cases: monthly settlements per supplier and spending against the appropriation."""
+
+from __future__ import annotations
+
+from services.kernel.context import Principal
+from services.kernel.envelope import utcnow
+from services.kernel.errors import NotFound
+from services.kernel.store import MongoStore, Transaction
+from services.leverance.commands import CreateMonthlySettlement, SetAppropriation
+from services.leverance.domain import money
+from services.leverance.domain.money import Appropriation, AreaSpending, Settlement
+from services.leverance.handlers.base import (
+    appropriations,
+    entries,
+    find_all,
+    may_see,
+    settlements,
+    today,
+)
+
+
+async def create_settlement(
+    command: CreateMonthlySettlement, *, store: MongoStore, principal: Principal
+) -> Settlement:
+    """Settle a supplier's month once; asking again returns the same settlement."""
+
+    async def work(tx: Transaction) -> Settlement:
+        key = money.settlement_id(command.supplier_id, command.month)
+        existing = await settlements.get(tx, key)
+        if existing is not None:
+            return existing
+        last = money.month_end(command.month)
+        payable = await find_all(
+            tx,
+            entries,
+            {
+                "supplier_id": command.supplier_id,
+                "status": "approved",
+                "settlement_id": None,
+                "worked_on": {"$lte": last.isoformat()},
+            },
+        )
+        now = utcnow()
+        settlement, event = money.settle(
+            command.supplier_id,
+            command.month,
+            payable,
+            today=today(now),
+            by=principal.user_id,
+            now=now,
+        )
+        stored = await settlements.add(tx, settlement)
+        paid = [line.entry_id for line in settlement.lines]
+        if paid:
+            await tx.db[entries.collection].update_many(
+                {"_id": {"$in": paid}},
+                {"$set": {"settlement_id": settlement.id}, "$inc": {"version": 1}},
+                session=tx.session,
+            )
+        tx.emit(event)
+        return stored
+
+    return await store.transact(work)
+
+
+async def get_settlement(
+    supplier_id: str, month: str, *, store: MongoStore, principal: Principal
+) -> Settlement:
+    """A settlement the caller may see."""
+    key = money.settlement_id(supplier_id, month)
+    found = await settlements.read(store.db, key)
+    if found is None or not may_see(principal, found.supplier_id):
+        raise NotFound("settlement", key)
+    return found
+
+
+async def set_appropriation(command: SetAppropriation, *, store: MongoStore) -> Appropriation:
+    """Set (or replace) the appropriation of a year and main area."""
+
+    async def work(tx: Transaction) -> Appropriation:
+        wanted = Appropriation(
+            id=f"{command.year}:{command.main_area}",
+            year=command.year,
+            main_area=command.main_area,
+            amount_dkk=command.amount_dkk,
+        )
+        found = await appropriations.get(tx, wanted.id)
+        if found is None:
+            return await appropriations.add(tx, wanted)
+        return await appropriations.save(
+            tx, wanted.model_copy(update={"version": found.version}), expected_version=found.version
+        )
+
+    return await store.transact(work)
+
+
+async def get_spending(year: int, *, store: MongoStore) -> list[AreaSpending]:
+    """Approved consumption worked in a year against the appropriation, per main area."""
+
+    async def work(tx: Transaction) -> list[AreaSpending]:
+        approved = await find_all(
+            tx,
+            entries,
+            {"status": "approved", "worked_on": {"$gte": f"{year}-01-01", "$lte": f"{year}-12-31"}},
+        )
+        set_for_year = await find_all(tx, appropriations, {"year": year})
+        return money.spending(year, approved, {a.main_area: a.amount_dkk for a in set_for_year})
+
+    return await store.transact(work)

@@ -1,0 +1,36 @@
+"""Leverance's business configuration, from `VIAS_LEVERANCE_*` environment variables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class LeveranceSettings(BaseSettings):
+    """Values the seeds leave open: the high-price threshold and who approves above it."""
+
+    model_config = SettingsConfigDict(env_prefix="VIAS_LEVERANCE_", extra="ignore")
+
+    high_price_threshold_dkk: Decimal = Field(
+        default=Decimal("150000.00"),
+        ge=0,
+        description="An agreement priced above this is a high-price delivery: the consultant's "
+        "manager approves it too (H 5.1.3 gives no figure).",
+    )
+    managers: str = Field(
+        default="",
+        description="Each consultant's manager: 'consultant-1=manager-1,consultant-2=manager-2'.",
+    )
+    default_manager: str = Field(
+        default="manager-1", min_length=1, description="Manager of consultants not listed."
+    )
+
+    def manager_of(self, consultant_id: str) -> str:
+        """The manager who approves a consultant's high-price deliveries."""
+        for pair in self.managers.split(","):
+            consultant, _, manager = pair.partition("=")
+            if consultant.strip() == consultant_id and manager.strip():
+                return manager.strip()
+        return self.default_manager

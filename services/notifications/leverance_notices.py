@@ -1,0 +1,129 @@
+"""Notices about delivery agreements: proposals, returns, the manager's turn, the hot notice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.kernel.consumer import EventHandler
+from services.kernel.envelope import Envelope, new_id, utcnow
+from services.kernel.store import Transaction
+from services.leverance.messages import (
+    DeliveryAgreementProposed,
+    DeliveryAgreementReturned,
+    HighPriceApprovalRequested,
+    HighPriceDecided,
+)
+from services.notifications.domain import Notice
+from services.notifications.handlers import notices
+
+
+def approval_requested_notice(
+    event: HighPriceApprovalRequested, *, notice_id: str, source_event_id: str, now: datetime
+) -> Notice:
+    """Tells the manager a high-price delivery awaits their approval."""
+    return Notice(
+        id=notice_id,
+        recipient_id=event.manager_id,
+        kind="high_price_approval_requested",
+        subject_id=event.case_id,
+        text=f"High-price delivery agreement {event.delivery_id} (version {event.version}, "
+        f"{event.total_dkk} DKK, above {event.threshold_dkk} DKK) approved by consultant "
+        f"{event.consultant_id} awaits your approval.",
+        created_at=now,
+        source_event_id=source_event_id,
+    )
+
+
+def decision_notice(
+    event: HighPriceDecided, *, notice_id: str, source_event_id: str, now: datetime
+) -> Notice:
+    """The consultant's hot notice (hot-advis) when the manager approved or rejected."""
+    verdict = "approved" if event.approved else f"rejected: {event.objections}"
+    return Notice(
+        id=notice_id,
+        recipient_id=event.consultant_id,
+        kind="high_price_decided",
+        subject_id=event.case_id,
+        text=f"Manager {event.manager_id} {verdict} - high-price delivery agreement "
+        f"{event.delivery_id} (version {event.version}, {event.total_dkk} DKK).",
+        created_at=now,
+        source_event_id=source_event_id,
+        urgent=True,
+    )
+
+
+def proposed_notice(
+    event: DeliveryAgreementProposed, *, notice_id: str, source_event_id: str, now: datetime
+) -> Notice:
+    """Tells the consultant an agreement (or a change of it) awaits their decision."""
+    what = "A change of delivery agreement" if event.change else "Delivery agreement"
+    return Notice(
+        id=notice_id,
+        recipient_id=event.consultant_id,
+        kind="agreement_proposed",
+        subject_id=event.case_id,
+        text=f"{what} {event.delivery_id} (version {event.version}, {event.total_dkk} DKK) "
+        f"from supplier {event.supplier_id} awaits your approval.",
+        created_at=now,
+        source_event_id=source_event_id,
+    )
+
+
+def returned_notice(
+    event: DeliveryAgreementReturned, *, notice_id: str, source_event_id: str, now: datetime
+) -> Notice:
+    """Tells the specialist the agreement came back for renegotiation, with the objections."""
+    return Notice(
+        id=notice_id,
+        recipient_id=event.specialist_id,
+        kind="agreement_returned",
+        subject_id=event.case_id,
+        text=f"Delivery agreement {event.delivery_id} version {event.version} was returned by "
+        f"the {event.by_role}: {event.objections}",
+        created_at=now,
+        source_event_id=source_event_id,
+    )
+
+
+async def notify_manager(tx: Transaction, envelope: Envelope) -> None:
+    """A high-price delivery went to the manager."""
+    event = envelope.payload_as(HighPriceApprovalRequested)
+    notice = approval_requested_notice(
+        event, notice_id=new_id(), source_event_id=envelope.event_id, now=utcnow()
+    )
+    await notices.add(tx, notice)
+
+
+async def notify_consultant_of_decision(tx: Transaction, envelope: Envelope) -> None:
+    """The manager decided a high-price delivery."""
+    event = envelope.payload_as(HighPriceDecided)
+    notice = decision_notice(
+        event, notice_id=new_id(), source_event_id=envelope.event_id, now=utcnow()
+    )
+    await notices.add(tx, notice)
+
+
+async def notify_consultant_of_proposal(tx: Transaction, envelope: Envelope) -> None:
+    """An agreement or a change awaits the consultant."""
+    event = envelope.payload_as(DeliveryAgreementProposed)
+    notice = proposed_notice(
+        event, notice_id=new_id(), source_event_id=envelope.event_id, now=utcnow()
+    )
+    await notices.add(tx, notice)
+
+
+async def notify_specialist_of_return(tx: Transaction, envelope: Envelope) -> None:
+    """The agreement came back to the specialist."""
+    event = envelope.payload_as(DeliveryAgreementReturned)
+    notice = returned_notice(
+        event, notice_id=new_id(), source_event_id=envelope.event_id, now=utcnow()
+    )
+    await notices.add(tx, notice)
+
+
+HANDLERS: dict[str, EventHandler] = {
+    "DeliveryAgreementProposed": notify_consultant_of_proposal,
+    "DeliveryAgreementReturned": notify_specialist_of_return,
+    "HighPriceApprovalRequested": notify_manager,
+    "HighPriceDecided": notify_consultant_of_decision,
+}

@@ -1,0 +1,101 @@
+"""Suppliers: profile changes and their event, contracts, specialists, the CSV import."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.kernel.errors import IllegalTransition, InvalidInput
+from services.leverance.domain import suppliers as rules
+from services.leverance.domain.supplier_csv import COLUMNS, parse_suppliers
+from services.leverance.domain.suppliers import Specialist, SupplierProfile, TrainingModule
+from tests.unit.test_leverance_builders import contract
+
+NOW = datetime(2026, 3, 2, tzinfo=UTC)
+PROFILE = SupplierProfile(name="Center for Autisme", kind="self_owning", free_capacity=3)
+
+
+def test_the_profile_event_carries_every_contract_and_the_revision() -> None:
+    fresh = rules.new_supplier("s-1", PROFILE, now=NOW)
+    supplier = rules.with_contract(fresh, contract(), now=NOW)
+    assert supplier is not None
+    event = supplier.model_copy(update={"version": 4}).profile_changed()
+    assert event.revision == 4 and event.kind == "self_owning" and event.free_capacity == 3
+    assert [c.contract_id for c in event.contracts] == ["c-1"]
+    assert str(event.contracts[0].hourly_rate_dkk) == "950.00"
+
+
+def test_an_unchanged_profile_or_contract_is_no_change() -> None:
+    supplier = rules.new_supplier("s-1", PROFILE, now=NOW)
+    assert rules.with_profile(supplier, PROFILE, now=NOW) is None
+    with_contract = rules.with_contract(supplier, contract(), now=NOW)
+    assert with_contract is not None
+    assert rules.with_contract(with_contract, contract(), now=NOW) is None
+
+
+def test_a_contract_is_replaced_by_its_id_and_removed_only_if_present() -> None:
+    supplier = rules.new_supplier("s-1", PROFILE, now=NOW)
+    supplier = rules.with_contract(supplier, contract(), now=NOW) or supplier
+    supplier = (
+        rules.with_contract(supplier, contract(hourly_rate_dkk="990.00"), now=NOW) or supplier
+    )
+    assert [str(c.hourly_rate_dkk) for c in supplier.contracts] == ["990.00"]
+    assert rules.without_contract(supplier, "c-1", now=NOW).contracts == ()
+    with pytest.raises(IllegalTransition):
+        rules.without_contract(supplier, "c-9", now=NOW)
+
+
+def test_specialists_count_as_trained_when_every_module_is_completed() -> None:
+    done = TrainingModule(module="VISO intro", status="completed")
+    busy = TrainingModule(module="Reports", status="in_progress")
+    supplier = rules.new_supplier("s-1", PROFILE, now=NOW)
+    for specialist in (
+        Specialist(specialist_id="a", name="A", training=(done,)),
+        Specialist(specialist_id="b", name="B", training=(done, busy)),
+    ):
+        supplier = rules.with_specialist(supplier, specialist, now=NOW) or supplier
+    event = supplier.model_copy(update={"version": 2}).profile_changed()
+    assert event.specialists_trained == 1
+
+
+HEADER = ",".join(COLUMNS)
+ROW = (
+    "s-1,Center for Autisme,self_owning,ja,true,Vej 1,5000,Odense,461,3,{cid},children_youth,"
+    "single_case;mini_single_case,2020-08-01,2025-07-31,0,25,autism;anxiety,ASD,{rate},3.79,475.00"
+)
+
+
+def test_the_csv_groups_contracts_by_supplier() -> None:
+    text = "\n".join(
+        [HEADER, ROW.format(cid="c-1", rate="950.00"), ROW.format(cid="c-2", rate='"1,5"')]
+    )
+    [imported] = parse_suppliers(text)
+    assert imported.supplier_id == "s-1" and imported.profile.kas
+    assert imported.profile.address.municipality_code == "461"
+    assert [c.contract_id for c in imported.contracts] == ["c-1", "c-2"]
+    assert imported.contracts[0].services == ("single_case", "mini_single_case")
+    assert str(imported.contracts[1].hourly_rate_dkk) == "1.50"
+
+
+def test_every_bad_csv_cell_is_named_by_line_and_column() -> None:
+    bad = ROW.format(cid="c-1", rate="-5").replace("self_owning", "cooperative")
+    twice = ROW.format(cid="c-1", rate="950.00")
+    with pytest.raises(InvalidInput) as raised:
+        parse_suppliers("\n".join([HEADER, bad, twice, twice]))
+    assert {v.field for v in raised.value.violations} == {
+        "csv.line2.kind",
+        "csv.line2.hourly_rate_dkk",
+        "csv.line4.contract_id",
+    }
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        parse_suppliers("\n".join([HEADER, ROW.format(cid="c-1", rate="1,5")]))
+    assert {v.field for v in raised.value.violations} == {"csv.line2"}
+
+
+def test_a_csv_without_the_required_columns_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="csv"):
+        parse_suppliers("supplier_id,name\ns-1,X")
