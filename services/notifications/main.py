@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
-from services.notifications import handlers
+from services.notifications import handlers, letters
 from services.notifications.api import registrations
 
 
 async def _setup(deps: Deps) -> None:
     await handlers.create_indexes(deps.store)
+    await letters.create_indexes(deps.store)
 
 
 SPEC = ServiceSpec(
     name="notifications",
-    subscribes_to=(events_topic("visitation"),),
-    handlers=lambda deps: {"VisitationCaseOpened": handlers.notify_case_assigned},
-    servicers=lambda deps: registrations(deps.store),
+    subscribes_to=(events_topic("visitation"), events_topic("intake")),
+    handlers=lambda deps: {
+        "VisitationCaseOpened": handlers.notify_case_assigned,
+        **letters.HANDLERS,
+    },
+    servicers=lambda deps: [*registrations(deps.store), *letters.registrations(deps.store)],
     setup=_setup,
 )
