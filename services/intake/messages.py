@@ -40,9 +40,9 @@ EmptyIsNone = BeforeValidator(_empty_is_none)
 
 
 class Command(BaseModel):
-    """Base of intake's commands: immutable, unknown fields refused."""
+    """Base of intake's commands: immutable, unknown fields refused, inputs never in errors."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
 
 class Person(Command):
@@ -312,7 +312,8 @@ class InquiryLetterRequested(EventPayload):
     requested_at: datetime
 
     def subject(self) -> str:
-        return self.inquiry_id
+        # The letter is its own record: keyed apart from the inquiry's state changes.
+        return f"{self.inquiry_id}/letter/{self.letter_kind}"
 
 
 class InquiryHeldForOngoingCourse(EventPayload):
