@@ -300,6 +300,7 @@ def test_a_phone_inquiry_is_closed_with_its_outcome_and_a_referral_names_the_bod
         RegisterContactInquiry(**call), inquiry_id="p1", ref=REF, now=NOW, by="c1"
     )
     assert (inquiry.status, inquiry.kind, inquiry.citizen) == ("open", "phone", None)
+    assert [type(e).__name__ for e in events] == ["InquiryRegistered"]
     closed, event = domain.close_contact(
         inquiry,
         CloseContactInquiry(
@@ -338,15 +339,13 @@ def test_extended_phone_advice_gets_its_case_type_and_name_and_is_assigned() -> 
     case, _, events = internal("phone_extended")
     assert (case.case_type, case.case_name) == (
         "udvidet telefonrådgivning",
-        "Udvidet telefonrådgivning – Vejle Kommune",
+        "Udvidet telefonrådgivning \u2013 Vejle Kommune",
     )
     assert (case.status, case.consultant_id, case.kind) == ("assigned", "c5", "internal")
     assert [type(e).__name__ for e in events] == ["InquiryRegistered", "InquiryAssigned"]
 
 
-def test_a_combination_course_comes_from_an_assigned_single_case_with_a_note_without_its_number() -> (
-    None
-):
+def test_a_combination_course_comes_from_a_single_case_noted_without_its_number() -> None:
     single, _ = assigned()
     case, origin, events = internal(
         "combination_course", single, origin_inquiry_id=single.id, supplier_id="sup-1"
@@ -357,7 +356,7 @@ def test_a_combination_course_comes_from_an_assigned_single_case_with_a_note_wit
         "sup-1",
     )
     assert case.delivery_type == (
-        "Kombinationsforløb: Mini-rådgivningsforløb vedr. flere borgere – for fagpersoner"
+        "Kombinationsforløb: Mini-rådgivningsforløb vedr. flere borgere \u2013 for fagpersoner"
     )
     assert origin is not None and len(origin.notes) == 1
     assert case.id not in origin.notes[0].text

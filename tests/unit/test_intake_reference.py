@@ -10,7 +10,8 @@ REF = load_reference()
 def test_all_98_danish_municipalities_with_unique_codes() -> None:
     codes = [m.code for m in REF.municipalities]
     assert len(codes) == 98 == len(set(codes))
-    assert REF.municipality("461") is not None and REF.municipality("461").name == "Odense Kommune"
+    odense = REF.municipality("461")
+    assert odense is not None and odense.name == "Odense Kommune"
     assert REF.municipality("411") is None  # Christiansø is not a municipality
     assert REF.municipality_not_stated.code == "0"
 
