@@ -118,8 +118,7 @@ class KasApi(kas_pb2_grpc.KasServiceServicer):
 
     async def CloseKasCourse(self, request: Any, context: Any) -> kas_pb2.KasRegistration:
         principal = require_role("kas_supplier")
-        fields = {"closing_date": request.closing_date or None}
-        command = parse_request(CloseKasCourse, request, **fields)
+        command = parse_request(CloseKasCourse, request)
         closed = await handlers.close_course(
             command, store=self.app.store, ref=self.app.ref, principal=principal
         )

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from services.intake.messages import Command, Text
+from services.intake.messages import Command, EmptyIsNone, Text
 from services.intake.reference import Reference
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
@@ -22,7 +22,7 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 class KasForm(Command):
     """The form's fields; every field may be empty in a draft."""
 
-    inquiry_date: date | None = None
+    inquiry_date: Annotated[date | None, EmptyIsNone] = None
     channel: Code = ""
     inquirer_profile: Code = ""
     municipality_code: Code = ""
@@ -56,7 +56,7 @@ class CloseKasCourse(Command):
     registration_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     expected_version: int = Field(ge=1)
     clarifying_meeting_date: date
-    closing_date: date | None = None
+    closing_date: Annotated[date | None, EmptyIsNone] = None
     closing_reason: Code
 
 
