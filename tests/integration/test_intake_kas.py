@@ -15,7 +15,7 @@ from tests.support import DEADLINE, Clients, bad_fields
 from vias.intake.v1 import kas_pb2, kas_pb2_grpc
 
 TODAY = date.today().isoformat()
-BASE = {
+BASE: dict[str, Any] = {
     "channel": "phone",
     "inquirer_profile": "professional_municipality",
     "municipality_code": "461",
