@@ -428,3 +428,8 @@ def test_withdrawn_consent_stops_the_course_and_keeps_what_was_registered() -> N
     assert event.consultant_id == "c7"
     with pytest.raises(IllegalTransition):
         domain.withdraw_consent(stopped, WithdrawConsent(inquiry_id=course.id), now=NOW)
+
+
+def test_a_cpr_number_in_free_text_is_refused() -> None:
+    command = form(description="Om borger 150570-1234 med autisme")
+    assert violations(command) == {"description"}

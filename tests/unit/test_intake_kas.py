@@ -192,3 +192,9 @@ def test_each_extract_counts_complete_registrations_only(kind: Any, rows: int) -
 def test_the_referral_extract_names_the_body() -> None:
     [row] = build("referrals", registrations(), REF).rows
     assert row[-1] == "Synscenter Refsnæs"
+
+
+def test_a_cpr_number_is_refused_in_the_free_text_fields() -> None:
+    assert named({**COURSE, "person_ref": "Bo 010203-1234"}) == {"form.person_ref"}
+    assert named({**COURSE, "own_journal_number": "0102031234"}) == {"form.own_journal_number"}
+    assert named({**COURSE, "person_ref": "Bo, j.nr. 2026-17"}) == set()

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from services.intake.domain.consent import ADULT_AGE, consent_violations
 from services.intake.messages import RegisterInquiry
 from services.intake.reference import Reference
 from services.kernel.errors import FieldViolation, InvalidInput
+
+CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+NO_CPR = "do not write a CPR number in free text; give it in the citizen's cpr field"
+
+
+def free_text_violations(command: RegisterInquiry) -> list[FieldViolation]:
+    """Free-text fields that hold something shaped like a CPR number (it would be stored plain)."""
+    texts = {
+        "inquirer_name": command.inquirer_name,
+        "description": command.description,
+        "shared_information": command.shared_information,
+    }
+    for i, citizen in enumerate(command.citizens):
+        texts[f"citizens.{i}.name"] = citizen.name
+        texts[f"citizens.{i}.details"] = citizen.details
+        texts[f"citizens.{i}.consent.justification"] = citizen.consent.justification
+    return [FieldViolation(f, NO_CPR) for f, text in texts.items() if CPR_LIKE.search(text)]
 
 
 def age_on(born: date, day: date) -> int:
@@ -49,7 +67,7 @@ def inquirer_violations(
 
 def screen(command: RegisterInquiry, *, ref: Reference, today: date) -> None:
     """Raise InvalidInput naming every missing or unacceptable piece of the form."""
-    bad: list[FieldViolation] = []
+    bad = free_text_violations(command)
     inquirer = command.inquirer
     bad += inquirer_violations(
         ref,

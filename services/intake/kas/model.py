@@ -17,6 +17,7 @@ Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 KasStatus = Literal["draft", "ongoing", "closed"]
 NOT_STATED = "0"
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 
 
 class KasForm(Command):
@@ -136,6 +137,10 @@ def form_violations(
             bad.append(
                 FieldViolation("form.email_permission", "ask permission before storing the e-mail")
             )
+
+    for name in ("person_ref", "own_journal_number", "inquirer_name", "referred_to"):
+        if _CPR_LIKE.search(getattr(form, name)):
+            bad.append(FieldViolation(f"form.{name}", "do not enter a CPR number here"))
 
     required("form.channel", form.channel)
     required("form.inquirer_profile", form.inquirer_profile)
