@@ -57,7 +57,11 @@ async def exercise_every_path(clients: Clients) -> str:
         intake_pb2.ListInquiriesRequest(cpr=cpr), metadata=clients.auth(), timeout=DEADLINE
     )
     for inquiry_id in (course.inquiry_id, family.family_inquiry_ids[0]):
-        await eventually(lambda i=inquiry_id: case_or_none(clients, i))
+
+        async def case_opened(i: str = inquiry_id) -> Any:
+            return await case_or_none(clients, i)
+
+        await eventually(case_opened)
 
         async def letters_journaled(i: str = inquiry_id) -> Any:
             reply = await clients.documents.GetJournal(
