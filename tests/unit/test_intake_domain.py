@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from services.intake import domain
 from services.intake.cpr import Cpr, CprCipher, CprHasher
@@ -25,7 +26,7 @@ from services.intake.messages import (
     RegisterInquiry,
     WithdrawConsent,
 )
-from services.intake.privacy import CprVault
+from services.intake.privacy import CprVault, IntakeSettings
 from services.intake.reference import load_reference
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.workdays import WorkingDayCalendar
@@ -433,3 +434,24 @@ def test_withdrawn_consent_stops_the_course_and_keeps_what_was_registered() -> N
 def test_a_cpr_number_in_free_text_is_refused() -> None:
     command = form(description="Om borger 150570-1234 med autisme")
     assert violations(command) == {"description"}
+
+
+def test_the_vault_uses_the_configured_keys_and_rotates() -> None:
+    old = IntakeSettings(
+        cpr_keys=SecretStr("k1:" + "11" * 32),
+        cpr_current_key="k1",
+        cpr_hash_key=SecretStr("22" * 32),
+    )
+    rotated = old.model_copy(
+        update={
+            "cpr_keys": SecretStr("k1:" + "11" * 32 + ",k2:" + "33" * 32),
+            "cpr_current_key": "k2",
+        }
+    )
+    before, after = CprVault.from_settings(old), CprVault.from_settings(rotated)
+    token = before.protect(Cpr(ADULT_CPR)).token
+    assert after.reveal(token) == Cpr(ADULT_CPR)
+    assert after.protect(Cpr(ADULT_CPR)).token.startswith("v1:k2:")
+    assert before.ref(Cpr(ADULT_CPR)) == after.ref(Cpr(ADULT_CPR))
+    assert IntakeSettings(distribution_weekdays="2,4").weekdays == (2, 4)
+    assert old.reveal_roles == {"support", "consultant"}
