@@ -9,6 +9,7 @@ from services.intake import handlers
 from services.intake.cpr import Cpr
 from services.intake.domain import Inquiry
 from services.intake.handlers import InquiryFilter, Intake
+from services.intake.kas.api import KasApi
 from services.intake.messages import (
     AddSupplementaryMaterial,
     AssignInquiry,
@@ -28,7 +29,7 @@ from services.kernel.context import ROLES, VISO_STAFF, require_role
 from services.kernel.errors import FieldViolation, InvalidInput
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import parse_request, timestamp
-from vias.intake.v1 import intake_pb2, intake_pb2_grpc
+from vias.intake.v1 import intake_pb2, intake_pb2_grpc, kas_pb2, kas_pb2_grpc
 
 MAX_LIMIT = 500
 
@@ -313,9 +314,6 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
 
 def registrations(app: Intake) -> list[Registration]:
     """The servicers intake serves."""
-    from services.intake.kas.api import KasApi
-    from vias.intake.v1 import kas_pb2, kas_pb2_grpc
-
     return [
         (
             intake_pb2_grpc.add_IntakeServiceServicer_to_server,

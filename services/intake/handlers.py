@@ -29,7 +29,7 @@ from services.intake.privacy import CprVault, IntakeSettings
 from services.intake.reference import Reference
 from services.kernel.context import Principal
 from services.kernel.envelope import new_id, utcnow
-from services.kernel.errors import Forbidden, InvalidInput, NotFound
+from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from services.kernel.store import MongoStore, Repository, Transaction
 from services.workdays import WorkingDayCalendar
 
@@ -248,7 +248,7 @@ async def decide_ongoing_course(
     async def work(tx: Transaction) -> Inquiry:
         held = await _load(tx, command.inquiry_id)
         if held.held_for is None:
-            raise NotFound("held inquiry", command.inquiry_id)
+            raise IllegalTransition(f"inquiry {held.id} is {held.status}, not awaiting a decision")
         ongoing = await _load(tx, held.held_for.ongoing_inquiry_id)
         decided, course, events = domain.decide_ongoing_course(
             held,

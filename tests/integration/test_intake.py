@@ -445,3 +445,20 @@ async def test_supplementary_material_and_withdrawn_consent_are_journaled(
         return [n for n in reply.notices if n.kind == "supplementary_material"]
 
     assert len(await eventually(notice)) == 1
+
+
+async def test_reference_data_lists_every_code_list(clients: Clients) -> None:
+    reply = await clients.intake.GetReferenceData(
+        intake_pb2.GetReferenceDataRequest(),
+        metadata=clients.auth(user="k", role="kas_supplier", supplier="sup-r"),
+        timeout=DEADLINE,
+    )
+    lists = {cl.name: [i.id for i in cl.items] for cl in reply.lists}
+    assert len(lists["municipalities"]) == 99  # 98 municipalities and "not stated"
+    assert "single_case" in lists["services"] and "legal_areas" in lists
+    assert lists["kas_handlings"] == [
+        "closed",
+        "referred",
+        "course_advice",
+        "course_assessment_advice",
+    ]
