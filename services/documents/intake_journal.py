@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from services.documents.domain import JournalEntry
-from services.documents.handlers import JOURNAL
+from services.documents.handlers import JOURNAL, journal_registration
 from services.intake.messages import (
     InquiryConsentWithdrawn,
     InquiryLetterRequested,
     InquiryNoteAdded,
+    InquiryRegistered,
     SupplementaryMaterialReceived,
 )
 from services.kernel.envelope import Envelope, utcnow
@@ -74,7 +75,17 @@ def _entry(envelope: Envelope, inquiry_id: str, kind: str, text: str) -> Journal
     )
 
 
+async def journal_registration_and_attachments(tx: Transaction, envelope: Envelope) -> None:
+    """Journal the registered inquiry and then each of its attachments (H 4.2)."""
+    await journal_registration(tx, envelope)
+    event = envelope.payload_as(InquiryRegistered)
+    for document_id in event.attachment_ids:
+        entry = _entry(envelope, event.inquiry_id, "attachment", f"Bilag {document_id}.")
+        await _append(tx, entry.model_copy(update={"id": f"{envelope.event_id}:{document_id}"}))
+
+
 HANDLERS = {
+    "InquiryRegistered": journal_registration_and_attachments,
     "InquiryLetterRequested": journal_letter,
     "SupplementaryMaterialReceived": journal_supplement,
     "InquiryNoteAdded": journal_note,

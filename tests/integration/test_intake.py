@@ -57,6 +57,7 @@ def family_form(*children: intake_pb2.Citizen) -> intake_pb2.RegisterInquiryRequ
         ),
         citizens=list(children),
         shared_information="Forældrene er skilt; fælles forældremyndighed.",
+        attachments=[intake_pb2.DocumentRef(document_id="doc-f2-1", title="Skoleudtalelse")],
         target_groups=["autism_spectrum"],
     )
 
@@ -117,6 +118,17 @@ async def test_a_family_inquiry_with_three_children_yields_three_linked_inquirie
     assert [i.citizen.cpr_masked for i in found] == [c[:6] + "-xxxx" for c in cprs]
     assert all(i.citizen.cpr == "" for i in found)
     assert all(i.status == "registered" and i.distribution_date for i in found)
+
+    async def attachment_journaled() -> Any:
+        reply = await clients.documents.GetJournal(
+            documents_pb2.GetJournalRequest(inquiry_id=found[0].inquiry_id),
+            metadata=clients.auth(),
+            timeout=DEADLINE,
+        )
+        kinds = sorted(e.kind for e in reply.entries)
+        return kinds if "attachment" in kinds else None
+
+    assert await eventually(attachment_journaled) == ["attachment", "inquiry_registered"]
     registered = await clients.db("intake").outbox.count_documents(
         {"key": {"$in": list(first.family_inquiry_ids)}, "type": "InquiryRegistered"}
     )
