@@ -10,8 +10,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from openpyxl import Workbook
-
 from services.intake.kas.model import KasRegistration
 from services.intake.reference import Item, Reference
 
@@ -147,6 +145,8 @@ def to_csv(extract: Extract) -> bytes:
 
 def to_xlsx(extract: Extract) -> bytes:
     """The extract as an XLSX workbook: the data sheet, plus a summary sheet when it has one."""
+    from openpyxl import Workbook  # imported on first export: it costs ~16 MB of memory
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
