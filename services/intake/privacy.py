@@ -112,8 +112,12 @@ def _local_keys(path: Path, *, create: bool) -> dict[str, str]:
         body = json.dumps(
             {"current": "local1", "cipher": secrets.token_hex(32), "hash": secrets.token_hex(32)}
         )
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(body)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(body)
     loaded: dict[str, str] = json.loads(path.read_text())
     return loaded

@@ -455,3 +455,26 @@ def test_the_vault_uses_the_configured_keys_and_rotates() -> None:
     assert before.ref(Cpr(ADULT_CPR)) == after.ref(Cpr(ADULT_CPR))
     assert IntakeSettings(distribution_weekdays="2,4").weekdays == (2, 4)
     assert old.reveal_roles == {"support", "consultant"}
+
+
+def test_extended_phone_advice_from_a_phone_inquiry_needs_that_outcome() -> None:
+    advised, _ = domain.register_contact(
+        RegisterContactInquiry(
+            channel="phone",
+            main_area="adults",
+            inquirer_type="municipal_offer",
+            municipality_code="630",
+            summary="Spørgsmål",
+            outcome="advised",
+        ),
+        inquiry_id="p1",
+        ref=REF,
+        now=NOW,
+        by="c1",
+    )
+    with pytest.raises(InvalidInput) as caught:
+        internal("phone_extended", advised, origin_inquiry_id="p1")
+    assert {v.field for v in caught.value.violations} == {"origin_inquiry_id"}
+    offered = advised.model_copy(update={"outcome": "offered_extended_phone_advice"})
+    case, _, _ = internal("phone_extended", offered, origin_inquiry_id="p1")
+    assert case.origin_inquiry_id == "p1"

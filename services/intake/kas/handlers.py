@@ -11,31 +11,16 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
 from services.intake.kas import model
 from services.intake.kas.extracts import Extract, ExtractKind, build
+from services.intake.kas.messages import KasRegistrationSaved
 from services.intake.kas.model import CloseKasCourse, KasRegistration, SaveKasRegistration
 from services.intake.reference import Reference
 from services.kernel.context import Principal
-from services.kernel.envelope import EventPayload, new_id, utcnow
+from services.kernel.envelope import new_id, utcnow
 from services.kernel.errors import Forbidden, NotFound
 from services.kernel.store import MongoStore, Repository, Transaction
 
 registrations = Repository(KasRegistration, "kas_registrations")
 COUNTERS = "counters"
-
-
-class KasRegistrationSaved(EventPayload):
-    """A KaS registration was saved (draft, completed or closed); no personal data."""
-
-    event_type = "KasRegistrationSaved"
-
-    registration_id: str
-    kas_number: str
-    supplier_id: str
-    status: str
-    handling: str
-    inquiry_date: date | None = None
-
-    def subject(self) -> str:
-        return self.registration_id
 
 
 def _saved(r: KasRegistration) -> KasRegistrationSaved:
