@@ -135,6 +135,48 @@ async def test_the_views_show_my_ongoing_my_closed_and_my_inquiries(clients: Cli
     assert await view("search", text="lene") == {mine.registration_id} | await view(
         "my_ongoing", colleague
     )
+    await me.call(
+        "CloseKasCourse",
+        kas_pb2.CloseKasCourseRequest(
+            registration_id=mine.registration_id,
+            expected_version=mine.version,
+            clarifying_meeting_date=TODAY,
+            closing_reason="completed",
+        ),
+    )
+    assert await view("my_closed") == {mine.registration_id}
+    assert await view("my_ongoing") == {draft.registration_id}
+
+
+async def test_viso_staff_read_every_supplier_s_registrations(clients: Clients) -> None:
+    supplier = f"sup-{new_id()[:8]}"
+    saved = await Kas(clients, supplier).save(course("s9"))
+    stub = kas_pb2_grpc.KasServiceStub(clients._channels["intake"])
+    found = await stub.GetKasRegistration(
+        kas_pb2.GetKasRegistrationRequest(registration_id=saved.registration_id),
+        metadata=clients.auth(user="boss", role="manager"),
+        timeout=DEADLINE,
+    )
+    assert found.supplier_id == supplier
+    extract = await stub.ExportKasExtract(
+        kas_pb2.ExportKasExtractRequest(
+            extract="longer_courses",
+            period_from=TODAY,
+            period_to=TODAY,
+            format="csv",
+            supplier_id=supplier,
+        ),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    assert extract.row_count == 1
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.SaveKasRegistration(
+            kas_pb2.SaveKasRegistrationRequest(form=course("s9"), complete=True),
+            metadata=clients.auth(),
+            timeout=DEADLINE,
+        )
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
 async def test_bad_kas_input_names_each_field(clients: Clients) -> None:
