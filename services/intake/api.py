@@ -273,9 +273,11 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     async def ProduceDistributionList(
         self, request: Any, context: Any
     ) -> intake_pb2.DistributionList:
-        require_role("support", "manager")
+        principal = require_role("support", "manager")
         command = parse_request(ProduceDistributionList, request)
-        list_id, waiting = await handlers.produce_distribution_list(command, app=self.app)
+        list_id, waiting = await handlers.produce_distribution_list(
+            command, app=self.app, principal=principal
+        )
         return intake_pb2.DistributionList(
             list_id=list_id,
             list_date=command.list_date.isoformat(),

@@ -136,9 +136,12 @@ async def assign_inquiry(command: AssignInquiry, *, app: Intake, principal: Prin
 
 
 async def produce_distribution_list(
-    command: ProduceDistributionList, *, app: Intake
+    command: ProduceDistributionList, *, app: Intake, principal: Principal
 ) -> tuple[str, list[Inquiry]]:
-    """Every registered inquiry waiting for a list on or before the date, recorded as a list."""
+    """Every registered inquiry waiting for a list on or before the date, recorded as a list.
+
+    The list shows the citizens' data, so the read is audited.
+    """
     app.require_distribution_day(command.list_date, "list_date")
     list_id = new_id()
 
@@ -168,7 +171,9 @@ async def produce_distribution_list(
         )
         return waiting
 
-    return list_id, await app.store.transact(work)
+    waiting = await app.store.transact(work)
+    await _audit(app, principal, waiting, action="distribution_list", purpose="distribution")
+    return list_id, waiting
 
 
 async def register_contact(

@@ -245,6 +245,12 @@ async def test_a_wednesday_distribution_assigns_and_emits_the_letter_events(
     on_list = {i.inquiry_id for i in listed.inquiries}
     assert {kid.inquiry_id, adult.inquiry_id} <= on_list
     assert all(i.status == "registered" for i in listed.inquiries)
+    trail = await clients.intake.ListAuditTrail(
+        intake_pb2.ListAuditTrailRequest(inquiry_id=kid.inquiry_id),
+        metadata=clients.auth(user="boss", role="manager"),
+        timeout=DEADLINE,
+    )
+    assert [r.action for r in trail.records] == ["distribution_list"]
     tuesday = (next_wednesday() - timedelta(days=1)).isoformat()
     error = await error_of(
         clients.intake.AssignInquiry,
