@@ -5,12 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.intake import handlers
-from services.intake.cpr import Cpr
-from services.intake.domain import Inquiry
-from services.intake.handlers import InquiryFilter, Intake
-from services.intake.kas.api import KasApi
-from services.intake.messages import (
+from services.intake import handlers, queries
+from services.intake.commands import (
     AddSupplementaryMaterial,
     AssignInquiry,
     CloseContactInquiry,
@@ -24,6 +20,11 @@ from services.intake.messages import (
     UpdateInquiryDescription,
     WithdrawConsent,
 )
+from services.intake.cpr import Cpr
+from services.intake.domain import Inquiry
+from services.intake.handlers import Intake
+from services.intake.kas.api import KasApi
+from services.intake.queries import InquiryFilter
 from services.intake.reference import Item, Reference
 from services.kernel.context import ROLES, VISO_STAFF, require_role
 from services.kernel.errors import FieldViolation, InvalidInput
@@ -214,7 +215,7 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
 
     async def GetInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role(*VISO_STAFF)
-        inquiry, revealed = await handlers.get_inquiry(
+        inquiry, revealed = await queries.get_inquiry(
             request.inquiry_id,
             app=self.app,
             principal=principal,
@@ -230,7 +231,7 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
 
     async def ListInquiries(self, request: Any, context: Any) -> intake_pb2.ListInquiriesResponse:
         principal = require_role(*VISO_STAFF)
-        found = await handlers.list_inquiries(
+        found = await queries.list_inquiries(
             parse_filter(request), app=self.app, principal=principal
         )
         return intake_pb2.ListInquiriesResponse(inquiries=[to_proto(i) for i in found])
@@ -288,7 +289,7 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
         require_role("manager")
         if not 0 <= request.limit <= MAX_LIMIT:
             raise InvalidInput.single("limit", f"must be between 0 and {MAX_LIMIT}")
-        records = await handlers.audit_trail(
+        records = await queries.audit_trail(
             app=self.app,
             inquiry_id=request.inquiry_id,
             user_id=request.user_id,

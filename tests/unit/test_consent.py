@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from services.intake.commands import CitizenInput, ConsentInput, Person
 from services.intake.domain import consent_violations
-from services.intake.messages import CitizenInput, ConsentInput, Person
 
 CPR = "010190-1234"
 

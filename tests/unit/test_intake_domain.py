@@ -10,21 +10,23 @@ import pytest
 from pydantic import SecretStr
 
 from services.intake import domain
-from services.intake.cpr import Cpr, CprCipher, CprHasher
-from services.intake.domain import Inquiry, OngoingCourse
-from services.intake.messages import (
+from services.intake.commands import (
     AddSupplementaryMaterial,
     AssignInquiry,
     CloseContactInquiry,
     CreateInternalCase,
     DecideOngoingCourse,
+    RegisterContactInquiry,
+    RegisterInquiry,
+    WithdrawConsent,
+)
+from services.intake.cpr import Cpr, CprCipher, CprHasher
+from services.intake.domain import Inquiry, OngoingCourse
+from services.intake.messages import (
     InquiryAssigned,
     InquiryHeldForOngoingCourse,
     InquiryLetterRequested,
     InquiryRegistered,
-    RegisterContactInquiry,
-    RegisterInquiry,
-    WithdrawConsent,
 )
 from services.intake.privacy import CprVault, IntakeSettings
 from services.intake.reference import load_reference

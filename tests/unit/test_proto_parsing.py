@@ -1,6 +1,6 @@
 import pytest
 
-from services.intake.messages import RegisterInquiry, UpdateInquiryDescription
+from services.intake.commands import RegisterInquiry, UpdateInquiryDescription
 from services.kernel.errors import InvalidInput
 from services.kernel.proto import parse_request
 from vias.intake.v1 import intake_pb2

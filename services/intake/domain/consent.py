@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.intake.messages import CitizenInput
+from services.intake.commands import CitizenInput
 from services.kernel.errors import FieldViolation
 
 ADULT_AGE = 18

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.intake.messages import ConsentInput, DocumentRef, InquirerInput, MainArea, Person
+from services.intake.commands import ConsentInput, DocumentRef, InquirerInput, Person
+from services.intake.messages import MainArea
 from services.kernel.store import Aggregate
 
 Status = Literal[

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.intake.commands import (
+    CloseContactInquiry,
+    CreateInternalCase,
+    InquirerInput,
+    RegisterContactInquiry,
+)
 from services.intake.domain.model import Inquiry, Note
 from services.intake.domain.registration import assigned_event
 from services.intake.domain.screening import inquirer_violations
-from services.intake.messages import (
-    CloseContactInquiry,
-    ContactInquiryClosed,
-    CreateInternalCase,
-    InquirerInput,
-    InquiryNoteAdded,
-    InquiryRegistered,
-    RegisterContactInquiry,
-)
+from services.intake.messages import ContactInquiryClosed, InquiryNoteAdded, InquiryRegistered
 from services.intake.reference import Reference
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput

@@ -6,12 +6,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.intake.domain.model import HeldFor, Inquiry, StoredCitizen, Supplement
-from services.intake.messages import (
+from services.intake.commands import (
     AddSupplementaryMaterial,
     AssignInquiry,
     CitizenInput,
     DecideOngoingCourse,
+    RegisterInquiry,
+    WithdrawConsent,
+)
+from services.intake.domain.model import HeldFor, Inquiry, StoredCitizen, Supplement
+from services.intake.messages import (
     InquiryAssigned,
     InquiryConsentWithdrawn,
     InquiryDescriptionChanged,
@@ -20,9 +24,7 @@ from services.intake.messages import (
     InquiryRegistered,
     LetterRecipient,
     OngoingCourseDecided,
-    RegisterInquiry,
     SupplementaryMaterialReceived,
-    WithdrawConsent,
 )
 from services.intake.privacy import ProtectedCpr
 from services.intake.reference import Reference

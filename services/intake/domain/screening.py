@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from services.intake.commands import RegisterInquiry
 from services.intake.domain.consent import ADULT_AGE, consent_violations
-from services.intake.messages import RegisterInquiry
 from services.intake.reference import Reference
 from services.kernel.errors import FieldViolation, InvalidInput
 

@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from services.intake.messages import Command, EmptyIsNone, Text
+from services.intake.commands import Command
+from services.intake.messages import EmptyIsNone, Text
 from services.intake.reference import Reference
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
