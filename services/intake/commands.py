@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.intake.cpr import Cpr
 from services.intake.messages import (
@@ -22,6 +22,12 @@ from services.intake.messages import (
     Name,
     Text,
 )
+
+
+def _unused(value: str) -> str:
+    if value:
+        raise ValueError("no longer used: give the citizen in `citizens`")
+    return value
 
 
 class Command(BaseModel):
@@ -92,7 +98,7 @@ class RegisterInquiry(Command):
     inquirer_name: Name
     main_area: MainArea
     description: Description
-    citizen_name: Literal[""] = ""
+    citizen_name: Annotated[str, AfterValidator(_unused)] = ""
     inquirer: InquirerInput
     requested_service: Id
     citizens: list[CitizenInput] = Field(default_factory=list, max_length=12)
