@@ -480,3 +480,49 @@ async def test_reference_data_lists_every_code_list(clients: Clients) -> None:
         "course_advice",
         "course_assessment_advice",
     ]
+
+
+async def test_a_combination_course_is_created_from_a_single_case_and_noted_on_it(
+    clients: Clients,
+) -> None:
+    single = await clients.register_and_assign(consultant="c-comb")
+    created = await clients.intake.CreateInternalCase(
+        intake_pb2.CreateInternalCaseRequest(
+            kind="combination_course",
+            consultant_id="c-comb",
+            main_area="children_youth",
+            inquirer_type="municipal_administration",
+            inquirer_name="Odense Kommune",
+            municipality_code="461",
+            description="Almengørelse af enkeltsagen",
+            origin_inquiry_id=single.inquiry_id,
+            supplier_id="supplier-7",
+        ),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    assert (created.case_type, created.requested_service, created.supplier_id) == (
+        "gruppesag",
+        "mini_group_course",
+        "supplier-7",
+    )
+    assert created.delivery_type.startswith("Kombinationsforløb")
+    origin = await clients.intake.GetInquiry(
+        intake_pb2.GetInquiryRequest(inquiry_id=single.inquiry_id),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    [note] = origin.notes
+    assert created.inquiry_id not in note.text
+
+    async def noted() -> Any:
+        reply = await clients.documents.GetJournal(
+            documents_pb2.GetJournalRequest(inquiry_id=single.inquiry_id),
+            metadata=clients.auth(),
+            timeout=DEADLINE,
+        )
+        return [e for e in reply.entries if e.kind == "internal_note"]
+
+    assert len(await eventually(noted)) == 1
+    case = await eventually(lambda: case_or_none(clients, created.inquiry_id))
+    assert case.consultant_id == "c-comb"
