@@ -31,6 +31,7 @@ import contextlib
 import json
 import math
 import os
+import random
 import shutil
 import signal
 import sys
@@ -72,10 +73,12 @@ RPC_DEADLINE_S = 30.0
 TRANSACTIONS_PER_INQUIRY = {
     "intake": 2,
     "visitation": 1,
-    "notifications": 1,
+    "notifications": 3,
     "leverance": 1,
-    "documents": 2,
+    "documents": 4,
 }
+# notifications: the case notice and the receipt and personal-data letters; documents: the
+# registration, the opened case and the two letters.
 TXNS_PER_CASE = sum(TRANSACTIONS_PER_INQUIRY.values())
 # Registering and assigning are two intake transactions; the assignment causes the case.
 # The critical path from the AssignInquiry call to a readable notice: intake, visitation and
@@ -428,6 +431,14 @@ def measure_memory(platform: Platform, report: Report, *, when: str, targets: bo
 # 3a. Raw MongoDB transactions
 
 
+def benchmark_cpr() -> str:
+    """A random valid CPR number of an adult (born 1950-1995), so no two inquiries share one."""
+    pick = random.SystemRandom()
+    year = pick.randint(1950, 1995)
+    serial = pick.choice("0123") + "".join(pick.choice("0123456789") for _ in range(3))
+    return f"{pick.randint(1, 28):02d}{pick.randint(1, 12):02d}{year % 100:02d}-{serial}"
+
+
 def raw_state_doc() -> Doc:
     """A document the size of an inquiry."""
     return {
@@ -684,8 +695,22 @@ class Pipeline:
         request = intake_pb2.RegisterInquiryRequest(
             inquirer_name="Odense Kommune",
             main_area="children_youth",
-            citizen_name=f"Benchmark Citizen {number}",
             description="Advice on a child with autism and a family in crisis",
+            requested_service="single_case",
+            management_approved=True,
+            inquirer=intake_pb2.InquirerDetails(
+                type="municipal_administration",
+                organisation="Odense Kommune",
+                municipality_code="461",
+                email="raadgiver@odense.dk",
+            ),
+            citizens=[
+                intake_pb2.Citizen(
+                    name=f"Benchmark Citizen {number}",
+                    cpr=benchmark_cpr(),
+                    consent=intake_pb2.Consent(basis="consent", citizen_consented=True),
+                )
+            ],
         )
         reply = await self.intake.RegisterInquiry(
             request, metadata=self.metadata, timeout=RPC_DEADLINE_S

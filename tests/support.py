@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
@@ -24,6 +25,50 @@ from vias.visitation.v1 import visitation_pb2_grpc
 
 T = TypeVar("T")
 DEADLINE = 10.0
+
+USED_CPRS: set[str] = set()
+"""Every CPR number the test run sent, ten digits; the leak test looks for each of them."""
+
+
+def fake_cpr(*, born: int | None = None, rng: random.Random | None = None) -> str:
+    """A valid, random CPR number "DDMMYY-SSSS" of someone born in `born` (1930-2029).
+
+    The first serial digit follows the century rule; the number is remembered in USED_CPRS.
+    """
+    pick = rng or random.SystemRandom()
+    year = born if born is not None else pick.randint(1950, 1995)
+    if not 1930 <= year <= 2029:
+        raise ValueError("born must be between 1930 and 2029")
+    day, month = pick.randint(1, 28), pick.randint(1, 12)
+    first = pick.choice("0123") if year < 2000 else "4"
+    serial = first + "".join(pick.choice("0123456789") for _ in range(3))
+    digits = f"{day:02d}{month:02d}{year % 100:02d}{serial}"
+    USED_CPRS.add(digits)
+    return f"{digits[:6]}-{digits[6:]}"
+
+
+def adult_form(**fields: str) -> intake_pb2.RegisterInquiryRequest:
+    """A valid full form: a municipality asks for a single case about one consenting adult."""
+    return intake_pb2.RegisterInquiryRequest(
+        inquirer_name=fields.get("inquirer_name", "Odense Kommune"),
+        main_area=fields.get("main_area", "children_youth"),
+        description=fields.get("description", "Advice on a child with autism"),
+        requested_service=fields.get("requested_service", "single_case"),
+        management_approved=True,
+        inquirer=intake_pb2.InquirerDetails(
+            type="municipal_administration",
+            organisation=fields.get("inquirer_name", "Odense Kommune"),
+            municipality_code=fields.get("municipality_code", "461"),
+            email="raadgiver@odense.dk",
+        ),
+        citizens=[
+            intake_pb2.Citizen(
+                name=fields.get("citizen_name", "Test Citizen"),
+                cpr=fields.get("cpr") or fake_cpr(),
+                consent=intake_pb2.Consent(basis="consent", citizen_consented=True),
+            )
+        ],
+    )
 
 
 async def eventually(
@@ -86,12 +131,7 @@ class Clients:
 
     async def register(self, **fields: str) -> Any:
         """Register an inquiry as Team Support; fields override a valid default."""
-        request = intake_pb2.RegisterInquiryRequest(
-            inquirer_name=fields.get("inquirer_name", "Odense Kommune"),
-            main_area=fields.get("main_area", "children_youth"),
-            citizen_name=fields.get("citizen_name", "Test Citizen"),
-            description=fields.get("description", "Advice on a child with autism"),
-        )
+        request = adult_form(**fields)
         return await self.intake.RegisterInquiry(request, metadata=self.auth(), timeout=DEADLINE)
 
     async def assign(

@@ -15,12 +15,12 @@ import grpc
 from google.protobuf.json_format import MessageToDict
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.cli import intake as intake_cli
 from services.cli.leverance import add_commands as add_leverance_commands
 from services.kernel.auth import TokenAuthority
 from services.kernel.context import ROLES
 from services.kernel.settings import DEFAULT_GRPC_PORTS, SERVICE_NAMES, Settings
 from vias.documents.v1 import documents_pb2, documents_pb2_grpc
-from vias.intake.v1 import intake_pb2, intake_pb2_grpc
 from vias.leverance.v1 import leverance_pb2, leverance_pb2_grpc
 from vias.notifications.v1 import notifications_pb2, notifications_pb2_grpc
 from vias.visitation.v1 import visitation_pb2, visitation_pb2_grpc
@@ -57,30 +57,6 @@ class Client:
         """Close every channel."""
         for channel in self.channels.values():
             await channel.close()
-
-
-async def register(args: argparse.Namespace, client: Client) -> Any:
-    stub = intake_pb2_grpc.IntakeServiceStub(client.channel("intake"))
-    request = intake_pb2.RegisterInquiryRequest(
-        inquirer_name=args.inquirer,
-        main_area=args.main_area,
-        citizen_name=args.citizen,
-        description=args.description,
-    )
-    return await client.call(stub.RegisterInquiry, request)
-
-
-async def assign(args: argparse.Namespace, client: Client) -> Any:
-    stub = intake_pb2_grpc.IntakeServiceStub(client.channel("intake"))
-    request = intake_pb2.AssignInquiryRequest(
-        inquiry_id=args.id, consultant_id=args.consultant, distributed_on=args.on
-    )
-    return await client.call(stub.AssignInquiry, request)
-
-
-async def get_inquiry(args: argparse.Namespace, client: Client) -> Any:
-    stub = intake_pb2_grpc.IntakeServiceStub(client.channel("intake"))
-    return await client.call(stub.GetInquiry, intake_pb2.GetInquiryRequest(inquiry_id=args.id))
 
 
 async def get_case(args: argparse.Namespace, client: Client) -> Any:
@@ -142,21 +118,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("health", help="health of every service").set_defaults(call=health)
 
-    intake = sub.add_parser("intake", help="inquiries").add_subparsers(dest="action", required=True)
-    reg = intake.add_parser("register", help="register an inquiry")
-    reg.add_argument("--inquirer", required=True)
-    reg.add_argument("--main-area", required=True)
-    reg.add_argument("--citizen", required=True)
-    reg.add_argument("--description", required=True)
-    reg.set_defaults(call=register)
-    give = intake.add_parser("assign", help="record the consultant a distribution list gave")
-    give.add_argument("id")
-    give.add_argument("--consultant", required=True)
-    give.add_argument("--on", required=True, help="date of the distribution list, YYYY-MM-DD")
-    give.set_defaults(call=assign)
-    get = intake.add_parser("get", help="read an inquiry")
-    get.add_argument("id")
-    get.set_defaults(call=get_inquiry)
+    intake_cli.add_commands(sub)
 
     visitation = sub.add_parser("visitation", help="visitation cases")
     case = visitation.add_subparsers(dest="action", required=True).add_parser("case")

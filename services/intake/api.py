@@ -2,21 +2,75 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from services.intake import handlers
+from services.intake import handlers, queries
+from services.intake.commands import (
+    AddSupplementaryMaterial,
+    AssignInquiry,
+    CloseContactInquiry,
+    CreateInternalCase,
+    DecideOngoingCourse,
+    DocumentRef,
+    Person,
+    ProduceDistributionList,
+    RegisterContactInquiry,
+    RegisterInquiry,
+    UpdateInquiryDescription,
+    WithdrawConsent,
+)
+from services.intake.cpr import Cpr
 from services.intake.domain import Inquiry
-from services.intake.messages import AssignInquiry, RegisterInquiry, UpdateInquiryDescription
-from services.kernel.context import VISO_STAFF, require_role
+from services.intake.handlers import Intake
+from services.intake.kas.api import KasApi
+from services.intake.queries import InquiryFilter
+from services.intake.reference import Item, Reference
+from services.kernel.context import ROLES, VISO_STAFF, require_role
+from services.kernel.errors import FieldViolation, InvalidInput
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import parse_request, timestamp
-from services.kernel.store import MongoStore
-from vias.intake.v1 import intake_pb2, intake_pb2_grpc
+from vias.intake.v1 import intake_pb2, intake_pb2_grpc, kas_pb2, kas_pb2_grpc
+
+MAX_LIMIT = 500
 
 
-def to_proto(inquiry: Inquiry) -> intake_pb2.Inquiry:
-    """The wire form of an inquiry."""
-    return intake_pb2.Inquiry(
+def _person(person: Person | None) -> intake_pb2.Person | None:
+    if person is None:
+        return None
+    return intake_pb2.Person(
+        name=person.name, email=person.email, phone=person.phone, address=person.address
+    )
+
+
+def _doc(ref: DocumentRef) -> intake_pb2.DocumentRef:
+    return intake_pb2.DocumentRef(
+        document_id=ref.document_id, title=ref.title, media_type=ref.media_type
+    )
+
+
+def _citizen(inquiry: Inquiry, revealed: Cpr | None) -> intake_pb2.CitizenView | None:
+    citizen = inquiry.citizen
+    if citizen is None:
+        return None
+    return intake_pb2.CitizenView(
+        name=citizen.name,
+        cpr_masked=citizen.masked_cpr,
+        cpr=revealed.reveal(dash=True) if revealed is not None else "",
+        age_years=inquiry.citizen_age_years or 0,
+        under_guardianship=citizen.under_guardianship,
+        custody_holders=[p for p in map(_person, citizen.custody_holders) if p is not None],
+        guardian=_person(citizen.guardian),
+        attorney=_person(citizen.attorney),
+        consent=intake_pb2.Consent(**citizen.consent.model_dump(exclude_none=True)),
+        details=citizen.details,
+        citizen_ref=citizen.cpr_hash,
+    )
+
+
+def to_proto(inquiry: Inquiry, revealed: Cpr | None = None) -> intake_pb2.Inquiry:
+    """The wire form of an inquiry; the CPR only masked unless `revealed` is given."""
+    message = intake_pb2.Inquiry(
         inquiry_id=inquiry.id,
         version=inquiry.version,
         status=inquiry.status,
@@ -28,43 +82,250 @@ def to_proto(inquiry: Inquiry) -> intake_pb2.Inquiry:
         registered_by=inquiry.registered_by,
         consultant_id=inquiry.consultant_id or "",
         distributed_on=inquiry.distributed_on.isoformat() if inquiry.distributed_on else "",
+        kind=inquiry.kind,
+        inquirer=intake_pb2.InquirerDetails(**inquiry.inquirer.model_dump())
+        if inquiry.inquirer
+        else None,
+        requested_service=inquiry.requested_service or "",
+        citizen=_citizen(inquiry, revealed),
+        target_groups=inquiry.target_groups,
+        attachments=[_doc(d) for d in inquiry.attachments],
+        shared_information=inquiry.shared_information,
+        family_group_id=inquiry.family_group_id or "",
+        family_inquiry_ids=inquiry.family_inquiry_ids,
+        distribution_date=inquiry.distribution_date.isoformat()
+        if inquiry.distribution_date
+        else "",
+        ongoing_inquiry_id=inquiry.held_for.ongoing_inquiry_id if inquiry.held_for else "",
+        held_for_consultant_id=inquiry.held_for.consultant_id if inquiry.held_for else "",
+        journaled_on=inquiry.journaled_on or "",
+        case_type=inquiry.case_type or "",
+        case_name=inquiry.case_name or "",
+        delivery_type=inquiry.delivery_type or "",
+        supplier_id=inquiry.supplier_id or "",
+        theme_id=inquiry.theme_id or "",
+        origin_inquiry_id=inquiry.origin_inquiry_id or "",
+        outcome=inquiry.outcome or "",
+        referred_to=inquiry.referred_to,
+        closed_at=timestamp(inquiry.closed_at) if inquiry.closed_at else None,
+        supplements=[
+            intake_pb2.Supplement(
+                documents=[_doc(d) for d in s.documents],
+                received_via=s.received_via,
+                note=s.note,
+                received_at=timestamp(s.received_at),
+                from_inquiry_id=s.from_inquiry_id or "",
+            )
+            for s in inquiry.supplements
+        ],
+        notes=[
+            intake_pb2.Note(text=n.text, added_at=timestamp(n.added_at), added_by=n.added_by)
+            for n in inquiry.notes
+        ],
+        stopped_at=timestamp(inquiry.stopped_at) if inquiry.stopped_at else None,
+        party_representative=_person(inquiry.party_representative),
+        management_approved=inquiry.management_approved,
+        consultant_name=inquiry.consultant_name,
+    )
+    return message
+
+
+def _optional_date(text: str, field: str, bad: list[FieldViolation]) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        bad.append(FieldViolation(field, "must be a date YYYY-MM-DD"))
+        return None
+
+
+def parse_filter(request: Any) -> InquiryFilter:
+    """The listing filter of a ListInquiriesRequest."""
+    bad: list[FieldViolation] = []
+    start = _optional_date(request.registered_from, "registered_from", bad)
+    end = _optional_date(request.registered_to, "registered_to", bad)
+    if not 0 <= request.limit <= MAX_LIMIT:
+        bad.append(FieldViolation("limit", f"must be between 0 and {MAX_LIMIT}"))
+    if bad:
+        raise InvalidInput(bad)
+    return InquiryFilter(
+        status=request.status,
+        main_area=request.main_area,
+        requested_service=request.requested_service,
+        kind=request.kind,
+        consultant_id=request.consultant_id,
+        family_group_id=request.family_group_id,
+        registered_from=start,
+        registered_to=end,
+        cpr=request.cpr,
+        text=request.text,
+        municipality_code=request.municipality_code,
+        held_for_consultant_id=request.held_for_consultant_id,
+        limit=request.limit or 50,
+        purpose=request.purpose,
+    )
+
+
+def _code_lists(ref: Reference) -> intake_pb2.ReferenceData:
+    def items(values: tuple[Item, ...]) -> list[intake_pb2.CodeItem]:
+        return [intake_pb2.CodeItem(id=i.id, name=i.name_da) for i in values]
+
+    lists = {
+        "main_areas": items(ref.main_areas),
+        "inquirer_types": items(ref.inquirer_types),
+        "services": items(ref.services),
+        "target_groups": items(ref.target_groups),
+        "municipalities": [
+            intake_pb2.CodeItem(id=m.code, name=m.name)
+            for m in (*ref.municipalities, ref.municipality_not_stated)
+        ],
+        "channels": items(ref.channels),
+        "legal_areas": items(ref.legal_areas),
+        "themes": items(ref.themes),
+        "kas_inquirer_profiles": items(ref.kas.inquirer_profiles),
+        "kas_handlings": items(ref.kas.handlings),
+        "kas_problem_areas": items(ref.kas.problem_areas),
+        "kas_classifications": items(ref.kas.classifications),
+        "kas_closed_with": items(ref.kas.closed_with),
+        "kas_closing_reasons": items(ref.kas.closing_reasons),
+    }
+    return intake_pb2.ReferenceData(
+        lists=[intake_pb2.CodeList(name=name, items=values) for name, values in lists.items()]
     )
 
 
 class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     """IntakeService over the intake handlers."""
 
-    def __init__(self, store: MongoStore) -> None:
-        self.store = store
+    def __init__(self, app: Intake) -> None:
+        self.app = app
 
     async def RegisterInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role(*VISO_STAFF)
         command = parse_request(RegisterInquiry, request)
-        inquiry = await handlers.register_inquiry(command, store=self.store, principal=principal)
+        inquiry = await handlers.register_inquiry(command, app=self.app, principal=principal)
         return to_proto(inquiry)
 
     async def AssignInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role("support", "manager")
         command = parse_request(AssignInquiry, request)
-        inquiry = await handlers.assign_inquiry(command, store=self.store, principal=principal)
+        inquiry = await handlers.assign_inquiry(command, app=self.app, principal=principal)
         return to_proto(inquiry)
 
     async def GetInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
-        require_role(*VISO_STAFF)
-        return to_proto(await handlers.get_inquiry(request.inquiry_id, store=self.store))
+        principal = require_role(*VISO_STAFF)
+        inquiry, revealed = await queries.get_inquiry(
+            request.inquiry_id,
+            app=self.app,
+            principal=principal,
+            reveal=request.reveal_cpr,
+            purpose=request.purpose,
+        )
+        return to_proto(inquiry, revealed)
 
     async def UpdateInquiryDescription(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         require_role(*VISO_STAFF)
         command = parse_request(UpdateInquiryDescription, request)
-        return to_proto(await handlers.update_description(command, store=self.store))
+        return to_proto(await handlers.update_description(command, app=self.app))
+
+    async def ListInquiries(self, request: Any, context: Any) -> intake_pb2.ListInquiriesResponse:
+        principal = require_role(*VISO_STAFF)
+        found = await queries.list_inquiries(
+            parse_filter(request), app=self.app, principal=principal
+        )
+        return intake_pb2.ListInquiriesResponse(inquiries=[to_proto(i) for i in found])
+
+    async def SearchInquiries(self, request: Any, context: Any) -> intake_pb2.ListInquiriesResponse:
+        return await self.ListInquiries(request, context)
+
+    async def RegisterContactInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
+        principal = require_role(*VISO_STAFF)
+        command = parse_request(RegisterContactInquiry, request)
+        return to_proto(await handlers.register_contact(command, app=self.app, principal=principal))
+
+    async def CloseContactInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
+        require_role(*VISO_STAFF)
+        command = parse_request(CloseContactInquiry, request)
+        return to_proto(await handlers.close_contact(command, app=self.app))
+
+    async def CreateInternalCase(self, request: Any, context: Any) -> intake_pb2.Inquiry:
+        principal = require_role("support", "manager")
+        command = parse_request(CreateInternalCase, request)
+        return to_proto(await handlers.create_internal(command, app=self.app, principal=principal))
+
+    async def AddSupplementaryMaterial(self, request: Any, context: Any) -> intake_pb2.Inquiry:
+        require_role(*VISO_STAFF)
+        command = parse_request(AddSupplementaryMaterial, request)
+        return to_proto(await handlers.add_supplement(command, app=self.app))
+
+    async def DecideOngoingCourse(self, request: Any, context: Any) -> intake_pb2.Inquiry:
+        principal = require_role("consultant", "manager")
+        command = parse_request(DecideOngoingCourse, request)
+        return to_proto(
+            await handlers.decide_ongoing_course(command, app=self.app, principal=principal)
+        )
+
+    async def WithdrawConsent(self, request: Any, context: Any) -> intake_pb2.Inquiry:
+        require_role(*VISO_STAFF)
+        command = parse_request(WithdrawConsent, request)
+        return to_proto(await handlers.withdraw_consent(command, app=self.app))
+
+    async def ProduceDistributionList(
+        self, request: Any, context: Any
+    ) -> intake_pb2.DistributionList:
+        principal = require_role("support", "manager")
+        command = parse_request(ProduceDistributionList, request)
+        list_id, waiting = await handlers.produce_distribution_list(
+            command, app=self.app, principal=principal
+        )
+        return intake_pb2.DistributionList(
+            list_id=list_id,
+            list_date=command.list_date.isoformat(),
+            inquiries=[to_proto(i) for i in waiting],
+        )
+
+    async def ListAuditTrail(self, request: Any, context: Any) -> intake_pb2.ListAuditTrailResponse:
+        require_role("manager")
+        if not 0 <= request.limit <= MAX_LIMIT:
+            raise InvalidInput.single("limit", f"must be between 0 and {MAX_LIMIT}")
+        records = await queries.audit_trail(
+            app=self.app,
+            inquiry_id=request.inquiry_id,
+            user_id=request.user_id,
+            limit=request.limit or 100,
+        )
+        return intake_pb2.ListAuditTrailResponse(
+            records=[
+                intake_pb2.AuditRecord(
+                    user_id=r["user_id"],
+                    role=r["role"],
+                    at=timestamp(r["at"]),
+                    inquiry_id=r["inquiry_id"],
+                    citizen_ref=r.get("citizen_ref") or "",
+                    action=r["action"],
+                    purpose=r["purpose"],
+                )
+                for r in records
+            ]
+        )
+
+    async def GetReferenceData(self, request: Any, context: Any) -> intake_pb2.ReferenceData:
+        require_role(*ROLES)
+        return _code_lists(self.app.ref)
 
 
-def registrations(store: MongoStore) -> list[Registration]:
+def registrations(app: Intake) -> list[Registration]:
     """The servicers intake serves."""
     return [
         (
             intake_pb2_grpc.add_IntakeServiceServicer_to_server,
-            IntakeApi(store),
+            IntakeApi(app),
             intake_pb2.DESCRIPTOR.services_by_name["IntakeService"].full_name,
-        )
+        ),
+        (
+            kas_pb2_grpc.add_KasServiceServicer_to_server,
+            KasApi(app),
+            kas_pb2.DESCRIPTOR.services_by_name["KasService"].full_name,
+        ),
     ]

@@ -2,68 +2,316 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
+
+from pymongo import ASCENDING, DESCENDING
+
 from services.intake import domain
-from services.intake.domain import Inquiry
-from services.intake.messages import AssignInquiry, RegisterInquiry, UpdateInquiryDescription
+from services.intake.commands import (
+    AddSupplementaryMaterial,
+    AssignInquiry,
+    CloseContactInquiry,
+    CreateInternalCase,
+    DecideOngoingCourse,
+    ProduceDistributionList,
+    RegisterContactInquiry,
+    RegisterInquiry,
+    UpdateInquiryDescription,
+    WithdrawConsent,
+)
+from services.intake.domain import Inquiry, OngoingCourse
+from services.intake.messages import DistributionListProduced
+from services.intake.privacy import CprVault, IntakeSettings
+from services.intake.reference import Reference
 from services.kernel.context import Principal
 from services.kernel.envelope import new_id, utcnow
-from services.kernel.errors import NotFound
+from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
 from services.kernel.store import MongoStore, Repository, Transaction
+from services.workdays import WorkingDayCalendar
 
 inquiries = Repository(Inquiry, "inquiries")
+AUDIT = "audit_trail"
+LISTS = "distribution_lists"
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What intake's use cases run with: the store, the code lists, the CPR vault, the calendar."""
+
+    store: MongoStore
+    ref: Reference
+    vault: CprVault
+    settings: IntakeSettings
+    calendar: WorkingDayCalendar = field(default_factory=WorkingDayCalendar)
+
+    def next_list(self, after: date) -> date:
+        """The distribution day an inquiry registered on `after` waits for."""
+        return domain.next_distribution_day(after, self.calendar, self.settings.weekdays)
+
+    def require_distribution_day(self, day: date, field_name: str) -> None:
+        """Raise InvalidInput unless `day` is a distribution day."""
+        if not domain.is_distribution_day(day, self.calendar, self.settings.weekdays):
+            raise InvalidInput.single(field_name, f"{day.isoformat()} is not a distribution day")
+
+
+async def _load(tx: Transaction, inquiry_id: str) -> Inquiry:
+    inquiry = await inquiries.get(tx, inquiry_id)
+    if inquiry is None:
+        raise NotFound("inquiry", inquiry_id)
+    return inquiry
 
 
 async def register_inquiry(
-    command: RegisterInquiry, *, store: MongoStore, principal: Principal
+    command: RegisterInquiry, *, app: Intake, principal: Principal
 ) -> Inquiry:
-    """Register an inquiry and announce it."""
+    """Screen, protect the CPRs, split a family, hold for an ongoing course, store, announce."""
+    now = utcnow()
+    domain.screen(command, ref=app.ref, today=now.date())
+    protected = [app.vault.protect(c.cpr) for c in command.citizens]
+    ids = [new_id() for _ in range(max(1, len(command.citizens)))]
+    family_group_id = new_id() if len(command.citizens) > 1 else None
+    hashes = [p.hash for p in protected]
 
     async def work(tx: Transaction) -> Inquiry:
-        inquiry, event = domain.register(
-            command, inquiry_id=new_id(), now=utcnow(), by=principal.user_id
+        ongoing: dict[str, OngoingCourse] = {}
+        if hashes:
+            cursor = tx.collection(inquiries.collection).find(
+                {"citizen.cpr_hash": {"$in": hashes}, "status": "assigned"},
+                {"citizen.cpr_hash": 1, "consultant_id": 1},
+                session=tx.session,
+            )
+            async for doc in cursor:
+                ongoing[doc["citizen"]["cpr_hash"]] = OngoingCourse(
+                    inquiry_id=doc["_id"], consultant_id=doc["consultant_id"]
+                )
+        created, events = domain.register(
+            command,
+            ids=ids,
+            family_group_id=family_group_id,
+            protected=protected,
+            ongoing=ongoing,
+            ref=app.ref,
+            now=now,
+            by=principal.user_id,
+            distribution_date=app.next_list(now.date()),
         )
-        stored = await inquiries.add(tx, inquiry)
-        tx.emit(event)
-        return stored
+        stored = [await inquiries.add(tx, inquiry) for inquiry in created]
+        for event in events:
+            tx.emit(event)
+        return stored[0]
 
-    return await store.transact(work)
+    return await app.store.transact(work)
 
 
-async def update_description(command: UpdateInquiryDescription, *, store: MongoStore) -> Inquiry:
+async def update_description(command: UpdateInquiryDescription, *, app: Intake) -> Inquiry:
     """Replace an inquiry's description unless someone changed it since the caller read it."""
 
     async def work(tx: Transaction) -> Inquiry:
-        inquiry = await inquiries.get(tx, command.inquiry_id)
-        if inquiry is None:
-            raise NotFound("inquiry", command.inquiry_id)
+        inquiry = await _load(tx, command.inquiry_id)
         changed, event = domain.change_description(inquiry, command.description)
         stored = await inquiries.save(tx, changed, expected_version=command.expected_version)
         tx.emit(event)
         return stored
 
-    return await store.transact(work)
+    return await app.store.transact(work)
 
 
-async def assign_inquiry(
-    command: AssignInquiry, *, store: MongoStore, principal: Principal
-) -> Inquiry:
-    """Record the consultant a distribution list gave the inquiry, and announce it."""
+async def assign_inquiry(command: AssignInquiry, *, app: Intake, principal: Principal) -> Inquiry:
+    """Record the consultant a distribution list gave the inquiry; announce it and its letters."""
+    app.require_distribution_day(command.distributed_on, "distributed_on")
 
     async def work(tx: Transaction) -> Inquiry:
-        inquiry = await inquiries.get(tx, command.inquiry_id)
-        if inquiry is None:
-            raise NotFound("inquiry", command.inquiry_id)
-        assigned, event = domain.assign(inquiry, command, now=utcnow(), by=principal.user_id)
+        inquiry = await _load(tx, command.inquiry_id)
+        assigned, events = domain.assign(inquiry, command, now=utcnow(), by=principal.user_id)
         stored = await inquiries.save(tx, assigned, expected_version=inquiry.version)
+        for event in events:
+            tx.emit(event)
+        return stored
+
+    return await app.store.transact(work)
+
+
+async def produce_distribution_list(
+    command: ProduceDistributionList, *, app: Intake, principal: Principal
+) -> tuple[str, list[Inquiry]]:
+    """Every registered inquiry waiting for a list on or before the date, recorded as a list.
+
+    The list shows the citizens' data, so the read is audited.
+    """
+    app.require_distribution_day(command.list_date, "list_date")
+    list_id = new_id()
+
+    async def work(tx: Transaction) -> list[Inquiry]:
+        query = {
+            "status": "registered",
+            "distribution_date": {"$lte": command.list_date.isoformat()},
+        }
+        cursor = (
+            tx.collection(inquiries.collection)
+            .find(query, session=tx.session)
+            .sort([("registered_at", ASCENDING), ("_id", ASCENDING)])
+        )
+        waiting = [inquiries.from_doc(doc) async for doc in cursor]
+        ids = [i.id for i in waiting]
+        await tx.collection(LISTS).insert_one(
+            {
+                "_id": list_id,
+                "list_date": command.list_date.isoformat(),
+                "inquiry_ids": ids,
+                "produced_at": utcnow(),
+            },
+            session=tx.session,
+        )
+        tx.emit(
+            DistributionListProduced(list_id=list_id, list_date=command.list_date, inquiry_ids=ids)
+        )
+        return waiting
+
+    waiting = await app.store.transact(work)
+    await audit(app, principal, waiting, action="distribution_list", purpose="distribution")
+    return list_id, waiting
+
+
+async def register_contact(
+    command: RegisterContactInquiry, *, app: Intake, principal: Principal
+) -> Inquiry:
+    """A phone or e-mail inquiry, closed at once when its outcome is given."""
+    inquiry, events = domain.register_contact(
+        command, inquiry_id=new_id(), ref=app.ref, now=utcnow(), by=principal.user_id
+    )
+
+    async def work(tx: Transaction) -> Inquiry:
+        stored = await inquiries.add(tx, inquiry)
+        for event in events:
+            tx.emit(event)
+        return stored
+
+    return await app.store.transact(work)
+
+
+async def close_contact(command: CloseContactInquiry, *, app: Intake) -> Inquiry:
+    """Close a phone or e-mail inquiry with its outcome."""
+
+    async def work(tx: Transaction) -> Inquiry:
+        inquiry = await _load(tx, command.inquiry_id)
+        closed, event = domain.close_contact(inquiry, command, now=utcnow())
+        stored = await inquiries.save(tx, closed, expected_version=inquiry.version)
         tx.emit(event)
         return stored
 
-    return await store.transact(work)
+    return await app.store.transact(work)
 
 
-async def get_inquiry(inquiry_id: str, *, store: MongoStore) -> Inquiry:
-    """One inquiry."""
-    inquiry = await inquiries.read(store.db, inquiry_id)
-    if inquiry is None:
-        raise NotFound("inquiry", inquiry_id)
-    return inquiry
+async def create_internal(
+    command: CreateInternalCase, *, app: Intake, principal: Principal
+) -> Inquiry:
+    """A case by internal procedure, assigned to the consultant, with its events."""
+
+    async def work(tx: Transaction) -> Inquiry:
+        origin = await _load(tx, command.origin_inquiry_id) if command.origin_inquiry_id else None
+        created, changed_origin, events = domain.create_internal(
+            command,
+            inquiry_id=new_id(),
+            origin=origin,
+            ref=app.ref,
+            now=utcnow(),
+            by=principal.user_id,
+        )
+        stored = await inquiries.add(tx, created)
+        if changed_origin is not None and origin is not None:
+            await inquiries.save(tx, changed_origin, expected_version=origin.version)
+        for event in events:
+            tx.emit(event)
+        return stored
+
+    return await app.store.transact(work)
+
+
+async def add_supplement(command: AddSupplementaryMaterial, *, app: Intake) -> Inquiry:
+    """Journal material on an ongoing course and tell its consultant."""
+
+    async def work(tx: Transaction) -> Inquiry:
+        inquiry = await _load(tx, command.inquiry_id)
+        changed, event = domain.add_supplement(inquiry, command, now=utcnow())
+        stored = await inquiries.save(tx, changed, expected_version=inquiry.version)
+        tx.emit(event)
+        return stored
+
+    return await app.store.transact(work)
+
+
+async def decide_ongoing_course(
+    command: DecideOngoingCourse, *, app: Intake, principal: Principal
+) -> Inquiry:
+    """The ongoing course's consultant journals a held inquiry on it or releases it."""
+    now = utcnow()
+
+    async def work(tx: Transaction) -> Inquiry:
+        held = await _load(tx, command.inquiry_id)
+        if held.held_for is None:
+            raise IllegalTransition(f"inquiry {held.id} is {held.status}, not awaiting a decision")
+        ongoing = await _load(tx, held.held_for.ongoing_inquiry_id)
+        decided, course, events = domain.decide_ongoing_course(
+            held,
+            ongoing,
+            command,
+            by=principal.user_id,
+            role=principal.role,
+            now=now,
+            distribution_date=app.next_list(now.date()),
+        )
+        stored = await inquiries.save(tx, decided, expected_version=held.version)
+        if course is not ongoing:
+            await inquiries.save(tx, course, expected_version=ongoing.version)
+        for event in events:
+            tx.emit(event)
+        return stored
+
+    return await app.store.transact(work)
+
+
+async def withdraw_consent(command: WithdrawConsent, *, app: Intake) -> Inquiry:
+    """Stop the inquiry's course; keep what was registered and journaled."""
+
+    async def work(tx: Transaction) -> Inquiry:
+        inquiry = await _load(tx, command.inquiry_id)
+        stopped, event = domain.withdraw_consent(inquiry, command, now=utcnow())
+        stored = await inquiries.save(tx, stopped, expected_version=inquiry.version)
+        tx.emit(event)
+        return stored
+
+    return await app.store.transact(work)
+
+
+async def audit(
+    app: Intake, principal: Principal, found: list[Inquiry], *, action: str, purpose: str
+) -> None:
+    """Record who read which citizens' data, when and why."""
+    now = utcnow()
+    records = [
+        {
+            "_id": new_id(),
+            "at": now,
+            "user_id": principal.user_id,
+            "role": principal.role,
+            "inquiry_id": i.id,
+            "citizen_ref": i.citizen_ref,
+            "action": action,
+            "purpose": purpose or "case handling",
+        }
+        for i in found
+        if i.citizen is not None
+    ]
+    if records:
+        await app.store.db[AUDIT].insert_many(records)
+
+
+async def create_indexes(store: MongoStore) -> None:
+    """Matching by citizen hash, the distribution queue, listings, the audit trail."""
+    coll = store.db[inquiries.collection]
+    await coll.create_index([("citizen.cpr_hash", ASCENDING), ("status", ASCENDING)])
+    await coll.create_index([("status", ASCENDING), ("distribution_date", ASCENDING)])
+    await coll.create_index([("registered_at", DESCENDING)])
+    await coll.create_index([("family_group_id", ASCENDING)])
+    await store.db[AUDIT].create_index([("inquiry_id", ASCENDING), ("at", DESCENDING)])

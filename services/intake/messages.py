@@ -1,62 +1,61 @@
-"""Intake's commands and events; the events are also the Kafka payload schema."""
+"""Intake's events (also the Kafka payload schema) and the types its commands share.
+
+No event carries a plain CPR number: citizens are referred to by `citizen_ref`, the keyed hash.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from services.kernel.envelope import EventPayload
 
 MainArea = Literal["adults", "children_youth", "special_education", "other"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
 Description = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)
 ]
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ConsentBasis = Literal[
+    "consent", "guardian", "power_of_attorney", "rsl_11d_without_consent", "sel_82_without_consent"
+]
+ContactChannel = Literal["phone", "email"]
+ContactOutcome = Literal[
+    "referred_elsewhere", "advised", "offered_extended_phone_advice", "told_to_send_written_inquiry"
+]
+InternalKind = Literal["phone_extended", "combination_course", "theme_course"]
+CourseDecision = Literal["journal_on_existing", "open_new"]
 
 
-class Command(BaseModel):
-    """Base of intake's commands: immutable, unknown fields refused."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+def _empty_is_none(value: object) -> object:
+    return None if value == "" else value
 
 
-class RegisterInquiry(Command):
-    """Register a new inquiry."""
-
-    inquirer_name: Name
-    main_area: MainArea
-    citizen_name: Name
-    description: Description
-
-
-class UpdateInquiryDescription(Command):
-    """Replace an inquiry's description, if it is still at the version the caller read."""
-
-    inquiry_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    expected_version: int = Field(ge=1)
-    description: Description
-
-
-class AssignInquiry(Command):
-    """Record the consultant a distribution list gave an inquiry."""
-
-    inquiry_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    consultant_id: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-    ]
-    distributed_on: date
+EmptyIsNone = BeforeValidator(_empty_is_none)
 
 
 class InquiryRegistered(EventPayload):
-    """An inquiry was registered."""
+    """An inquiry was registered (a family inquiry announces one per child)."""
 
     event_type = "InquiryRegistered"
 
     inquiry_id: str = Field(description="Id of the new inquiry.")
     main_area: MainArea = Field(examples=["children_youth"])
     registered_at: datetime
+    kind: str | None = Field(default=None, description="form, phone, email or internal.")
+    status: str | None = Field(default=None, description="Status right after registration.")
+    requested_service: str | None = None
+    inquirer_type: str | None = None
+    municipality_code: str | None = None
+    citizen_ref: str | None = Field(default=None, description="Keyed CPR hash; never a CPR.")
+    family_group_id: str | None = None
+    case_type: str | None = None
+    case_name: str | None = None
+    attachment_ids: list[str] = Field(default_factory=list)
 
     def subject(self) -> str:
         return self.inquiry_id
@@ -108,6 +107,147 @@ class InquiryAssigned(EventPayload):
     family_group_id: str | None = Field(
         default=None, description="Shared by the cases split from one family inquiry."
     )
+    kind: str | None = Field(default=None, description="form or internal.")
+    case_type: str | None = Field(default=None, description='e.g. "gruppesag", "temaforløb".')
+    case_name: str | None = None
+    delivery_type: str | None = Field(
+        default=None, description="Set for a combination course (Kombinationsforløb)."
+    )
+    supplier_id: str | None = Field(
+        default=None, description="Supplier fixed by the procedure (combination, theme course)."
+    )
+    theme_id: str | None = None
+    origin_inquiry_id: str | None = Field(
+        default=None, description="The phone inquiry or single case this case came from."
+    )
 
     def subject(self) -> str:
         return self.inquiry_id
+
+
+class LetterRecipient(BaseModel):
+    """Who a letter goes to; names and contact details, never a CPR."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    role: Literal["inquirer", "citizen", "custody_holder", "guardian", "party_representative"]
+    email: str = ""
+    address: str = ""
+
+
+class InquiryLetterRequested(EventPayload):
+    """A letter intake's assignment triggers: the receipt or the personal-data letter (H 4.2)."""
+
+    event_type = "InquiryLetterRequested"
+
+    inquiry_id: str
+    letter_kind: Literal["receipt", "personal_data"]
+    consultant_id: str
+    consultant_name: str = ""
+    recipients: list[LetterRecipient]
+    citizen_ref: str | None = None
+    requested_at: datetime
+
+    def subject(self) -> str:
+        # The letter is its own record: keyed apart from the inquiry's state changes.
+        return f"{self.inquiry_id}/letter/{self.letter_kind}"
+
+
+class InquiryHeldForOngoingCourse(EventPayload):
+    """A new inquiry is about a citizen in an ongoing course; its consultant decides."""
+
+    event_type = "InquiryHeldForOngoingCourse"
+
+    inquiry_id: str
+    ongoing_inquiry_id: str
+    consultant_id: str
+    citizen_ref: str
+
+    def subject(self) -> str:
+        return self.inquiry_id
+
+
+class OngoingCourseDecided(EventPayload):
+    """The consultant journaled a held inquiry onto the course, or released it as a new one."""
+
+    event_type = "OngoingCourseDecided"
+
+    inquiry_id: str
+    ongoing_inquiry_id: str
+    decision: CourseDecision
+    decided_by: str
+
+    def subject(self) -> str:
+        return self.inquiry_id
+
+
+class ContactInquiryClosed(EventPayload):
+    """A phone or e-mail inquiry was closed with its outcome."""
+
+    event_type = "ContactInquiryClosed"
+
+    inquiry_id: str
+    channel: ContactChannel
+    main_area: MainArea
+    outcome: ContactOutcome
+    referred_to: str = ""
+    closed_at: datetime
+
+    def subject(self) -> str:
+        return self.inquiry_id
+
+
+class SupplementaryMaterialReceived(EventPayload):
+    """Material for an ongoing course to journal and show in the consultant's inbox."""
+
+    event_type = "SupplementaryMaterialReceived"
+
+    inquiry_id: str
+    consultant_id: str
+    document_ids: list[str]
+    titles: list[str]
+    received_via: str
+    received_at: datetime
+
+    def subject(self) -> str:
+        return self.inquiry_id
+
+
+class InquiryNoteAdded(EventPayload):
+    """An internal note on an inquiry's case (e.g. that a combination course was started)."""
+
+    event_type = "InquiryNoteAdded"
+
+    inquiry_id: str
+    text: str
+    added_at: datetime
+
+    def subject(self) -> str:
+        return self.inquiry_id
+
+
+class InquiryConsentWithdrawn(EventPayload):
+    """Consent was withdrawn: the course stops; journaled material is kept."""
+
+    event_type = "InquiryConsentWithdrawn"
+
+    inquiry_id: str
+    consultant_id: str | None
+    withdrawn_at: datetime
+
+    def subject(self) -> str:
+        return self.inquiry_id
+
+
+class DistributionListProduced(EventPayload):
+    """The inquiries waiting for a distribution day."""
+
+    event_type = "DistributionListProduced"
+
+    list_id: str
+    list_date: date
+    inquiry_ids: list[str]
+
+    def subject(self) -> str:
+        return self.list_id

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
-from services.notifications import handlers, leverance_notices
+from services.notifications import handlers, letters, leverance_notices
 from services.notifications.api import registrations
 
 
 async def _setup(deps: Deps) -> None:
     await handlers.create_indexes(deps.store)
+    await letters.create_indexes(deps.store)
 
 
 SPEC = ServiceSpec(
     name="notifications",
-    subscribes_to=(events_topic("visitation"), events_topic("leverance")),
+    subscribes_to=(events_topic("visitation"), events_topic("leverance"), events_topic("intake")),
     handlers=lambda deps: {
         "VisitationCaseOpened": handlers.notify_case_assigned,
         **leverance_notices.HANDLERS,
+        **letters.HANDLERS,
     },
-    servicers=lambda deps: registrations(deps.store),
+    servicers=lambda deps: [*registrations(deps.store), *letters.registrations(deps.store)],
     setup=_setup,
 )

@@ -1,6 +1,6 @@
 import pytest
 
-from services.intake.messages import RegisterInquiry, UpdateInquiryDescription
+from services.intake.commands import RegisterInquiry, UpdateInquiryDescription
 from services.kernel.errors import InvalidInput
 from services.kernel.proto import parse_request
 from vias.intake.v1 import intake_pb2
@@ -10,7 +10,13 @@ def test_an_empty_request_names_every_required_field() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_request(RegisterInquiry, intake_pb2.RegisterInquiryRequest())
     fields = {v.field for v in caught.value.violations}
-    assert fields == {"inquirer_name", "main_area", "citizen_name", "description"}
+    assert fields == {
+        "inquirer_name",
+        "main_area",
+        "description",
+        "inquirer",
+        "requested_service",
+    }
 
 
 def test_oversized_and_malformed_fields_are_named() -> None:
@@ -19,7 +25,9 @@ def test_oversized_and_malformed_fields_are_named() -> None:
     )
     with pytest.raises(InvalidInput) as caught:
         parse_request(RegisterInquiry, request)
-    assert {v.field for v in caught.value.violations} == {"inquirer_name", "main_area"}
+    fields = {v.field for v in caught.value.violations}
+    # citizen_name is no longer used: citizens go in `citizens`, so a value is refused.
+    assert fields == {"inquirer_name", "main_area", "citizen_name", "inquirer", "requested_service"}
 
 
 def test_a_valid_request_becomes_a_command() -> None:

@@ -1,0 +1,38 @@
+"""Intake's rules; no I/O."""
+
+from services.intake.domain.consent import consent_violations
+from services.intake.domain.distribution import is_distribution_day, next_distribution_day
+from services.intake.domain.model import HeldFor, Inquiry, StoredCitizen
+from services.intake.domain.procedures import close_contact, create_internal, register_contact
+from services.intake.domain.registration import (
+    OngoingCourse,
+    add_supplement,
+    assign,
+    change_description,
+    decide_ongoing_course,
+    letters,
+    register,
+    withdraw_consent,
+)
+from services.intake.domain.screening import screen
+
+__all__ = [
+    "HeldFor",
+    "Inquiry",
+    "OngoingCourse",
+    "StoredCitizen",
+    "add_supplement",
+    "assign",
+    "change_description",
+    "close_contact",
+    "consent_violations",
+    "create_internal",
+    "decide_ongoing_course",
+    "is_distribution_day",
+    "letters",
+    "next_distribution_day",
+    "register",
+    "register_contact",
+    "screen",
+    "withdraw_consent",
+]

@@ -1,0 +1,135 @@
+"""Screening of a form inquiry (H 4.2): enough information and a consent basis; no I/O."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from services.intake.commands import RegisterInquiry
+from services.intake.domain.consent import ADULT_AGE, consent_violations
+from services.intake.reference import Reference
+from services.kernel.errors import FieldViolation, InvalidInput
+
+CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+NO_CPR = "do not write a CPR number in free text; give it in the citizen's cpr field"
+
+
+def free_text_violations(command: RegisterInquiry) -> list[FieldViolation]:
+    """Free-text fields that hold something shaped like a CPR number (it would be stored plain)."""
+    texts = {
+        "inquirer_name": command.inquirer_name,
+        "description": command.description,
+        "shared_information": command.shared_information,
+    }
+    for i, citizen in enumerate(command.citizens):
+        texts[f"citizens.{i}.name"] = citizen.name
+        texts[f"citizens.{i}.details"] = citizen.details
+        texts[f"citizens.{i}.consent.justification"] = citizen.consent.justification
+    return [FieldViolation(f, NO_CPR) for f, text in texts.items() if CPR_LIKE.search(text)]
+
+
+def age_on(born: date, day: date) -> int:
+    """Completed years on `day`."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def inquirer_violations(
+    ref: Reference,
+    *,
+    type_id: str,
+    municipality_code: str,
+    organisation: str | None,
+    fields: tuple[str, str, str] = (
+        "inquirer.type",
+        "inquirer.municipality_code",
+        "inquirer.organisation",
+    ),
+    required: bool = True,
+) -> list[FieldViolation]:
+    """Whether the inquirer type and municipality are known and required fields are there.
+
+    `organisation` None means the form has no such field; `required` False (anonymous phone
+    inquiries) checks only what is given.
+    """
+    type_field, municipality_field, organisation_field = fields
+    bad: list[FieldViolation] = []
+    if municipality_code and ref.municipality(municipality_code) is None:
+        bad.append(FieldViolation(municipality_field, "not a Danish municipality code"))
+    kind = ref.inquirer_type(type_id)
+    if kind is None:
+        return [FieldViolation(type_field, f"unknown inquirer type {type_id!r}"), *bad]
+    if required and kind.municipality_required and not municipality_code:
+        bad.append(FieldViolation(municipality_field, f"required for {kind.id}"))
+    if required and organisation is not None and kind.organisation_required and not organisation:
+        bad.append(FieldViolation(organisation_field, f"required for {kind.id}"))
+    return bad
+
+
+def screen(command: RegisterInquiry, *, ref: Reference, today: date) -> None:
+    """Raise InvalidInput naming every missing or unacceptable piece of the form."""
+    bad = free_text_violations(command)
+    inquirer = command.inquirer
+    bad += inquirer_violations(
+        ref,
+        type_id=inquirer.type,
+        municipality_code=inquirer.municipality_code,
+        organisation=inquirer.organisation,
+    )
+    kind = ref.inquirer_type(inquirer.type)
+    private = kind is not None and not kind.professional
+    if private and not (inquirer.email or inquirer.phone or inquirer.address):
+        # A professional body is reached through its organisation; a private person needs
+        # a way to receive the receipt letter.
+        bad.append(FieldViolation("inquirer.email", "give an e-mail, phone or address to reply to"))
+    service = ref.service(command.requested_service)
+    if service is None:
+        bad.append(FieldViolation("requested_service", "unknown advisory service"))
+    elif service.created_by != "form":
+        bad.append(
+            FieldViolation(
+                "requested_service",
+                f"{service.id} is not requested by form ({service.created_by.replace('_', ' ')})",
+            )
+        )
+    else:
+        if ref.inquirer_type(inquirer.type) and inquirer.type not in service.inquirer_types:
+            bad.append(
+                FieldViolation("inquirer.type", f"{inquirer.type} may not ask for {service.id}")
+            )
+        if service.management_approval_required and not command.management_approved:
+            bad.append(
+                FieldViolation("management_approved", f"{service.id} needs management approval")
+            )
+        if service.about_individual and not command.citizens:
+            bad.append(FieldViolation("citizens", f"{service.id} is about a named citizen"))
+        if not service.citizen_data_allowed and command.citizens:
+            bad.append(FieldViolation("citizens", f"{service.id} takes no data on individuals"))
+    known_groups = Reference.ids(ref.target_groups)
+    for i, group in enumerate(command.target_groups):
+        if group not in known_groups:
+            bad.append(FieldViolation(f"target_groups.{i}", "unknown target group"))
+    ages = [age_on(c.cpr.birth_date, today) for c in command.citizens]
+    if len(command.citizens) > 1 and any(age >= ADULT_AGE for age in ages):
+        bad.append(FieldViolation("citizens", "only several children share one (family) inquiry"))
+    seen: set[object] = set()
+    for i, (citizen, age) in enumerate(zip(command.citizens, ages, strict=True)):
+        prefix = f"citizens.{i}"
+        if citizen.cpr in seen:
+            bad.append(FieldViolation(f"{prefix}.cpr", "the same citizen is listed twice"))
+        seen.add(citizen.cpr)
+        if citizen.cpr.birth_date > today:
+            bad.append(FieldViolation(f"{prefix}.cpr", "the birth date is in the future"))
+        if age < ADULT_AGE and not citizen.under_guardianship and not citizen.custody_holders:
+            bad.append(
+                FieldViolation(f"{prefix}.custody_holders", "name the custody holder(s) of a child")
+            )
+        if citizen.under_guardianship and citizen.guardian is None:
+            bad.append(FieldViolation(f"{prefix}.guardian", "name the guardian"))
+        bad += consent_violations(citizen, age=age, inquirer_type=inquirer.type, prefix=prefix)
+    if bad:
+        raise InvalidInput(_unique(bad))
+
+
+def _unique(violations: list[FieldViolation]) -> list[FieldViolation]:
+    seen: set[FieldViolation] = set()
+    return [v for v in violations if not (v in seen or seen.add(v))]  # type: ignore[func-returns-value]

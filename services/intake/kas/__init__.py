@@ -1,0 +1,1 @@
+"""KaS suppliers ' own registration of inquiries."""

@@ -1,0 +1,171 @@
+"""KasService over the KaS handlers: proto in, command to handler, proto out."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from services.intake.kas import handlers
+from services.intake.kas.extracts import (
+    CSV_MEDIA_TYPE,
+    EXTRACTS,
+    XLSX_MEDIA_TYPE,
+    to_csv,
+    to_xlsx,
+)
+from services.intake.kas.model import CloseKasCourse, KasForm, KasRegistration, SaveKasRegistration
+from services.kernel.context import VISO_STAFF, require_role
+from services.kernel.errors import FieldViolation, InvalidInput
+from services.kernel.proto import parse_request, timestamp
+from vias.intake.v1 import kas_pb2, kas_pb2_grpc
+
+if TYPE_CHECKING:
+    from services.intake.handlers import Intake
+
+READERS = ("kas_supplier", *VISO_STAFF)
+MAX_LIMIT = 1000
+VIEWS = ("my_ongoing", "my_closed", "my_inquiries", "search")
+
+
+def _form(form: KasForm) -> kas_pb2.KasForm:
+    values = form.model_dump()
+    values["inquiry_date"] = form.inquiry_date.isoformat() if form.inquiry_date else ""
+    return kas_pb2.KasForm(**values)
+
+
+def to_proto(r: KasRegistration) -> kas_pb2.KasRegistration:
+    """The wire form of a registration."""
+    return kas_pb2.KasRegistration(
+        registration_id=r.id,
+        version=r.version,
+        kas_number=r.kas_number,
+        supplier_id=r.supplier_id,
+        registered_by=r.registered_by,
+        registered_at=timestamp(r.registered_at),
+        status=r.status,
+        form=_form(r.form),
+        clarifying_meeting_date=r.clarifying_meeting_date.isoformat()
+        if r.clarifying_meeting_date
+        else "",
+        closing_date=r.closing_date.isoformat() if r.closing_date else "",
+        closing_reason=r.closing_reason,
+        duration_months=r.duration_months or 0,
+    )
+
+
+def _date(
+    text: str, field: str, bad: list[FieldViolation], *, required: bool = False
+) -> date | None:
+    if not text:
+        if required:
+            bad.append(FieldViolation(field, "required, YYYY-MM-DD"))
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        bad.append(FieldViolation(field, "must be a date YYYY-MM-DD"))
+        return None
+
+
+def _query(request: Any) -> handlers.KasQuery:
+    bad: list[FieldViolation] = []
+    view = request.view or "search"
+    if view not in VIEWS:
+        bad.append(FieldViolation("view", f"one of {', '.join(VIEWS)}"))
+    if request.group_case not in ("", "yes", "no"):
+        bad.append(FieldViolation("group_case", 'one of "yes", "no" or empty'))
+    if not 0 <= request.limit <= MAX_LIMIT:
+        bad.append(FieldViolation("limit", f"must be between 0 and {MAX_LIMIT}"))
+    start = _date(request.inquiry_date_from, "inquiry_date_from", bad)
+    end = _date(request.inquiry_date_to, "inquiry_date_to", bad)
+    if bad:
+        raise InvalidInput(bad)
+    return handlers.KasQuery(
+        view=view,
+        kas_number=request.kas_number,
+        status=request.status,
+        handling=request.handling,
+        channel=request.channel,
+        inquirer_profile=request.inquirer_profile,
+        municipality_code=request.municipality_code,
+        legal_area=request.legal_area,
+        kas_specialist_id=request.kas_specialist_id,
+        registered_by=request.registered_by,
+        problem_area=request.problem_area,
+        classification=request.classification,
+        group_case=None if not request.group_case else request.group_case == "yes",
+        date_from=start,
+        date_to=end,
+        text=request.text,
+        supplier_id=request.supplier_id,
+        limit=request.limit or 100,
+    )
+
+
+class KasApi(kas_pb2_grpc.KasServiceServicer):
+    """KaS registrations, views and extracts."""
+
+    def __init__(self, app: Intake) -> None:
+        self.app = app
+
+    async def SaveKasRegistration(self, request: Any, context: Any) -> kas_pb2.KasRegistration:
+        principal = require_role("kas_supplier")
+        command = parse_request(SaveKasRegistration, request)
+        saved = await handlers.save(
+            command, store=self.app.store, ref=self.app.ref, principal=principal
+        )
+        return to_proto(saved)
+
+    async def CloseKasCourse(self, request: Any, context: Any) -> kas_pb2.KasRegistration:
+        principal = require_role("kas_supplier")
+        command = parse_request(CloseKasCourse, request)
+        closed = await handlers.close_course(
+            command, store=self.app.store, ref=self.app.ref, principal=principal
+        )
+        return to_proto(closed)
+
+    async def GetKasRegistration(self, request: Any, context: Any) -> kas_pb2.KasRegistration:
+        principal = require_role(*READERS)
+        found = await handlers.get(
+            request.registration_id, store=self.app.store, principal=principal
+        )
+        return to_proto(found)
+
+    async def ListKasRegistrations(
+        self, request: Any, context: Any
+    ) -> kas_pb2.ListKasRegistrationsResponse:
+        principal = require_role(*READERS)
+        found = await handlers.find(_query(request), store=self.app.store, principal=principal)
+        return kas_pb2.ListKasRegistrationsResponse(registrations=[to_proto(r) for r in found])
+
+    async def ExportKasExtract(self, request: Any, context: Any) -> kas_pb2.KasExtract:
+        principal = require_role(*READERS)
+        bad: list[FieldViolation] = []
+        if request.extract not in EXTRACTS:
+            bad.append(FieldViolation("extract", f"one of {', '.join(EXTRACTS)}"))
+        if request.format not in ("csv", "xlsx"):
+            bad.append(FieldViolation("format", 'one of "csv", "xlsx"'))
+        start = _date(request.period_from, "period_from", bad, required=True)
+        end = _date(request.period_to, "period_to", bad, required=True)
+        if start and end and end < start:
+            bad.append(FieldViolation("period_to", "before period_from"))
+        if bad or start is None or end is None:
+            raise InvalidInput(bad)
+        table = await handlers.extract(
+            request.extract,
+            period_from=start,
+            period_to=end,
+            supplier_id=request.supplier_id,
+            store=self.app.store,
+            ref=self.app.ref,
+            principal=principal,
+        )
+        xlsx = request.format == "xlsx"
+        return kas_pb2.KasExtract(
+            extract=request.extract,
+            format=request.format,
+            filename=f"kas-{request.extract}-{start}-{end}.{request.format}",
+            media_type=XLSX_MEDIA_TYPE if xlsx else CSV_MEDIA_TYPE,
+            content=to_xlsx(table) if xlsx else to_csv(table),
+            row_count=len(table.rows),
+        )

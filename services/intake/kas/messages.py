@@ -1,0 +1,23 @@
+"""KaS events; the payloads carry no personal data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.kernel.envelope import EventPayload
+
+
+class KasRegistrationSaved(EventPayload):
+    """A KaS registration was saved (draft, completed or closed); no personal data."""
+
+    event_type = "KasRegistrationSaved"
+
+    registration_id: str
+    kas_number: str
+    supplier_id: str
+    status: str
+    handling: str
+    inquiry_date: date | None = None
+
+    def subject(self) -> str:
+        return self.registration_id

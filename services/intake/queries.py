@@ -1,0 +1,118 @@
+"""Intake's reads: one inquiry, listings and searches, the audit trail; every read of a
+citizen's personal data is itself recorded."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+
+from services.intake.cpr import Cpr, CprError
+from services.intake.domain import Inquiry
+from services.intake.handlers import AUDIT, Intake, audit, inquiries
+from services.kernel.context import Principal
+from services.kernel.errors import Forbidden, InvalidInput, NotFound
+
+
+async def get_inquiry(
+    inquiry_id: str, *, app: Intake, principal: Principal, reveal: bool, purpose: str
+) -> tuple[Inquiry, Cpr | None]:
+    """One inquiry, its read audited; the CPR decrypted only on an allowed, stated request."""
+    if reveal:
+        if principal.role not in app.settings.reveal_roles:
+            raise Forbidden(f"role {principal.role} may not see CPR numbers")
+        if not purpose.strip():
+            raise InvalidInput.single("purpose", "state why the CPR number is needed")
+    inquiry = await inquiries.read(app.store.db, inquiry_id)
+    if inquiry is None:
+        raise NotFound("inquiry", inquiry_id)
+    revealed = None
+    if reveal and inquiry.citizen is not None:
+        revealed = app.vault.reveal(inquiry.citizen.cpr_token)
+    await audit(
+        app, principal, [inquiry], action="reveal_cpr" if revealed else "read", purpose=purpose
+    )
+    return inquiry, revealed
+
+
+@dataclass(frozen=True)
+class InquiryFilter:
+    """Filters of a listing or search; empty values are ignored."""
+
+    status: str = ""
+    main_area: str = ""
+    requested_service: str = ""
+    kind: str = ""
+    consultant_id: str = ""
+    family_group_id: str = ""
+    registered_from: date | None = None
+    registered_to: date | None = None
+    cpr: str = ""
+    text: str = ""
+    municipality_code: str = ""
+    held_for_consultant_id: str = ""
+    limit: int = 50
+    purpose: str = ""
+
+
+def _query(flt: InquiryFilter, app: Intake) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    plain = {
+        "status": flt.status,
+        "main_area": flt.main_area,
+        "requested_service": flt.requested_service,
+        "kind": flt.kind,
+        "consultant_id": flt.consultant_id,
+        "family_group_id": flt.family_group_id,
+        "inquirer.municipality_code": flt.municipality_code,
+        "held_for.consultant_id": flt.held_for_consultant_id,
+    }
+    query.update({k: v for k, v in plain.items() if v})
+    if flt.registered_from or flt.registered_to:
+        span: dict[str, Any] = {}
+        if flt.registered_from:
+            span["$gte"] = _start_of(flt.registered_from)
+        if flt.registered_to:
+            span["$lt"] = _start_of(date.fromordinal(flt.registered_to.toordinal() + 1))
+        query["registered_at"] = span
+    if flt.cpr:
+        try:
+            query["citizen.cpr_hash"] = app.vault.ref(Cpr(flt.cpr))
+        except CprError as error:
+            raise InvalidInput.single("cpr", str(error)) from None
+    if flt.text:
+        pattern = {"$regex": re.escape(flt.text), "$options": "i"}
+        query["$or"] = [
+            {"inquirer_name": pattern},
+            {"citizen_name": pattern},
+            {"description": pattern},
+        ]
+    return query
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+async def list_inquiries(flt: InquiryFilter, *, app: Intake, principal: Principal) -> list[Inquiry]:
+    """Inquiries matching the filter, newest first; the read of citizens' data audited."""
+    found = await inquiries.find(
+        app.store.db,
+        _query(flt, app),
+        sort=(("registered_at", DESCENDING), ("_id", ASCENDING)),
+        limit=flt.limit,
+    )
+    await audit(app, principal, found, action="list", purpose=flt.purpose)
+    return found
+
+
+async def audit_trail(
+    *, app: Intake, inquiry_id: str, user_id: str, limit: int
+) -> list[dict[str, Any]]:
+    """Audit records, newest first."""
+    query = {k: v for k, v in {"inquiry_id": inquiry_id, "user_id": user_id}.items() if v}
+    cursor = app.store.db[AUDIT].find(query).sort([("at", DESCENDING)]).limit(limit)
+    return [doc async for doc in cursor]

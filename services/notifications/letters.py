@@ -1,0 +1,176 @@
+"""Letters intake's assignment triggers (receipt and personal-data letters, H 4.2), and the
+notices intake's events put in a consultant's inbox (supplementary material, held inquiries)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+
+from services.intake.messages import (
+    InquiryHeldForOngoingCourse,
+    InquiryLetterRequested,
+    LetterRecipient,
+    SupplementaryMaterialReceived,
+)
+from services.kernel.context import VISO_STAFF, require_role
+from services.kernel.envelope import Envelope, new_id, utcnow
+from services.kernel.errors import InvalidInput
+from services.kernel.grpc_server import Registration
+from services.kernel.proto import timestamp
+from services.kernel.store import Aggregate, MongoStore, Repository, Transaction
+from services.notifications.domain import Notice
+from services.notifications.handlers import notices
+from vias.notifications.v1 import letters_pb2, letters_pb2_grpc
+
+
+class Letter(Aggregate):
+    """One letter to one recipient."""
+
+    inquiry_id: str
+    letter_kind: str
+    recipient: LetterRecipient
+    consultant_id: str
+    consultant_name: str
+    text: str
+    created_at: datetime
+    source_event_id: str
+
+
+letters = Repository(Letter, "letters")
+
+
+def letter_text(kind: str, recipient: LetterRecipient, consultant: str) -> str:
+    """The letter's text."""
+    if kind == "receipt":
+        return (
+            f"Kære {recipient.name}. VISO har modtaget jeres henvendelse. Fagkonsulent "
+            f"{consultant} er ansvarlig for sagen og kontakter jer."
+        )
+    return (
+        f"Kære {recipient.name}. VISO behandler personoplysninger i forbindelse med en "
+        "henvendelse om rådgivning (databeskyttelsesforordningens artikel 13 og 14). "
+        f"Ansvarlig fagkonsulent: {consultant}."
+    )
+
+
+def letters_for(
+    event: InquiryLetterRequested, *, source_event_id: str, now: datetime
+) -> list[Letter]:
+    """One letter per recipient of a requested letter."""
+    consultant = event.consultant_name or event.consultant_id
+    return [
+        Letter(
+            id=f"{source_event_id}:{i}",
+            inquiry_id=event.inquiry_id,
+            letter_kind=event.letter_kind,
+            recipient=recipient,
+            consultant_id=event.consultant_id,
+            consultant_name=event.consultant_name,
+            text=letter_text(event.letter_kind, recipient, consultant),
+            created_at=now,
+            source_event_id=source_event_id,
+        )
+        for i, recipient in enumerate(event.recipients)
+    ]
+
+
+async def record_letters(tx: Transaction, envelope: Envelope) -> None:
+    """Record the letters an assignment requested."""
+    event = envelope.payload_as(InquiryLetterRequested)
+    for letter in letters_for(event, source_event_id=envelope.event_id, now=utcnow()):
+        await letters.add(tx, letter)
+
+
+async def notify_supplementary_material(tx: Transaction, envelope: Envelope) -> None:
+    """Put supplementary material in the responsible consultant's inbox."""
+    event = envelope.payload_as(SupplementaryMaterialReceived)
+    text = f"Supplerende materiale på henvendelse {event.inquiry_id}: {', '.join(event.titles)}."
+    await _notice(
+        tx, envelope, event.consultant_id, "supplementary_material", event.inquiry_id, text
+    )
+
+
+async def notify_course_decision(tx: Transaction, envelope: Envelope) -> None:
+    """Ask the ongoing course's consultant to decide on a new inquiry about the citizen."""
+    event = envelope.payload_as(InquiryHeldForOngoingCourse)
+    text = (
+        f"Ny henvendelse {event.inquiry_id} om en borger i dit igangværende forløb "
+        f"{event.ongoing_inquiry_id}: journalisér på forløbet eller opret nyt."
+    )
+    await _notice(tx, envelope, event.consultant_id, "course_decision", event.inquiry_id, text)
+
+
+async def _notice(
+    tx: Transaction, envelope: Envelope, recipient: str, kind: str, subject: str, text: str
+) -> None:
+    notice = Notice(
+        id=new_id(),
+        recipient_id=recipient,
+        kind=kind,
+        subject_id=subject,
+        text=text,
+        created_at=utcnow(),
+        source_event_id=envelope.event_id,
+    )
+    await notices.add(tx, notice)
+
+
+HANDLERS = {
+    "InquiryLetterRequested": record_letters,
+    "SupplementaryMaterialReceived": notify_supplementary_material,
+    "InquiryHeldForOngoingCourse": notify_course_decision,
+}
+
+
+class LettersApi(letters_pb2_grpc.LettersServiceServicer):
+    """LettersService: the letters about an inquiry."""
+
+    def __init__(self, store: MongoStore) -> None:
+        self.store = store
+
+    async def ListLetters(self, request: Any, context: Any) -> letters_pb2.ListLettersResponse:
+        require_role(*VISO_STAFF)
+        if not request.inquiry_id:
+            raise InvalidInput.single("inquiry_id", "required")
+        found = await letters.find(
+            self.store.db,
+            {"inquiry_id": request.inquiry_id},
+            sort=(("created_at", ASCENDING), ("_id", ASCENDING)),
+            limit=1000,
+        )
+        return letters_pb2.ListLettersResponse(
+            letters=[
+                letters_pb2.Letter(
+                    letter_id=x.id,
+                    inquiry_id=x.inquiry_id,
+                    letter_kind=x.letter_kind,
+                    recipient_name=x.recipient.name,
+                    recipient_role=x.recipient.role,
+                    recipient_email=x.recipient.email,
+                    recipient_address=x.recipient.address,
+                    consultant_id=x.consultant_id,
+                    consultant_name=x.consultant_name,
+                    text=x.text,
+                    created_at=timestamp(x.created_at),
+                )
+                for x in found
+            ]
+        )
+
+
+def registrations(store: MongoStore) -> list[Registration]:
+    """The letters servicer."""
+    return [
+        (
+            letters_pb2_grpc.add_LettersServiceServicer_to_server,
+            LettersApi(store),
+            letters_pb2.DESCRIPTOR.services_by_name["LettersService"].full_name,
+        )
+    ]
+
+
+async def create_indexes(store: MongoStore) -> None:
+    """Letters per inquiry."""
+    await store.db[letters.collection].create_index([("inquiry_id", ASCENDING)])

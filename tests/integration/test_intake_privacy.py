@@ -1,0 +1,125 @@
+"""No CPR number used in the test run is found in plain text in any database, log or topic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+from aiokafka import AIOKafkaConsumer
+from bson import json_util
+
+from services.platform.infra import Platform
+from tests.integration.test_intake import case_or_none, child, family_form, next_wednesday
+from tests.support import DEADLINE, USED_CPRS, Clients, adult_form, eventually, fake_cpr, read_topic
+from vias.documents.v1 import documents_pb2
+from vias.intake.v1 import intake_pb2
+
+
+def forms_of(digits: str) -> tuple[str, str]:
+    """The ten digits and the DDMMYY-SSSS form."""
+    return digits, f"{digits[:6]}-{digits[6:]}"
+
+
+def leaks(text: str) -> set[str]:
+    """The used CPR numbers that occur in `text`."""
+    return {d for d in USED_CPRS for form in forms_of(d) if form in text}
+
+
+async def exercise_every_path(clients: Clients) -> str:
+    """Registration (family, adult), hold, refusal, assignment with letters, reads and searches."""
+    wednesday = next_wednesday().isoformat()
+    family = await clients.intake.RegisterInquiry(
+        family_form(child("Alma", fake_cpr(born=2013)), child("Bent", fake_cpr(born=2017))),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    cpr = fake_cpr()
+    course = await clients.register(cpr=cpr)
+    await clients.assign(course.inquiry_id, consultant="c-privacy", on=wednesday)
+    await clients.assign(family.family_inquiry_ids[0], consultant="c-privacy", on=wednesday)
+    held = await clients.register(cpr=cpr)
+    assert held.status == "awaiting_course_decision"
+    refused = adult_form(cpr=fake_cpr())
+    refused.citizens[0].consent.Clear()
+    try:
+        await clients.intake.RegisterInquiry(refused, metadata=clients.auth(), timeout=DEADLINE)
+        raise AssertionError("an inquiry without consent was registered")
+    except grpc.aio.AioRpcError as error:
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    await clients.intake.GetInquiry(
+        intake_pb2.GetInquiryRequest(
+            inquiry_id=course.inquiry_id, reveal_cpr=True, purpose="privacy test"
+        ),
+        metadata=clients.auth(user="c-privacy", role="consultant"),
+        timeout=DEADLINE,
+    )
+    await clients.intake.SearchInquiries(
+        intake_pb2.ListInquiriesRequest(cpr=cpr), metadata=clients.auth(), timeout=DEADLINE
+    )
+    for inquiry_id in (course.inquiry_id, family.family_inquiry_ids[0]):
+
+        async def case_opened(i: str = inquiry_id) -> Any:
+            return await case_or_none(clients, i)
+
+        await eventually(case_opened)
+
+        async def letters_journaled(i: str = inquiry_id) -> Any:
+            reply = await clients.documents.GetJournal(
+                documents_pb2.GetJournalRequest(inquiry_id=i),
+                metadata=clients.auth(),
+                timeout=DEADLINE,
+            )
+            kinds = {e.kind for e in reply.entries}
+            return {"receipt_letter", "personal_data_letter", "case_opened"} <= kinds
+
+        await eventually(letters_journaled)
+    return str(course.inquiry_id)
+
+
+async def all_topics(platform: Platform) -> list[str]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=platform.kafka_bootstrap_servers)
+    await consumer.start()
+    try:
+        return sorted(await consumer.topics())
+    finally:
+        await consumer.stop()
+
+
+async def test_no_cpr_number_is_stored_logged_or_published_in_plain_text(
+    clients: Clients, platform: Platform
+) -> None:
+    inquiry_id = await exercise_every_path(clients)
+    assert len(USED_CPRS) >= 4
+    covered: set[str] = set()  # proves the scan read the places the inquiry went
+
+    found: dict[str, set[str]] = {}
+    for name in await clients.mongo.list_database_names():
+        db = clients.mongo[name]
+        for collection in await db.list_collection_names():
+            async for doc in db[collection].find({}):
+                text = json_util.dumps(doc)
+                if inquiry_id in text:
+                    covered.add(f"mongodb {name}")
+                if hit := leaks(text):
+                    found.setdefault(f"mongodb {name}.{collection}", set()).update(hit)
+    for path in sorted(platform.log_dir.glob("*")):
+        if path.is_file() and (hit := leaks(path.read_text(errors="replace"))):
+            found.setdefault(f"log {path.name}", set()).update(hit)
+    topics = await all_topics(platform)
+    assert any(t.startswith("vias.intake.events") for t in topics)
+    for topic in topics:
+        for record in await read_topic(platform, topic):
+            text = (record.key or b"").decode(errors="replace") + (record.value or b"").decode(
+                errors="replace"
+            )
+            if inquiry_id in text:
+                covered.add(f"topic {topic}")
+            if hit := leaks(text):
+                found.setdefault(f"topic {topic}", set()).update(hit)
+    assert found == {}, f"plain CPR numbers found in {sorted(found)}"
+    assert {
+        "mongodb vias_intake",
+        "mongodb vias_documents",
+        "mongodb vias_notifications",
+        "topic vias.intake.events.v1",
+    } <= covered
