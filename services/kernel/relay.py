@@ -64,6 +64,10 @@ class OutboxRelay:
         # this process hands over can be sent straight away without losing per-key order.
         self._caught_up = False
         self._swept_ids: set[str] = set()
+        # Acknowledged by the broker, not yet marked published: marked together before the
+        # next sweep, so the update is off the path of the events that follow. A crash in
+        # between only publishes them again, which consumers deduplicate.
+        self._unmarked: list[str] = []
         store.keep_committed_rows()
 
     @property
@@ -169,6 +173,7 @@ class OutboxRelay:
     async def publish_batch(self) -> tuple[int | None, bool]:
         """Publish the oldest pending rows; (count published or None on failure, batch full)."""
         limit = self.settings.relay_batch_size
+        await self._flush_marks()
         rows = [
             row
             async for row in self._outbox.find({"published_at": None})
@@ -211,12 +216,11 @@ class OutboxRelay:
         failed = [r for r, res in zip(attempted, results, strict=True) if _failed(res)]
         failed += rows[len(sends) :]
         if done:
-            await self._outbox.update_many(
-                {"_id": {"$in": [row["_id"] for row in done]}},
-                {"$set": {"published_at": utcnow()}},
-            )
+            self._unmarked.extend(row["_id"] for row in done)
             for row in done:
                 self.metrics.events_published.labels(type=row["type"]).inc()
+            if len(self._unmarked) >= self.settings.relay_batch_size:
+                await self._flush_marks()
         if failed:
             log.warning("publishing failed for %d of %d events", len(failed), len(rows))
             await self.close()
@@ -226,6 +230,19 @@ class OutboxRelay:
             )
             return None
         return len(done)
+
+    async def _flush_marks(self) -> None:
+        """Mark the acknowledged rows published."""
+        if not self._unmarked:
+            return
+        ids, self._unmarked = self._unmarked, []
+        try:
+            await self._outbox.update_many(
+                {"_id": {"$in": ids}}, {"$set": {"published_at": utcnow()}}
+            )
+        except BaseException:
+            self._unmarked = ids + self._unmarked
+            raise
 
     async def _connected_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
@@ -239,6 +256,8 @@ class OutboxRelay:
 
         A fresh client is the reliable way out of any state a broker restart left it in.
         """
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._flush_marks(), 5)
         producer, self._producer = self._producer, None
         if producer is not None:
             with contextlib.suppress(Exception):
@@ -247,6 +266,7 @@ class OutboxRelay:
 
     async def requeue_retained(self) -> int:
         """Mark every retained published event pending again, after the broker lost its data."""
+        self._unmarked.clear()
         result = await self._outbox.update_many(
             {"published_at": {"$ne": None}}, {"$set": {"published_at": None}}
         )
@@ -267,7 +287,7 @@ class OutboxRelay:
 
     async def _update_backlog_metrics(self) -> None:
         pending = await self._outbox.count_documents({"published_at": None})
-        self.metrics.outbox_backlog.set(pending)
+        self.metrics.outbox_backlog.set(max(pending - len(self._unmarked), 0))
         oldest = await self._outbox.find_one(
             {"published_at": None}, sort=[("seq", ASCENDING)], projection={"created_at": 1}
         )

@@ -75,7 +75,11 @@ async def test_an_event_committed_before_a_crash_is_published_after_restart(
     await asyncio.to_thread(platform.start_service, "intake")
 
     case = await case_of(clients, inquiry.inquiry_id)
-    assert await count(clients, "intake", "outbox", unpublished) == 0
+
+    async def all_marked_published() -> bool:  # marked within a poll interval of the ack
+        return await count(clients, "intake", "outbox", unpublished) == 0
+
+    await eventually(all_marked_published, timeout=10)
     assert (
         await settled_count(clients, "notifications", "notices", {"subject_id": case.case_id}, 1)
         == 1
