@@ -59,6 +59,7 @@ class ServiceSpec:
     handlers: Callable[[Deps], Mapping[str, EventHandler]]
     servicers: Callable[[Deps], Sequence[Registration]]
     setup: Callable[[Deps], Awaitable[None]] | None = None
+    background: Callable[[Deps], Sequence[Awaitable[None]]] | None = None
 
 
 class RewindAfterDataLoss(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -140,6 +141,9 @@ class ServiceProcess:
         )
         await server.start()
         names = [full_name for _, _, full_name in registrations]
+        if self.spec.background is not None:
+            for number, work in enumerate(self.spec.background(deps)):
+                self._spawn(work, f"background-{number}")
         self._spawn(self._watch_health(client, health, names, metrics), "health")
         log.info("%s serving gRPC on port %d", name, port)
 

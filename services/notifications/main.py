@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
-from services.notifications import handlers
+from services.notifications import deadlines, handlers
 from services.notifications.api import registrations
 
 
@@ -14,8 +14,11 @@ async def _setup(deps: Deps) -> None:
 
 SPEC = ServiceSpec(
     name="notifications",
-    subscribes_to=(events_topic("visitation"),),
-    handlers=lambda deps: {"VisitationCaseOpened": handlers.notify_case_assigned},
+    subscribes_to=(events_topic("visitation"), events_topic("leverance")),
+    handlers=lambda deps: {
+        "VisitationCaseOpened": handlers.notify_case_assigned,
+        **deadlines.handlers(),
+    },
     servicers=lambda deps: registrations(deps.store),
     setup=_setup,
 )
