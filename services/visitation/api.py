@@ -8,7 +8,7 @@ from services.kernel.context import ROLES, VISO_STAFF, require_role
 from services.kernel.errors import InvalidInput
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import parse_request
-from services.visitation import handlers
+from services.visitation import deadline_check, handlers, queries
 from services.visitation.handlers import Visitation
 from services.visitation.messages import (
     AnswerOffer,
@@ -54,11 +54,11 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
 
     async def GetCase(self, request: Any, context: Any) -> pb.VisitationCase:
         principal = require_role(*ROLES)
-        return case_to_proto(await handlers.get_case(self.env, request.case_id, principal))
+        return case_to_proto(await queries.get_case(self.env, request.case_id, principal))
 
     async def GetCaseByInquiry(self, request: Any, context: Any) -> pb.VisitationCase:
         principal = require_role(*ROLES)
-        case = await handlers.get_case_by_inquiry(self.env, request.inquiry_id, principal)
+        case = await queries.get_case_by_inquiry(self.env, request.inquiry_id, principal)
         return case_to_proto(case)
 
     async def SearchCases(self, request: Any, context: Any) -> pb.SearchCasesResponse:
@@ -70,7 +70,7 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
             "service_id": request.service_id,
             "supplier_id": request.supplier_id,
         }
-        found = await handlers.search_cases(
+        found = await queries.search_cases(
             self.env, filters, principal, limit=_limit(request.limit)
         )
         return pb.SearchCasesResponse(cases=[case_to_proto(c) for c in found])
@@ -125,7 +125,7 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
     async def RankSuppliers(self, request: Any, context: Any) -> pb.RankSuppliersResponse:
         require_role(*VISO_STAFF)
         estimate = parse_request(Estimate, request.estimate)
-        _, ranking = await handlers.rank(self.env, request.case_id, estimate)
+        _, ranking = await queries.rank(self.env, request.case_id, estimate)
         return ranking_to_proto(ranking)
 
     async def OfferToSupplier(self, request: Any, context: Any) -> pb.Offer:
@@ -136,12 +136,12 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
 
     async def GetOffer(self, request: Any, context: Any) -> pb.Offer:
         principal = require_role(*ROLES)
-        case, offer = await handlers.get_offer(self.env, request.offer_id, principal)
+        case, offer = await queries.get_offer(self.env, request.offer_id, principal)
         return offer_to_proto(case, offer)
 
     async def ListOffers(self, request: Any, context: Any) -> pb.ListOffersResponse:
         principal = require_role(*ROLES)
-        found = await handlers.list_offers(
+        found = await queries.list_offers(
             self.env,
             principal,
             case_id=request.case_id,
@@ -176,7 +176,9 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
 
     async def CheckDeadlines(self, request: Any, context: Any) -> pb.CheckDeadlinesResponse:
         require_role("manager")
-        return pb.CheckDeadlinesResponse(reported_missed=await handlers.check_deadlines(self.env))
+        return pb.CheckDeadlinesResponse(
+            reported_missed=await deadline_check.check_deadlines(self.env)
+        )
 
 
 def registrations(env: Visitation) -> list[Registration]:

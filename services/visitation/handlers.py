@@ -5,10 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
-
-from pymongo import ASCENDING, DESCENDING
 
 from services.intake.messages import InquiryAssigned
 from services.kernel.consumer import EventHandler
@@ -20,7 +17,7 @@ from services.leverance.messages import SupplierProfileChanged
 from services.visitation import domain
 from services.visitation.catalog import Catalog
 from services.visitation.domain import case as transitions
-from services.visitation.domain import deadlines, offers
+from services.visitation.domain import offers
 from services.visitation.domain.model import Offer, VisitationCase
 from services.visitation.domain.suppliers import (
     Ranking,
@@ -95,8 +92,9 @@ async def apply_supplier_profile(tx: Transaction, envelope: Envelope) -> None:
 
 
 async def _apply(
-    env: Visitation, case: VisitationCase | None, key: str, expected: int, decide: Decide, tx: Any
+    tx: Transaction, case: VisitationCase | None, key: str, expected: int, decide: Decide
 ) -> VisitationCase:
+    """Decide on a loaded case and save it with its events, if it is at the expected version."""
     if case is None:
         raise NotFound("case", key)
     if expected and case.version != expected:
@@ -115,12 +113,12 @@ async def update_case(
 
     async def work(tx: Transaction) -> VisitationCase:
         case = await cases.get(tx, case_id)
-        return await _apply(env, case, case_id, expected_version, decide, tx)
+        return await _apply(tx, case, case_id, expected_version, decide)
 
     return await env.store.transact(work)
 
 
-def _offer_query(offer_id: str, principal: Principal) -> dict[str, Any]:
+def offer_query(offer_id: str, principal: Principal) -> dict[str, Any]:
     """Finds the case holding an offer the caller may see; suppliers only their own."""
     if principal.is_supplier:
         return {
@@ -136,11 +134,11 @@ async def update_offer(
 
     async def work(tx: Transaction) -> VisitationCase:
         doc = await tx.collection(cases.collection).find_one(
-            _offer_query(offer_id, principal), session=tx.session
+            offer_query(offer_id, principal), session=tx.session
         )
         if doc is None:
             raise NotFound("offer", offer_id)
-        return await _apply(env, cases.from_doc(doc), offer_id, 0, decide, tx)
+        return await _apply(tx, cases.from_doc(doc), offer_id, 0, decide)
 
     stored = await env.store.transact(work)
     offer = stored.offer(offer_id)
@@ -148,100 +146,19 @@ async def update_offer(
     return offers.view_for(stored, principal), offer
 
 
-async def _suppliers(env: Visitation) -> list[SupplierProfile]:
+async def all_suppliers(env: Visitation) -> list[SupplierProfile]:
     return await suppliers.find(env.store.db, {}, limit=MAX_SUPPLIERS)
 
 
-async def _ranking(env: Visitation, case: VisitationCase, estimate: Estimate) -> Ranking:
+async def ranking_of(env: Visitation, case: VisitationCase, estimate: Estimate) -> Ranking:
     service = offers.chosen_service(case, env.catalog)
     today = env.settings.today()
     return rank_suppliers(
-        await _suppliers(env),
+        await all_suppliers(env),
         offers.need_of(case, service, today),
         offers.price_estimate(estimate, env.catalog),
         offered=offers.offered_statuses(case),
     )
-
-
-# --- reads -------------------------------------------------------------------------------------
-
-
-async def get_case(env: Visitation, case_id: str, principal: Principal) -> VisitationCase:
-    """One case as the caller may see it; NOT_FOUND alike for missing and not visible."""
-    case = await cases.read(env.store.db, case_id)
-    if case is None or not offers.visible_to(case, principal):
-        raise NotFound("case", case_id)
-    return offers.view_for(case, principal)
-
-
-async def get_case_by_inquiry(
-    env: Visitation, inquiry_id: str, principal: Principal
-) -> VisitationCase:
-    """The case opened for an inquiry, as the caller may see it."""
-    found = await cases.find(env.store.db, {"inquiry_id": inquiry_id}, limit=1)
-    if not found or not offers.visible_to(found[0], principal):
-        raise NotFound("case for inquiry", inquiry_id)
-    return offers.view_for(found[0], principal)
-
-
-async def search_cases(
-    env: Visitation, filters: dict[str, str], principal: Principal, *, limit: int
-) -> list[VisitationCase]:
-    """Cases matching the filters, newest first; suppliers only see cases offered to them."""
-    query: dict[str, Any] = {k: v for k, v in filters.items() if v and k != "supplier_id"}
-    if principal.is_supplier:
-        query["offers.supplier_id"] = principal.supplier_id
-    elif filters.get("supplier_id"):
-        query["offers.supplier_id"] = filters["supplier_id"]
-    found = await cases.find(
-        env.store.db, query, sort=(("opened_at", DESCENDING), ("_id", ASCENDING)), limit=limit
-    )
-    return [offers.view_for(c, principal) for c in found]
-
-
-async def get_offer(
-    env: Visitation, offer_id: str, principal: Principal
-) -> tuple[VisitationCase, Offer]:
-    """One offer and its case; NOT_FOUND alike for missing and another supplier's offer."""
-    found = await cases.find(env.store.db, _offer_query(offer_id, principal), limit=1)
-    offer = found[0].offer(offer_id) if found else None
-    if offer is None:
-        raise NotFound("offer", offer_id)
-    return found[0], offer
-
-
-async def list_offers(
-    env: Visitation, principal: Principal, *, case_id: str, status: str, limit: int
-) -> list[tuple[VisitationCase, Offer]]:
-    """Offers the caller may see, newest first, optionally of one case or in one status."""
-    mine = principal.supplier_id
-    match: dict[str, Any] = {}
-    if principal.is_supplier:
-        match["supplier_id"] = mine
-    if status:
-        match["status"] = status
-    query: dict[str, Any] = {"offers": {"$elemMatch": match}} if match else {}
-    if case_id:
-        query["_id"] = case_id
-    found = await cases.find(
-        env.store.db, query, sort=(("opened_at", DESCENDING), ("_id", ASCENDING)), limit=limit
-    )
-    listed = [
-        (case, offer)
-        for case in found
-        for offer in case.offers
-        if (not principal.is_supplier or offer.supplier_id == mine)
-        and (not status or offer.status == status)
-    ]
-    return listed[:limit]
-
-
-async def rank(env: Visitation, case_id: str, estimate: Estimate) -> tuple[VisitationCase, Ranking]:
-    """The eligible suppliers for a case, best first, with the reasons."""
-    case = await cases.read(env.store.db, case_id)
-    if case is None:
-        raise NotFound("case", case_id)
-    return case, await _ranking(env, case, estimate)
 
 
 # --- the consultant's steps -------------------------------------------------------------------
@@ -348,12 +265,12 @@ async def offer_to_supplier(
 ) -> tuple[VisitationCase, Offer]:
     """Send the case to a chosen, eligible supplier."""
     today, offer_id = env.settings.today(), new_id()
-    all_suppliers = await _suppliers(env)
+    known = await all_suppliers(env)
 
     def decide(case: VisitationCase) -> tuple[VisitationCase, list[EventPayload]]:
         service = offers.chosen_service(case, env.catalog)
         ranking = rank_suppliers(
-            all_suppliers,
+            known,
             offers.need_of(case, service, today),
             offers.price_estimate(command.estimate, env.catalog),
             offered=offers.offered_statuses(case),
@@ -383,13 +300,13 @@ async def answer_offer(
 ) -> tuple[VisitationCase, Offer]:
     """The supplier's yes or no."""
     today = env.settings.today()
-    all_suppliers = await _suppliers(env)
+    known = await all_suppliers(env)
 
     def decide(case: VisitationCase) -> tuple[VisitationCase, list[EventPayload]]:
         service = offers.chosen_service(case, env.catalog)
         statuses = offers.offered_statuses(case)
         ranking = rank_suppliers(
-            all_suppliers,
+            known,
             offers.need_of(case, service, today),
             offers.price_estimate(Estimate(), env.catalog),
             offered=statuses,
@@ -451,68 +368,6 @@ async def record_summary_note(
         command.offer_id,
         principal,
         lambda case: offers.record_summary_note(case, command, today=today),
-    )
-
-
-# --- deadlines ---------------------------------------------------------------------------------
-
-
-async def check_deadlines(env: Visitation) -> int:
-    """Report every overdue deadline missed, once; expire unanswered offers. Returns how many.
-
-    Each case changes in its own transaction with its version checked, so two replicas running
-    the check at once report a deadline once: the slower one's write is refused and skipped.
-    """
-    today = env.settings.today()
-    query = {"deadlines": {"$elemMatch": {"status": "open", "due": {"$lt": today.isoformat()}}}}
-    ids = [doc["_id"] async for doc in env.store.db[cases.collection].find(query, {"_id": 1})]
-    if not ids:
-        return 0
-    all_suppliers = await _suppliers(env)
-    reported = 0
-    for case_id in ids:
-        try:
-            reported += await _report_overdue(env, case_id, today, all_suppliers)
-        except ConcurrencyConflict:
-            log.info("case %s changed during the deadline check; checked next time", case_id)
-    return reported
-
-
-async def _report_overdue(
-    env: Visitation, case_id: str, today: date, all_suppliers: list[SupplierProfile]
-) -> int:
-    """Report one case's overdue deadlines missed; returns how many."""
-    missed = 0
-
-    def decide(case: VisitationCase) -> tuple[VisitationCase, list[EventPayload]]:
-        nonlocal missed
-        changed = case.model_copy(deep=True)
-        events: list[EventPayload] = []
-        overdue = deadlines.overdue(changed, today)
-        missed = len(overdue)
-        for deadline in overdue:
-            events.append(deadlines.report_missed(changed, deadline))
-            if deadline.rule == deadlines.SUPPLIER_ANSWER.id and deadline.offer_id:
-                ranking = _ranking_for(env, changed, all_suppliers, today)
-                changed, expired = offers.expire_offer(changed, deadline.offer_id, ranking)
-                events += expired
-        return changed, events
-
-    await update_case(env, case_id, 0, decide)
-    return missed
-
-
-def _ranking_for(
-    env: Visitation, case: VisitationCase, all_suppliers: list[SupplierProfile], today: date
-) -> Ranking:
-    service = env.catalog.service(case.service_id or "")
-    if service is None:
-        return Ranking(())
-    return rank_suppliers(
-        all_suppliers,
-        offers.need_of(case, service, today),
-        offers.price_estimate(Estimate(), env.catalog),
-        offered=offers.offered_statuses(case),
     )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Sequence
 from services.kernel.consumer import EventHandler
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
-from services.visitation import handlers
+from services.visitation import deadline_check, handlers
 from services.visitation.api import registrations
 from services.visitation.catalog import load_catalog
 from services.visitation.handlers import Visitation
@@ -52,7 +52,7 @@ async def _check_deadlines_periodically(env: Visitation) -> None:
     """Report overdue deadlines missed, at the configured interval."""
     while True:
         try:
-            reported = await handlers.check_deadlines(env)
+            reported = await deadline_check.check_deadlines(env)
             if reported:
                 log.info("reported %d missed deadlines", reported)
         except asyncio.CancelledError:
