@@ -118,13 +118,15 @@ async def update_case(
     return await env.store.transact(work)
 
 
-def offer_query(offer_id: str, principal: Principal) -> dict[str, Any]:
-    """Finds the case holding an offer the caller may see; suppliers only their own."""
+OFFER_REFS = "offer_refs"
+"""Which case holds an offer and for which supplier: offers are found without indexing cases."""
+
+
+def offer_ref_query(offer_id: str, principal: Principal) -> dict[str, Any]:
+    """Finds an offer's reference if the caller may see it; suppliers only their own."""
     if principal.is_supplier:
-        return {
-            "offers": {"$elemMatch": {"offer_id": offer_id, "supplier_id": principal.supplier_id}}
-        }
-    return {"offers.offer_id": offer_id}
+        return {"_id": offer_id, "supplier_id": principal.supplier_id}
+    return {"_id": offer_id}
 
 
 async def update_offer(
@@ -133,12 +135,13 @@ async def update_offer(
     """Like update_case, for the case holding an offer; NOT_FOUND if the caller may not see it."""
 
     async def work(tx: Transaction) -> VisitationCase:
-        doc = await tx.collection(cases.collection).find_one(
-            offer_query(offer_id, principal), session=tx.session
+        ref = await tx.collection(OFFER_REFS).find_one(
+            offer_ref_query(offer_id, principal), session=tx.session
         )
-        if doc is None:
+        if ref is None:
             raise NotFound("offer", offer_id)
-        return await _apply(tx, cases.from_doc(doc), offer_id, 0, decide)
+        case = await cases.get(tx, ref["case_id"])
+        return await _apply(tx, case, offer_id, 0, decide)
 
     stored = await env.store.transact(work)
     offer = stored.offer(offer_id)
@@ -286,7 +289,14 @@ async def offer_to_supplier(
             catalog=env.catalog,
         )
 
-    stored = await update_case(env, command.case_id, command.expected_version, decide)
+    async def work(tx: Transaction) -> VisitationCase:
+        case = await cases.get(tx, command.case_id)
+        stored = await _apply(tx, case, command.case_id, command.expected_version, decide)
+        ref = {"_id": offer_id, "case_id": stored.id, "supplier_id": command.supplier_id}
+        await tx.collection(OFFER_REFS).insert_one(ref, session=tx.session)
+        return stored
+
+    stored = await env.store.transact(work)
     offer = stored.offer(offer_id)
     assert offer is not None
     return stored, offer
@@ -372,7 +382,6 @@ async def record_summary_note(
 
 
 async def create_indexes(store: MongoStore) -> None:
-    """One case per inquiry; offers found by id and by supplier."""
+    """One case per inquiry; a supplier's offers found by supplier."""
     await store.db[cases.collection].create_index("inquiry_id", unique=True)
-    await store.db[cases.collection].create_index("offers.offer_id")
-    await store.db[cases.collection].create_index("offers.supplier_id")
+    await store.db[OFFER_REFS].create_index("supplier_id")

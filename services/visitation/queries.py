@@ -11,7 +11,13 @@ from services.kernel.errors import NotFound
 from services.visitation.domain import offers
 from services.visitation.domain.model import Offer, VisitationCase
 from services.visitation.domain.suppliers import Ranking
-from services.visitation.handlers import Visitation, cases, offer_query, ranking_of
+from services.visitation.handlers import (
+    OFFER_REFS,
+    Visitation,
+    cases,
+    offer_ref_query,
+    ranking_of,
+)
 from services.visitation.messages import Estimate
 
 
@@ -33,15 +39,20 @@ async def get_case_by_inquiry(
     return offers.view_for(found[0], principal)
 
 
+async def _offered_case_ids(env: Visitation, supplier_id: str | None) -> list[str]:
+    """The cases offered to a supplier."""
+    refs = env.store.db[OFFER_REFS].find({"supplier_id": supplier_id}, {"case_id": 1})
+    return list(dict.fromkeys([ref["case_id"] async for ref in refs]))
+
+
 async def search_cases(
     env: Visitation, filters: dict[str, str], principal: Principal, *, limit: int
 ) -> list[VisitationCase]:
     """Cases matching the filters, newest first; suppliers only see cases offered to them."""
     query: dict[str, Any] = {k: v for k, v in filters.items() if v and k != "supplier_id"}
-    if principal.is_supplier:
-        query["offers.supplier_id"] = principal.supplier_id
-    elif filters.get("supplier_id"):
-        query["offers.supplier_id"] = filters["supplier_id"]
+    supplier = principal.supplier_id if principal.is_supplier else filters.get("supplier_id")
+    if principal.is_supplier or supplier:
+        query["_id"] = {"$in": await _offered_case_ids(env, supplier)}
     found = await cases.find(
         env.store.db, query, sort=(("opened_at", DESCENDING), ("_id", ASCENDING)), limit=limit
     )
@@ -52,26 +63,24 @@ async def get_offer(
     env: Visitation, offer_id: str, principal: Principal
 ) -> tuple[VisitationCase, Offer]:
     """One offer and its case; NOT_FOUND alike for missing and another supplier's offer."""
-    found = await cases.find(env.store.db, offer_query(offer_id, principal), limit=1)
-    offer = found[0].offer(offer_id) if found else None
-    if offer is None:
+    ref = await env.store.db[OFFER_REFS].find_one(offer_ref_query(offer_id, principal))
+    case = await cases.read(env.store.db, ref["case_id"]) if ref else None
+    offer = case.offer(offer_id) if case else None
+    if case is None or offer is None:
         raise NotFound("offer", offer_id)
-    return found[0], offer
+    return offers.view_for(case, principal), offer
 
 
 async def list_offers(
     env: Visitation, principal: Principal, *, case_id: str, status: str, limit: int
 ) -> list[tuple[VisitationCase, Offer]]:
-    """Offers the caller may see, newest first, optionally of one case or in one status."""
-    mine = principal.supplier_id
-    match: dict[str, Any] = {}
-    if principal.is_supplier:
-        match["supplier_id"] = mine
-    if status:
-        match["status"] = status
-    query: dict[str, Any] = {"offers": {"$elemMatch": match}} if match else {}
+    """Offers the caller may see, newest case first, optionally of one case or in one status."""
+    ids = await _offered_case_ids(env, principal.supplier_id) if principal.is_supplier else None
     if case_id:
-        query["_id"] = case_id
+        ids = [case_id] if ids is None or case_id in ids else []
+    query: dict[str, Any] = {} if ids is None else {"_id": {"$in": ids}}
+    if status:
+        query["offers.status"] = status
     found = await cases.find(
         env.store.db, query, sort=(("opened_at", DESCENDING), ("_id", ASCENDING)), limit=limit
     )
@@ -79,7 +88,7 @@ async def list_offers(
         (case, offer)
         for case in found
         for offer in case.offers
-        if (not principal.is_supplier or offer.supplier_id == mine)
+        if (not principal.is_supplier or offer.supplier_id == principal.supplier_id)
         and (not status or offer.status == status)
     ]
     return listed[:limit]
