@@ -135,6 +135,7 @@ async def offer(args: argparse.Namespace, client: Client) -> Any:
         supplier_id=args.supplier,
         justification=args.justification,
         estimate=_estimate(args),
+        specialist_id=args.specialist or "",
     )
     return await client.call(_stub(client).OfferToSupplier, request)
 
@@ -259,6 +260,7 @@ def add_commands(sub: Any) -> None:
     offered = _case_step(actions, "offer", "send the case to a supplier", offer)
     offered.add_argument("--supplier", required=True)
     offered.add_argument("--justification", required=True)
+    offered.add_argument("--specialist", help="the specialist the case was discussed with")
     _estimate_options(offered)
 
     one = actions.add_parser("get-offer", help="read an offer")

@@ -118,6 +118,12 @@ class OfferToSupplier(CaseCommand):
     supplier_id: Id
     justification: Text
     estimate: Estimate = Field(default_factory=Estimate)
+    specialist_id: str = Field(
+        default="",
+        max_length=100,
+        description="The supplier's specialist the consultant discussed the case with, if any; "
+        "reminded of the answer deadline.",
+    )
 
 
 class AnswerOffer(Command):

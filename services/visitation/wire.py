@@ -65,6 +65,7 @@ def offer_to_proto(case: VisitationCase, offer: Offer) -> pb.Offer:
         estimated_price_dkk=offer.estimated_price_dkk,
         offered_on=_day(offer.offered_on),
         offered_by=offer.offered_by,
+        contact_specialist_id=offer.contact_specialist_id or "",
         answered_on=_day(offer.answered_on),
         specialist_id=offer.specialist_id or "",
         decline_reason=offer.decline_reason or "",

@@ -23,10 +23,11 @@ from vias.notifications.v1 import notifications_pb2
 from vias.visitation.v1 import visitation_pb2 as pb
 
 
-async def notices(clients: Clients, user: str, role: str = "consultant") -> list[Any]:
+async def notices(clients: Clients, user: str, supplier: str | None = None) -> list[Any]:
+    role = "specialist" if supplier else "consultant"
     reply = await clients.notifications.ListNotices(
         notifications_pb2.ListNoticesRequest(limit=500),
-        metadata=clients.auth(user=user, role=role),
+        metadata=clients.auth(user=user, role=role, supplier=supplier),
         timeout=10,
     )
     return list(reply.notices)
@@ -142,17 +143,25 @@ async def test_inquiry_to_handover_with_a_no_then_a_yes(clients: Clients) -> Non
     prompts = await eventually(lambda: _kinds(clients, consultant, "next_supplier"), timeout=30)
     assert world.sid("Alpha") in prompts[0].text
 
+    alpha_specialist_id = f"spec-a-{world.suffix}"
     alpha = await call(
         clients.visitation.OfferToSupplier,
         pb.OfferToSupplierRequest(
             case_id=case.case_id,
             supplier_id=world.sid("Alpha"),
             justification="Bravo declined; Alpha is next and has the competences.",
+            specialist_id=alpha_specialist_id,
         ),
         me,
     )
     assert (alpha.rank, alpha.top_ranked_supplier_id) == (1, world.sid("Alpha"))
-    alpha_specialist_id = f"spec-a-{world.suffix}"
+    reminded = await eventually(
+        lambda: _kinds(clients, alpha_specialist_id, "deadline_reminder", world.sid("Alpha")),
+        timeout=30,
+    )
+    assert working_days_after(date.fromisoformat(alpha.offered_on), 5).isoformat() in (
+        reminded[0].text
+    )
     alpha_specialist = supplier_staff(clients, alpha_specialist_id, world.sid("Alpha"))
     accepted = await call(
         clients.visitation.AnswerOffer,
@@ -238,8 +247,8 @@ async def test_inquiry_to_handover_with_a_no_then_a_yes(clients: Clients) -> Non
     assert all(e["explanation"] for e in await outbox_events(clients, case.case_id, "DeadlineMet"))
 
 
-async def _kinds(clients: Clients, user: str, kind: str) -> list[Any]:
-    return [n for n in await notices(clients, user) if n.kind == kind]
+async def _kinds(clients: Clients, user: str, kind: str, supplier: str | None = None) -> list[Any]:
+    return [n for n in await notices(clients, user, supplier) if n.kind == kind]
 
 
 async def test_an_unanswered_first_contact_is_reported_missed_once(clients: Clients) -> None:

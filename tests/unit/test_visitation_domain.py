@@ -520,3 +520,23 @@ def test_suppliers_see_only_their_own_part_of_a_case() -> None:
     view = steps.view_for(case, alpha)
     assert [o.offer_id for o in view.offers] == ["o2"]
     assert {d.offer_id for d in view.deadlines} == {"o2"} and view.decision is None
+
+
+def test_the_specialist_the_case_was_discussed_with_is_responsible_for_the_answer() -> None:
+    case = proceeding_case()
+    command = OfferToSupplier(
+        case_id=case.id, supplier_id="alpha", justification="Discussed.", specialist_id="spec-a"
+    )
+    changed, events = steps.offer_to_supplier(
+        case,
+        command,
+        ranking=ranking_for(case),
+        offer_id="o1",
+        by="c1",
+        today=TODAY,
+        calendar=CAL,
+        catalog=CATALOG,
+    )
+    assert changed.offers[0].contact_specialist_id == "spec-a"
+    deadline_set = next(e for e in events if isinstance(e, DeadlineSet))
+    assert (deadline_set.responsible_user_id, deadline_set.supplier_id) == ("spec-a", "alpha")

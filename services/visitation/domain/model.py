@@ -96,6 +96,7 @@ class Offer(BaseModel):
     estimated_price_dkk: str
     offered_on: date
     offered_by: str
+    contact_specialist_id: str | None = None
     answered_on: date | None = None
     answered_by: str | None = None
     specialist_id: str | None = None

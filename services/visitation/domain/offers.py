@@ -114,6 +114,7 @@ def offer_to_supplier(
             estimated_price_dkk=str(candidate.estimated_price_dkk),
             offered_on=today,
             offered_by=by,
+            contact_specialist_id=command.specialist_id.strip() or None,
         )
     )
     deadline_set = deadlines.set_deadline(
@@ -123,6 +124,7 @@ def offer_to_supplier(
         calendar,
         offer_id=offer_id,
         supplier_id=candidate.supplier_id,
+        responsible_user_id=command.specialist_id.strip() or None,
     )
     offered = SupplierOffered(
         case_id=case.id,
