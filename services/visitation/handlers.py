@@ -17,7 +17,7 @@ from services.leverance.messages import SupplierProfileChanged
 from services.visitation import domain
 from services.visitation.catalog import Catalog
 from services.visitation.domain import case as transitions
-from services.visitation.domain import offers
+from services.visitation.domain import meeting, offers, visibility
 from services.visitation.domain.model import Offer, VisitationCase
 from services.visitation.domain.suppliers import (
     Ranking,
@@ -146,7 +146,7 @@ async def update_offer(
     stored = await env.store.transact(work)
     offer = stored.offer(offer_id)
     assert offer is not None
-    return offers.view_for(stored, principal), offer
+    return visibility.view_for(stored, principal), offer
 
 
 async def all_suppliers(env: Visitation) -> list[SupplierProfile]:
@@ -343,7 +343,7 @@ async def record_inquirer_contact(
         env,
         command.offer_id,
         principal,
-        lambda case: offers.record_inquirer_contact(case, command, today=today),
+        lambda case: meeting.record_inquirer_contact(case, command, today=today),
     )
 
 
@@ -356,7 +356,7 @@ async def record_clarifying_meeting(
         env,
         command.offer_id,
         principal,
-        lambda case: offers.record_clarifying_meeting(
+        lambda case: meeting.record_clarifying_meeting(
             case,
             command,
             today=today,
@@ -377,7 +377,7 @@ async def record_summary_note(
         env,
         command.offer_id,
         principal,
-        lambda case: offers.record_summary_note(case, command, today=today),
+        lambda case: meeting.record_summary_note(case, command, today=today),
     )
 
 

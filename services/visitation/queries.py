@@ -8,7 +8,7 @@ from pymongo import ASCENDING, DESCENDING
 
 from services.kernel.context import Principal
 from services.kernel.errors import NotFound
-from services.visitation.domain import offers
+from services.visitation.domain import visibility
 from services.visitation.domain.model import Offer, VisitationCase
 from services.visitation.domain.suppliers import Ranking
 from services.visitation.handlers import (
@@ -24,9 +24,9 @@ from services.visitation.messages import Estimate
 async def get_case(env: Visitation, case_id: str, principal: Principal) -> VisitationCase:
     """One case as the caller may see it; NOT_FOUND alike for missing and not visible."""
     case = await cases.read(env.store.db, case_id)
-    if case is None or not offers.visible_to(case, principal):
+    if case is None or not visibility.visible_to(case, principal):
         raise NotFound("case", case_id)
-    return offers.view_for(case, principal)
+    return visibility.view_for(case, principal)
 
 
 async def get_case_by_inquiry(
@@ -34,9 +34,9 @@ async def get_case_by_inquiry(
 ) -> VisitationCase:
     """The case opened for an inquiry, as the caller may see it."""
     found = await cases.find(env.store.db, {"inquiry_id": inquiry_id}, limit=1)
-    if not found or not offers.visible_to(found[0], principal):
+    if not found or not visibility.visible_to(found[0], principal):
         raise NotFound("case for inquiry", inquiry_id)
-    return offers.view_for(found[0], principal)
+    return visibility.view_for(found[0], principal)
 
 
 async def _offered_case_ids(env: Visitation, supplier_id: str | None) -> list[str]:
@@ -56,7 +56,7 @@ async def search_cases(
     found = await cases.find(
         env.store.db, query, sort=(("opened_at", DESCENDING), ("_id", ASCENDING)), limit=limit
     )
-    return [offers.view_for(c, principal) for c in found]
+    return [visibility.view_for(c, principal) for c in found]
 
 
 async def get_offer(
@@ -68,7 +68,7 @@ async def get_offer(
     offer = case.offer(offer_id) if case else None
     if case is None or offer is None:
         raise NotFound("offer", offer_id)
-    return offers.view_for(case, principal), offer
+    return visibility.view_for(case, principal), offer
 
 
 async def list_offers(

@@ -9,7 +9,8 @@ import pytest
 from services.kernel.context import Principal
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.visitation.domain import case as transitions
-from services.visitation.domain import deadlines
+from services.visitation.domain import deadlines, visibility
+from services.visitation.domain import meeting as meeting_steps
 from services.visitation.domain import offers as steps
 from services.visitation.domain.case import Events
 from services.visitation.domain.model import VisitationCase
@@ -103,7 +104,7 @@ def accepted(case: VisitationCase | None = None) -> VisitationCase:
 
 
 def booked() -> VisitationCase:
-    changed, _ = steps.record_inquirer_contact(
+    changed, _ = meeting_steps.record_inquirer_contact(
         accepted(),
         RecordInquirerContact(offer_id="o1", contacted_on=TODAY, meeting_on=date(2026, 6, 10)),
         today=TODAY,
@@ -117,7 +118,7 @@ def meeting(**fields: object) -> RecordClarifyingMeeting:
 
 
 def held(command: RecordClarifyingMeeting | None = None) -> tuple[VisitationCase, Events]:
-    return steps.record_clarifying_meeting(
+    return meeting_steps.record_clarifying_meeting(
         booked(),
         command or meeting(),
         today=TODAY,
@@ -428,14 +429,14 @@ def test_booking_meets_the_contact_and_meeting_offer_deadlines() -> None:
 
 def test_a_meeting_cannot_be_booked_before_the_contact_or_without_acceptance() -> None:
     with pytest.raises(InvalidInput):
-        steps.record_inquirer_contact(
+        meeting_steps.record_inquirer_contact(
             accepted(),
             RecordInquirerContact(offer_id="o1", contacted_on=TODAY, meeting_on=date(2026, 5, 1)),
             today=TODAY,
         )
     case, _ = offered(proceeding_case(), "alpha")
     with pytest.raises(IllegalTransition):
-        steps.record_inquirer_contact(
+        meeting_steps.record_inquirer_contact(
             case,
             RecordInquirerContact(offer_id="o1", contacted_on=TODAY, meeting_on=TODAY),
             today=TODAY,
@@ -473,13 +474,13 @@ def test_outside_scope_at_the_meeting_closes_the_case_instead() -> None:
 
 def test_the_summary_note_meets_its_deadline_once() -> None:
     case, _ = held()
-    noted, events = steps.record_summary_note(
+    noted, events = meeting_steps.record_summary_note(
         case, RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="Goals."), today=TODAY
     )
     [met] = events
     assert isinstance(met, DeadlineMet) and met.rule == "visitation.summary_note"
     with pytest.raises(IllegalTransition):
-        steps.record_summary_note(
+        meeting_steps.record_summary_note(
             noted, RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="again"), today=TODAY
         )
 
@@ -515,9 +516,9 @@ def test_suppliers_see_only_their_own_part_of_a_case() -> None:
     case, _ = offered(case, "alpha", "o2")
     alpha = Principal("a", "specialist", "alpha")
     other = Principal("x", "specialist", "zulu")
-    assert steps.visible_to(case, alpha) and not steps.visible_to(case, other)
-    assert steps.visible_to(case, Principal("c", "consultant"))
-    view = steps.view_for(case, alpha)
+    assert visibility.visible_to(case, alpha) and not visibility.visible_to(case, other)
+    assert visibility.visible_to(case, Principal("c", "consultant"))
+    view = visibility.view_for(case, alpha)
     assert [o.offer_id for o in view.offers] == ["o2"]
     assert {d.offer_id for d in view.deadlines} == {"o2"} and view.decision is None
 
