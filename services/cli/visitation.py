@@ -123,6 +123,17 @@ async def close(args: argparse.Namespace, client: Client) -> Any:
     return await client.call(_stub(client).CloseCase, request)
 
 
+async def move_deadline(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.MoveDeadlineRequest(
+        case_id=args.case,
+        expected_version=args.version,
+        deadline_id=args.deadline,
+        new_due=args.due,
+        reason=args.reason,
+    )
+    return await client.call(_stub(client).MoveDeadline, request)
+
+
 async def rank(args: argparse.Namespace, client: Client) -> Any:
     request = pb.RankSuppliersRequest(case_id=args.case, estimate=_estimate(args))
     return await client.call(_stub(client).RankSuppliers, request)
@@ -252,6 +263,11 @@ def add_commands(sub: Any) -> None:
     stop = _case_step(actions, "close", "consent withdrawn or interrupted", close)
     stop.add_argument("--kind", required=True)
     stop.add_argument("--reason", required=True)
+
+    moved = _case_step(actions, "move-deadline", "agree a new due date", move_deadline)
+    moved.add_argument("--deadline", required=True)
+    moved.add_argument("--due", required=True, help="YYYY-MM-DD")
+    moved.add_argument("--reason", required=True)
 
     ranked = actions.add_parser("rank", help="eligible suppliers for a case, best first")
     ranked.add_argument("case")

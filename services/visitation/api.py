@@ -16,6 +16,7 @@ from services.visitation.messages import (
     CloseWithAdvice,
     DeclareOutsideScope,
     Estimate,
+    MoveDeadline,
     OfferToSupplier,
     ProceedWithService,
     RecordClarifyingMeeting,
@@ -121,6 +122,11 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
         require_role(*CONSULTANT)
         command = parse_request(CloseCase, request)
         return case_to_proto(await handlers.close_case(self.env, command))
+
+    async def MoveDeadline(self, request: Any, context: Any) -> pb.VisitationCase:
+        principal = require_role(*CONSULTANT)
+        command = parse_request(MoveDeadline, request)
+        return case_to_proto(await handlers.move_deadline(self.env, command, principal))
 
     async def RankSuppliers(self, request: Any, context: Any) -> pb.RankSuppliersResponse:
         require_role(*VISO_STAFF)

@@ -32,6 +32,7 @@ from services.visitation.messages import (
     CloseWithAdvice,
     DeclareOutsideScope,
     Estimate,
+    MoveDeadline,
     OfferToSupplier,
     ProceedWithService,
     RecordClarifyingMeeting,
@@ -260,6 +261,21 @@ async def close_case(env: Visitation, command: CloseCase) -> VisitationCase:
         command.case_id,
         command.expected_version,
         lambda case: transitions.close_case(case, command, today=today),
+    )
+
+
+async def move_deadline(
+    env: Visitation, command: MoveDeadline, principal: Principal
+) -> VisitationCase:
+    """An agreed new due date for a pending deadline."""
+    today, by = env.settings.today(), principal.user_id
+    return await update_case(
+        env,
+        command.case_id,
+        command.expected_version,
+        lambda case: transitions.move_deadline(
+            case, command, by=by, today=today, calendar=env.calendar
+        ),
     )
 
 

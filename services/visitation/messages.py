@@ -163,6 +163,14 @@ class RecordSummaryNote(Command):
     note: Text
 
 
+class MoveDeadline(CaseCommand):
+    """Agree a new due date for a pending deadline, with the reason (e.g. the inquirer's wish)."""
+
+    deadline_id: Id
+    new_due: date
+    reason: Text
+
+
 class CloseCase(CaseCommand):
     """Stop the case: consent withdrawn or interrupted; the record is kept."""
 

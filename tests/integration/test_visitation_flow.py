@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from services.kernel.topics import events_topic
 from tests.integration.visitation_helpers import (
@@ -302,3 +303,27 @@ async def test_withdrawn_consent_closes_the_case_and_keeps_the_record(clients: C
     assert closed.decision.service_id == "single_case" and closed.first_contact_on == "2026-05-19"
     [event] = await outbox_events(clients, case.case_id, "VisitationCaseClosed")
     assert event["kind"] == "consent_withdrawn"
+
+
+async def test_a_missed_deadline_moved_to_an_agreed_day_is_announced(clients: Clients) -> None:
+    consultant = f"consultant-{new_world().suffix}"
+    case = await assigned_case(clients, consultant, on="2026-05-08")
+    today = datetime.now(ZoneInfo("Europe/Copenhagen")).date()
+    new_due = working_days_after(today, 1)
+    moved = await call(
+        clients.visitation.MoveDeadline,
+        pb.MoveDeadlineRequest(
+            case_id=case.case_id,
+            deadline_id=f"{case.case_id}/visitation.first_contact",
+            new_due=new_due.isoformat(),
+            reason="The inquirer is on leave; agreed by phone.",
+        ),
+        staff(clients, consultant),
+    )
+    [deadline] = moved.deadlines
+    assert (deadline.status, deadline.due) == ("open", new_due.isoformat())
+    [changed] = await outbox_events(clients, case.case_id, "DeadlineChanged")
+    assert (changed["previous_due"], changed["due"]) == ("2026-05-20", new_due.isoformat())
+    assert changed["reason"] == "The inquirer is on leave; agreed by phone."
+    told = await eventually(lambda: _kinds(clients, consultant, "deadline_changed"), timeout=30)
+    assert "was 2026-05-20" in told[0].text

@@ -22,6 +22,7 @@ from services.visitation.messages import (
     CloseWithAdvice,
     DeclareOutsideScope,
     Estimate,
+    MoveDeadline,
     NextSupplierNeeded,
     OfferToSupplier,
     RecordClarifyingMeeting,
@@ -35,6 +36,7 @@ from services.visitation.messages import (
 )
 from services.workdays.events import (
     DeadlineCancelled,
+    DeadlineChanged,
     DeadlineMet,
     DeadlineMissed,
     DeadlineSet,
@@ -541,3 +543,56 @@ def test_the_specialist_the_case_was_discussed_with_is_responsible_for_the_answe
     assert changed.offers[0].contact_specialist_id == "spec-a"
     deadline_set = next(e for e in events if isinstance(e, DeadlineSet))
     assert (deadline_set.responsible_user_id, deadline_set.supplier_id) == ("spec-a", "alpha")
+
+
+def test_a_deadline_moves_to_an_agreed_working_day_and_may_be_missed_again() -> None:
+    case = opened_case()
+    later = date(2026, 5, 21)
+    [overdue] = deadlines.overdue(case, later)
+    deadlines.report_missed(case, overdue)
+    moved, events = transitions.move_deadline(
+        case,
+        MoveDeadline(
+            case_id="k1",
+            deadline_id="k1/visitation.first_contact",
+            new_due=date(2026, 5, 26),
+            reason="The inquirer is away until then.",
+        ),
+        by="c1",
+        today=later,
+        calendar=CAL,
+    )
+    [changed] = events
+    assert isinstance(changed, DeadlineChanged)
+    assert (changed.previous_due, changed.due) == (date(2026, 5, 20), date(2026, 5, 26))
+    assert "moved from 2026-05-20 to 2026-05-26" in changed.explanation
+    [deadline] = moved.deadlines
+    assert (deadline.status, deadline.missed_reported) == ("open", False)
+    assert deadlines.overdue(moved, date(2026, 5, 27)) == [deadline]
+    assert case.deadlines[0].status == "missed"
+
+
+@pytest.mark.parametrize(
+    ("new_due", "message"),
+    [(date(2026, 5, 25), "Pentecost Monday"), (date(2026, 5, 19), "today or later")],
+)
+def test_a_deadline_cannot_move_to_a_closed_day_or_the_past(new_due: date, message: str) -> None:
+    command = MoveDeadline(
+        case_id="k1", deadline_id="k1/visitation.first_contact", new_due=new_due, reason="r"
+    )
+    with pytest.raises(InvalidInput, match="new_due") as caught:
+        transitions.move_deadline(
+            opened_case(), command, by="c1", today=date(2026, 5, 21), calendar=CAL
+        )
+    assert message in caught.value.violations[0].description
+
+
+def test_a_met_deadline_does_not_move() -> None:
+    command = MoveDeadline(
+        case_id="k1",
+        deadline_id="k1/visitation.first_contact",
+        new_due=date(2026, 6, 2),
+        reason="r",
+    )
+    with pytest.raises(IllegalTransition):
+        transitions.move_deadline(contacted_case(), command, by="c1", today=TODAY, calendar=CAL)

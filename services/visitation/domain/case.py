@@ -25,6 +25,7 @@ from services.visitation.messages import (
     CloseCase,
     CloseWithAdvice,
     DeclareOutsideScope,
+    MoveDeadline,
     ProceedWithService,
     RecordFirstContact,
     RecordInformation,
@@ -276,3 +277,25 @@ def close_case(
 def require_statuses(case: VisitationCase, statuses: Sequence[str], step: str) -> VisitationCase:
     """A working copy of the case if it is in one of `statuses` (for the offer steps)."""
     return _require(case, *statuses, step=step)
+
+
+def move_deadline(
+    case: VisitationCase,
+    command: MoveDeadline,
+    *,
+    by: str,
+    today: date,
+    calendar: WorkingDayCalendar,
+) -> tuple[VisitationCase, Events]:
+    """A pending deadline gets an agreed new due date, with the reason."""
+    changed = case.model_copy(deep=True)
+    event = deadlines.move(
+        changed,
+        command.deadline_id,
+        command.new_due,
+        command.reason,
+        by=by,
+        today=today,
+        calendar=calendar,
+    )
+    return changed, [event]

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
 from services.visitation.domain.model import CaseDeadline, VisitationCase
 from services.workdays import Deadline, WorkingDayCalendar
 from services.workdays.events import (
     DeadlineCancelled,
+    DeadlineChanged,
     DeadlineMet,
     DeadlineMissed,
     DeadlineSet,
@@ -76,7 +78,7 @@ def preferred_meeting_rule(days: int) -> DeadlineRule:
     )
 
 
-DeadlineEvent = DeadlineSet | DeadlineMet | DeadlineMissed | DeadlineCancelled
+DeadlineEvent = DeadlineSet | DeadlineMet | DeadlineMissed | DeadlineCancelled | DeadlineChanged
 
 
 def compute(rule: DeadlineRule, start: date, calendar: WorkingDayCalendar) -> Deadline:
@@ -182,3 +184,38 @@ def report_missed(case: VisitationCase, deadline: CaseDeadline) -> DeadlineMisse
     deadline.status = "missed"
     deadline.missed_reported = True
     return DeadlineMissed.model_validate(_fields(case, deadline))
+
+
+def move(
+    case: VisitationCase,
+    deadline_id: str,
+    new_due: date,
+    reason: str,
+    *,
+    by: str,
+    today: date,
+    calendar: WorkingDayCalendar,
+) -> DeadlineChanged:
+    """Give a pending deadline a new due date (mutating the case); it may be missed again."""
+    deadline = case.deadline(deadline_id)
+    if deadline is None:
+        raise NotFound("deadline", deadline_id)
+    if case.is_closed or deadline.status not in ("open", "missed"):
+        raise IllegalTransition(f"deadline {deadline_id} is {deadline.status}; it cannot move")
+    closed = calendar.closing_reason(new_due)
+    if closed is not None:
+        day = new_due.isoformat()
+        raise InvalidInput.single("new_due", f"{day} is not a working day ({closed})")
+    if new_due < today or new_due == deadline.due:
+        raise InvalidInput.single("new_due", "must be a new date, today or later")
+    previous = deadline.due
+    deadline.due = new_due
+    deadline.status = "open"
+    deadline.missed_reported = False
+    deadline.explanation = (
+        f"moved from {previous.isoformat()} to {new_due.isoformat()} on {today.isoformat()} "
+        f"by {by}: {reason} (originally: {deadline.explanation})"
+    )
+    return DeadlineChanged.model_validate(
+        {**_fields(case, deadline), "previous_due": previous, "reason": reason}
+    )
