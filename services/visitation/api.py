@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from services.kernel.context import ROLES, VISO_STAFF, require_role
-from services.kernel.errors import InvalidInput
+from services.kernel.errors import FieldViolation, InvalidInput
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import parse_request
 from services.visitation import deadline_check, handlers, queries
+from services.visitation.catalog import ALL_MAIN_AREAS
+from services.visitation.domain.model import CASE_STATUSES, OFFER_STATUSES
 from services.visitation.handlers import Visitation
 from services.visitation.messages import (
     AnswerOffer,
@@ -36,15 +38,23 @@ from vias.visitation.v1 import visitation_pb2 as pb
 from vias.visitation.v1 import visitation_pb2_grpc
 
 MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
 CONSULTANT = ("consultant", "manager")
 SUPPLIER_STAFF = ("specialist", "supplier_admin")
 MEETING_ROLES = (*SUPPLIER_STAFF, *CONSULTANT)
 
 
-def _limit(requested: int) -> int:
+def _limit_violations(requested: int) -> list[FieldViolation]:
     if not 0 <= requested <= MAX_LIMIT:
-        raise InvalidInput.single("limit", f"must be between 0 and {MAX_LIMIT}")
-    return requested or 50
+        return [FieldViolation("limit", f"must be between 0 and {MAX_LIMIT}")]
+    return []
+
+
+def _one_of(field: str, value: str, allowed: tuple[str, ...]) -> list[FieldViolation]:
+    """A violation when a filter names a value that cannot exist."""
+    if value and value not in allowed:
+        return [FieldViolation(field, f"must be one of {', '.join(allowed)}")]
+    return []
 
 
 class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
@@ -64,6 +74,13 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
 
     async def SearchCases(self, request: Any, context: Any) -> pb.SearchCasesResponse:
         principal = require_role(*ROLES)
+        violations = (
+            _one_of("status", request.status, CASE_STATUSES)
+            + _one_of("main_area", request.main_area, ALL_MAIN_AREAS)
+            + _limit_violations(request.limit)
+        )
+        if violations:
+            raise InvalidInput(violations)
         filters = {
             "status": request.status,
             "consultant_id": request.consultant_id,
@@ -72,7 +89,7 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
             "supplier_id": request.supplier_id,
         }
         found = await queries.search_cases(
-            self.env, filters, principal, limit=_limit(request.limit)
+            self.env, filters, principal, limit=request.limit or DEFAULT_LIMIT
         )
         return pb.SearchCasesResponse(cases=[case_to_proto(c) for c in found])
 
@@ -147,12 +164,15 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
 
     async def ListOffers(self, request: Any, context: Any) -> pb.ListOffersResponse:
         principal = require_role(*ROLES)
+        violations = _one_of("status", request.status, OFFER_STATUSES)
+        if violations := violations + _limit_violations(request.limit):
+            raise InvalidInput(violations)
         found = await queries.list_offers(
             self.env,
             principal,
             case_id=request.case_id,
             status=request.status,
-            limit=_limit(request.limit),
+            limit=request.limit or DEFAULT_LIMIT,
         )
         return pb.ListOffersResponse(offers=[offer_to_proto(c, o) for c, o in found])
 

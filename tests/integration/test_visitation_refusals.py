@@ -109,3 +109,18 @@ async def test_illegal_steps_and_stale_versions_are_refused(clients: Clients) ->
         me,
     )
     assert again.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_search_filters_that_cannot_match_are_named(clients: Clients) -> None:
+    me = staff(clients, "consultant-search")
+    error = await refused(
+        clients.visitation.SearchCases,
+        pb.SearchCasesRequest(status="sleeping", main_area="mars", limit=501),
+        me,
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(error) == {"status", "main_area", "limit"}
+    error = await refused(
+        clients.visitation.ListOffers, pb.ListOffersRequest(status="pondering"), me
+    )
+    assert bad_fields(error) == {"status"}

@@ -16,6 +16,7 @@ from services.visitation.catalog import Catalog
 from services.visitation.domain import deadlines
 from services.visitation.domain.model import (
     CLOSED_STATUSES,
+    OPEN_OFFER_STATUSES,
     Decision,
     InformationEntry,
     VisitationCase,
@@ -261,7 +262,7 @@ def close_case(
     changed.closed_reason = command.reason
     changed.closed_on = today
     for offer in changed.offers:
-        if offer.status in ("offered", "accepted", "meeting_booked"):
+        if offer.status in OPEN_OFFER_STATUSES:
             offer.status = "withdrawn"
     events: Events = list(deadlines.cancel_pending(changed, f"case stopped: {command.kind}"))
     closed = VisitationCaseClosed(

@@ -9,7 +9,12 @@ from services.kernel.errors import IllegalTransition, InvalidInput
 from services.visitation.catalog import Catalog
 from services.visitation.domain import deadlines
 from services.visitation.domain.case import Events, not_after_today, not_before, require_statuses
-from services.visitation.domain.model import Decision, Offer, VisitationCase
+from services.visitation.domain.model import (
+    OPEN_OFFER_STATUSES,
+    Decision,
+    Offer,
+    VisitationCase,
+)
 from services.visitation.domain.offers import OFFERING_STATUSES, find_offer, require_offer
 from services.visitation.messages import (
     CaseHandedToLeverance,
@@ -126,7 +131,7 @@ def _outside_scope_at_meeting(
     offer.status = "outside_scope"
     offer.outside_scope_reason = reason
     for other in changed.offers:
-        if other.status in ("offered", "accepted", "meeting_booked"):
+        if other.status in OPEN_OFFER_STATUSES:
             other.status = "withdrawn"
     events += deadlines.cancel_pending(changed, "outside scope at the clarifying meeting")
     changed.decision = Decision(

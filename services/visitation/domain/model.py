@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -21,6 +21,7 @@ CaseStatus = Literal[
     "consent_withdrawn",
     "interrupted",
 ]
+CASE_STATUSES: tuple[str, ...] = get_args(CaseStatus)
 CLOSED_STATUSES: frozenset[str] = frozenset(
     {"closed_with_advice", "referred", "outside_scope", "consent_withdrawn", "interrupted"}
 )
@@ -34,6 +35,7 @@ OfferStatus = Literal[
     "outside_scope",
     "withdrawn",
 ]
+OFFER_STATUSES: tuple[str, ...] = get_args(OfferStatus)
 OPEN_OFFER_STATUSES: frozenset[str] = frozenset({"offered", "accepted", "meeting_booked"})
 DeadlineStatus = Literal["open", "missed", "met", "cancelled"]
 
