@@ -134,6 +134,7 @@ def offer_to_supplier(
 
 
 def find_offer(case: VisitationCase, offer_id: str) -> Offer:
+    """The offer on the case; NOT_FOUND otherwise."""
     offer = case.offer(offer_id)
     if offer is None:
         raise NotFound("offer", offer_id)
@@ -141,6 +142,7 @@ def find_offer(case: VisitationCase, offer_id: str) -> Offer:
 
 
 def require_offer(offer: Offer, *statuses: str, step: str) -> None:
+    """Refuse a step the offer's status does not allow."""
     if offer.status not in statuses:
         raise IllegalTransition(
             f"offer {offer.offer_id} is {offer.status}; {step} needs it to be "
