@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from services.kernel.context import Principal
-from services.kernel.errors import IllegalTransition, InvalidInput
+from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
 from services.visitation.domain import case as transitions
 from services.visitation.domain import deadlines, visibility
 from services.visitation.domain import meeting as meeting_steps
@@ -596,3 +596,34 @@ def test_a_met_deadline_does_not_move() -> None:
     )
     with pytest.raises(IllegalTransition):
         transitions.move_deadline(contacted_case(), command, by="c1", today=TODAY, calendar=CAL)
+
+
+def test_offer_steps_out_of_order_are_refused() -> None:
+    just_offered, _ = offered(proceeding_case())
+    with pytest.raises(IllegalTransition, match="offer o1 is offered"):
+        meeting_steps.record_clarifying_meeting(
+            just_offered, meeting(), today=TODAY, now=NOW, by="s", calendar=CAL, catalog=CATALOG
+        )
+    with pytest.raises(IllegalTransition, match="handed_over"):
+        meeting_steps.record_summary_note(
+            booked(), RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="n"), today=TODAY
+        )
+    stopped, _ = transitions.close_case(
+        just_offered, CloseCase(case_id="k1", kind="basis_gone", reason="r"), today=TODAY
+    )
+    with pytest.raises(IllegalTransition, match="is interrupted"):
+        steps.answer_offer(
+            stopped,
+            AnswerOffer(offer_id="o1", accept=True),
+            principal=SPECIALIST_A,
+            ranking=ranking_for(just_offered),
+            today=TODAY,
+            calendar=CAL,
+            catalog=CATALOG,
+        )
+    with pytest.raises(NotFound):
+        meeting_steps.record_inquirer_contact(
+            accepted(),
+            RecordInquirerContact(offer_id="nope", contacted_on=TODAY, meeting_on=TODAY),
+            today=TODAY,
+        )
