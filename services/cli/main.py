@@ -16,6 +16,7 @@ from google.protobuf.json_format import MessageToDict
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.cli import intake as intake_cli
+from services.cli import visitation as visitation_cli
 from services.cli.leverance import add_commands as add_leverance_commands
 from services.kernel.auth import TokenAuthority
 from services.kernel.context import ROLES
@@ -23,7 +24,6 @@ from services.kernel.settings import DEFAULT_GRPC_PORTS, SERVICE_NAMES, Settings
 from vias.documents.v1 import documents_pb2, documents_pb2_grpc
 from vias.leverance.v1 import leverance_pb2, leverance_pb2_grpc
 from vias.notifications.v1 import notifications_pb2, notifications_pb2_grpc
-from vias.visitation.v1 import visitation_pb2, visitation_pb2_grpc
 
 Call = Callable[[argparse.Namespace, "Client"], Awaitable[Any]]
 
@@ -57,14 +57,6 @@ class Client:
         """Close every channel."""
         for channel in self.channels.values():
             await channel.close()
-
-
-async def get_case(args: argparse.Namespace, client: Client) -> Any:
-    stub = visitation_pb2_grpc.VisitationServiceStub(client.channel("visitation"))
-    if args.case:
-        return await client.call(stub.GetCase, visitation_pb2.GetCaseRequest(case_id=args.case))
-    request = visitation_pb2.GetCaseByInquiryRequest(inquiry_id=args.inquiry)
-    return await client.call(stub.GetCaseByInquiry, request)
 
 
 async def list_notices(args: argparse.Namespace, client: Client) -> Any:
@@ -120,12 +112,7 @@ def _parser() -> argparse.ArgumentParser:
 
     intake_cli.add_commands(sub)
 
-    visitation = sub.add_parser("visitation", help="visitation cases")
-    case = visitation.add_subparsers(dest="action", required=True).add_parser("case")
-    which = case.add_mutually_exclusive_group(required=True)
-    which.add_argument("--case")
-    which.add_argument("--inquiry")
-    case.set_defaults(call=get_case)
+    visitation_cli.add_commands(sub)
 
     notifications = sub.add_parser("notifications", help="notices")
     notices = notifications.add_subparsers(dest="action", required=True).add_parser("list")

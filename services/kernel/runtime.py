@@ -61,6 +61,7 @@ class ServiceSpec:
     setup: Callable[[Deps], Awaitable[None]] | None = None
     background_consumer: bool = False
     """Nobody waits on this service's consumer: it fetches with the background wait."""
+    background: Callable[[Deps], Sequence[Awaitable[None]]] | None = None
 
 
 class RewindAfterDataLoss(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -142,6 +143,9 @@ class ServiceProcess:
         )
         await server.start()
         names = [full_name for _, _, full_name in registrations]
+        if self.spec.background is not None:
+            for number, work in enumerate(self.spec.background(deps)):
+                self._spawn(work, f"background-{number}")
         self._spawn(self._watch_health(client, health, names, metrics), "health")
         log.info("%s serving gRPC on port %d", name, port)
 

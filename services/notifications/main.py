@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
-from services.notifications import handlers, letters, leverance_notices
+from services.notifications import deadlines, handlers, letters, leverance_notices
 from services.notifications.api import registrations
 
 
@@ -20,6 +20,7 @@ SPEC = ServiceSpec(
         "VisitationCaseOpened": handlers.notify_case_assigned,
         **leverance_notices.HANDLERS,
         **letters.HANDLERS,
+        **deadlines.handlers(),
     },
     servicers=lambda deps: [*registrations(deps.store), *letters.registrations(deps.store)],
     setup=_setup,

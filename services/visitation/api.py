@@ -1,52 +1,218 @@
-"""Visitation's gRPC servicer."""
+"""Visitation's gRPC servicer: proto in, command to handler, proto out."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.kernel.context import VISO_STAFF, require_role
+from services.kernel.context import ROLES, VISO_STAFF, require_role
+from services.kernel.errors import FieldViolation, InvalidInput
 from services.kernel.grpc_server import Registration
-from services.kernel.proto import timestamp
-from services.kernel.store import MongoStore
-from services.visitation import handlers
-from services.visitation.domain import VisitationCase
-from vias.visitation.v1 import visitation_pb2, visitation_pb2_grpc
+from services.kernel.proto import parse_request
+from services.visitation import deadline_check, handlers, queries
+from services.visitation.catalog import ALL_MAIN_AREAS
+from services.visitation.domain.model import CASE_STATUSES, OFFER_STATUSES
+from services.visitation.handlers import Visitation
+from services.visitation.messages import (
+    AnswerOffer,
+    CloseCase,
+    CloseWithAdvice,
+    DeclareOutsideScope,
+    Estimate,
+    MoveDeadline,
+    OfferToSupplier,
+    ProceedWithService,
+    RecordClarifyingMeeting,
+    RecordFirstContact,
+    RecordInformation,
+    RecordInquirerContact,
+    RecordSummaryNote,
+    ReferElsewhere,
+)
+from services.visitation.wire import (
+    case_to_proto,
+    offer_to_proto,
+    ranking_to_proto,
+    service_to_proto,
+)
+from vias.visitation.v1 import visitation_pb2 as pb
+from vias.visitation.v1 import visitation_pb2_grpc
+
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+CONSULTANT = ("consultant", "manager")
+SUPPLIER_STAFF = ("specialist", "supplier_admin")
+MEETING_ROLES = (*SUPPLIER_STAFF, *CONSULTANT)
 
 
-def to_proto(case: VisitationCase) -> visitation_pb2.VisitationCase:
-    """The wire form of a case."""
-    return visitation_pb2.VisitationCase(
-        case_id=case.id,
-        version=case.version,
-        inquiry_id=case.inquiry_id,
-        status=case.status,
-        main_area=case.main_area,
-        consultant_id=case.consultant_id,
-        opened_at=timestamp(case.opened_at),
-    )
+def _limit_violations(requested: int) -> list[FieldViolation]:
+    if not 0 <= requested <= MAX_LIMIT:
+        return [FieldViolation("limit", f"must be between 0 and {MAX_LIMIT}")]
+    return []
+
+
+def _one_of(field: str, value: str, allowed: tuple[str, ...]) -> list[FieldViolation]:
+    """A violation when a filter names a value that cannot exist."""
+    if value and value not in allowed:
+        return [FieldViolation(field, f"must be one of {', '.join(allowed)}")]
+    return []
 
 
 class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
     """VisitationService over the visitation handlers."""
 
-    def __init__(self, store: MongoStore) -> None:
-        self.store = store
+    def __init__(self, env: Visitation) -> None:
+        self.env = env
 
-    async def GetCase(self, request: Any, context: Any) -> visitation_pb2.VisitationCase:
+    async def GetCase(self, request: Any, context: Any) -> pb.VisitationCase:
+        principal = require_role(*ROLES)
+        return case_to_proto(await queries.get_case(self.env, request.case_id, principal))
+
+    async def GetCaseByInquiry(self, request: Any, context: Any) -> pb.VisitationCase:
+        principal = require_role(*ROLES)
+        case = await queries.get_case_by_inquiry(self.env, request.inquiry_id, principal)
+        return case_to_proto(case)
+
+    async def SearchCases(self, request: Any, context: Any) -> pb.SearchCasesResponse:
+        principal = require_role(*ROLES)
+        violations = (
+            _one_of("status", request.status, CASE_STATUSES)
+            + _one_of("main_area", request.main_area, ALL_MAIN_AREAS)
+            + _limit_violations(request.limit)
+        )
+        if violations:
+            raise InvalidInput(violations)
+        filters = {
+            "status": request.status,
+            "consultant_id": request.consultant_id,
+            "main_area": request.main_area,
+            "service_id": request.service_id,
+            "supplier_id": request.supplier_id,
+        }
+        found = await queries.search_cases(
+            self.env, filters, principal, limit=request.limit or DEFAULT_LIMIT
+        )
+        return pb.SearchCasesResponse(cases=[case_to_proto(c) for c in found])
+
+    async def ListAdvisoryServices(
+        self, request: Any, context: Any
+    ) -> pb.ListAdvisoryServicesResponse:
+        require_role(*ROLES)
+        catalog = self.env.catalog
+        return pb.ListAdvisoryServicesResponse(
+            services=[service_to_proto(s) for s in catalog.services],
+            complaint_guidance=catalog.complaint_guidance,
+        )
+
+    async def RecordFirstContact(self, request: Any, context: Any) -> pb.VisitationCase:
+        require_role(*CONSULTANT)
+        command = parse_request(RecordFirstContact, request)
+        return case_to_proto(await handlers.record_first_contact(self.env, command))
+
+    async def RecordInformation(self, request: Any, context: Any) -> pb.VisitationCase:
+        principal = require_role(*CONSULTANT)
+        command = parse_request(RecordInformation, request)
+        return case_to_proto(await handlers.record_information(self.env, command, principal))
+
+    async def CloseWithAdvice(self, request: Any, context: Any) -> pb.VisitationCase:
+        principal = require_role(*CONSULTANT)
+        command = parse_request(CloseWithAdvice, request)
+        return case_to_proto(await handlers.close_with_advice(self.env, command, principal))
+
+    async def ReferElsewhere(self, request: Any, context: Any) -> pb.VisitationCase:
+        principal = require_role(*CONSULTANT)
+        command = parse_request(ReferElsewhere, request)
+        return case_to_proto(await handlers.refer_elsewhere(self.env, command, principal))
+
+    async def DeclareOutsideScope(self, request: Any, context: Any) -> pb.VisitationCase:
+        principal = require_role(*CONSULTANT)
+        command = parse_request(DeclareOutsideScope, request)
+        return case_to_proto(await handlers.declare_outside_scope(self.env, command, principal))
+
+    async def ProceedWithService(self, request: Any, context: Any) -> pb.VisitationCase:
+        principal = require_role(*CONSULTANT)
+        command = parse_request(
+            ProceedWithService, request, target_groups=list(request.target_groups) or None
+        )
+        return case_to_proto(await handlers.proceed_with_service(self.env, command, principal))
+
+    async def CloseCase(self, request: Any, context: Any) -> pb.VisitationCase:
+        require_role(*CONSULTANT)
+        command = parse_request(CloseCase, request)
+        return case_to_proto(await handlers.close_case(self.env, command))
+
+    async def MoveDeadline(self, request: Any, context: Any) -> pb.VisitationCase:
+        principal = require_role(*CONSULTANT)
+        command = parse_request(MoveDeadline, request)
+        return case_to_proto(await handlers.move_deadline(self.env, command, principal))
+
+    async def RankSuppliers(self, request: Any, context: Any) -> pb.RankSuppliersResponse:
         require_role(*VISO_STAFF)
-        return to_proto(await handlers.get_case(request.case_id, store=self.store))
+        estimate = parse_request(Estimate, request.estimate)
+        _, ranking = await queries.rank(self.env, request.case_id, estimate)
+        return ranking_to_proto(ranking)
 
-    async def GetCaseByInquiry(self, request: Any, context: Any) -> visitation_pb2.VisitationCase:
-        require_role(*VISO_STAFF)
-        return to_proto(await handlers.get_case_by_inquiry(request.inquiry_id, store=self.store))
+    async def OfferToSupplier(self, request: Any, context: Any) -> pb.Offer:
+        principal = require_role(*CONSULTANT)
+        command = parse_request(OfferToSupplier, request)
+        case, offer = await handlers.offer_to_supplier(self.env, command, principal)
+        return offer_to_proto(case, offer)
+
+    async def GetOffer(self, request: Any, context: Any) -> pb.Offer:
+        principal = require_role(*ROLES)
+        case, offer = await queries.get_offer(self.env, request.offer_id, principal)
+        return offer_to_proto(case, offer)
+
+    async def ListOffers(self, request: Any, context: Any) -> pb.ListOffersResponse:
+        principal = require_role(*ROLES)
+        violations = _one_of("status", request.status, OFFER_STATUSES)
+        if violations := violations + _limit_violations(request.limit):
+            raise InvalidInput(violations)
+        found = await queries.list_offers(
+            self.env,
+            principal,
+            case_id=request.case_id,
+            status=request.status,
+            limit=request.limit or DEFAULT_LIMIT,
+        )
+        return pb.ListOffersResponse(offers=[offer_to_proto(c, o) for c, o in found])
+
+    async def AnswerOffer(self, request: Any, context: Any) -> pb.Offer:
+        principal = require_role(*SUPPLIER_STAFF)
+        command = parse_request(AnswerOffer, request)
+        case, offer = await handlers.answer_offer(self.env, command, principal)
+        return offer_to_proto(case, offer)
+
+    async def RecordInquirerContact(self, request: Any, context: Any) -> pb.Offer:
+        principal = require_role(*MEETING_ROLES)
+        command = parse_request(RecordInquirerContact, request)
+        case, offer = await handlers.record_inquirer_contact(self.env, command, principal)
+        return offer_to_proto(case, offer)
+
+    async def RecordClarifyingMeeting(self, request: Any, context: Any) -> pb.Offer:
+        principal = require_role(*MEETING_ROLES)
+        command = parse_request(RecordClarifyingMeeting, request)
+        case, offer = await handlers.record_clarifying_meeting(self.env, command, principal)
+        return offer_to_proto(case, offer)
+
+    async def RecordSummaryNote(self, request: Any, context: Any) -> pb.Offer:
+        principal = require_role(*MEETING_ROLES)
+        command = parse_request(RecordSummaryNote, request)
+        case, offer = await handlers.record_summary_note(self.env, command, principal)
+        return offer_to_proto(case, offer)
+
+    async def CheckDeadlines(self, request: Any, context: Any) -> pb.CheckDeadlinesResponse:
+        require_role("manager")
+        return pb.CheckDeadlinesResponse(
+            reported_missed=await deadline_check.check_deadlines(self.env)
+        )
 
 
-def registrations(store: MongoStore) -> list[Registration]:
+def registrations(env: Visitation) -> list[Registration]:
     """The servicers visitation serves."""
     return [
         (
             visitation_pb2_grpc.add_VisitationServiceServicer_to_server,
-            VisitationApi(store),
-            visitation_pb2.DESCRIPTOR.services_by_name["VisitationService"].full_name,
+            VisitationApi(env),
+            pb.DESCRIPTOR.services_by_name["VisitationService"].full_name,
         )
     ]

@@ -1,47 +1,403 @@
-"""Visitation's use cases."""
+"""Visitation's use cases: load, let the domain decide, store state and events together."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from services.intake.messages import InquiryAssigned
-from services.kernel.envelope import Envelope, new_id, utcnow
-from services.kernel.errors import NotFound
-from services.kernel.store import MongoStore, Repository, Transaction
+from services.kernel.consumer import EventHandler
+from services.kernel.context import Principal
+from services.kernel.envelope import Envelope, EventPayload, new_id, utcnow
+from services.kernel.errors import ConcurrencyConflict, NotFound
+from services.kernel.store import MongoStore, Repository, Transaction, to_bson
+from services.leverance.messages import SupplierProfileChanged
 from services.visitation import domain
-from services.visitation.domain import VisitationCase
+from services.visitation.catalog import Catalog
+from services.visitation.domain import case as transitions
+from services.visitation.domain import meeting, offers, visibility
+from services.visitation.domain.model import Offer, VisitationCase
+from services.visitation.domain.suppliers import (
+    Ranking,
+    SupplierProfile,
+    is_newer,
+    profile_from_event,
+    rank_suppliers,
+)
+from services.visitation.messages import (
+    AnswerOffer,
+    CloseCase,
+    CloseWithAdvice,
+    DeclareOutsideScope,
+    Estimate,
+    MoveDeadline,
+    OfferToSupplier,
+    ProceedWithService,
+    RecordClarifyingMeeting,
+    RecordFirstContact,
+    RecordInformation,
+    RecordInquirerContact,
+    RecordSummaryNote,
+    ReferElsewhere,
+)
+from services.visitation.settings import VisitationSettings
+from services.workdays import WorkingDayCalendar
+
+log = logging.getLogger(__name__)
 
 cases = Repository(VisitationCase, "cases")
+suppliers = Repository(SupplierProfile, "suppliers")
+MAX_SUPPLIERS = 1000
+Decide = Callable[[VisitationCase], tuple[VisitationCase, list[EventPayload]]]
 
 
-async def open_case_for_inquiry(tx: Transaction, envelope: Envelope) -> None:
-    """Open the visitation case of an inquiry a consultant was assigned."""
-    assigned = envelope.payload_as(InquiryAssigned)
-    case, event = domain.open_case(
-        case_id=new_id(),
-        inquiry_id=assigned.inquiry_id,
-        main_area=assigned.main_area,
-        consultant_id=assigned.consultant_id,
-        now=utcnow(),
+@dataclass(frozen=True)
+class Visitation:
+    """What the use cases work with: the store, the calendar and the reference data."""
+
+    store: MongoStore
+    settings: VisitationSettings
+    calendar: WorkingDayCalendar
+    catalog: Catalog
+
+
+def open_case_handler(calendar: WorkingDayCalendar) -> EventHandler:
+    """The InquiryAssigned handler: one insert plus its events, no reads (latency path)."""
+
+    async def open_case_for_inquiry(tx: Transaction, envelope: Envelope) -> None:
+        """Open the visitation case of an inquiry a consultant was assigned."""
+        assigned = envelope.payload_as(InquiryAssigned)
+        case, events = domain.open_assigned_case(
+            assigned, case_id=new_id(), now=utcnow(), calendar=calendar
+        )
+        await cases.add(tx, case)
+        for event in events:
+            tx.emit(event)
+
+    return open_case_for_inquiry
+
+
+async def apply_supplier_profile(tx: Transaction, envelope: Envelope) -> None:
+    """Keep the newest snapshot of a supplier (highest revision wins)."""
+    changed = envelope.payload_as(SupplierProfileChanged)
+    current = await suppliers.get(tx, changed.supplier_id)
+    if not is_newer(current, changed):
+        return
+    doc = to_bson(profile_from_event(changed).model_dump(mode="python"))
+    doc["_id"] = doc.pop("id")
+    await tx.collection(suppliers.collection).replace_one(
+        {"_id": changed.supplier_id}, doc, upsert=True, session=tx.session
     )
-    await cases.add(tx, case)
-    tx.emit(event)
 
 
-async def get_case(case_id: str, *, store: MongoStore) -> VisitationCase:
-    """One case."""
-    case = await cases.read(store.db, case_id)
+async def _apply(
+    tx: Transaction, case: VisitationCase | None, key: str, expected: int, decide: Decide
+) -> VisitationCase:
+    """Decide on a loaded case and save it with its events, if it is at the expected version."""
     if case is None:
-        raise NotFound("case", case_id)
-    return case
+        raise NotFound("case", key)
+    if expected and case.version != expected:
+        raise ConcurrencyConflict("case", case.id, expected)
+    changed, events = decide(case)
+    stored = await cases.save(tx, changed, expected_version=case.version)
+    for event in events:
+        tx.emit(event)
+    return stored
 
 
-async def get_case_by_inquiry(inquiry_id: str, *, store: MongoStore) -> VisitationCase:
-    """The case opened for an inquiry."""
-    found = await cases.find(store.db, {"inquiry_id": inquiry_id}, limit=1)
-    if not found:
-        raise NotFound("case for inquiry", inquiry_id)
-    return found[0]
+async def update_case(
+    env: Visitation, case_id: str, expected_version: int, decide: Decide
+) -> VisitationCase:
+    """Load a case, let the domain decide, save it with its events; one transaction."""
+
+    async def work(tx: Transaction) -> VisitationCase:
+        case = await cases.get(tx, case_id)
+        return await _apply(tx, case, case_id, expected_version, decide)
+
+    return await env.store.transact(work)
+
+
+OFFER_REFS = "offer_refs"
+"""Which case holds an offer and for which supplier: offers are found without indexing cases."""
+
+
+def offer_ref_query(offer_id: str, principal: Principal) -> dict[str, Any]:
+    """Finds an offer's reference if the caller may see it; suppliers only their own."""
+    if principal.is_supplier:
+        return {"_id": offer_id, "supplier_id": principal.supplier_id}
+    return {"_id": offer_id}
+
+
+async def update_offer(
+    env: Visitation, offer_id: str, principal: Principal, decide: Decide
+) -> tuple[VisitationCase, Offer]:
+    """Like update_case, for the case holding an offer; NOT_FOUND if the caller may not see it."""
+
+    async def work(tx: Transaction) -> VisitationCase:
+        ref = await tx.collection(OFFER_REFS).find_one(
+            offer_ref_query(offer_id, principal), session=tx.session
+        )
+        if ref is None:
+            raise NotFound("offer", offer_id)
+        case = await cases.get(tx, ref["case_id"])
+        return await _apply(tx, case, offer_id, 0, decide)
+
+    stored = await env.store.transact(work)
+    offer = stored.offer(offer_id)
+    assert offer is not None
+    return visibility.view_for(stored, principal), offer
+
+
+async def all_suppliers(env: Visitation) -> list[SupplierProfile]:
+    return await suppliers.find(env.store.db, {}, limit=MAX_SUPPLIERS)
+
+
+async def ranking_of(env: Visitation, case: VisitationCase, estimate: Estimate) -> Ranking:
+    service = offers.chosen_service(case, env.catalog)
+    today = env.settings.today()
+    return rank_suppliers(
+        await all_suppliers(env),
+        offers.need_of(case, service, today),
+        offers.price_estimate(estimate, env.catalog),
+        offered=offers.offered_statuses(case),
+    )
+
+
+# --- the consultant's steps -------------------------------------------------------------------
+
+
+async def record_first_contact(env: Visitation, command: RecordFirstContact) -> VisitationCase:
+    """The consultant's first contact with the inquirer."""
+    today = env.settings.today()
+    return await update_case(
+        env,
+        command.case_id,
+        command.expected_version,
+        lambda case: transitions.record_first_contact(case, command, today=today),
+    )
+
+
+async def record_information(
+    env: Visitation, command: RecordInformation, principal: Principal
+) -> VisitationCase:
+    """One area of the information wheel."""
+    now = utcnow()
+    return await update_case(
+        env,
+        command.case_id,
+        command.expected_version,
+        lambda case: (
+            transitions.record_information(case, command, by=principal.user_id, now=now),
+            [],
+        ),
+    )
+
+
+async def close_with_advice(
+    env: Visitation, command: CloseWithAdvice, principal: Principal
+) -> VisitationCase:
+    """Closed with the advice of the dialogue."""
+    today, by = env.settings.today(), principal.user_id
+    return await update_case(
+        env,
+        command.case_id,
+        command.expected_version,
+        lambda case: transitions.close_with_advice(case, command, by=by, today=today),
+    )
+
+
+async def refer_elsewhere(
+    env: Visitation, command: ReferElsewhere, principal: Principal
+) -> VisitationCase:
+    """Referred to another body."""
+    today, by = env.settings.today(), principal.user_id
+    return await update_case(
+        env,
+        command.case_id,
+        command.expected_version,
+        lambda case: transitions.refer_elsewhere(
+            case, command, by=by, today=today, catalog=env.catalog
+        ),
+    )
+
+
+async def declare_outside_scope(
+    env: Visitation, command: DeclareOutsideScope, principal: Principal
+) -> VisitationCase:
+    """Outside VISO's scope."""
+    today, by = env.settings.today(), principal.user_id
+    return await update_case(
+        env,
+        command.case_id,
+        command.expected_version,
+        lambda case: transitions.declare_outside_scope(
+            case, command, by=by, today=today, catalog=env.catalog
+        ),
+    )
+
+
+async def proceed_with_service(
+    env: Visitation, command: ProceedWithService, principal: Principal
+) -> VisitationCase:
+    """Advice with the chosen service."""
+    today, by = env.settings.today(), principal.user_id
+    return await update_case(
+        env,
+        command.case_id,
+        command.expected_version,
+        lambda case: transitions.proceed_with_service(
+            case, command, by=by, today=today, catalog=env.catalog
+        ),
+    )
+
+
+async def close_case(env: Visitation, command: CloseCase) -> VisitationCase:
+    """Consent withdrawn or interrupted."""
+    today = env.settings.today()
+    return await update_case(
+        env,
+        command.case_id,
+        command.expected_version,
+        lambda case: transitions.close_case(case, command, today=today),
+    )
+
+
+async def move_deadline(
+    env: Visitation, command: MoveDeadline, principal: Principal
+) -> VisitationCase:
+    """An agreed new due date for a pending deadline."""
+    today, by = env.settings.today(), principal.user_id
+    return await update_case(
+        env,
+        command.case_id,
+        command.expected_version,
+        lambda case: transitions.move_deadline(
+            case, command, by=by, today=today, calendar=env.calendar
+        ),
+    )
+
+
+async def offer_to_supplier(
+    env: Visitation, command: OfferToSupplier, principal: Principal
+) -> tuple[VisitationCase, Offer]:
+    """Send the case to a chosen, eligible supplier."""
+    today, offer_id = env.settings.today(), new_id()
+    known = await all_suppliers(env)
+
+    def decide(case: VisitationCase) -> tuple[VisitationCase, list[EventPayload]]:
+        service = offers.chosen_service(case, env.catalog)
+        ranking = rank_suppliers(
+            known,
+            offers.need_of(case, service, today),
+            offers.price_estimate(command.estimate, env.catalog),
+            offered=offers.offered_statuses(case),
+        )
+        return offers.offer_to_supplier(
+            case,
+            command,
+            ranking=ranking,
+            offer_id=offer_id,
+            by=principal.user_id,
+            today=today,
+            calendar=env.calendar,
+            catalog=env.catalog,
+        )
+
+    async def work(tx: Transaction) -> VisitationCase:
+        case = await cases.get(tx, command.case_id)
+        stored = await _apply(tx, case, command.case_id, command.expected_version, decide)
+        ref = {"_id": offer_id, "case_id": stored.id, "supplier_id": command.supplier_id}
+        await tx.collection(OFFER_REFS).insert_one(ref, session=tx.session)
+        return stored
+
+    stored = await env.store.transact(work)
+    offer = stored.offer(offer_id)
+    assert offer is not None
+    return stored, offer
+
+
+# --- the supplier's steps ---------------------------------------------------------------------
+
+
+async def answer_offer(
+    env: Visitation, command: AnswerOffer, principal: Principal
+) -> tuple[VisitationCase, Offer]:
+    """The supplier's yes or no."""
+    today = env.settings.today()
+    known = await all_suppliers(env)
+
+    def decide(case: VisitationCase) -> tuple[VisitationCase, list[EventPayload]]:
+        service = offers.chosen_service(case, env.catalog)
+        statuses = offers.offered_statuses(case)
+        ranking = rank_suppliers(
+            known,
+            offers.need_of(case, service, today),
+            offers.price_estimate(Estimate(), env.catalog),
+            offered=statuses,
+        )
+        return offers.answer_offer(
+            case,
+            command,
+            principal=principal,
+            ranking=ranking,
+            today=today,
+            calendar=env.calendar,
+            catalog=env.catalog,
+        )
+
+    return await update_offer(env, command.offer_id, principal, decide)
+
+
+async def record_inquirer_contact(
+    env: Visitation, command: RecordInquirerContact, principal: Principal
+) -> tuple[VisitationCase, Offer]:
+    """The specialist booked the clarifying meeting with the inquirer."""
+    today = env.settings.today()
+    return await update_offer(
+        env,
+        command.offer_id,
+        principal,
+        lambda case: meeting.record_inquirer_contact(case, command, today=today),
+    )
+
+
+async def record_clarifying_meeting(
+    env: Visitation, command: RecordClarifyingMeeting, principal: Principal
+) -> tuple[VisitationCase, Offer]:
+    """The clarifying meeting was held; the case goes to leverance (or closes)."""
+    today, now = env.settings.today(), utcnow()
+    return await update_offer(
+        env,
+        command.offer_id,
+        principal,
+        lambda case: meeting.record_clarifying_meeting(
+            case,
+            command,
+            today=today,
+            now=now,
+            by=principal.user_id,
+            calendar=env.calendar,
+            catalog=env.catalog,
+        ),
+    )
+
+
+async def record_summary_note(
+    env: Visitation, command: RecordSummaryNote, principal: Principal
+) -> tuple[VisitationCase, Offer]:
+    """The summary note of the clarifying meeting was sent."""
+    today = env.settings.today()
+    return await update_offer(
+        env,
+        command.offer_id,
+        principal,
+        lambda case: meeting.record_summary_note(case, command, today=today),
+    )
 
 
 async def create_indexes(store: MongoStore) -> None:
-    """One case per inquiry, and fast lookup by inquiry."""
+    """One case per inquiry; a supplier's offers found by supplier."""
     await store.db[cases.collection].create_index("inquiry_id", unique=True)
+    await store.db[OFFER_REFS].create_index("supplier_id")

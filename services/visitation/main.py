@@ -2,25 +2,75 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
+
 from services.kernel.consumer import EventHandler
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
-from services.visitation import handlers
+from services.visitation import deadline_check, handlers
 from services.visitation.api import registrations
+from services.visitation.catalog import load_catalog
+from services.visitation.handlers import Visitation
+from services.visitation.settings import VisitationSettings
+
+log = logging.getLogger(__name__)
+
+
+_built: dict[int, Visitation] = {}
+
+
+def _visitation(deps: Deps) -> Visitation:
+    """The use cases' surroundings, built once per process from the environment."""
+    key = id(deps.store)
+    if key not in _built:
+        settings = VisitationSettings()
+        _built[key] = Visitation(
+            store=deps.store,
+            settings=settings,
+            calendar=settings.calendar(),
+            catalog=load_catalog(settings.services_file),
+        )
+    return _built[key]
 
 
 def _handlers(deps: Deps) -> dict[str, EventHandler]:
-    return {"InquiryAssigned": handlers.open_case_for_inquiry}
+    env = _visitation(deps)
+    return {
+        "InquiryAssigned": handlers.open_case_handler(env.calendar),
+        "SupplierProfileChanged": handlers.apply_supplier_profile,
+    }
 
 
 async def _setup(deps: Deps) -> None:
+    _visitation(deps)
     await handlers.create_indexes(deps.store)
+
+
+async def _check_deadlines_periodically(env: Visitation) -> None:
+    """Report overdue deadlines missed, at the configured interval."""
+    while True:
+        try:
+            reported = await deadline_check.check_deadlines(env)
+            if reported:
+                log.info("reported %d missed deadlines", reported)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("deadline check failed: %r", error)
+        await asyncio.sleep(env.settings.deadline_check_interval_s)
+
+
+def _background(deps: Deps) -> Sequence[Awaitable[None]]:
+    return [_check_deadlines_periodically(_visitation(deps))]
 
 
 SPEC = ServiceSpec(
     name="visitation",
-    subscribes_to=(events_topic("intake"),),
+    subscribes_to=(events_topic("intake"), events_topic("leverance")),
     handlers=_handlers,
-    servicers=lambda deps: registrations(deps.store),
+    servicers=lambda deps: registrations(_visitation(deps)),
     setup=_setup,
+    background=_background,
 )

@@ -24,6 +24,9 @@ class _DeadlineEvent(EventPayload):
     responsible_user_id: str | None = None
     responsible_role: str = Field(description="consultant, specialist, manager, ...")
     supplier_id: str | None = Field(default=None, description="Set when a supplier must act.")
+    consultant_id: str | None = Field(
+        default=None, description="The case's consultant, also told when the deadline is missed."
+    )
 
     def subject(self) -> str:
         return self.case_id

@@ -108,10 +108,16 @@ async def test_the_assignment_s_correlation_id_runs_through_the_events_it_caused
         query = {"key": {"$in": [inquiry.inquiry_id, case.case_id]}}
         rows += await clients.db(service).outbox.find(query).to_list()
     envelopes = {(e := json.loads(row["value"]))["type"]: e for row in rows}
-    assert set(envelopes) == {"InquiryRegistered", "InquiryAssigned", "VisitationCaseOpened"}
-    assigned, opened = envelopes["InquiryAssigned"], envelopes["VisitationCaseOpened"]
-    assert opened["correlation_id"] == assigned["correlation_id"]
-    assert opened["causation_id"] == assigned["event_id"]
+    assert set(envelopes) == {
+        "InquiryRegistered",
+        "InquiryAssigned",
+        "VisitationCaseOpened",
+        "DeadlineSet",
+    }
+    assigned = envelopes["InquiryAssigned"]
+    for caused in (envelopes["VisitationCaseOpened"], envelopes["DeadlineSet"]):
+        assert caused["correlation_id"] == assigned["correlation_id"]
+        assert caused["causation_id"] == assigned["event_id"]
     assert envelopes["InquiryRegistered"]["correlation_id"] != assigned["correlation_id"]
 
 

@@ -307,3 +307,37 @@ def test_rolling_past_holidays_and_closing_days() -> None:
         "Second Day of Christmas",
         "Sunday",
     ]
+
+
+def test_the_danish_public_holidays_of_2026() -> None:
+    holidays_2026 = {
+        d
+        for d in (date(2026, 1, 1) + timedelta(days=i) for i in range(365))
+        if NO_CLOSING_DAYS.closing_reason(d) not in (None, "Saturday", "Sunday")
+    }
+    assert holidays_2026 == {
+        date(2026, 1, 1),
+        date(2026, 4, 2),
+        date(2026, 4, 3),
+        date(2026, 4, 5),
+        date(2026, 4, 6),
+        date(2026, 5, 14),
+        date(2026, 5, 24),
+        date(2026, 5, 25),
+        date(2026, 12, 25),
+        date(2026, 12, 26),
+    }
+
+
+def test_great_prayer_day_was_the_fourth_friday_after_easter_until_2023() -> None:
+    # Easter Sunday 2023 was 2023-04-09; the fourth Friday after it is 2023-05-05.
+    assert CAL.closing_reason(date(2023, 4, 9)) == "Easter Sunday"
+    assert date(2023, 4, 9) + timedelta(days=26) == date(2023, 5, 5)
+    assert CAL.add_working_days(date(2023, 5, 4), 1) == date(2023, 5, 8)
+    # Easter Sunday 2024 was 2024-03-31; 26 days later is the ordinary Friday 2024-04-26.
+    assert CAL.add_working_days(date(2024, 4, 25), 1) == date(2024, 4, 26)
+
+
+def test_five_working_days_across_whit_monday() -> None:
+    assert CAL.add_working_days(date(2026, 5, 21), 5) == date(2026, 5, 29)
+    assert CAL.closing_reason(date(2026, 5, 25)) == "Pentecost Monday"

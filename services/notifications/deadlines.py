@@ -1,0 +1,133 @@
+"""Notices from deadline events: a reminder when a due date is set or moved, an escalation when
+it is missed (to the responsible person and the case's consultant), and the prompt to choose the
+next supplier when one said no or did not answer.
+
+Deadline notices use the deadline id as their subject (it names the case), so a case's own
+notices (e.g. case_assigned) stay one per case.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.kernel.consumer import EventHandler
+from services.kernel.envelope import Envelope, new_id, utcnow
+from services.kernel.store import Transaction
+from services.notifications.domain import Notice
+from services.notifications.handlers import notices
+from services.visitation.messages import NextSupplierNeeded
+from services.workdays.events import DeadlineChanged, DeadlineMissed, DeadlineSet
+
+
+def _notice(
+    recipient: str, kind: str, subject_id: str, text: str, *, event_id: str, now: datetime
+) -> Notice:
+    return Notice(
+        id=new_id(),
+        recipient_id=recipient,
+        kind=kind,
+        subject_id=subject_id,
+        text=text,
+        created_at=now,
+        source_event_id=event_id,
+    )
+
+
+def reminder_notices(event: DeadlineSet, *, event_id: str, now: datetime) -> list[Notice]:
+    """A reminder to whoever must act: the named person, else the consultant if it is theirs."""
+    recipient = event.responsible_user_id
+    if recipient is None and event.responsible_role == "consultant":
+        recipient = event.consultant_id
+    if recipient is None:
+        return []
+    text = (
+        f"Deadline on case {event.case_id}: {event.rule_text}, due {event.due.isoformat()} "
+        f"({event.explanation})."
+    )
+    return [
+        _notice(recipient, "deadline_reminder", event.deadline_id, text, event_id=event_id, now=now)
+    ]
+
+
+def escalation_notices(event: DeadlineMissed, *, event_id: str, now: datetime) -> list[Notice]:
+    """An escalation to the responsible person and to the case's consultant, once each."""
+    recipients = [r for r in (event.responsible_user_id, event.consultant_id) if r]
+    text = (
+        f"Deadline missed on case {event.case_id}: {event.rule_text} was due "
+        f"{event.due.isoformat()} ({event.responsible_role}"
+        + (f" at supplier {event.supplier_id}" if event.supplier_id else "")
+        + ")."
+    )
+    return [
+        _notice(r, "deadline_escalation", event.deadline_id, text, event_id=event_id, now=now)
+        for r in dict.fromkeys(recipients)
+    ]
+
+
+def changed_notices(event: DeadlineChanged, *, event_id: str, now: datetime) -> list[Notice]:
+    """The responsible person is told the new due date."""
+    recipient = event.responsible_user_id or (
+        event.consultant_id if event.responsible_role == "consultant" else None
+    )
+    if recipient is None:
+        return []
+    text = (
+        f"Deadline moved on case {event.case_id}: {event.rule_text} now due "
+        f"{event.due.isoformat()} (was {event.previous_due.isoformat()}): {event.reason}."
+    )
+    return [
+        _notice(recipient, "deadline_changed", event.deadline_id, text, event_id=event_id, now=now)
+    ]
+
+
+def next_supplier_notice(event: NextSupplierNeeded, *, event_id: str, now: datetime) -> Notice:
+    """The consultant is prompted with the next candidate supplier."""
+    what = "said no" if event.why == "declined" else "did not answer in time"
+    text = f"Supplier {event.previous_supplier_id} {what} on case {event.case_id}"
+    text += f" ({event.reason})" if event.reason else ""
+    if event.next_supplier_id:
+        text += f". Next candidate: {event.next_supplier_name} ({event.next_supplier_id})."
+    else:
+        text += ". No further eligible supplier: widen the search or reconsider the service."
+    return _notice(
+        event.consultant_id, "next_supplier", event.offer_id, text, event_id=event_id, now=now
+    )
+
+
+async def _store(tx: Transaction, found: list[Notice]) -> None:
+    for notice in found:
+        await notices.add(tx, notice)
+
+
+async def on_deadline_set(tx: Transaction, envelope: Envelope) -> None:
+    """Remind the responsible person of a new due date."""
+    event = envelope.payload_as(DeadlineSet)
+    await _store(tx, reminder_notices(event, event_id=envelope.event_id, now=utcnow()))
+
+
+async def on_deadline_missed(tx: Transaction, envelope: Envelope) -> None:
+    """Escalate a missed due date."""
+    event = envelope.payload_as(DeadlineMissed)
+    await _store(tx, escalation_notices(event, event_id=envelope.event_id, now=utcnow()))
+
+
+async def on_deadline_changed(tx: Transaction, envelope: Envelope) -> None:
+    """Tell the responsible person a due date moved."""
+    event = envelope.payload_as(DeadlineChanged)
+    await _store(tx, changed_notices(event, event_id=envelope.event_id, now=utcnow()))
+
+
+async def on_next_supplier_needed(tx: Transaction, envelope: Envelope) -> None:
+    """Prompt the consultant with the next candidate supplier."""
+    event = envelope.payload_as(NextSupplierNeeded)
+    await _store(tx, [next_supplier_notice(event, event_id=envelope.event_id, now=utcnow())])
+
+
+def handlers() -> dict[str, EventHandler]:
+    """The event handlers of this module, by event type."""
+    return {
+        "DeadlineSet": on_deadline_set,
+        "DeadlineMissed": on_deadline_missed,
+        "DeadlineChanged": on_deadline_changed,
+        "NextSupplierNeeded": on_next_supplier_needed,
+    }

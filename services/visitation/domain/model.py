@@ -1,0 +1,155 @@
+"""The visitation case and what it holds; plain data, no I/O."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal, get_args
+
+from pydantic import BaseModel, Field
+
+from services.intake.messages import MainArea
+from services.kernel.store import Aggregate
+
+CaseStatus = Literal[
+    "opened",
+    "in_visitation",
+    "proceeding",
+    "handed_over",
+    "closed_with_advice",
+    "referred",
+    "outside_scope",
+    "consent_withdrawn",
+    "interrupted",
+]
+CASE_STATUSES: tuple[str, ...] = get_args(CaseStatus)
+CLOSED_STATUSES: frozenset[str] = frozenset(
+    {"closed_with_advice", "referred", "outside_scope", "consent_withdrawn", "interrupted"}
+)
+OfferStatus = Literal[
+    "offered",
+    "declined",
+    "expired",
+    "accepted",
+    "meeting_booked",
+    "handed_over",
+    "outside_scope",
+    "withdrawn",
+]
+OFFER_STATUSES: tuple[str, ...] = get_args(OfferStatus)
+OPEN_OFFER_STATUSES: frozenset[str] = frozenset({"offered", "accepted", "meeting_booked"})
+DeadlineStatus = Literal["open", "missed", "met", "cancelled"]
+
+
+class InformationEntry(BaseModel):
+    """What the consultant recorded for one area of the information wheel."""
+
+    text: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+class Decision(BaseModel):
+    """The administrative decision whether VISO gives advice (Public Administration Act)."""
+
+    outcome: Literal["closed_with_advice", "referred", "outside_scope", "proceed"]
+    advice_given: bool
+    reasoning: str
+    decided_by: str
+    decided_on: date
+    service_id: str | None = None
+    inquirer_role: str | None = None
+    subject: str | None = None
+    facts: dict[str, bool] = Field(default_factory=dict)
+    complexity_areas: list[str] = Field(default_factory=list)
+    planned_duration_months: int | None = None
+    referred_to: str | None = None
+    outside_scope_reason: str | None = None
+    complaint_guidance: str | None = None
+
+
+class CaseDeadline(BaseModel):
+    """One due date on the case, computed with the working-day calendar."""
+
+    deadline_id: str
+    rule: str
+    rule_text: str
+    start: date
+    due: date
+    explanation: str
+    responsible_role: str
+    responsible_user_id: str | None = None
+    supplier_id: str | None = None
+    offer_id: str | None = None
+    status: DeadlineStatus = "open"
+    met_on: date | None = None
+    missed_reported: bool = False
+
+
+class Offer(BaseModel):
+    """The case sent to one supplier as a visitation service, and what followed."""
+
+    offer_id: str
+    supplier_id: str
+    supplier_name: str
+    status: OfferStatus
+    rank: int
+    top_ranked_supplier_id: str
+    justification: str
+    estimated_price_dkk: str
+    offered_on: date
+    offered_by: str
+    contact_specialist_id: str | None = None
+    answered_on: date | None = None
+    answered_by: str | None = None
+    specialist_id: str | None = None
+    decline_reason: str | None = None
+    inquirer_contacted_on: date | None = None
+    meeting_on: date | None = None
+    meeting_held_on: date | None = None
+    citizen_attended: bool | None = None
+    citizen_absence_reason: str | None = None
+    outside_scope_reason: str | None = None
+    summary_note_sent_on: date | None = None
+    summary_note: str | None = None
+    handed_over_at: datetime | None = None
+
+
+class VisitationCase(Aggregate):
+    """A consultant's visitation of one inquiry, until a supplier said yes or it closed."""
+
+    inquiry_id: str
+    status: CaseStatus
+    main_area: MainArea
+    consultant_id: str
+    opened_at: datetime
+    distributed_on: date | None = None
+    requested_service: str | None = None
+    inquirer_name: str = ""
+    inquirer_type: str | None = None
+    municipality_code: str | None = None
+    citizen_ref: str | None = None
+    citizen_age_years: int | None = None
+    target_groups: list[str] = Field(default_factory=list)
+    family_group_id: str | None = None
+    first_contact_on: date | None = None
+    information: dict[str, InformationEntry] = Field(default_factory=dict)
+    decision: Decision | None = None
+    service_id: str | None = None
+    offers: list[Offer] = Field(default_factory=list)
+    deadlines: list[CaseDeadline] = Field(default_factory=list)
+    closed_kind: str | None = None
+    closed_reason: str | None = None
+    closed_on: date | None = None
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the case reached an end state."""
+        return self.status in CLOSED_STATUSES
+
+    def offer(self, offer_id: str) -> Offer | None:
+        """The offer with this id on the case."""
+        return next((o for o in self.offers if o.offer_id == offer_id), None)
+
+    def deadline(self, deadline_id: str) -> CaseDeadline | None:
+        """The deadline with this id on the case."""
+        return next((d for d in self.deadlines if d.deadline_id == deadline_id), None)

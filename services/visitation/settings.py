@@ -1,0 +1,60 @@
+"""Visitation's own configuration, from `VIAS_VISITATION_*` environment variables."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.workdays import (
+    DEFAULT_RECURRING_CLOSING_DAYS,
+    DatedClosingDay,
+    RecurringClosingDay,
+    WorkingDayCalendar,
+)
+
+log = logging.getLogger(__name__)
+
+
+class VisitationSettings(BaseSettings):
+    """Calendar, reference data and the deadline check."""
+
+    model_config = SettingsConfigDict(env_prefix="VIAS_VISITATION_", extra="ignore")
+
+    recurring_closing_days: tuple[RecurringClosingDay, ...] = Field(
+        default=DEFAULT_RECURRING_CLOSING_DAYS,
+        description='Yearly closing days as JSON, e.g. ["06-05", "12-24", "12-31"].',
+    )
+    extra_closing_days: tuple[DatedClosingDay, ...] = Field(
+        default=(), description='Dated closing days as JSON, e.g. ["2026-12-28 Office move"].'
+    )
+    services_file: Path | None = Field(
+        default=None, description="Advisory services reference data; default: the shipped file."
+    )
+    deadline_check_interval_s: float = Field(
+        default=3600.0, gt=0, description="How often overdue deadlines are looked for."
+    )
+    timezone: str = Field(default="Europe/Copenhagen", description="Whose 'today' counts.")
+
+    def calendar(self) -> WorkingDayCalendar:
+        """The working-day calendar with the configured closing days."""
+        return WorkingDayCalendar(
+            recurring_closing_days=self.recurring_closing_days,
+            extra_closing_days=self.extra_closing_days,
+        )
+
+    def zone(self) -> tzinfo:
+        """The configured time zone; UTC if the system has no time-zone data."""
+        try:
+            return ZoneInfo(self.timezone)
+        except ZoneInfoNotFoundError:
+            log.warning("time zone %s unknown; using UTC for 'today'", self.timezone)
+            return UTC
+
+    def today(self) -> date:
+        """Today's date where the deadlines apply."""
+        return datetime.now(self.zone()).date()

@@ -1,0 +1,88 @@
+"""The `vias visitation` commands against the running platform."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+from tests.integration.visitation_helpers import assigned_case, new_world
+from tests.support import Clients
+
+
+def _vias(clients: Clients, *args: str) -> subprocess.CompletedProcess[str]:
+    platform = clients.platform
+    env = {
+        **os.environ,
+        "VIAS_AUTH_SIGNING_KEY_FILE": str(platform.signing_key_file),
+        **{f"VIAS_{n.upper()}_ADDRESS": platform.grpc_address(n) for n in platform.services},
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def test_a_consultant_works_a_case_from_the_command_line(clients: Clients) -> None:
+    consultant = f"consultant-{new_world().suffix}"
+    case = await assigned_case(clients, consultant)
+    me = ("--as-user", consultant, "--as-role", "consultant")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return _vias(clients, *me, "visitation", *args)
+
+    listed = await asyncio.to_thread(run, "services")
+    assert listed.returncode == 0, listed.stderr
+    assert "single_case" in {s["service_id"] for s in json.loads(listed.stdout)["services"]}
+
+    contacted = await asyncio.to_thread(run, "first-contact", case.case_id, "--on", "2026-05-11")
+    assert contacted.returncode == 0, contacted.stderr
+    assert json.loads(contacted.stdout)["status"] == "in_visitation"
+
+    refused = await asyncio.to_thread(
+        run,
+        "proceed",
+        case.case_id,
+        "--service",
+        "single_case",
+        "--role",
+        "citizen",
+        "--subject",
+        "individual",
+        "--reasoning",
+        "r",
+    )
+    assert refused.returncode == 1 and refused.stderr.startswith("FAILED_PRECONDITION")
+
+    chosen = await asyncio.to_thread(
+        run,
+        "proceed",
+        case.case_id,
+        "--service",
+        "single_case",
+        "--role",
+        "authority_caseworker",
+        "--subject",
+        "individual",
+        "--fact",
+        "management_approved=true",
+        "--age",
+        "9",
+        "--reasoning",
+        "Specialised advice is needed.",
+    )
+    assert chosen.returncode == 0, chosen.stderr
+    body = json.loads(chosen.stdout)
+    assert (body["status"], body["service_id"], body["citizen_age_years"]) == (
+        "proceeding",
+        "single_case",
+        9,
+    )
