@@ -54,6 +54,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pymongo import AsyncMongoClient, monitoring
 
 from services.kernel.auth import TokenAuthority
+from services.kernel.envelope import utcnow
 from services.platform.infra import Platform
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc
 
@@ -67,19 +68,14 @@ IDLE_SETTLE_S = 3.0
 POLL_INTERVAL_S = 0.05
 RPC_DEADLINE_S = 30.0
 
-# Database transactions each inquiry causes, by the service that runs them. Intake's two happen
-# inside RegisterInquiry and AssignInquiry; every other service marks each event it processed in
-# its inbox.
-TRANSACTIONS_PER_INQUIRY = {
-    "intake": 2,
-    "visitation": 1,
-    "notifications": 3,
-    "leverance": 1,
-    "documents": 4,
-}
-# notifications: the case notice and the receipt and personal-data letters; documents: the
-# registration, the opened case and the two letters.
-TXNS_PER_CASE = sum(TRANSACTIONS_PER_INQUIRY.values())
+# Database transactions each inquiry causes: intake's two happen inside RegisterInquiry and
+# AssignInquiry; every consuming service marks each event it processed in its inbox, and the
+# warm-up measures how many that is per inquiry (the count grows as services consume more events).
+INTAKE_TRANSACTIONS = 2
+CONSUMERS = ("visitation", "notifications", "leverance", "documents")
+RAW_TXNS_PER_INQUIRY = 12  # sizes the raw-floor run only
+DRAIN_POLL_S = 0.2
+CASE_NOTICE = "case_assigned"  # the notice that ends the measured path
 # Registering and assigning are two intake transactions; the assignment causes the case.
 # The critical path from the AssignInquiry call to a readable notice: intake, visitation and
 # notifications commit, with two hops between them.
@@ -672,6 +668,7 @@ class Pipeline:
         self.channel = grpc.aio.insecure_channel(platform.grpc_address("intake"))
         self.intake = intake_pb2_grpc.IntakeServiceStub(self.channel)  # type: ignore[no-untyped-call]
         self.commands = CommandCounter()
+        self.units: dict[str, int] = {}
         self.mongo: AsyncMongoClient[Doc] = AsyncMongoClient(
             platform.mongo_uri, tz_aware=True, event_listeners=[self.commands]
         )
@@ -730,26 +727,33 @@ class Pipeline:
         await self.assign(inquiry_id)
         return inquiry_id
 
-    async def processed_counts(self) -> dict[str, int]:
-        """Events each consuming service has processed (its inbox), by service."""
-        names = [name for name in TRANSACTIONS_PER_INQUIRY if name != "intake"]
-        counts = await asyncio.gather(
-            *(self.db(name)["inbox"].count_documents({}) for name in names)
-        )
-        return dict(zip(names, counts, strict=True))
+    async def processed_since(self, since: datetime) -> dict[str, int]:
+        """Events each consuming service processed since `since` (an indexed read of its inbox).
 
-    async def wait_drained(self, baseline: dict[str, int], inquiries: int, timeout: float) -> bool:
-        """Wait until every consumer processed the events of `inquiries` more inquiries."""
+        count_documents is an aggregation, which SecantusDB answers by scanning the collection:
+        polled, it would load the database the benchmark is measuring.
+        """
+
+        async def count(name: str) -> int:
+            inbox = self.db(name)["inbox"]
+            return len(await inbox.find({"processed_at": {"$gte": since}}, {"_id": 1}).to_list())
+
+        counts = await asyncio.gather(*(count(name) for name in CONSUMERS))
+        return dict(zip(CONSUMERS, counts, strict=True))
+
+    @property
+    def txns_per_case(self) -> int:
+        """Units of transactional work per inquiry, as the warm-up measured them."""
+        return INTAKE_TRANSACTIONS + sum(self.units.values())
+
+    async def wait_drained(self, since: datetime, inquiries: int, timeout: float) -> bool:
+        """Wait until every consumer processed the events of `inquiries` inquiries since then."""
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
-            counts = await self.processed_counts()
-            if all(
-                counts[name] >= baseline.get(name, 0) + per * inquiries
-                for name, per in TRANSACTIONS_PER_INQUIRY.items()
-                if name != "intake"
-            ):
+            counts = await self.processed_since(since)
+            if all(counts[n] >= per * inquiries for n, per in self.units.items()):
                 return True
-            await asyncio.sleep(POLL_INTERVAL_S)
+            await asyncio.sleep(DRAIN_POLL_S)
         return False
 
     async def notice_count_for(self, inquiry_ids: Sequence[str]) -> int:
@@ -760,7 +764,10 @@ class Pipeline:
                 {"inquiry_id": {"$in": list(inquiry_ids)}}, projection={"_id": 1}
             )
         ]
-        return int(await self.notices.count_documents({"subject_id": {"$in": case_ids}}))
+        found = self.notices.find(
+            {"subject_id": {"$in": case_ids}, "kind": CASE_NOTICE}, projection={"subject_id": 1}
+        )
+        return len({doc["subject_id"] async for doc in found})
 
     async def close(self) -> None:
         """Close the channel and the database client."""
@@ -769,18 +776,29 @@ class Pipeline:
 
 
 async def warm_up(pipeline: Pipeline) -> None:
-    """Push a few inquiries through, so every consumer group has joined before measuring."""
+    """Push a few inquiries through, so every consumer group has joined before measuring, and
+    count the events each consumer processes per inquiry once everything has settled."""
     heading("Warm-up")
-    baseline = await pipeline.processed_counts()
+    since = utcnow()
     began = time.perf_counter()
     ids = await asyncio.gather(*(pipeline.register_and_assign(i) for i in range(WARMUP_INQUIRIES)))
-    drained = await pipeline.wait_drained(baseline, len(ids), 120)
+    counts: dict[str, int] = {}
+    stable_since = time.perf_counter()
+    while time.perf_counter() - began < 120:
+        latest = await pipeline.processed_since(since)
+        if latest != counts:
+            counts, stable_since = latest, time.perf_counter()
+        elif time.perf_counter() - stable_since > 2.0 and all(counts.values()):
+            break
+        await asyncio.sleep(DRAIN_POLL_S)
+    pipeline.units = {name: round(n / len(ids)) for name, n in counts.items()}
     found = await pipeline.notice_count_for(ids)
-    state = "all consumers done" if drained else "NOT drained after 120 s"
     say(
-        f"  {len(ids)} inquiries -> {found} notices, {state} after "
+        f"  {len(ids)} inquiries -> {found} case notices, settled after "
         f"{time.perf_counter() - began:.2f} s (includes consumer-group joins)"
     )
+    per = ", ".join(f"{name} {n}" for name, n in pipeline.units.items())
+    say(f"  events processed per inquiry: {per}; units of work per case: {pipeline.txns_per_case}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -792,9 +810,14 @@ async def measure_throughput(
 ) -> None:
     """Register `inquiries` with `concurrency` in flight and wait until all their notices exist."""
     heading(f"4. Throughput: {inquiries} inquiries, {concurrency} in flight")
-    baseline_cases = int(await pipeline.cases.count_documents({}))
-    baseline_notices = int(await pipeline.notices.count_documents({}))
-    baseline_processed = await pipeline.processed_counts()
+    since = utcnow()
+    sighting = Sighting()
+
+    def pending() -> set[str]:
+        return {i for i in ids if sighting.notice_time(i) is None}
+
+    detectors, method = await start_detectors(pipeline, sighting, pending)
+    say(f"  cases and notices detected by {method}")
     sampler = CpuSampler({**platform_pids(platform), "benchmark (this process)": os.getpid()})
 
     ids: list[str] = []
@@ -827,16 +850,15 @@ async def measure_throughput(
     deadline = began + 60 + inquiries * 0.5
     try:
         while time.perf_counter() < deadline:
-            expected = len(ids) if workers.done() else inquiries + 1
-            if last_case_at is None:
-                cases = int(await pipeline.cases.count_documents({})) - baseline_cases
-                if cases >= expected:
+            if workers.done():
+                if last_case_at is None and all(sighting.case_of(i) for i in ids):
                     last_case_at = time.perf_counter()
-            notices = int(await pipeline.notices.count_documents({})) - baseline_notices
-            if notices >= expected:
-                last_notice_at = time.perf_counter()
-                break
-            await asyncio.sleep(POLL_INTERVAL_S)
+                if not pending():
+                    last_notice_at = time.perf_counter()
+                    break
+            sighting.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(sighting.changed.wait(), POLL_INTERVAL_S)
         cpu_after = sampler.snapshot()
         ops_after = await opcounters(pipeline.mongo)
         own_commands = pipeline.commands.count - own_before
@@ -845,9 +867,12 @@ async def measure_throughput(
         workers.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await workers
+        for task in detectors:
+            task.cancel()
+        await asyncio.gather(*detectors, return_exceptions=True)
     registered_at = last_reply_at or time.perf_counter()
 
-    drained = await pipeline.wait_drained(baseline_processed, len(ids), 120)
+    drained = await pipeline.wait_drained(since, len(ids), 120)
     drained_at = time.perf_counter()
     if failures:
         say(f"  {len(failures)} register or assign calls FAILED, e.g. {failures[0]}")
@@ -866,11 +891,14 @@ async def measure_throughput(
         say(f"  last case (visitation) readable {last_case_at - began:.2f} s after the first call")
     say(f"  last notice readable {window:.2f} s after the first call; {found}/{len(ids)} checked")
     cases_per_s = len(ids) / window
-    txn_rate = cases_per_s * TXNS_PER_CASE
+    txn_rate = cases_per_s * pipeline.txns_per_case
     raw_rate = report.value(f"raw_txn_rate_c{concurrency}")
     throughput_ratio = ratio(txn_rate, raw_rate)
     say(f"  cases/s: {cases_per_s:.1f}")
-    say(f"  pipeline database transactions/s: {cases_per_s:.1f} x {TXNS_PER_CASE} = {txn_rate:.0f}")
+    say(
+        f"  pipeline database transactions/s: {cases_per_s:.1f} x {pipeline.txns_per_case} "
+        f"= {txn_rate:.0f}"
+    )
     say(f"  raw transactions/s at concurrency {concurrency}: {raw_rate or math.nan:.0f}")
     say(
         f"  ratio pipeline / raw: {throughput_ratio or math.nan:.2f} "
@@ -880,10 +908,10 @@ async def measure_throughput(
         full = drained_at - began
         say(
             f"  every consumer (documents, leverance too) done {full:.2f} s after the first call: "
-            f"{len(ids) * TXNS_PER_CASE / full:.0f} txn/s over the whole run"
+            f"{len(ids) * pipeline.txns_per_case / full:.0f} txn/s over the whole run"
         )
         report.details["throughput_drained_s"] = full
-        report.details["throughput_drained_txn_per_s"] = len(ids) * TXNS_PER_CASE / full
+        report.details["throughput_drained_txn_per_s"] = len(ids) * pipeline.txns_per_case / full
     else:
         say("  consumers NOT drained within 120 s after the last notice")
     usage = CpuSampler.usage(cpu_before, cpu_after)
@@ -897,7 +925,10 @@ async def measure_throughput(
     )
     report.add("cases_per_s", "pipeline cases/s", cases_per_s, "cases/s")
     report.add(
-        "pipeline_txn_per_s", f"pipeline txn/s (cases/s x {TXNS_PER_CASE})", txn_rate, "txn/s"
+        "pipeline_txn_per_s",
+        f"pipeline txn/s (cases/s x {pipeline.txns_per_case})",
+        txn_rate,
+        "txn/s",
     )
     report.add(
         "throughput_ratio",
@@ -942,9 +973,14 @@ class Sighting:
         self.case_seen.setdefault(doc["_id"], at)
 
     def on_notice(self, doc: Doc, at: float) -> None:
-        """A notice document became readable."""
-        self.notice_seen.setdefault(doc["subject_id"], at)
-        self.changed.set()
+        """A notice document became readable; only the consultant's case notice counts."""
+        if doc.get("kind") == CASE_NOTICE:
+            self.notice_seen.setdefault(doc["subject_id"], at)
+            self.changed.set()
+
+    def case_of(self, inquiry_id: str) -> str | None:
+        """The case opened for an inquiry, once seen."""
+        return self.case_of_inquiry.get(inquiry_id)
 
     def notice_time(self, inquiry_id: str) -> float | None:
         """When the notice of an inquiry became readable, if it has."""
@@ -1012,9 +1048,8 @@ async def start_detectors(
 
 
 async def register_ahead(pipeline: Pipeline, total: int) -> list[str]:
-    """Register the inquiries the latency run will assign, and let their journaling settle."""
-    documents = pipeline.db("documents")["inbox"]
-    before = int(await documents.count_documents({}))
+    """Register the inquiries the latency run will assign, and let their processing settle."""
+    since = utcnow()
     ids: list[str] = []
     for start in range(0, total, 20):
         ids += await asyncio.gather(
@@ -1022,9 +1057,9 @@ async def register_ahead(pipeline: Pipeline, total: int) -> list[str]:
         )
     deadline = time.perf_counter() + 60
     while time.perf_counter() < deadline:
-        if int(await documents.count_documents({})) >= before + total:
+        if (await pipeline.processed_since(since))["documents"] >= total:
             break
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(DRAIN_POLL_S)
     await asyncio.sleep(1.0)
     say(f"  {total} inquiries registered ahead; latency runs from the AssignInquiry call")
     return ids
@@ -1156,7 +1191,7 @@ async def measure_latency(
 
 async def measure_running(platform: Platform, report: Report, args: argparse.Namespace) -> None:
     """Steps 3 to 5, against a running platform."""
-    raw_total = min(max(200, TXNS_PER_CASE * args.inquiries), 3000)
+    raw_total = min(max(200, RAW_TXNS_PER_INQUIRY * args.inquiries), 3000)
     await measure_raw_mongo(platform, report, concurrency=args.concurrency, total=raw_total)
     await measure_raw_kafka(platform, report)
     pipeline = Pipeline(platform)

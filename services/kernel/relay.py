@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import PyMongoError
 
 from services.kernel.envelope import utcnow
@@ -26,6 +26,8 @@ LEASES = "relay_lease"
 LEASE_SECONDS = 10.0
 SEND_TIMEOUT_S = 30.0
 STEP_TIMEOUT_S = 120.0
+BACKLOG_COUNT_LIMIT = 100_000
+MARK_BATCH = 100
 
 
 def _failed(result: object) -> bool:
@@ -219,14 +221,15 @@ class OutboxRelay:
             self._unmarked.extend(row["_id"] for row in done)
             for row in done:
                 self.metrics.events_published.labels(type=row["type"]).inc()
-            if len(self._unmarked) >= self.settings.relay_batch_size:
+            if len(self._unmarked) >= MARK_BATCH:
                 await self._flush_marks()
         if failed:
             log.warning("publishing failed for %d of %d events", len(failed), len(rows))
             await self.close()
             self.metrics.events_publish_failed.inc(len(failed))
-            await self._outbox.update_many(
-                {"_id": {"$in": [row["_id"] for row in failed]}}, {"$inc": {"attempts": 1}}
+            await self._outbox.bulk_write(
+                [UpdateOne({"_id": row["_id"]}, {"$inc": {"attempts": 1}}) for row in failed],
+                ordered=False,
             )
             return None
         return len(done)
@@ -236,10 +239,16 @@ class OutboxRelay:
         if not self._unmarked:
             return
         ids, self._unmarked = self._unmarked, []
+        now = utcnow()
         try:
-            await self._outbox.update_many(
-                {"_id": {"$in": ids}}, {"$set": {"published_at": utcnow()}}
-            )
+            # One transaction, so the server commits (and syncs) once for the whole batch.
+            async with (
+                self.store.client.start_session() as session,
+                await session.start_transaction(),
+            ):
+                await self._outbox.update_many(
+                    {"_id": {"$in": ids}}, {"$set": {"published_at": now}}, session=session
+                )
         except BaseException:
             self._unmarked = ids + self._unmarked
             raise
@@ -282,11 +291,18 @@ class OutboxRelay:
     async def purge_published(self) -> int:
         """Delete published events older than the retention period."""
         cutoff = utcnow() - self.retention
-        result = await self._outbox.delete_many({"published_at": {"$ne": None, "$lt": cutoff}})
+        # `$lt` on a date never matches null; adding `$ne: None` makes SecantusDB scan.
+        result = await self._outbox.delete_many({"published_at": {"$lt": cutoff}})
         return int(result.deleted_count)
 
     async def _update_backlog_metrics(self) -> None:
-        pending = await self._outbox.count_documents({"published_at": None})
+        # A bounded read of the (published_at, seq) index: count_documents is an aggregation,
+        # which SecantusDB answers with a collection scan.
+        pending = len(
+            await self._outbox.find({"published_at": None}, {"_id": 1})
+            .limit(BACKLOG_COUNT_LIMIT)
+            .to_list()
+        )
         self.metrics.outbox_backlog.set(max(pending - len(self._unmarked), 0))
         oldest = await self._outbox.find_one(
             {"published_at": None}, sort=[("seq", ASCENDING)], projection={"created_at": 1}
