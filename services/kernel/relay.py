@@ -66,6 +66,7 @@ class OutboxRelay:
         # this process hands over can be sent straight away without losing per-key order.
         self._caught_up = False
         self._swept_ids: set[str] = set()
+        self._swept_at = 0.0
         # Acknowledged by the broker, not yet marked published: marked together before the
         # next sweep, so the update is off the path of the events that follow. A crash in
         # between only publishes them again, which consumers deduplicate.
@@ -130,17 +131,20 @@ class OutboxRelay:
     async def _publish_next(self, signalled: bool) -> tuple[int | None, bool]:
         """Send what this process just committed, or sweep the outbox in commit order.
 
-        The fast path is taken only when woken by a commit while caught up; every poll
-        interval, and after any failure, the outbox itself is swept, which also finds rows
-        other instances of the service committed.
+        The fast path is taken only when woken by a commit while caught up; at least every
+        poll interval, however busy, and after any failure, the outbox itself is swept, which
+        also finds rows other instances of the service committed.
         """
         fresh = [r for r in self.store.take_committed_rows() if r["_id"] not in self._swept_ids]
-        if signalled and self._caught_up:
+        loop = asyncio.get_running_loop()
+        sweep_due = loop.time() - self._swept_at >= self.settings.relay_poll_interval_s
+        if signalled and self._caught_up and not sweep_due:
             if not fresh:
                 return 0, False
             published = await self._publish(sorted(fresh, key=lambda r: r["seq"]))
             self._caught_up = published is not None
             return published, False
+        self._swept_at = loop.time()
         published, full = await self.publish_batch()
         self._caught_up = published is not None and not full
         return published, full

@@ -87,6 +87,64 @@ async def test_events_of_one_aggregate_are_published_once_each_in_commit_order(
     await client.close()
 
 
+async def test_rows_another_instance_commits_are_published_while_the_relay_is_busy(
+    platform: Platform,
+) -> None:
+    source = f"relaytest{new_id()[:8]}"
+    settings = platform.settings
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(platform.mongo_uri, tz_aware=True)
+    holder = MongoStore(client, settings.database_name(source), source)
+    other = MongoStore(client, settings.database_name(source), source)  # a second replica
+    await holder.ensure_indexes()
+    relay = OutboxRelay(
+        store=holder,
+        producer_factory=lambda: AIOKafkaProducer(**producer_options(settings)),
+        settings=settings,
+        metrics=Metrics(source),
+        sentinel=BrokerSentinel(settings, f"relay.{source}", [events_topic(source)]),
+    )
+
+    async def emit(store: MongoStore, aggregate: str, number: int) -> None:
+        async def work(tx: Transaction) -> None:
+            tx.emit(Counted(aggregate=aggregate, number=number))
+
+        await store.transact(work)
+
+    running = asyncio.create_task(relay.run())
+    busy = True
+
+    async def keep_the_holder_busy() -> None:
+        number = 0
+        while busy:  # a commit of its own wakes the relay well within every poll interval
+            await emit(holder, "holder", number)
+            number += 1
+            await asyncio.sleep(0.02)
+
+    busy_task = asyncio.create_task(keep_the_holder_busy())
+    try:
+        for number in range(20):
+            await emit(other, "other", number)
+
+        async def others_published() -> bool:
+            pending = {"key": "other", "published_at": None}
+            done = {"key": "other", "published_at": {"$ne": None}}
+            outbox = other.db[OUTBOX]
+            return (
+                await outbox.count_documents(pending) == 0
+                and await outbox.count_documents(done) == 20
+            )
+
+        await eventually(others_published, timeout=30)
+    finally:
+        busy = False
+        await asyncio.gather(busy_task, return_exceptions=True)
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await relay.close()
+    await client.drop_database(settings.database_name(source))
+    await client.close()
+
+
 async def _all_published(store: MongoStore) -> bool:
     pending = await store.db[OUTBOX].count_documents({"published_at": None})
     total = await store.db[OUTBOX].count_documents({})
