@@ -193,6 +193,14 @@ class RecordAnchoringActivityHeld(Command):
     activity_id: Id
 
 
+class RecordAnchoringAgendaSent(Command):
+    """Record that the anchoring meeting's agenda and plan template were sent."""
+
+    case_id: Id
+    expected_version: ExpectedVersion = 0
+    activity_id: Id
+
+
 class CreateMonthlySettlement(Command):
     """Settle a supplier's month."""
 

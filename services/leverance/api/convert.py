@@ -243,7 +243,14 @@ def course(found: Course, checklist: ClosingChecklist) -> pb.Course:
         else None,
         closed_at=_time(found.closed_at),
         anchoring=[
-            pb.AnchoringActivity(activity_id=a.activity_id, kind=a.kind, on=_day(a.on), held=a.held)
+            pb.AnchoringActivity(
+                activity_id=a.activity_id,
+                kind=a.kind,
+                on=_day(a.on),
+                held=a.held,
+                booked_on=_day(a.booked_on),
+                agenda_sent_on=_day(a.agenda_sent_on),
+            )
             for a in found.anchoring
         ],
         checklist=pb.ClosingChecklist(

@@ -17,6 +17,7 @@ from services.leverance.domain import deadlines
 from services.leverance.domain.agreements import Actor, Delivery, open_deadlines
 from services.leverance.domain.anchoring import AnchoringActivity, AnchoringKind
 from services.leverance.domain.reference import (
+    ANCHORING_AGENDA_DAYS_BEFORE,
     InterruptionReason,
     service_rules,
 )
@@ -284,6 +285,30 @@ def interrupt(
     return updated, changed, events
 
 
+def agenda_deadline(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    activity: AnchoringActivity,
+    calendar: WorkingDayCalendar,
+) -> deadlines.DeadlineSpec | None:
+    """When the anchoring meeting's agenda is due, on the coordinating specialist."""
+    coordinator = next(
+        (d for d in deliveries if d.supplier_id == course.coordinator_supplier_id), None
+    )
+    if activity.kind != "anchoring_meeting" or coordinator is None:
+        return None
+    return deadlines.anchoring_agenda(
+        case_id=course.id,
+        activity_id=activity.activity_id,
+        booked_on=activity.booked_on or activity.on,
+        meeting_on=activity.on,
+        days_before=ANCHORING_AGENDA_DAYS_BEFORE,
+        specialist_id=coordinator.specialist_id,
+        supplier_id=coordinator.supplier_id,
+        calendar=calendar,
+    )
+
+
 def book_anchoring(
     course: Course,
     deliveries: Sequence[Delivery],
@@ -292,6 +317,8 @@ def book_anchoring(
     kind: AnchoringKind,
     on: date,
     actor: Actor,
+    today: date,
+    calendar: WorkingDayCalendar,
 ) -> tuple[Course, list[EventPayload]]:
     """Book an anchoring activity within the limits, once a delivery change agreed anchoring."""
     require_participant(course, actor)
@@ -307,10 +334,33 @@ def book_anchoring(
         kind=kind,
         on=on,
         closing_meeting_on=course.closing_meeting_on,
+        today=today,
     )
     updated = course.model_copy(update={"anchoring": booked})
-    event = AnchoringActivityBooked(case_id=course.id, activity_id=activity_id, kind=kind, on=on)
-    return updated, [event]
+    events: list[EventPayload] = [
+        AnchoringActivityBooked(case_id=course.id, activity_id=activity_id, kind=kind, on=on)
+    ]
+    agenda = agenda_deadline(updated, deliveries, booked[-1], calendar)
+    if agenda is not None:
+        events.append(agenda.set())
+    return updated, events
+
+
+def send_anchoring_agenda(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    activity_id: str,
+    actor: Actor,
+    today: date,
+    calendar: WorkingDayCalendar,
+) -> tuple[Course, list[EventPayload]]:
+    """The agenda and plan template went to the coordinator: the agenda deadline is met."""
+    require_participant(course, actor)
+    activities, sent = anchoring_rules.send_agenda(course.anchoring, activity_id, today=today)
+    updated = course.model_copy(update={"anchoring": activities})
+    agenda = agenda_deadline(course, deliveries, sent, calendar)
+    return updated, [] if agenda is None else [agenda.met(today)]
 
 
 def hold_anchoring(

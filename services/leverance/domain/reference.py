@@ -109,3 +109,6 @@ CLARIFYING_SUMMARY_NOTE = "clarifying_summary_note"
 CLOSING_SUMMARY_NOTE = "closing_summary_note"
 ADVISORY_REPORT = "advisory_report"
 DRAFT_MARKERS = ("udkast", "draft")
+
+# The agenda and anchoring-plan template reach the coordinator at least a week before (H 5.4).
+ANCHORING_AGENDA_DAYS_BEFORE = 7

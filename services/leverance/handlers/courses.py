@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
 from services.documents.messages import DocumentJournaled
 from services.kernel.context import Principal
-from services.kernel.envelope import Envelope, EventPayload, new_id, utcnow
+from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.store import MongoStore, Transaction
 from services.leverance.commands import (
     BookAnchoringActivity,
     InterruptCourse,
     NameCoordinator,
     RecordAnchoringActivityHeld,
+    RecordAnchoringAgendaSent,
     RecordClosingMeeting,
 )
 from services.leverance.domain import agreements, closure
@@ -27,6 +27,7 @@ from services.leverance.handlers.base import (
     courses,
     deliveries,
     documents,
+    emit,
     find_all,
     load_course,
     save_all,
@@ -36,11 +37,6 @@ from services.visitation.messages import CaseHandedToLeverance
 from services.workdays import WorkingDayCalendar
 
 log = logging.getLogger(__name__)
-
-
-def _emit(tx: Transaction, events: Sequence[EventPayload]) -> None:
-    for event in events:
-        tx.emit(event)
 
 
 async def open_course(tx: Transaction, envelope: Envelope) -> None:
@@ -57,7 +53,7 @@ async def open_course(tx: Transaction, envelope: Envelope) -> None:
     else:
         await courses.save(tx, updated, expected_version=course.version)
     await deliveries.add(tx, delivery)
-    _emit(tx, events)
+    await emit(tx, events)
 
 
 async def record_journaled_document(
@@ -78,7 +74,7 @@ async def record_journaled_document(
             )
             if due != delivery:
                 await deliveries.save(tx, due, expected_version=delivery.version)
-            _emit(tx, events)
+            await emit(tx, events)
     await documents.add(
         tx,
         JournaledDocument(
@@ -129,7 +125,7 @@ async def name_coordinator(
             calendar=calendar,
         )
         stored = await courses.save(tx, started, expected_version=course.version)
-        _emit(tx, [*events, *start_events])
+        await emit(tx, [*events, *start_events])
         return stored
 
     return await store.transact(work)
@@ -163,7 +159,7 @@ async def interrupt(
         )
         if closed != stored:
             stored = await courses.save(tx, closed, expected_version=stored.version)
-        _emit(tx, [*events, *close_events])
+        await emit(tx, [*events, *close_events])
         return stored
 
     return await store.transact(work)
@@ -190,14 +186,18 @@ async def record_closing_meeting(
             calendar=calendar,
         )
         stored = await courses.save(tx, updated, expected_version=course.version)
-        _emit(tx, events)
+        await emit(tx, events)
         return stored
 
     return await store.transact(work)
 
 
 async def book_anchoring(
-    command: BookAnchoringActivity, *, store: MongoStore, principal: Principal
+    command: BookAnchoringActivity,
+    *,
+    store: MongoStore,
+    principal: Principal,
+    calendar: WorkingDayCalendar,
 ) -> Course:
     """Book an anchoring activity."""
 
@@ -211,9 +211,11 @@ async def book_anchoring(
             kind=command.kind,
             on=command.on,
             actor=actor(principal),
+            today=today(utcnow()),
+            calendar=calendar,
         )
         stored = await courses.save(tx, updated, expected_version=course.version)
-        _emit(tx, events)
+        await emit(tx, events)
         return stored
 
     return await store.transact(work)
@@ -231,7 +233,34 @@ async def hold_anchoring(
             course, activity_id=command.activity_id, actor=actor(principal), today=today(utcnow())
         )
         stored = await courses.save(tx, updated, expected_version=course.version)
-        _emit(tx, events)
+        await emit(tx, events)
+        return stored
+
+    return await store.transact(work)
+
+
+async def send_anchoring_agenda(
+    command: RecordAnchoringAgendaSent,
+    *,
+    store: MongoStore,
+    principal: Principal,
+    calendar: WorkingDayCalendar,
+) -> Course:
+    """Record that the anchoring meeting's agenda was sent; its deadline is met."""
+
+    async def work(tx: Transaction) -> Course:
+        course = await load_course(tx, command.case_id, principal)
+        check_version(course, command.expected_version, "course")
+        updated, events = rules.send_anchoring_agenda(
+            course,
+            await find_all(tx, deliveries, {"case_id": course.id}),
+            activity_id=command.activity_id,
+            actor=actor(principal),
+            today=today(utcnow()),
+            calendar=calendar,
+        )
+        stored = await courses.save(tx, updated, expected_version=course.version)
+        await emit(tx, events)
         return stored
 
     return await store.transact(work)

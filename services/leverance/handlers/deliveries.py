@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 
 from services.kernel.context import Principal
-from services.kernel.envelope import EventPayload, new_id, utcnow
+from services.kernel.envelope import new_id, utcnow
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput
 from services.kernel.store import MongoStore, Transaction
 from services.leverance.commands import (
@@ -28,6 +27,7 @@ from services.leverance.handlers.base import (
     courses,
     deliveries,
     documents,
+    emit,
     entries,
     find_all,
     load_delivery,
@@ -37,11 +37,6 @@ from services.leverance.handlers.base import (
 )
 from services.leverance.settings import LeveranceSettings
 from services.workdays import WorkingDayCalendar
-
-
-def _emit(tx: Transaction, events: Sequence[EventPayload]) -> None:
-    for event in events:
-        tx.emit(event)
 
 
 async def _case_deliveries(tx: Transaction, case_id: str) -> list[Delivery]:
@@ -60,7 +55,7 @@ async def _start_course_if_ready(
     )
     if started != course:
         await courses.save(tx, started, expected_version=course.version)
-    _emit(tx, events)
+    await emit(tx, events)
 
 
 async def _extend_course(tx: Transaction, delivery: Delivery, calendar: WorkingDayCalendar) -> None:
@@ -81,7 +76,7 @@ async def _extend_course(tx: Transaction, delivery: Delivery, calendar: WorkingD
     )
     if extended != course:
         await courses.save(tx, extended, expected_version=course.version)
-    _emit(tx, events)
+    await emit(tx, events)
 
 
 async def propose(
@@ -130,7 +125,7 @@ async def propose(
             activities_with_consumption=set(logged),
         )
         stored = await deliveries.save(tx, updated, expected_version=delivery.version)
-        _emit(tx, events)
+        await emit(tx, events)
         return stored
 
     return await store.transact(work)
@@ -157,7 +152,7 @@ async def approve(
             now=utcnow(),
         )
         stored = await deliveries.save(tx, updated, expected_version=delivery.version)
-        _emit(tx, events)
+        await emit(tx, events)
         if stored.started and not delivery.started:
             await _start_course_if_ready(tx, delivery.case_id, calendar)
         in_force = stored.current
@@ -180,7 +175,7 @@ async def return_for_renegotiation(
             delivery, actor=actor(principal), objections=command.objections, now=utcnow()
         )
         stored = await deliveries.save(tx, updated, expected_version=delivery.version)
-        _emit(tx, events)
+        await emit(tx, events)
         return stored
 
     return await store.transact(work)
@@ -219,7 +214,7 @@ async def log_consumption(
         stored = await entries.add(tx, entry)
         if updated != delivery:
             await deliveries.save(tx, updated, expected_version=delivery.version)
-        _emit(tx, events)
+        await emit(tx, events)
         return stored
 
     return await store.transact(work)
@@ -246,7 +241,7 @@ async def review_consumption(
             delivery, chosen, approve=command.approve, reason=command.reason, actor=actor(principal)
         )
         await save_all(tx, entries, reviewed)
-        _emit(tx, events)
+        await emit(tx, events)
         merged = [next((r for r in reviewed if r.id == e.id), e) for e in found]
         return merged, consumption.totals(delivery, merged)
 
@@ -288,7 +283,7 @@ async def submit_statement(
             calendar=calendar,
         )
         stored = await deliveries.save(tx, updated, expected_version=delivery.version)
-        _emit(tx, events)
+        await emit(tx, events)
         return stored
 
     return await store.transact(work)
@@ -326,7 +321,7 @@ async def approve_statement(
         closed, close_events = closure.close_if_done(course, [*others, stored], now=now)
         if closed != course:
             await courses.save(tx, closed, expected_version=course.version)
-        _emit(tx, [*events, *close_events])
+        await emit(tx, [*events, *close_events])
         return stored
 
     return await store.transact(work)
