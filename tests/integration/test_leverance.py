@@ -42,6 +42,7 @@ class Case:
         self.consultant = f"consultant-{new_id()[:8]}"
         self.specialist = f"spec-{new_id()[:8]}"
         self.delivery_id = ""
+        self.inquiry_id = new_id()
 
     def as_consultant(self) -> list[tuple[str, str]]:
         return self.clients.auth(user=self.consultant, role="consultant")
@@ -56,7 +57,7 @@ class Case:
         """Visitation's hand-over, produced onto its topic; waits for leverance's delivery."""
         event = CaseHandedToLeverance(
             case_id=self.case_id,
-            inquiry_id=new_id(),
+            inquiry_id=self.inquiry_id,
             supplier_id=self.supplier_id,
             specialist_id=self.specialist,
             consultant_id=self.consultant,
