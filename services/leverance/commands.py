@@ -8,7 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from services.intake.messages import MainArea
 from services.leverance.domain.anchoring import AnchoringKind
-from services.leverance.domain.reference import ExpenseCategory, InterruptionReason, SupplierKind
+from services.leverance.domain.reference import (
+    ClosingStepKind,
+    ExpenseCategory,
+    InterruptionReason,
+    SupplierKind,
+)
 from services.leverance.domain.suppliers import Address, Contract, Specialist
 from services.leverance.domain.types import ZERO, Amount, Day, Hours, Money
 
@@ -149,6 +154,14 @@ class DeliveryStep(Command):
 
     delivery_id: Id
     expected_version: ExpectedVersion = 0
+
+
+class ConfirmClosingStep(Command):
+    """The specialist confirms a closing step of their part."""
+
+    delivery_id: Id
+    expected_version: ExpectedVersion = 0
+    step: ClosingStepKind
 
 
 class NameCoordinator(Command):

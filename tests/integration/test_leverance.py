@@ -114,6 +114,17 @@ class Case:
             timeout=DEADLINE,
         )
 
+    async def confirm_closing_steps(self) -> pb.Delivery:
+        """The specialist checked the recipient's registration and destroyed the working papers."""
+        confirmed = None
+        for step in ("recipient_registration_checked", "working_papers_destroyed"):
+            confirmed = await self.clients.leverance.ConfirmClosingStep(
+                pb.ConfirmClosingStepRequest(delivery_id=self.delivery_id, step=step),
+                metadata=self.as_specialist(),
+                timeout=DEADLINE,
+            )
+        return confirmed  # type: ignore[return-value]
+
     async def start(self, *lines: pb.ActivityInput) -> pb.Delivery:
         """A running agreement below the price threshold."""
         await self.propose(*lines)
@@ -417,6 +428,18 @@ async def test_a_course_cannot_close_until_its_report_is_journaled_then_asks_for
         return (await case.course()).checklist.advisory_report_sent_and_journaled
 
     await eventually(report_ticked)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await case.call("SubmitFinancialStatement", case.as_specialist())
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "recipient_registration_checked, working_papers_destroyed" in (
+        caught.value.details() or ""
+    )
+    confirmed = await case.confirm_closing_steps()
+    assert [c.step for c in confirmed.closing_steps] == [
+        "recipient_registration_checked",
+        "working_papers_destroyed",
+    ]
+    assert (await case.course()).checklist.missing == []
     submitted = await case.call("SubmitFinancialStatement", case.as_specialist())
     assert submitted.status == "statement_submitted"
     closed = await case.call("ApproveFinancialStatement", case.as_consultant())

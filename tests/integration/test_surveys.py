@@ -57,6 +57,7 @@ async def close_course(case: Case) -> None:
     async def checklist_done() -> bool:
         return not (await case.course()).checklist.missing
 
+    await case.confirm_closing_steps()
     await eventually(checklist_done)
     await case.call("SubmitFinancialStatement", case.as_specialist())
     closed = await case.call("ApproveFinancialStatement", case.as_consultant())

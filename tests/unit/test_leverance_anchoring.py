@@ -238,5 +238,7 @@ def test_an_agenda_due_on_a_closing_day_moves_back_to_the_working_day_before() -
         supplier_id="p",
         calendar=DEFAULT_CALENDAR,
     )
-    assert spec.due == date(2026, 4, 1)  # back past Easter Monday, the weekend and the Easter holidays
+    assert spec.due == date(
+        2026, 4, 1
+    )  # back past Easter Monday, the weekend and the Easter holidays
     assert "moved back" in str(spec.fields["explanation"])

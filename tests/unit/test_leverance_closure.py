@@ -52,7 +52,8 @@ def running_course(service: str = "single_case") -> tuple[Course, Delivery]:
     return course, delivery
 
 
-def closed_meeting(service: str = "single_case") -> tuple[Course, Delivery]:
+def closed_meeting(service: str = "single_case", confirm: bool = True) -> tuple[Course, Delivery]:
+    """A course after its closing meeting; its part's closing steps confirmed unless told not."""
     course, delivery = running_course(service)
     course, _ = closure.record_closing_meeting(
         course,
@@ -62,6 +63,15 @@ def closed_meeting(service: str = "single_case") -> tuple[Course, Delivery]:
         actor=SPECIALIST,
         calendar=DEFAULT_CALENDAR,
     )
+    if confirm:
+        for step in ("recipient_registration_checked", "working_papers_destroyed"):
+            delivery, _ = closure.confirm_closing_step(
+                course,
+                delivery,
+                step=step,
+                actor=SPECIALIST,
+                today=TODAY,
+            )
     return course, delivery
 
 
@@ -128,7 +138,46 @@ def test_the_checklist_names_everything_missing() -> None:
         "closing_meeting_held",
         "closing_summary_note_sent_and_journaled",
         "advisory_report_sent_and_journaled",
+        "recipient_registration_checked",
+        "working_papers_destroyed",
     ]
+
+
+def test_no_statement_before_the_specialist_confirmed_both_closing_steps() -> None:
+    course, delivery = closed_meeting(confirm=False)
+    with pytest.raises(IllegalTransition, match="recipient_registration_checked"):
+        submit(course, delivery, COMPLETE)
+    checked, events = closure.confirm_closing_step(
+        course, delivery, step="recipient_registration_checked", actor=SPECIALIST, today=TODAY
+    )
+    assert types(events) == ["ClosingStepConfirmed"]
+    with pytest.raises(IllegalTransition, match="working_papers_destroyed"):
+        submit(course, checked, COMPLETE)
+    destroyed, _ = closure.confirm_closing_step(
+        course, checked, step="working_papers_destroyed", actor=SPECIALIST, today=TODAY
+    )
+    assert closure.checklist(course, COMPLETE, [destroyed]).missing() == []
+    assert submit(course, destroyed, COMPLETE)[0].status == "statement_submitted"
+
+
+def test_closing_steps_are_confirmed_once_by_the_suppliers_specialist_after_the_meeting() -> None:
+    course, delivery = closed_meeting(confirm=False)
+    with pytest.raises(Forbidden):
+        closure.confirm_closing_step(
+            course, delivery, step="working_papers_destroyed", actor=CONSULTANT, today=TODAY
+        )
+    done, _ = closure.confirm_closing_step(
+        course, delivery, step="working_papers_destroyed", actor=SPECIALIST, today=TODAY
+    )
+    with pytest.raises(IllegalTransition):
+        closure.confirm_closing_step(
+            course, done, step="working_papers_destroyed", actor=SPECIALIST, today=TODAY
+        )
+    before_meeting, part = running_course()
+    with pytest.raises(IllegalTransition):
+        closure.confirm_closing_step(
+            before_meeting, part, step="working_papers_destroyed", actor=SPECIALIST, today=TODAY
+        )
 
 
 def test_no_statement_before_the_checklist_holds() -> None:

@@ -182,6 +182,10 @@ def delivery(found: Delivery, found_totals: Totals | None = None) -> pb.Delivery
         if statement
         else None,
         totals=totals(found_totals) if found_totals else None,
+        closing_steps=[
+            pb.ClosingStep(step=c.step, done_on=_day(c.done_on), by=c.by)
+            for c in found.closing_steps
+        ],
     )
 
 
@@ -257,6 +261,8 @@ def course(found: Course, checklist: ClosingChecklist) -> pb.Course:
             closing_meeting_held=checklist.closing_meeting_held,
             closing_summary_note_sent_and_journaled=checklist.closing_summary_note_sent_and_journaled,
             advisory_report_sent_and_journaled=checklist.advisory_report_sent_and_journaled,
+            recipient_registration_checked=checklist.recipient_registration_checked,
+            working_papers_destroyed=checklist.working_papers_destroyed,
             missing=checklist.missing(),
         ),
         course_limit=_day(course_limit(found.service, found.clarifying_meeting_on)),

@@ -239,6 +239,14 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
         )
         return convert.consumption(found, totals)
 
+    async def ConfirmClosingStep(self, request: Any, context: Any) -> pb.Delivery:
+        principal = require_role(*SPECIALISTS)
+        command = parse_request(commands.ConfirmClosingStep, request)
+        found = await deliveries.confirm_closing_step(
+            command, store=self.store, principal=principal
+        )
+        return convert.delivery(found)
+
     async def SubmitFinancialStatement(self, request: Any, context: Any) -> pb.Delivery:
         principal = require_role(*SPECIALISTS)
         command = parse_request(commands.DeliveryStep, request)

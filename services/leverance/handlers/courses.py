@@ -96,7 +96,12 @@ async def get_course(
 
     async def work(tx: Transaction) -> tuple[Course, ClosingChecklist]:
         course = await load_course(tx, case_id, principal)
-        checklist = closure.checklist(course, await find_all(tx, documents, {"case_id": case_id}))
+        parts = await find_all(tx, deliveries, {"case_id": case_id})
+        if principal.is_supplier:
+            parts = [d for d in parts if d.supplier_id == principal.supplier_id]
+        checklist = closure.checklist(
+            course, await find_all(tx, documents, {"case_id": case_id}), parts
+        )
         if principal.is_supplier:
             own = tuple(p for p in course.parts if p.supplier_id == principal.supplier_id)
             course = course.model_copy(update={"parts": own})

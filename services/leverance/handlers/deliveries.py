@@ -9,6 +9,7 @@ from services.kernel.envelope import new_id, utcnow
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput
 from services.kernel.store import MongoStore, Transaction
 from services.leverance.commands import (
+    ConfirmClosingStep,
     DecideAgreement,
     DeliveryStep,
     LogConsumption,
@@ -257,6 +258,27 @@ async def list_consumption(
         delivery = await load_delivery(tx, delivery_id, principal)
         found = await find_all(tx, entries, {"delivery_id": delivery.id})
         return delivery, found, consumption.totals(delivery, found)
+
+    return await store.transact(work)
+
+
+async def confirm_closing_step(
+    command: ConfirmClosingStep, *, store: MongoStore, principal: Principal
+) -> Delivery:
+    """The specialist confirms a closing step (recipient checked, working papers destroyed)."""
+
+    async def work(tx: Transaction) -> Delivery:
+        delivery = await load_delivery(tx, command.delivery_id, principal)
+        check_version(delivery, command.expected_version, "delivery")
+        course = await courses.get(tx, delivery.case_id)
+        if course is None:
+            raise IllegalTransition("the delivery has no course")
+        updated, events = closure.confirm_closing_step(
+            course, delivery, step=command.step, actor=actor(principal), today=today(utcnow())
+        )
+        stored = await deliveries.save(tx, updated, expected_version=delivery.version)
+        await emit(tx, events)
+        return stored
 
     return await store.transact(work)
 
