@@ -53,8 +53,29 @@ class Case:
     def as_manager(self) -> list[tuple[str, str]]:
         return self.clients.auth(user="manager-1", role="manager")
 
-    async def hand_over(self) -> pb.Delivery:
-        """Visitation's hand-over, produced onto its topic; waits for leverance's delivery."""
+    async def list_specialist(self, *training: tuple[str, str]) -> None:
+        """The supplier lists the case's specialist, with their training modules."""
+        await self.clients.leverance.SetSpecialist(
+            pb.SetSpecialistRequest(
+                supplier_id=self.supplier_id,
+                specialist=pb.Specialist(
+                    specialist_id=self.specialist,
+                    name="Specialist",
+                    role="specialist",
+                    training=[pb.TrainingModule(module=m, status=s) for m, s in training],
+                ),
+            ),
+            metadata=self.clients.auth(),
+            timeout=DEADLINE,
+        )
+
+    async def hand_over(self, *, listed: bool = True) -> pb.Delivery:
+        """Visitation's hand-over, produced onto its topic; waits for leverance's delivery.
+
+        The supplier lists the specialist first unless `listed` is false.
+        """
+        if listed:
+            await self.list_specialist()
         event = CaseHandedToLeverance(
             case_id=self.case_id,
             inquiry_id=self.inquiry_id,

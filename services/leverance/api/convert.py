@@ -233,7 +233,14 @@ def course(found: Course, checklist: ClosingChecklist) -> pb.Course:
         service=found.service,
         clarifying_meeting_on=_day(found.clarifying_meeting_on),
         status=found.status,
-        parts=[pb.Part(supplier_id=p.supplier_id, delivery_id=p.delivery_id) for p in found.parts],
+        parts=[
+            pb.Part(
+                supplier_id=p.supplier_id,
+                delivery_id=p.delivery_id,
+                specialist_known=p.specialist_known,
+            )
+            for p in found.parts
+        ],
         coordinator_supplier_id=found.coordinator_supplier_id or "",
         started_at=_time(found.started_at),
         closing_meeting_on=_day(found.closing_meeting_on),
@@ -266,6 +273,7 @@ def course(found: Course, checklist: ClosingChecklist) -> pb.Course:
             missing=checklist.missing(),
         ),
         course_limit=_day(course_limit(found.service, found.clarifying_meeting_on)),
+        specialist_known=found.specialist_known,
         extended_to=_day(found.extended_to),
         extension_justification=found.extension_justification,
     )

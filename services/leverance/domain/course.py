@@ -41,6 +41,10 @@ class Part(Value):
 
     supplier_id: str
     delivery_id: str
+    specialist_known: bool = Field(
+        default=True,
+        description="Whether the supplier listed the handed-over specialist at the hand-over.",
+    )
 
 
 class Interruption(Value):
@@ -86,20 +90,37 @@ class Course(Aggregate):
     extension_justification: str = ""
     anchoring: tuple[AnchoringActivity, ...] = ()
 
+    @property
+    def specialist_known(self) -> bool:
+        """Whether every part's specialist was listed by its supplier at the hand-over."""
+        return all(p.specialist_known for p in self.parts)
+
     def part_of(self, supplier_id: str) -> Part | None:
         """The part of a supplier, if it has one."""
         return next((p for p in self.parts if p.supplier_id == supplier_id), None)
 
 
 def hand_over(
-    course: Course | None, handed: CaseHandedToLeverance, *, delivery_id: str, now: datetime
+    course: Course | None,
+    handed: CaseHandedToLeverance,
+    *,
+    delivery_id: str,
+    now: datetime,
+    specialist_known: bool = True,
 ) -> tuple[Course, Delivery, list[EventPayload]] | None:
-    """Open the course (or add a supplier's part to it); None when nothing is to be done."""
+    """Open the course (or add a supplier's part to it); None when nothing is to be done.
+
+    The hand-over is a fact: a specialist the supplier does not list still gets the part, flagged.
+    """
     if course is not None and (
         course.part_of(handed.supplier_id) is not None or course.status in ("interrupted", "closed")
     ):
         return None
-    part = Part(supplier_id=handed.supplier_id, delivery_id=delivery_id)
+    part = Part(
+        supplier_id=handed.supplier_id,
+        delivery_id=delivery_id,
+        specialist_known=specialist_known,
+    )
     if course is None:
         course = Course(
             id=handed.case_id,

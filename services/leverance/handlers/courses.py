@@ -18,6 +18,7 @@ from services.leverance.commands import (
 )
 from services.leverance.domain import agreements, closure
 from services.leverance.domain import course as rules
+from services.leverance.domain import suppliers as supplier_rules
 from services.leverance.domain.closure import ClosingChecklist
 from services.leverance.domain.course import Course, JournaledDocument
 from services.leverance.domain.reference import CLARIFYING_SUMMARY_NOTE
@@ -31,6 +32,7 @@ from services.leverance.handlers.base import (
     find_all,
     load_course,
     save_all,
+    suppliers,
     today,
 )
 from services.visitation.messages import CaseHandedToLeverance
@@ -43,7 +45,18 @@ async def open_course(tx: Transaction, envelope: Envelope) -> None:
     """Open the course, or add the supplier's part, when visitation hands a case over."""
     handed = envelope.payload_as(CaseHandedToLeverance)
     course = await courses.get(tx, handed.case_id)
-    opened = rules.hand_over(course, handed, delivery_id=new_id(), now=utcnow())
+    supplier = await suppliers.get(tx, handed.supplier_id)
+    known = supplier_rules.lists_specialist(supplier, handed.specialist_id)
+    if not known:
+        log.info(
+            "case %s: specialist %s is not listed by supplier %s",
+            handed.case_id,
+            handed.specialist_id,
+            handed.supplier_id,
+        )
+    opened = rules.hand_over(
+        course, handed, delivery_id=new_id(), now=utcnow(), specialist_known=known
+    )
     if opened is None:
         log.info("case %s already has supplier %s or ended", handed.case_id, handed.supplier_id)
         return

@@ -19,6 +19,7 @@ from services.leverance.commands import (
 )
 from services.leverance.domain import agreements, closure, consumption
 from services.leverance.domain import course as course_rules
+from services.leverance.domain import suppliers as supplier_rules
 from services.leverance.domain.agreements import Delivery
 from services.leverance.domain.consumption import ConsumptionEntry, Expense, Totals
 from services.leverance.domain.types import total
@@ -97,6 +98,7 @@ async def propose(
             use = "ProposeChange" if delivery.status == "running" else "ProposeAgreement"
             raise IllegalTransition(f"the delivery is {delivery.status}: use {use}")
         supplier = await suppliers.get(tx, delivery.supplier_id)
+        supplier_rules.require_qualified_specialist(supplier, principal.user_id)
         contract = (
             supplier.contract_for(
                 main_area=delivery.main_area,
