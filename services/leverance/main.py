@@ -24,6 +24,7 @@ def _handlers(deps: Deps) -> dict[str, EventHandler]:
         "VisitationCaseOpened": cases.reference_opened_case,
         "CaseHandedToLeverance": courses.open_course,
         "DocumentJournaled": partial(courses.record_journaled_document, calendar=DEFAULT_CALENDAR),
+        "VisitationCaseClosed": partial(courses.stop_for_visitation, calendar=DEFAULT_CALENDAR),
     }
 
 

@@ -366,3 +366,36 @@ def test_only_participants_interrupt() -> None:
             now=NOW,
             calendar=DEFAULT_CALENDAR,
         )
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("consent_withdrawn", "consent_withdrawn"),
+        ("basis_gone", "basis_gone"),
+        ("citizen_died", "citizen_died"),
+        ("something_new", "basis_gone"),
+    ],
+)
+def test_visitation_stopping_the_case_interrupts_the_course_with_the_matching_reason(
+    kind: str, reason: str
+) -> None:
+    course, delivery = running_course()
+    result = rules.stop_for_visitation(
+        course,
+        [delivery],
+        kind=kind,
+        reason="The mother withdrew consent",
+        now=NOW,
+        calendar=DEFAULT_CALENDAR,
+    )
+    assert result is not None
+    stopped, changed, events = result
+    assert stopped.interruption is not None and stopped.interruption.reason == reason
+    assert stopped.interruption.by == "visitation"
+    assert [d.status for d in changed] == ["interrupted"]
+    assert types(events)[0] == "CourseInterrupted"
+    again = rules.stop_for_visitation(
+        stopped, changed, kind=kind, reason="again", now=NOW, calendar=DEFAULT_CALENDAR
+    )
+    assert again is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -281,14 +281,60 @@ def interrupt(
         raise IllegalTransition(f"the course is already {course.status}")
     if not note.strip():
         raise InvalidInput.single("note", "describe the interruption")
-    interruption = Interruption(reason=reason, note=note.strip(), by=actor.user_id, at=now)
+    return stop(
+        course, deliveries, reason=reason, note=note, by=actor.user_id, now=now, calendar=calendar
+    )
+
+
+def interruption_reason(visitation_kind: str) -> InterruptionReason:
+    """The interruption reason matching why visitation stopped a case."""
+    reasons: tuple[InterruptionReason, ...] = get_args(InterruptionReason)
+    return next((r for r in reasons if r == visitation_kind), "basis_gone")
+
+
+def stop_for_visitation(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    kind: str,
+    reason: str,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+) -> tuple[Course, list[Delivery], list[EventPayload]] | None:
+    """Visitation stopped the case: interrupt the course with the matching reason, once."""
+    if course.status in ("interrupted", "closed"):
+        return None
+    note = f"visitation stopped the case ({kind}): {reason.strip() or 'no reason given'}"
+    return stop(
+        course,
+        deliveries,
+        reason=interruption_reason(kind),
+        note=note,
+        by="visitation",
+        now=now,
+        calendar=calendar,
+    )
+
+
+def stop(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    reason: InterruptionReason,
+    note: str,
+    by: str,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+) -> tuple[Course, list[Delivery], list[EventPayload]]:
+    """The course and every part that has not closed stop, with the reason."""
+    interruption = Interruption(reason=reason, note=note.strip(), by=by, at=now)
     updated = course.model_copy(update={"status": "interrupted", "interruption": interruption})
     events: list[EventPayload] = [
         CourseInterrupted(
             case_id=course.id,
             reason=reason,
             note=note.strip(),
-            interrupted_by=actor.user_id,
+            interrupted_by=by,
             interrupted_at=now,
         )
     ]

@@ -35,7 +35,7 @@ from services.leverance.handlers.base import (
     suppliers,
     today,
 )
-from services.visitation.messages import CaseHandedToLeverance
+from services.visitation.messages import CaseHandedToLeverance, VisitationCaseClosed
 from services.workdays import WorkingDayCalendar
 
 log = logging.getLogger(__name__)
@@ -181,6 +181,32 @@ async def interrupt(
         return stored
 
     return await store.transact(work)
+
+
+async def stop_for_visitation(
+    tx: Transaction, envelope: Envelope, *, calendar: WorkingDayCalendar
+) -> None:
+    """Visitation stopped the case (consent withdrawn, interrupted): interrupt its open course."""
+    stopped = envelope.payload_as(VisitationCaseClosed)
+    course = await courses.get(tx, stopped.case_id)
+    if course is None:
+        return
+    parts = await find_all(tx, deliveries, {"case_id": course.id})
+    now = utcnow()
+    result = rules.stop_for_visitation(
+        course, parts, kind=stopped.kind, reason=stopped.reason, now=now, calendar=calendar
+    )
+    if result is None:
+        return
+    updated, changed, events = result
+    stored = await courses.save(tx, updated, expected_version=course.version)
+    await save_all(tx, deliveries, changed)
+    closed, close_events = closure.close_if_done(
+        stored, await find_all(tx, deliveries, {"case_id": course.id}), now=now
+    )
+    if closed != stored:
+        await courses.save(tx, closed, expected_version=stored.version)
+    await emit(tx, [*events, *close_events])
 
 
 async def record_closing_meeting(
