@@ -170,9 +170,7 @@ def test_anchoring_needs_an_agreed_delivery_change_and_a_service_that_has_it() -
         )
 
 
-def test_booking_the_anchoring_meeting_sets_its_agenda_deadline_met_when_the_agenda_is_sent() -> (
-    None
-):
+def test_booking_the_anchoring_meeting_sets_the_agenda_deadline_sending_meets_it() -> None:
     course, delivery = opened()
     delivery, _ = approve(propose(delivery)[0])
     course, _ = rules.start_if_ready(course, [delivery], now=NOW, calendar=DEFAULT_CALENDAR)
