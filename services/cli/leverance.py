@@ -74,6 +74,10 @@ async def spending(args: argparse.Namespace, client: Client) -> Any:
     return await client.call(_stub(client).GetSpending, pb.GetSpendingRequest(year=args.year))
 
 
+async def check_deadlines(args: argparse.Namespace, client: Client) -> Any:
+    return await client.call(_stub(client).CheckDeadlines, pb.CheckDeadlinesRequest())
+
+
 def add_commands(actions: Any) -> None:
     """Add leverance's commands to the `vias leverance` sub-command parsers."""
     cmd = actions.add_parser("import-suppliers", help="import a supplier list (CSV)")
@@ -113,3 +117,5 @@ def add_commands(actions: Any) -> None:
     cmd = actions.add_parser("spending", help="spending per main area against the appropriation")
     cmd.add_argument("--year", type=int, required=True)
     cmd.set_defaults(call=spending)
+    cmd = actions.add_parser("check-deadlines", help="report overdue deadlines missed now")
+    cmd.set_defaults(call=check_deadlines)

@@ -8,7 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from services.intake.messages import MainArea
 from services.leverance.domain.anchoring import AnchoringKind
-from services.leverance.domain.reference import ExpenseCategory, InterruptionReason, SupplierKind
+from services.leverance.domain.reference import (
+    ClosingStepKind,
+    ExpenseCategory,
+    InterruptionReason,
+    SupplierKind,
+)
 from services.leverance.domain.suppliers import Address, Contract, Specialist
 from services.leverance.domain.types import ZERO, Amount, Day, Hours, Money
 
@@ -151,6 +156,14 @@ class DeliveryStep(Command):
     expected_version: ExpectedVersion = 0
 
 
+class ConfirmClosingStep(Command):
+    """The specialist confirms a closing step of their part."""
+
+    delivery_id: Id
+    expected_version: ExpectedVersion = 0
+    step: ClosingStepKind
+
+
 class NameCoordinator(Command):
     """Name the coordinating supplier."""
 
@@ -187,6 +200,14 @@ class BookAnchoringActivity(Command):
 
 class RecordAnchoringActivityHeld(Command):
     """Record that an anchoring activity took place."""
+
+    case_id: Id
+    expected_version: ExpectedVersion = 0
+    activity_id: Id
+
+
+class RecordAnchoringAgendaSent(Command):
+    """Record that the anchoring meeting's agenda and plan template were sent."""
 
     case_id: Id
     expected_version: ExpectedVersion = 0

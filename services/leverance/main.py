@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
 from functools import partial
 
 from services.kernel.consumer import EventHandler
+from services.kernel.envelope import utcnow
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
 from services.leverance.api import registrations
-from services.leverance.handlers import cases, courses
+from services.leverance.handlers import cases, courses, deadline_check
+from services.leverance.handlers.base import today
 from services.leverance.handlers.indexes import create_indexes
 from services.leverance.settings import LeveranceSettings
 from services.workdays import DEFAULT_CALENDAR
@@ -19,11 +24,33 @@ def _handlers(deps: Deps) -> dict[str, EventHandler]:
         "VisitationCaseOpened": cases.reference_opened_case,
         "CaseHandedToLeverance": courses.open_course,
         "DocumentJournaled": partial(courses.record_journaled_document, calendar=DEFAULT_CALENDAR),
+        "VisitationCaseClosed": partial(courses.stop_for_visitation, calendar=DEFAULT_CALENDAR),
     }
+
+
+log = logging.getLogger(__name__)
 
 
 async def _setup(deps: Deps) -> None:
     await create_indexes(deps.store)
+
+
+async def _check_deadlines_periodically(deps: Deps, interval_s: float) -> None:
+    """Report overdue deadlines missed, at the configured interval."""
+    while True:
+        try:
+            reported = await deadline_check.check_deadlines(store=deps.store, today=today(utcnow()))
+            if reported:
+                log.info("reported %d missed deadlines", reported)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("deadline check failed: %r", error)
+        await asyncio.sleep(interval_s)
+
+
+def _background(deps: Deps) -> Sequence[Awaitable[None]]:
+    return [_check_deadlines_periodically(deps, LeveranceSettings().deadline_check_interval_s)]
 
 
 SPEC = ServiceSpec(
@@ -33,4 +60,5 @@ SPEC = ServiceSpec(
     servicers=lambda deps: registrations(deps.store, LeveranceSettings(), DEFAULT_CALENDAR),
     setup=_setup,
     background_consumer=True,
+    background=_background,
 )

@@ -211,6 +211,16 @@ class ClosingMeetingHeld(_CaseEvent):
     held_on: date
 
 
+class ClosingStepConfirmed(_DeliveryEvent):
+    """The specialist confirmed a closing step of their part (H 5.3.3)."""
+
+    event_type = "ClosingStepConfirmed"
+
+    step: str = Field(examples=["recipient_registration_checked", "working_papers_destroyed"])
+    done_on: date
+    confirmed_by: str
+
+
 class FinancialStatementSubmitted(_DeliveryEvent):
     """The specialist submitted the financial statement (økonomiskema)."""
 

@@ -27,6 +27,10 @@ class LeveranceSettings(BaseSettings):
         default="manager-1", min_length=1, description="Manager of consultants not listed."
     )
 
+    deadline_check_interval_s: float = Field(
+        default=3600.0, gt=0, description="How often overdue deadlines are looked for."
+    )
+
     def manager_of(self, consultant_id: str) -> str:
         """The manager who approves a consultant's high-price deliveries."""
         for pair in self.managers.split(","):

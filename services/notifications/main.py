@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
-from services.notifications import deadlines, handlers, letters, leverance_notices
+from services.notifications import deadlines, handlers, letters, leverance_notices, surveys
 from services.notifications.api import registrations
 
 
 async def _setup(deps: Deps) -> None:
     await handlers.create_indexes(deps.store)
     await letters.create_indexes(deps.store)
+    await surveys.create_indexes(deps.store)
 
 
 SPEC = ServiceSpec(
@@ -21,7 +22,12 @@ SPEC = ServiceSpec(
         **leverance_notices.HANDLERS,
         **letters.HANDLERS,
         **deadlines.handlers(),
+        **surveys.handlers(surveys.questions_from_settings()),
     },
-    servicers=lambda deps: [*registrations(deps.store), *letters.registrations(deps.store)],
+    servicers=lambda deps: [
+        *registrations(deps.store),
+        *letters.registrations(deps.store),
+        *surveys.registrations(deps.store, surveys.questions_from_settings()),
+    ],
     setup=_setup,
 )

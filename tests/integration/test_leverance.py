@@ -42,6 +42,7 @@ class Case:
         self.consultant = f"consultant-{new_id()[:8]}"
         self.specialist = f"spec-{new_id()[:8]}"
         self.delivery_id = ""
+        self.inquiry_id = new_id()
 
     def as_consultant(self) -> list[tuple[str, str]]:
         return self.clients.auth(user=self.consultant, role="consultant")
@@ -52,11 +53,32 @@ class Case:
     def as_manager(self) -> list[tuple[str, str]]:
         return self.clients.auth(user="manager-1", role="manager")
 
-    async def hand_over(self) -> pb.Delivery:
-        """Visitation's hand-over, produced onto its topic; waits for leverance's delivery."""
+    async def list_specialist(self, *training: tuple[str, str]) -> None:
+        """The supplier lists the case's specialist, with their training modules."""
+        await self.clients.leverance.SetSpecialist(
+            pb.SetSpecialistRequest(
+                supplier_id=self.supplier_id,
+                specialist=pb.Specialist(
+                    specialist_id=self.specialist,
+                    name="Specialist",
+                    role="specialist",
+                    training=[pb.TrainingModule(module=m, status=s) for m, s in training],
+                ),
+            ),
+            metadata=self.clients.auth(),
+            timeout=DEADLINE,
+        )
+
+    async def hand_over(self, *, listed: bool = True) -> pb.Delivery:
+        """Visitation's hand-over, produced onto its topic; waits for leverance's delivery.
+
+        The supplier lists the specialist first unless `listed` is false.
+        """
+        if listed:
+            await self.list_specialist()
         event = CaseHandedToLeverance(
             case_id=self.case_id,
-            inquiry_id=new_id(),
+            inquiry_id=self.inquiry_id,
             supplier_id=self.supplier_id,
             specialist_id=self.specialist,
             consultant_id=self.consultant,
@@ -112,6 +134,17 @@ class Case:
             metadata=self.as_consultant(),
             timeout=DEADLINE,
         )
+
+    async def confirm_closing_steps(self) -> pb.Delivery:
+        """The specialist checked the recipient's registration and destroyed the working papers."""
+        confirmed = None
+        for step in ("recipient_registration_checked", "working_papers_destroyed"):
+            confirmed = await self.clients.leverance.ConfirmClosingStep(
+                pb.ConfirmClosingStepRequest(delivery_id=self.delivery_id, step=step),
+                metadata=self.as_specialist(),
+                timeout=DEADLINE,
+            )
+        return confirmed  # type: ignore[return-value]
 
     async def start(self, *lines: pb.ActivityInput) -> pb.Delivery:
         """A running agreement below the price threshold."""
@@ -416,6 +449,18 @@ async def test_a_course_cannot_close_until_its_report_is_journaled_then_asks_for
         return (await case.course()).checklist.advisory_report_sent_and_journaled
 
     await eventually(report_ticked)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await case.call("SubmitFinancialStatement", case.as_specialist())
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "recipient_registration_checked, working_papers_destroyed" in (
+        caught.value.details() or ""
+    )
+    confirmed = await case.confirm_closing_steps()
+    assert [c.step for c in confirmed.closing_steps] == [
+        "recipient_registration_checked",
+        "working_papers_destroyed",
+    ]
+    assert (await case.course()).checklist.missing == []
     submitted = await case.call("SubmitFinancialStatement", case.as_specialist())
     assert submitted.status == "statement_submitted"
     closed = await case.call("ApproveFinancialStatement", case.as_consultant())

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from services.kernel.errors import IllegalTransition, InvalidInput
-from services.leverance.domain import anchoring
+from services.leverance.domain import anchoring, deadlines
 from services.leverance.domain import course as rules
 from services.leverance.domain.anchoring import AnchoringActivity
 from services.workdays import DEFAULT_CALENDAR
@@ -129,6 +129,8 @@ def test_anchoring_needs_an_agreed_delivery_change_and_a_service_that_has_it() -
             kind="anchoring_meeting",
             on=CLOSING,
             actor=CONSULTANT,
+            today=CLOSING,
+            calendar=DEFAULT_CALENDAR,
         )
     lines = [
         budget_line("special_advice"),
@@ -143,7 +145,14 @@ def test_anchoring_needs_an_agreed_delivery_change_and_a_service_that_has_it() -
     )
     changed, _ = approve(changed)
     booked, events = rules.book_anchoring(
-        course, [changed], activity_id="F1", kind="anchoring_meeting", on=CLOSING, actor=SPECIALIST
+        course,
+        [changed],
+        activity_id="F1",
+        kind="anchoring_meeting",
+        on=CLOSING,
+        actor=SPECIALIST,
+        today=CLOSING,
+        calendar=DEFAULT_CALENDAR,
     )
     assert booked.anchoring[0].kind == "anchoring_meeting"
     assert events[0].event_type == "AnchoringActivityBooked"
@@ -156,4 +165,78 @@ def test_anchoring_needs_an_agreed_delivery_change_and_a_service_that_has_it() -
             kind="anchoring_meeting",
             on=CLOSING,
             actor=SPECIALIST,
+            today=CLOSING,
+            calendar=DEFAULT_CALENDAR,
         )
+
+
+def test_booking_the_anchoring_meeting_sets_the_agenda_deadline_sending_meets_it() -> None:
+    course, delivery = opened()
+    delivery, _ = approve(propose(delivery)[0])
+    course, _ = rules.start_if_ready(course, [delivery], now=NOW, calendar=DEFAULT_CALENDAR)
+    course = course.model_copy(update={"closing_meeting_on": CLOSING})
+    current = delivery.current
+    assert current is not None
+    anchoring_line = budget_line(
+        "special_activities", hours="1", planned_on=CLOSING, anchoring=True
+    )
+    changed, _ = approve(
+        propose(
+            delivery,
+            [*(keep(a) for a in current.activities), anchoring_line],
+            justification="The participants accepted anchoring",
+        )[0]
+    )
+    meeting = date(2026, 7, 13)  # a Monday; a week before is Monday 6 July
+    booked, events = rules.book_anchoring(
+        course,
+        [changed],
+        activity_id="F1",
+        kind="anchoring_meeting",
+        on=meeting,
+        actor=SPECIALIST,
+        today=CLOSING,
+        calendar=DEFAULT_CALENDAR,
+    )
+    [agenda] = [e for e in events if e.event_type == "DeadlineSet"]
+    assert agenda.rule == "leverance.anchoring_agenda"  # type: ignore[attr-defined]
+    assert agenda.due == date(2026, 7, 6)  # type: ignore[attr-defined]
+    assert agenda.responsible_user_id == changed.specialist_id  # type: ignore[attr-defined]
+    sent, met = rules.send_anchoring_agenda(
+        booked,
+        [changed],
+        activity_id="F1",
+        actor=SPECIALIST,
+        today=date(2026, 7, 1),
+        calendar=DEFAULT_CALENDAR,
+    )
+    assert sent.anchoring[0].agenda_sent_on == date(2026, 7, 1)
+    assert [(e.event_type, e.deadline_id) for e in met] == [  # type: ignore[attr-defined]
+        ("DeadlineMet", agenda.deadline_id)  # type: ignore[attr-defined]
+    ]
+    with pytest.raises(IllegalTransition):
+        rules.send_anchoring_agenda(
+            sent,
+            [changed],
+            activity_id="F1",
+            actor=SPECIALIST,
+            today=date(2026, 7, 2),
+            calendar=DEFAULT_CALENDAR,
+        )
+
+
+def test_an_agenda_due_on_a_closing_day_moves_back_to_the_working_day_before() -> None:
+    spec = deadlines.anchoring_agenda(
+        case_id="c",
+        activity_id="F1",
+        booked_on=date(2026, 3, 1),
+        meeting_on=date(2026, 4, 13),  # a week before is Easter Monday 6 April
+        days_before=7,
+        specialist_id="s",
+        supplier_id="p",
+        calendar=DEFAULT_CALENDAR,
+    )
+    assert spec.due == date(
+        2026, 4, 1
+    )  # back past Easter Monday, the weekend and the Easter holidays
+    assert "moved back" in str(spec.fields["explanation"])

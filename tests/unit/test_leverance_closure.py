@@ -52,7 +52,8 @@ def running_course(service: str = "single_case") -> tuple[Course, Delivery]:
     return course, delivery
 
 
-def closed_meeting(service: str = "single_case") -> tuple[Course, Delivery]:
+def closed_meeting(service: str = "single_case", confirm: bool = True) -> tuple[Course, Delivery]:
+    """A course after its closing meeting; its part's closing steps confirmed unless told not."""
     course, delivery = running_course(service)
     course, _ = closure.record_closing_meeting(
         course,
@@ -62,6 +63,15 @@ def closed_meeting(service: str = "single_case") -> tuple[Course, Delivery]:
         actor=SPECIALIST,
         calendar=DEFAULT_CALENDAR,
     )
+    if confirm:
+        for step in ("recipient_registration_checked", "working_papers_destroyed"):
+            delivery, _ = closure.confirm_closing_step(
+                course,
+                delivery,
+                step=step,
+                actor=SPECIALIST,
+                today=TODAY,
+            )
     return course, delivery
 
 
@@ -128,7 +138,46 @@ def test_the_checklist_names_everything_missing() -> None:
         "closing_meeting_held",
         "closing_summary_note_sent_and_journaled",
         "advisory_report_sent_and_journaled",
+        "recipient_registration_checked",
+        "working_papers_destroyed",
     ]
+
+
+def test_no_statement_before_the_specialist_confirmed_both_closing_steps() -> None:
+    course, delivery = closed_meeting(confirm=False)
+    with pytest.raises(IllegalTransition, match="recipient_registration_checked"):
+        submit(course, delivery, COMPLETE)
+    checked, events = closure.confirm_closing_step(
+        course, delivery, step="recipient_registration_checked", actor=SPECIALIST, today=TODAY
+    )
+    assert types(events) == ["ClosingStepConfirmed"]
+    with pytest.raises(IllegalTransition, match="working_papers_destroyed"):
+        submit(course, checked, COMPLETE)
+    destroyed, _ = closure.confirm_closing_step(
+        course, checked, step="working_papers_destroyed", actor=SPECIALIST, today=TODAY
+    )
+    assert closure.checklist(course, COMPLETE, [destroyed]).missing() == []
+    assert submit(course, destroyed, COMPLETE)[0].status == "statement_submitted"
+
+
+def test_closing_steps_are_confirmed_once_by_the_suppliers_specialist_after_the_meeting() -> None:
+    course, delivery = closed_meeting(confirm=False)
+    with pytest.raises(Forbidden):
+        closure.confirm_closing_step(
+            course, delivery, step="working_papers_destroyed", actor=CONSULTANT, today=TODAY
+        )
+    done, _ = closure.confirm_closing_step(
+        course, delivery, step="working_papers_destroyed", actor=SPECIALIST, today=TODAY
+    )
+    with pytest.raises(IllegalTransition):
+        closure.confirm_closing_step(
+            course, done, step="working_papers_destroyed", actor=SPECIALIST, today=TODAY
+        )
+    before_meeting, part = running_course()
+    with pytest.raises(IllegalTransition):
+        closure.confirm_closing_step(
+            before_meeting, part, step="working_papers_destroyed", actor=SPECIALIST, today=TODAY
+        )
 
 
 def test_no_statement_before_the_checklist_holds() -> None:
@@ -317,3 +366,36 @@ def test_only_participants_interrupt() -> None:
             now=NOW,
             calendar=DEFAULT_CALENDAR,
         )
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("consent_withdrawn", "consent_withdrawn"),
+        ("basis_gone", "basis_gone"),
+        ("citizen_died", "citizen_died"),
+        ("something_new", "basis_gone"),
+    ],
+)
+def test_visitation_stopping_the_case_interrupts_the_course_with_the_matching_reason(
+    kind: str, reason: str
+) -> None:
+    course, delivery = running_course()
+    result = rules.stop_for_visitation(
+        course,
+        [delivery],
+        kind=kind,
+        reason="The mother withdrew consent",
+        now=NOW,
+        calendar=DEFAULT_CALENDAR,
+    )
+    assert result is not None
+    stopped, changed, events = result
+    assert stopped.interruption is not None and stopped.interruption.reason == reason
+    assert stopped.interruption.by == "visitation"
+    assert [d.status for d in changed] == ["interrupted"]
+    assert types(events)[0] == "CourseInterrupted"
+    again = rules.stop_for_visitation(
+        stopped, changed, kind=kind, reason="again", now=NOW, calendar=DEFAULT_CALENDAR
+    )
+    assert again is None

@@ -182,6 +182,10 @@ def delivery(found: Delivery, found_totals: Totals | None = None) -> pb.Delivery
         if statement
         else None,
         totals=totals(found_totals) if found_totals else None,
+        closing_steps=[
+            pb.ClosingStep(step=c.step, done_on=_day(c.done_on), by=c.by)
+            for c in found.closing_steps
+        ],
     )
 
 
@@ -229,7 +233,14 @@ def course(found: Course, checklist: ClosingChecklist) -> pb.Course:
         service=found.service,
         clarifying_meeting_on=_day(found.clarifying_meeting_on),
         status=found.status,
-        parts=[pb.Part(supplier_id=p.supplier_id, delivery_id=p.delivery_id) for p in found.parts],
+        parts=[
+            pb.Part(
+                supplier_id=p.supplier_id,
+                delivery_id=p.delivery_id,
+                specialist_known=p.specialist_known,
+            )
+            for p in found.parts
+        ],
         coordinator_supplier_id=found.coordinator_supplier_id or "",
         started_at=_time(found.started_at),
         closing_meeting_on=_day(found.closing_meeting_on),
@@ -243,16 +254,26 @@ def course(found: Course, checklist: ClosingChecklist) -> pb.Course:
         else None,
         closed_at=_time(found.closed_at),
         anchoring=[
-            pb.AnchoringActivity(activity_id=a.activity_id, kind=a.kind, on=_day(a.on), held=a.held)
+            pb.AnchoringActivity(
+                activity_id=a.activity_id,
+                kind=a.kind,
+                on=_day(a.on),
+                held=a.held,
+                booked_on=_day(a.booked_on),
+                agenda_sent_on=_day(a.agenda_sent_on),
+            )
             for a in found.anchoring
         ],
         checklist=pb.ClosingChecklist(
             closing_meeting_held=checklist.closing_meeting_held,
             closing_summary_note_sent_and_journaled=checklist.closing_summary_note_sent_and_journaled,
             advisory_report_sent_and_journaled=checklist.advisory_report_sent_and_journaled,
+            recipient_registration_checked=checklist.recipient_registration_checked,
+            working_papers_destroyed=checklist.working_papers_destroyed,
             missing=checklist.missing(),
         ),
         course_limit=_day(course_limit(found.service, found.clarifying_meeting_on)),
+        specialist_known=found.specialist_known,
         extended_to=_day(found.extended_to),
         extension_justification=found.extension_justification,
     )

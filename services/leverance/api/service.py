@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from services.kernel.context import ROLES, VISO_STAFF, require_role
+from services.kernel.envelope import utcnow
 from services.kernel.errors import InvalidInput
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import parse_request, timestamp
 from services.kernel.store import MongoStore
 from services.leverance import commands
 from services.leverance.api import convert
-from services.leverance.handlers import cases, courses, deliveries, money, suppliers
+from services.leverance.handlers import cases, courses, deadline_check, deliveries, money, suppliers
+from services.leverance.handlers.base import today
 from services.leverance.settings import LeveranceSettings
 from services.workdays import WorkingDayCalendar
 from vias.leverance.v1 import leverance_pb2 as pb
@@ -137,8 +139,23 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
     async def BookAnchoringActivity(self, request: Any, context: Any) -> pb.Course:
         principal = require_role("consultant", *SPECIALISTS)
         command = parse_request(commands.BookAnchoringActivity, request)
-        await courses.book_anchoring(command, store=self.store, principal=principal)
+        await courses.book_anchoring(
+            command, store=self.store, principal=principal, calendar=self.calendar
+        )
         return await self._course_reply(command.case_id, principal)
+
+    async def RecordAnchoringAgendaSent(self, request: Any, context: Any) -> pb.Course:
+        principal = require_role("consultant", *SPECIALISTS)
+        command = parse_request(commands.RecordAnchoringAgendaSent, request)
+        await courses.send_anchoring_agenda(
+            command, store=self.store, principal=principal, calendar=self.calendar
+        )
+        return await self._course_reply(command.case_id, principal)
+
+    async def CheckDeadlines(self, request: Any, context: Any) -> pb.CheckDeadlinesResponse:
+        require_role("manager")
+        reported = await deadline_check.check_deadlines(store=self.store, today=today(utcnow()))
+        return pb.CheckDeadlinesResponse(reported_missed=reported)
 
     async def RecordAnchoringActivityHeld(self, request: Any, context: Any) -> pb.Course:
         principal = require_role("consultant", *SPECIALISTS)
@@ -221,6 +238,14 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
             request.delivery_id, store=self.store, principal=principal
         )
         return convert.consumption(found, totals)
+
+    async def ConfirmClosingStep(self, request: Any, context: Any) -> pb.Delivery:
+        principal = require_role(*SPECIALISTS)
+        command = parse_request(commands.ConfirmClosingStep, request)
+        found = await deliveries.confirm_closing_step(
+            command, store=self.store, principal=principal
+        )
+        return convert.delivery(found)
 
     async def SubmitFinancialStatement(self, request: Any, context: Any) -> pb.Delivery:
         principal = require_role(*SPECIALISTS)

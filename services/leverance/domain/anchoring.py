@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Literal
 
+from pydantic import Field
+
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.leverance.domain.reference import (
     ANCHORING_WINDOW_MONTHS,
@@ -26,6 +28,11 @@ class AnchoringActivity(Value):
     kind: AnchoringKind
     on: Day
     held: bool = False
+    booked_on: Day | None = None
+    agenda_sent_on: Day | None = Field(
+        default=None,
+        description="When the agenda and anchoring-plan template were sent (anchoring meeting).",
+    )
 
 
 def anchoring_window(closing_meeting_on: date) -> date:
@@ -86,10 +93,27 @@ def book(
     kind: AnchoringKind,
     on: date,
     closing_meeting_on: date | None,
+    today: date | None = None,
 ) -> tuple[AnchoringActivity, ...]:
     """The activities with a new booking, if the limits allow it."""
     check_booking(booked, kind=kind, on=on, closing_meeting_on=closing_meeting_on)
-    return (*booked, AnchoringActivity(activity_id=activity_id, kind=kind, on=on))
+    activity = AnchoringActivity(activity_id=activity_id, kind=kind, on=on, booked_on=today)
+    return (*booked, activity)
+
+
+def send_agenda(
+    booked: Sequence[AnchoringActivity], activity_id: str, *, today: date
+) -> tuple[tuple[AnchoringActivity, ...], AnchoringActivity]:
+    """Record that the anchoring meeting's agenda and plan template were sent."""
+    found = next((a for a in booked if a.activity_id == activity_id), None)
+    if found is None:
+        raise InvalidInput.single("activity_id", "no such anchoring activity")
+    if found.kind != "anchoring_meeting":
+        raise IllegalTransition("an agenda is sent only before the anchoring meeting")
+    if found.agenda_sent_on is not None:
+        raise IllegalTransition(f"the agenda was sent on {found.agenda_sent_on.isoformat()}")
+    sent = found.model_copy(update={"agenda_sent_on": today})
+    return tuple(sent if a.activity_id == activity_id else a for a in booked), sent
 
 
 def hold(

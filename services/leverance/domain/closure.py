@@ -17,17 +17,20 @@ from services.leverance.domain.course import (
     require_consultant,
     require_participant,
 )
+from services.leverance.domain.delivery import ClosingStep
 from services.leverance.domain.reference import (
     ADVISORY_REPORT,
     CLOSING_SUMMARY_NOTE,
     DRAFT_MARKERS,
     STATEMENT_APPROVAL_WORKING_DAYS,
     STATEMENT_DUE_WORKING_DAYS,
+    ClosingStepKind,
     service_rules,
 )
 from services.leverance.domain.types import Value
 from services.leverance.messages import (
     ClosingMeetingHeld,
+    ClosingStepConfirmed,
     CourseClosed,
     FinancialStatementApproved,
     FinancialStatementSubmitted,
@@ -89,6 +92,8 @@ class ClosingChecklist(Value):
     closing_meeting_held: bool
     closing_summary_note_sent_and_journaled: bool
     advisory_report_sent_and_journaled: bool
+    recipient_registration_checked: bool
+    working_papers_destroyed: bool
 
     def missing(self) -> list[str]:
         """The items not yet done."""
@@ -100,8 +105,11 @@ def _final(document: JournaledDocument) -> bool:
     return not any(marker in title for marker in DRAFT_MARKERS)
 
 
-def checklist(course: Course, documents: Sequence[JournaledDocument]) -> ClosingChecklist:
-    """The closing checklist of a course from its journaled documents."""
+def checklist(
+    course: Course, documents: Sequence[JournaledDocument], parts: Sequence[Delivery] = ()
+) -> ClosingChecklist:
+    """The closing checklist of a course from its journaled documents and the specialists'
+    confirmations on the given parts (each part must have confirmed)."""
 
     suppliers = {p.supplier_id for p in course.parts}
     # Only VISO staff and the course's own suppliers can complete its checklist.
@@ -114,7 +122,37 @@ def checklist(course: Course, documents: Sequence[JournaledDocument]) -> Closing
         closing_meeting_held=course.closing_meeting_on is not None,
         closing_summary_note_sent_and_journaled=sent_and_journaled(CLOSING_SUMMARY_NOTE),
         advisory_report_sent_and_journaled=sent_and_journaled(ADVISORY_REPORT),
+        recipient_registration_checked=bool(parts)
+        and all(p.confirmed("recipient_registration_checked") for p in parts),
+        working_papers_destroyed=bool(parts)
+        and all(p.confirmed("working_papers_destroyed") for p in parts),
     )
+
+
+def confirm_closing_step(
+    course: Course, delivery: Delivery, *, step: ClosingStepKind, actor: Actor, today: date
+) -> tuple[Delivery, list[EventPayload]]:
+    """The specialist confirms a closing step of their part after the closing meeting."""
+    if (
+        actor.role not in ("specialist", "kas_supplier")
+        or actor.supplier_id != delivery.supplier_id
+    ):
+        raise Forbidden("only a specialist of the delivery's supplier confirms its closing steps")
+    if delivery.status != "running" or course.closing_meeting_on is None:
+        raise IllegalTransition("closing steps follow the closing meeting of a running delivery")
+    if delivery.confirmed(step):
+        raise IllegalTransition(f"{step} was already confirmed")
+    done = ClosingStep(step=step, done_on=today, by=actor.user_id)
+    updated = delivery.model_copy(update={"closing_steps": (*delivery.closing_steps, done)})
+    event = ClosingStepConfirmed(
+        case_id=delivery.case_id,
+        delivery_id=delivery.id,
+        supplier_id=delivery.supplier_id,
+        step=step,
+        done_on=today,
+        confirmed_by=actor.user_id,
+    )
+    return updated, [event]
 
 
 def submit_statement(
@@ -137,7 +175,7 @@ def submit_statement(
     if delivery.status == "running":
         if delivery.pending_version is not None:
             raise IllegalTransition("a change of the agreement still awaits a decision")
-        missing = checklist(course, documents).missing()
+        missing = checklist(course, documents, [delivery]).missing()
         if missing:
             raise IllegalTransition(f"the closing checklist is not complete: {', '.join(missing)}")
         assert course.closing_meeting_on is not None
@@ -190,7 +228,7 @@ def approve_statement(
     if delivery.status != "statement_submitted" or delivery.statement is None:
         raise IllegalTransition(f"no statement awaits approval (the delivery is {delivery.status})")
     if course.status != "interrupted":
-        missing = checklist(course, documents).missing()
+        missing = checklist(course, documents, [delivery]).missing()
         if missing:
             raise IllegalTransition(f"the closing checklist is not complete: {', '.join(missing)}")
     statement = delivery.statement.model_copy(

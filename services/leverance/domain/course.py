@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -17,6 +17,7 @@ from services.leverance.domain import deadlines
 from services.leverance.domain.agreements import Actor, Delivery, open_deadlines
 from services.leverance.domain.anchoring import AnchoringActivity, AnchoringKind
 from services.leverance.domain.reference import (
+    ANCHORING_AGENDA_DAYS_BEFORE,
     InterruptionReason,
     service_rules,
 )
@@ -40,6 +41,10 @@ class Part(Value):
 
     supplier_id: str
     delivery_id: str
+    specialist_known: bool = Field(
+        default=True,
+        description="Whether the supplier listed the handed-over specialist at the hand-over.",
+    )
 
 
 class Interruption(Value):
@@ -85,20 +90,37 @@ class Course(Aggregate):
     extension_justification: str = ""
     anchoring: tuple[AnchoringActivity, ...] = ()
 
+    @property
+    def specialist_known(self) -> bool:
+        """Whether every part's specialist was listed by its supplier at the hand-over."""
+        return all(p.specialist_known for p in self.parts)
+
     def part_of(self, supplier_id: str) -> Part | None:
         """The part of a supplier, if it has one."""
         return next((p for p in self.parts if p.supplier_id == supplier_id), None)
 
 
 def hand_over(
-    course: Course | None, handed: CaseHandedToLeverance, *, delivery_id: str, now: datetime
+    course: Course | None,
+    handed: CaseHandedToLeverance,
+    *,
+    delivery_id: str,
+    now: datetime,
+    specialist_known: bool = True,
 ) -> tuple[Course, Delivery, list[EventPayload]] | None:
-    """Open the course (or add a supplier's part to it); None when nothing is to be done."""
+    """Open the course (or add a supplier's part to it); None when nothing is to be done.
+
+    The hand-over is a fact: a specialist the supplier does not list still gets the part, flagged.
+    """
     if course is not None and (
         course.part_of(handed.supplier_id) is not None or course.status in ("interrupted", "closed")
     ):
         return None
-    part = Part(supplier_id=handed.supplier_id, delivery_id=delivery_id)
+    part = Part(
+        supplier_id=handed.supplier_id,
+        delivery_id=delivery_id,
+        specialist_known=specialist_known,
+    )
     if course is None:
         course = Course(
             id=handed.case_id,
@@ -259,14 +281,60 @@ def interrupt(
         raise IllegalTransition(f"the course is already {course.status}")
     if not note.strip():
         raise InvalidInput.single("note", "describe the interruption")
-    interruption = Interruption(reason=reason, note=note.strip(), by=actor.user_id, at=now)
+    return stop(
+        course, deliveries, reason=reason, note=note, by=actor.user_id, now=now, calendar=calendar
+    )
+
+
+def interruption_reason(visitation_kind: str) -> InterruptionReason:
+    """The interruption reason matching why visitation stopped a case."""
+    reasons: tuple[InterruptionReason, ...] = get_args(InterruptionReason)
+    return next((r for r in reasons if r == visitation_kind), "basis_gone")
+
+
+def stop_for_visitation(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    kind: str,
+    reason: str,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+) -> tuple[Course, list[Delivery], list[EventPayload]] | None:
+    """Visitation stopped the case: interrupt the course with the matching reason, once."""
+    if course.status in ("interrupted", "closed"):
+        return None
+    note = f"visitation stopped the case ({kind}): {reason.strip() or 'no reason given'}"
+    return stop(
+        course,
+        deliveries,
+        reason=interruption_reason(kind),
+        note=note,
+        by="visitation",
+        now=now,
+        calendar=calendar,
+    )
+
+
+def stop(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    reason: InterruptionReason,
+    note: str,
+    by: str,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+) -> tuple[Course, list[Delivery], list[EventPayload]]:
+    """The course and every part that has not closed stop, with the reason."""
+    interruption = Interruption(reason=reason, note=note.strip(), by=by, at=now)
     updated = course.model_copy(update={"status": "interrupted", "interruption": interruption})
     events: list[EventPayload] = [
         CourseInterrupted(
             case_id=course.id,
             reason=reason,
             note=note.strip(),
-            interrupted_by=actor.user_id,
+            interrupted_by=by,
             interrupted_at=now,
         )
     ]
@@ -284,6 +352,30 @@ def interrupt(
     return updated, changed, events
 
 
+def agenda_deadline(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    activity: AnchoringActivity,
+    calendar: WorkingDayCalendar,
+) -> deadlines.DeadlineSpec | None:
+    """When the anchoring meeting's agenda is due, on the coordinating specialist."""
+    coordinator = next(
+        (d for d in deliveries if d.supplier_id == course.coordinator_supplier_id), None
+    )
+    if activity.kind != "anchoring_meeting" or coordinator is None:
+        return None
+    return deadlines.anchoring_agenda(
+        case_id=course.id,
+        activity_id=activity.activity_id,
+        booked_on=activity.booked_on or activity.on,
+        meeting_on=activity.on,
+        days_before=ANCHORING_AGENDA_DAYS_BEFORE,
+        specialist_id=coordinator.specialist_id,
+        supplier_id=coordinator.supplier_id,
+        calendar=calendar,
+    )
+
+
 def book_anchoring(
     course: Course,
     deliveries: Sequence[Delivery],
@@ -292,6 +384,8 @@ def book_anchoring(
     kind: AnchoringKind,
     on: date,
     actor: Actor,
+    today: date,
+    calendar: WorkingDayCalendar,
 ) -> tuple[Course, list[EventPayload]]:
     """Book an anchoring activity within the limits, once a delivery change agreed anchoring."""
     require_participant(course, actor)
@@ -307,10 +401,33 @@ def book_anchoring(
         kind=kind,
         on=on,
         closing_meeting_on=course.closing_meeting_on,
+        today=today,
     )
     updated = course.model_copy(update={"anchoring": booked})
-    event = AnchoringActivityBooked(case_id=course.id, activity_id=activity_id, kind=kind, on=on)
-    return updated, [event]
+    events: list[EventPayload] = [
+        AnchoringActivityBooked(case_id=course.id, activity_id=activity_id, kind=kind, on=on)
+    ]
+    agenda = agenda_deadline(updated, deliveries, booked[-1], calendar)
+    if agenda is not None:
+        events.append(agenda.set())
+    return updated, events
+
+
+def send_anchoring_agenda(
+    course: Course,
+    deliveries: Sequence[Delivery],
+    *,
+    activity_id: str,
+    actor: Actor,
+    today: date,
+    calendar: WorkingDayCalendar,
+) -> tuple[Course, list[EventPayload]]:
+    """The agenda and plan template went to the coordinator: the agenda deadline is met."""
+    require_participant(course, actor)
+    activities, sent = anchoring_rules.send_agenda(course.anchoring, activity_id, today=today)
+    updated = course.model_copy(update={"anchoring": activities})
+    agenda = agenda_deadline(course, deliveries, sent, calendar)
+    return updated, [] if agenda is None else [agenda.met(today)]
 
 
 def hold_anchoring(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from services.workdays import WorkingDayCalendar, end_of_month
 from services.workdays.events import (
@@ -206,6 +206,51 @@ def agreement_proposal(
         start=summary_note_sent_on,
         due=deadline.due,
         explanation=deadline.explanation,
+        responsible_role="specialist",
+        responsible_user_id=specialist_id,
+        supplier_id=supplier_id,
+    )
+
+
+ANCHORING_AGENDA = "leverance.anchoring_agenda"
+
+
+def anchoring_agenda(
+    *,
+    case_id: str,
+    activity_id: str,
+    booked_on: date,
+    meeting_on: date,
+    days_before: int,
+    specialist_id: str,
+    supplier_id: str,
+    calendar: WorkingDayCalendar,
+) -> DeadlineSpec:
+    """The agenda and anchoring-plan template reach the coordinator a week before the meeting.
+
+    The last day is the working day on or before `days_before` days ahead of the meeting.
+    """
+    due = meeting_on - timedelta(days=days_before)
+    skipped = []
+    while not calendar.is_working_day(due):
+        skipped.append(f"{due.isoformat()} ({calendar.closing_reason(due)})")
+        due -= timedelta(days=1)
+    explanation = (
+        f"{days_before} calendar days before the anchoring meeting {meeting_on.isoformat()}"
+    )
+    explanation += (
+        f" is {due.isoformat()}"
+        if not skipped
+        else (f", moved back past {', '.join(skipped)} to the working day {due.isoformat()}")
+    )
+    return DeadlineSpec(
+        deadline_id=f"{case_id}:anchoring_agenda:{activity_id}",
+        case_id=case_id,
+        rule=ANCHORING_AGENDA,
+        rule_text="send the agenda and anchoring-plan template to the coordinator (H 5.4)",
+        start=booked_on,
+        due=due,
+        explanation=explanation + " (H 5.4)",
         responsible_role="specialist",
         responsible_user_id=specialist_id,
         supplier_id=supplier_id,

@@ -13,6 +13,7 @@ from services.kernel.store import Aggregate
 from services.leverance.domain.reference import (
     TRANSPORT_TIME_KINDS,
     ActivityKind,
+    ClosingStepKind,
     service_rules,
 )
 from services.leverance.domain.suppliers import Contract
@@ -178,6 +179,14 @@ class Statement(Value):
     approved_by: str | None = None
 
 
+class ClosingStep(Value):
+    """A closing step the specialist confirmed (H 5.3.3)."""
+
+    step: ClosingStepKind
+    done_on: Day
+    by: str
+
+
 class Delivery(Aggregate):
     """One supplier's part of a course: its agreement versions and where it stands."""
 
@@ -199,6 +208,13 @@ class Delivery(Aggregate):
     )
     statement: Statement | None = None
     opened_at: datetime
+    closing_steps: tuple[ClosingStep, ...] = Field(
+        default=(), description="Closing steps the specialist confirmed."
+    )
+
+    def confirmed(self, step: str) -> bool:
+        """Whether the specialist confirmed a closing step."""
+        return any(s.step == step for s in self.closing_steps)
 
     @property
     def current(self) -> AgreementVersion | None:

@@ -109,3 +109,11 @@ CLARIFYING_SUMMARY_NOTE = "clarifying_summary_note"
 CLOSING_SUMMARY_NOTE = "closing_summary_note"
 ADVISORY_REPORT = "advisory_report"
 DRAFT_MARKERS = ("udkast", "draft")
+
+# The agenda and anchoring-plan template reach the coordinator at least a week before (H 5.4).
+ANCHORING_AGENDA_DAYS_BEFORE = 7
+
+# What the specialist confirms before the financial statement (H 5.3.3): the recipient of the
+# advice is registered correctly, and the working papers are destroyed.
+ClosingStepKind = Literal["recipient_registration_checked", "working_papers_destroyed"]
+CLOSING_STEPS: tuple[str, ...] = get_args(ClosingStepKind)

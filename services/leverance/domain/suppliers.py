@@ -190,3 +190,25 @@ def with_specialist(
     specialists = tuple(sorted((*others, specialist), key=lambda s: s.specialist_id))
     changed = supplier.model_copy(update={"specialists": specialists, "changed_at": now})
     return None if _same(changed, supplier) else changed
+
+
+def lists_specialist(supplier: Supplier | None, specialist_id: str) -> bool:
+    """Whether the supplier lists this person as one of its specialists."""
+    return supplier is not None and any(
+        s.specialist_id == specialist_id and s.role == "specialist" for s in supplier.specialists
+    )
+
+
+def require_qualified_specialist(supplier: Supplier | None, specialist_id: str) -> None:
+    """Only a listed specialist who completed the training modules recorded for them proposes."""
+    if supplier is None or not lists_specialist(supplier, specialist_id):
+        raise IllegalTransition(
+            f"{specialist_id} is not listed as a specialist of the supplier; "
+            "the supplier must add them first"
+        )
+    specialist = next(s for s in supplier.specialists if s.specialist_id == specialist_id)
+    unfinished = [m.module for m in specialist.training if m.status != "completed"]
+    if unfinished:
+        raise IllegalTransition(
+            f"{specialist_id} has not completed the training modules: {', '.join(unfinished)}"
+        )

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from services.kernel.context import Principal
+from services.kernel.envelope import EventPayload
 from services.kernel.errors import ConcurrencyConflict, NotFound
 from services.kernel.store import Aggregate, Repository, Transaction
 from services.leverance.domain.agreements import Actor, Delivery
 from services.leverance.domain.consumption import ConsumptionEntry
 from services.leverance.domain.course import Course, JournaledDocument
+from services.leverance.domain.ledger import (
+    DeadlineEvent,
+    TrackedDeadline,
+    is_deadline_event,
+    track,
+)
 from services.leverance.domain.money import Appropriation, Settlement
 from services.leverance.domain.suppliers import Supplier
 from services.leverance.domain.types import danish_day
@@ -24,6 +32,7 @@ entries = Repository(ConsumptionEntry, "consumption")
 documents = Repository(JournaledDocument, "journaled_documents")
 settlements = Repository(Settlement, "settlements")
 appropriations = Repository(Appropriation, "appropriations")
+ledger = Repository(TrackedDeadline, "deadlines")
 
 
 def today(now: datetime) -> date:
@@ -76,3 +85,16 @@ async def save_all(tx: Transaction, repository: Repository[A], changed: list[A])
     """Save aggregates each at the version it was read."""
     for aggregate in changed:
         await repository.save(tx, aggregate, expected_version=aggregate.version)
+
+
+async def emit(tx: Transaction, events: Sequence[EventPayload]) -> None:
+    """Emit events; a deadline event also updates the deadline ledger in the same transaction."""
+    for event in events:
+        if is_deadline_event(event):
+            deadline = cast(DeadlineEvent, event)
+            found = await ledger.get(tx, deadline.deadline_id)
+            if found is None:
+                await ledger.add(tx, track(None, deadline))
+            else:
+                await ledger.save(tx, track(found, deadline), expected_version=found.version)
+        tx.emit(event)

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
 from services.documents.messages import DocumentJournaled
 from services.kernel.context import Principal
-from services.kernel.envelope import Envelope, EventPayload, new_id, utcnow
+from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.store import MongoStore, Transaction
 from services.leverance.commands import (
     BookAnchoringActivity,
     InterruptCourse,
     NameCoordinator,
     RecordAnchoringActivityHeld,
+    RecordAnchoringAgendaSent,
     RecordClosingMeeting,
 )
 from services.leverance.domain import agreements, closure
 from services.leverance.domain import course as rules
+from services.leverance.domain import suppliers as supplier_rules
 from services.leverance.domain.closure import ClosingChecklist
 from services.leverance.domain.course import Course, JournaledDocument
 from services.leverance.domain.reference import CLARIFYING_SUMMARY_NOTE
@@ -27,27 +28,35 @@ from services.leverance.handlers.base import (
     courses,
     deliveries,
     documents,
+    emit,
     find_all,
     load_course,
     save_all,
+    suppliers,
     today,
 )
-from services.visitation.messages import CaseHandedToLeverance
+from services.visitation.messages import CaseHandedToLeverance, VisitationCaseClosed
 from services.workdays import WorkingDayCalendar
 
 log = logging.getLogger(__name__)
-
-
-def _emit(tx: Transaction, events: Sequence[EventPayload]) -> None:
-    for event in events:
-        tx.emit(event)
 
 
 async def open_course(tx: Transaction, envelope: Envelope) -> None:
     """Open the course, or add the supplier's part, when visitation hands a case over."""
     handed = envelope.payload_as(CaseHandedToLeverance)
     course = await courses.get(tx, handed.case_id)
-    opened = rules.hand_over(course, handed, delivery_id=new_id(), now=utcnow())
+    supplier = await suppliers.get(tx, handed.supplier_id)
+    known = supplier_rules.lists_specialist(supplier, handed.specialist_id)
+    if not known:
+        log.info(
+            "case %s: specialist %s is not listed by supplier %s",
+            handed.case_id,
+            handed.specialist_id,
+            handed.supplier_id,
+        )
+    opened = rules.hand_over(
+        course, handed, delivery_id=new_id(), now=utcnow(), specialist_known=known
+    )
     if opened is None:
         log.info("case %s already has supplier %s or ended", handed.case_id, handed.supplier_id)
         return
@@ -57,7 +66,7 @@ async def open_course(tx: Transaction, envelope: Envelope) -> None:
     else:
         await courses.save(tx, updated, expected_version=course.version)
     await deliveries.add(tx, delivery)
-    _emit(tx, events)
+    await emit(tx, events)
 
 
 async def record_journaled_document(
@@ -78,7 +87,7 @@ async def record_journaled_document(
             )
             if due != delivery:
                 await deliveries.save(tx, due, expected_version=delivery.version)
-            _emit(tx, events)
+            await emit(tx, events)
     await documents.add(
         tx,
         JournaledDocument(
@@ -100,7 +109,12 @@ async def get_course(
 
     async def work(tx: Transaction) -> tuple[Course, ClosingChecklist]:
         course = await load_course(tx, case_id, principal)
-        checklist = closure.checklist(course, await find_all(tx, documents, {"case_id": case_id}))
+        parts = await find_all(tx, deliveries, {"case_id": case_id})
+        if principal.is_supplier:
+            parts = [d for d in parts if d.supplier_id == principal.supplier_id]
+        checklist = closure.checklist(
+            course, await find_all(tx, documents, {"case_id": case_id}), parts
+        )
         if principal.is_supplier:
             own = tuple(p for p in course.parts if p.supplier_id == principal.supplier_id)
             course = course.model_copy(update={"parts": own})
@@ -129,7 +143,7 @@ async def name_coordinator(
             calendar=calendar,
         )
         stored = await courses.save(tx, started, expected_version=course.version)
-        _emit(tx, [*events, *start_events])
+        await emit(tx, [*events, *start_events])
         return stored
 
     return await store.transact(work)
@@ -163,10 +177,36 @@ async def interrupt(
         )
         if closed != stored:
             stored = await courses.save(tx, closed, expected_version=stored.version)
-        _emit(tx, [*events, *close_events])
+        await emit(tx, [*events, *close_events])
         return stored
 
     return await store.transact(work)
+
+
+async def stop_for_visitation(
+    tx: Transaction, envelope: Envelope, *, calendar: WorkingDayCalendar
+) -> None:
+    """Visitation stopped the case (consent withdrawn, interrupted): interrupt its open course."""
+    stopped = envelope.payload_as(VisitationCaseClosed)
+    course = await courses.get(tx, stopped.case_id)
+    if course is None:
+        return
+    parts = await find_all(tx, deliveries, {"case_id": course.id})
+    now = utcnow()
+    result = rules.stop_for_visitation(
+        course, parts, kind=stopped.kind, reason=stopped.reason, now=now, calendar=calendar
+    )
+    if result is None:
+        return
+    updated, changed, events = result
+    stored = await courses.save(tx, updated, expected_version=course.version)
+    await save_all(tx, deliveries, changed)
+    closed, close_events = closure.close_if_done(
+        stored, await find_all(tx, deliveries, {"case_id": course.id}), now=now
+    )
+    if closed != stored:
+        await courses.save(tx, closed, expected_version=stored.version)
+    await emit(tx, [*events, *close_events])
 
 
 async def record_closing_meeting(
@@ -190,14 +230,18 @@ async def record_closing_meeting(
             calendar=calendar,
         )
         stored = await courses.save(tx, updated, expected_version=course.version)
-        _emit(tx, events)
+        await emit(tx, events)
         return stored
 
     return await store.transact(work)
 
 
 async def book_anchoring(
-    command: BookAnchoringActivity, *, store: MongoStore, principal: Principal
+    command: BookAnchoringActivity,
+    *,
+    store: MongoStore,
+    principal: Principal,
+    calendar: WorkingDayCalendar,
 ) -> Course:
     """Book an anchoring activity."""
 
@@ -211,9 +255,11 @@ async def book_anchoring(
             kind=command.kind,
             on=command.on,
             actor=actor(principal),
+            today=today(utcnow()),
+            calendar=calendar,
         )
         stored = await courses.save(tx, updated, expected_version=course.version)
-        _emit(tx, events)
+        await emit(tx, events)
         return stored
 
     return await store.transact(work)
@@ -231,7 +277,34 @@ async def hold_anchoring(
             course, activity_id=command.activity_id, actor=actor(principal), today=today(utcnow())
         )
         stored = await courses.save(tx, updated, expected_version=course.version)
-        _emit(tx, events)
+        await emit(tx, events)
+        return stored
+
+    return await store.transact(work)
+
+
+async def send_anchoring_agenda(
+    command: RecordAnchoringAgendaSent,
+    *,
+    store: MongoStore,
+    principal: Principal,
+    calendar: WorkingDayCalendar,
+) -> Course:
+    """Record that the anchoring meeting's agenda was sent; its deadline is met."""
+
+    async def work(tx: Transaction) -> Course:
+        course = await load_course(tx, command.case_id, principal)
+        check_version(course, command.expected_version, "course")
+        updated, events = rules.send_anchoring_agenda(
+            course,
+            await find_all(tx, deliveries, {"case_id": course.id}),
+            activity_id=command.activity_id,
+            actor=actor(principal),
+            today=today(utcnow()),
+            calendar=calendar,
+        )
+        stored = await courses.save(tx, updated, expected_version=course.version)
+        await emit(tx, events)
         return stored
 
     return await store.transact(work)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 
 from services.kernel.context import Principal
-from services.kernel.envelope import EventPayload, new_id, utcnow
+from services.kernel.envelope import new_id, utcnow
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput
 from services.kernel.store import MongoStore, Transaction
 from services.leverance.commands import (
+    ConfirmClosingStep,
     DecideAgreement,
     DeliveryStep,
     LogConsumption,
@@ -19,6 +19,7 @@ from services.leverance.commands import (
 )
 from services.leverance.domain import agreements, closure, consumption
 from services.leverance.domain import course as course_rules
+from services.leverance.domain import suppliers as supplier_rules
 from services.leverance.domain.agreements import Delivery
 from services.leverance.domain.consumption import ConsumptionEntry, Expense, Totals
 from services.leverance.domain.types import total
@@ -28,6 +29,7 @@ from services.leverance.handlers.base import (
     courses,
     deliveries,
     documents,
+    emit,
     entries,
     find_all,
     load_delivery,
@@ -37,11 +39,6 @@ from services.leverance.handlers.base import (
 )
 from services.leverance.settings import LeveranceSettings
 from services.workdays import WorkingDayCalendar
-
-
-def _emit(tx: Transaction, events: Sequence[EventPayload]) -> None:
-    for event in events:
-        tx.emit(event)
 
 
 async def _case_deliveries(tx: Transaction, case_id: str) -> list[Delivery]:
@@ -60,7 +57,7 @@ async def _start_course_if_ready(
     )
     if started != course:
         await courses.save(tx, started, expected_version=course.version)
-    _emit(tx, events)
+    await emit(tx, events)
 
 
 async def _extend_course(tx: Transaction, delivery: Delivery, calendar: WorkingDayCalendar) -> None:
@@ -81,7 +78,7 @@ async def _extend_course(tx: Transaction, delivery: Delivery, calendar: WorkingD
     )
     if extended != course:
         await courses.save(tx, extended, expected_version=course.version)
-    _emit(tx, events)
+    await emit(tx, events)
 
 
 async def propose(
@@ -101,6 +98,7 @@ async def propose(
             use = "ProposeChange" if delivery.status == "running" else "ProposeAgreement"
             raise IllegalTransition(f"the delivery is {delivery.status}: use {use}")
         supplier = await suppliers.get(tx, delivery.supplier_id)
+        supplier_rules.require_qualified_specialist(supplier, principal.user_id)
         contract = (
             supplier.contract_for(
                 main_area=delivery.main_area,
@@ -130,7 +128,7 @@ async def propose(
             activities_with_consumption=set(logged),
         )
         stored = await deliveries.save(tx, updated, expected_version=delivery.version)
-        _emit(tx, events)
+        await emit(tx, events)
         return stored
 
     return await store.transact(work)
@@ -157,7 +155,7 @@ async def approve(
             now=utcnow(),
         )
         stored = await deliveries.save(tx, updated, expected_version=delivery.version)
-        _emit(tx, events)
+        await emit(tx, events)
         if stored.started and not delivery.started:
             await _start_course_if_ready(tx, delivery.case_id, calendar)
         in_force = stored.current
@@ -180,7 +178,7 @@ async def return_for_renegotiation(
             delivery, actor=actor(principal), objections=command.objections, now=utcnow()
         )
         stored = await deliveries.save(tx, updated, expected_version=delivery.version)
-        _emit(tx, events)
+        await emit(tx, events)
         return stored
 
     return await store.transact(work)
@@ -219,7 +217,7 @@ async def log_consumption(
         stored = await entries.add(tx, entry)
         if updated != delivery:
             await deliveries.save(tx, updated, expected_version=delivery.version)
-        _emit(tx, events)
+        await emit(tx, events)
         return stored
 
     return await store.transact(work)
@@ -246,7 +244,7 @@ async def review_consumption(
             delivery, chosen, approve=command.approve, reason=command.reason, actor=actor(principal)
         )
         await save_all(tx, entries, reviewed)
-        _emit(tx, events)
+        await emit(tx, events)
         merged = [next((r for r in reviewed if r.id == e.id), e) for e in found]
         return merged, consumption.totals(delivery, merged)
 
@@ -262,6 +260,27 @@ async def list_consumption(
         delivery = await load_delivery(tx, delivery_id, principal)
         found = await find_all(tx, entries, {"delivery_id": delivery.id})
         return delivery, found, consumption.totals(delivery, found)
+
+    return await store.transact(work)
+
+
+async def confirm_closing_step(
+    command: ConfirmClosingStep, *, store: MongoStore, principal: Principal
+) -> Delivery:
+    """The specialist confirms a closing step (recipient checked, working papers destroyed)."""
+
+    async def work(tx: Transaction) -> Delivery:
+        delivery = await load_delivery(tx, command.delivery_id, principal)
+        check_version(delivery, command.expected_version, "delivery")
+        course = await courses.get(tx, delivery.case_id)
+        if course is None:
+            raise IllegalTransition("the delivery has no course")
+        updated, events = closure.confirm_closing_step(
+            course, delivery, step=command.step, actor=actor(principal), today=today(utcnow())
+        )
+        stored = await deliveries.save(tx, updated, expected_version=delivery.version)
+        await emit(tx, events)
+        return stored
 
     return await store.transact(work)
 
@@ -288,7 +307,7 @@ async def submit_statement(
             calendar=calendar,
         )
         stored = await deliveries.save(tx, updated, expected_version=delivery.version)
-        _emit(tx, events)
+        await emit(tx, events)
         return stored
 
     return await store.transact(work)
@@ -326,7 +345,7 @@ async def approve_statement(
         closed, close_events = closure.close_if_done(course, [*others, stored], now=now)
         if closed != course:
             await courses.save(tx, closed, expected_version=course.version)
-        _emit(tx, [*events, *close_events])
+        await emit(tx, [*events, *close_events])
         return stored
 
     return await store.transact(work)
