@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.intake.messages import InquiryAssigned
+from services.intake.messages import InquiryAssigned, InquiryConsentWithdrawn
 from services.kernel.consumer import EventHandler
 from services.kernel.context import Principal
 from services.kernel.envelope import Envelope, EventPayload, new_id, utcnow
@@ -77,6 +77,30 @@ def open_case_handler(calendar: WorkingDayCalendar) -> EventHandler:
             tx.emit(event)
 
     return open_case_for_inquiry
+
+
+def consent_withdrawn_handler(settings: VisitationSettings) -> EventHandler:
+    """The InquiryConsentWithdrawn handler: the inquiry's case stops, if it has one still open."""
+
+    async def stop_case_of_inquiry(tx: Transaction, envelope: Envelope) -> None:
+        """Stop the case of an inquiry whose consent was withdrawn (H 2.2.3); keep the record."""
+        withdrawn = envelope.payload_as(InquiryConsentWithdrawn)
+        doc = await tx.collection(cases.collection).find_one(
+            {"inquiry_id": withdrawn.inquiry_id}, session=tx.session
+        )
+        if doc is None:
+            log.info("no visitation case for inquiry %s; nothing to stop", withdrawn.inquiry_id)
+            return
+        case = cases.from_doc(doc)
+        on = withdrawn.withdrawn_at.astimezone(settings.zone()).date()
+        changed, events = transitions.stop_for_withdrawn_consent(case, withdrawn, on=on)
+        if not events:
+            return
+        await cases.save(tx, changed, expected_version=case.version)
+        for event in events:
+            tx.emit(event)
+
+    return stop_case_of_inquiry
 
 
 async def apply_supplier_profile(tx: Transaction, envelope: Envelope) -> None:

@@ -40,6 +40,7 @@ def _handlers(deps: Deps) -> dict[str, EventHandler]:
     return {
         "InquiryAssigned": handlers.open_case_handler(env.calendar),
         "SupplierProfileChanged": handlers.apply_supplier_profile,
+        "InquiryConsentWithdrawn": handlers.consent_withdrawn_handler(env.settings),
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from services.intake.messages import InquiryAssigned, MainArea
+from services.intake.messages import InquiryAssigned, InquiryConsentWithdrawn, MainArea
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.visitation.catalog import Catalog
@@ -273,6 +273,27 @@ def close_case(
         closed_on=today,
     )
     return changed, [closed, *events]
+
+
+CONSENT_WITHDRAWN_REASON = "consent withdrawn (registered by intake on {day})"
+
+
+def stop_for_withdrawn_consent(
+    case: VisitationCase, withdrawn: InquiryConsentWithdrawn, *, on: date
+) -> tuple[VisitationCase, Events]:
+    """Intake registered the withdrawal of consent: the case stops, unless it already ended.
+
+    No events (and the case unchanged) when the case is already closed, so a redelivered or
+    late withdrawal changes nothing.
+    """
+    if case.is_closed:
+        return case, []
+    command = CloseCase(
+        case_id=case.id,
+        kind="consent_withdrawn",
+        reason=CONSENT_WITHDRAWN_REASON.format(day=on.isoformat()),
+    )
+    return close_case(case, command, today=on)
 
 
 def require_statuses(case: VisitationCase, statuses: Sequence[str], step: str) -> VisitationCase:
