@@ -225,6 +225,12 @@ class SupplierOffered(EventPayload):
     rank: int = Field(description="The supplier's place in the ranking when chosen (1 = top).")
     justification: str
     answer_due: date
+    consultant_id: str | None = Field(default=None, description="The case's consultant.")
+    notify_user_ids: list[str] = Field(
+        default_factory=list,
+        description="Who at the supplier is told of the offer: the specialist the consultant "
+        "named, else every specialist the supplier lists; empty if it lists none.",
+    )
 
     def subject(self) -> str:
         return self.case_id

@@ -66,6 +66,7 @@ def offer_to_proto(case: VisitationCase, offer: Offer) -> pb.Offer:
         offered_on=_day(offer.offered_on),
         offered_by=offer.offered_by,
         contact_specialist_id=offer.contact_specialist_id or "",
+        notified_specialist_ids=offer.notified_specialist_ids,
         answered_on=_day(offer.answered_on),
         specialist_id=offer.specialist_id or "",
         decline_reason=offer.decline_reason or "",
@@ -143,6 +144,7 @@ def ranking_to_proto(ranking: Ranking) -> pb.RankSuppliersResponse:
                 estimated_price_dkk=str(c.estimated_price_dkk),
                 reasons=c.reasons,
                 offer_status=c.offer_status or "",
+                specialist_ids=c.specialist_ids,
             )
             for c in ranking.candidates
         ],

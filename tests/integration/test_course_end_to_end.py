@@ -177,7 +177,12 @@ async def test_a_course_from_registration_to_its_start_across_every_service(
         metadata=clients.auth(),
         timeout=DEADLINE,
     )
-    ranked = await ranking(clients, case.case_id, consultant, expected=2)
+
+    async def ranked_with_specialist() -> Any:
+        reply = await ranking(clients, case.case_id, consultant, expected=2)
+        return reply if list(reply.candidates[0].specialist_ids) == [specialist] else None
+
+    ranked = await eventually(ranked_with_specialist)
     assert [c.supplier_id for c in ranked.candidates] == [ids["nord"], ids["syd"]]
     assert list(ranked.candidates[1].missing_target_groups) == [groups[1]]
 
@@ -187,10 +192,11 @@ async def test_a_course_from_registration_to_its_start_across_every_service(
             case_id=case.case_id,
             supplier_id=ids["nord"],
             justification="Covers both target groups.",
-            specialist_id=specialist,
         ),
         me,
     )
+    # No specialist named: the offer goes to every specialist Nord lists in leverance.
+    assert list(offer.notified_specialist_ids) == [specialist]
     [answer_due] = [d for d in offer.deadlines if d.rule == "visitation.supplier_answer"]
     assert answer_due.due == working_days_after(now, 5).isoformat()
 
@@ -308,7 +314,10 @@ async def test_a_course_from_registration_to_its_start_across_every_service(
         "the first-contact reminder"
     )
     assert any(delivery.delivery_id in n.text for n in told["agreement_proposed"])
-    reminded = await eventually(lambda: notice_kinds(clients, as_specialist, {"deadline_reminder"}))
+    reminded = await eventually(
+        lambda: notice_kinds(clients, as_specialist, {"deadline_reminder", "offer_received"})
+    )
     assert any(answer_due.due in n.text for n in reminded["deadline_reminder"])
+    assert [n.subject_id for n in reminded["offer_received"]] == [offer.offer_id]
     handed = await outbox_events(clients, case.case_id, "CaseHandedToLeverance")
     assert [h["supplier_id"] for h in handed] == [ids["nord"]]

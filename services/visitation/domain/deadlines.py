@@ -101,6 +101,7 @@ def _fields(case: VisitationCase, deadline: CaseDeadline) -> dict[str, object]:
         "responsible_role": deadline.responsible_role,
         "supplier_id": deadline.supplier_id,
         "consultant_id": case.consultant_id,
+        "notify_user_ids": list(deadline.notify_user_ids),
     }
 
 
@@ -113,6 +114,7 @@ def set_deadline(
     offer_id: str | None = None,
     supplier_id: str | None = None,
     responsible_user_id: str | None = None,
+    notify_user_ids: list[str] | None = None,
 ) -> DeadlineSet:
     """Add the rule's deadline to the case (mutating it) and the event announcing it."""
     computed = compute(rule, start, calendar)
@@ -128,6 +130,7 @@ def set_deadline(
         responsible_user_id=responsible_user_id,
         supplier_id=supplier_id,
         offer_id=offer_id,
+        notify_user_ids=list(notify_user_ids or []),
     )
     case.deadlines.append(deadline)
     return DeadlineSet.model_validate(_fields(case, deadline))

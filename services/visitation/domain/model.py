@@ -83,6 +83,9 @@ class CaseDeadline(BaseModel):
     status: DeadlineStatus = "open"
     met_on: date | None = None
     missed_reported: bool = False
+    notify_user_ids: list[str] = Field(
+        default_factory=list, description="Reminded instead when no one person is responsible."
+    )
 
 
 class Offer(BaseModel):
@@ -99,6 +102,11 @@ class Offer(BaseModel):
     offered_on: date
     offered_by: str
     contact_specialist_id: str | None = None
+    notified_specialist_ids: list[str] = Field(
+        default_factory=list,
+        description="Who at the supplier was told of the offer: the named specialist, else "
+        "every specialist the supplier lists.",
+    )
     answered_on: date | None = None
     answered_by: str | None = None
     specialist_id: str | None = None

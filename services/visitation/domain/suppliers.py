@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from pydantic import Field
+
 from services.intake.messages import MainArea
 from services.kernel.store import Aggregate
 from services.leverance.messages import ContractTerms, SupplierProfileChanged
@@ -24,6 +26,9 @@ class SupplierProfile(Aggregate):
     free_capacity: int
     contracts: list[ContractTerms]
     changed_at: datetime
+    specialist_ids: list[str] = Field(
+        default_factory=list, description="The supplier's specialists (user ids), from leverance."
+    )
 
 
 def profile_from_event(event: SupplierProfileChanged) -> SupplierProfile:
@@ -39,6 +44,7 @@ def profile_from_event(event: SupplierProfileChanged) -> SupplierProfile:
         free_capacity=event.free_capacity,
         contracts=list(event.contracts),
         changed_at=event.changed_at,
+        specialist_ids=list(event.specialist_ids),
     )
 
 
@@ -73,6 +79,7 @@ class Candidate:
     reasons: tuple[str, ...]
     rank: int = 0
     offer_status: str | None = None
+    specialist_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,7 @@ def _candidate(
         hourly_rate_dkk=terms.hourly_rate_dkk,
         estimated_price_dkk=price,
         reasons=tuple(reasons),
+        specialist_ids=tuple(supplier.specialist_ids),
     )
 
 
