@@ -196,7 +196,8 @@ async def note(args: argparse.Namespace, client: Client) -> Any:
 
 
 async def check_deadlines(args: argparse.Namespace, client: Client) -> Any:
-    return await client.call(_stub(client).CheckDeadlines, pb.CheckDeadlinesRequest())
+    request = pb.CheckDeadlinesRequest(as_of=args.as_of or "", case_id=args.case or "")
+    return await client.call(_stub(client).CheckDeadlines, request)
 
 
 def _case_step(actions: Any, name: str, help_text: str, call: Any) -> argparse.ArgumentParser:
@@ -311,6 +312,7 @@ def add_commands(sub: Any) -> None:
     noted.add_argument("--sent-on", required=True)
     noted.add_argument("--note", required=True)
     noted.set_defaults(call=note)
-    actions.add_parser("check-deadlines", help="report overdue deadlines now").set_defaults(
-        call=check_deadlines
-    )
+    checked = actions.add_parser("check-deadlines", help="report overdue deadlines now")
+    checked.add_argument("--as-of", help="check as of this day (YYYY-MM-DD) instead of today")
+    checked.add_argument("--case", help="check this case only")
+    checked.set_defaults(call=check_deadlines)

@@ -178,6 +178,13 @@ class CloseCase(CaseCommand):
     reason: Text
 
 
+class CheckDeadlines(Command):
+    """Report overdue deadlines now, optionally as of another day and for one case."""
+
+    as_of: date | None = None
+    case_id: str = Field(default="", max_length=100)
+
+
 class VisitationCaseOpened(EventPayload):
     """A visitation case was opened for an inquiry and given a responsible consultant."""
 
