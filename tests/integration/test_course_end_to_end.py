@@ -78,8 +78,9 @@ async def notice_kinds(
 
 
 async def import_suppliers(clients: Clients, suffix: str, groups: list[str]) -> dict[str, str]:
-    """Two suppliers through leverance's CSV import: Nord covers both groups, Syd only one."""
-    ids = {"nord": f"nord-{suffix}", "syd": f"syd-{suffix}"}
+    """Three suppliers through leverance's CSV import: Nord covers both groups, Syd only one,
+    and a KaS supplier covers both, cheapest of all, but runs its own intake."""
+    ids = {"nord": f"nord-{suffix}", "syd": f"syd-{suffix}", "kas": f"kas-{suffix}"}
     valid = f"{(today() - timedelta(days=400)).isoformat()},{(today() + timedelta(days=900))}"
     rows = [
         f"{ids['nord']},Specialcenter Nord {suffix},municipal,nej,true,,,Aalborg,851,3,"
@@ -87,13 +88,15 @@ async def import_suppliers(clients: Clients, suffix: str, groups: list[str]) -> 
         "850.00,3.50,400.00",
         f"{ids['syd']},Specialcenter Syd {suffix},self_owning,nej,true,,,Vejle,630,3,"
         f"s1,children_youth,single_case,{valid},0,17,{groups[0]},,600.00,3.50,400.00",
+        f"{ids['kas']},Synscenter {suffix},regional,ja,true,,,Hellerup,157,3,"
+        f"v1,children_youth,single_case,{valid},0,17,{';'.join(groups)},,300.00,3.50,400.00",
     ]
     reply = await clients.leverance.ImportSuppliers(
         lpb.ImportSuppliersRequest(csv_text="\n".join([CSV_HEADER, *rows])),
         metadata=clients.auth(),
         timeout=DEADLINE,
     )
-    assert (reply.created, reply.updated) == (2, 0)
+    assert (reply.created, reply.updated) == (3, 0)
     return ids
 
 
@@ -185,6 +188,15 @@ async def test_a_course_from_registration_to_its_start_across_every_service(
     ranked = await eventually(ranked_with_specialist)
     assert [c.supplier_id for c in ranked.candidates] == [ids["nord"], ids["syd"]]
     assert list(ranked.candidates[1].missing_target_groups) == [groups[1]]
+
+    async def kas_left_out() -> Any:
+        reply = await ranking(clients, case.case_id, consultant, expected=2)
+        return [e for e in reply.excluded if e.supplier_id == ids["kas"]]
+
+    [kas] = await eventually(kas_left_out)
+    assert list(kas.reasons) == [
+        "KaS supplier: registers and visits its own inquiries (KaS), not offered by VISO"
+    ]
 
     offer = await call(
         clients.visitation.OfferToSupplier,

@@ -48,6 +48,9 @@ def profile_from_event(event: SupplierProfileChanged) -> SupplierProfile:
     )
 
 
+KAS_REASON = "KaS supplier: registers and visits its own inquiries (KaS), not offered by VISO"
+
+
 def is_newer(current: SupplierProfile | None, incoming: SupplierProfileChanged) -> bool:
     """Whether a snapshot replaces what the read model holds (highest revision wins)."""
     return current is None or incoming.revision > current.revision
@@ -181,14 +184,18 @@ def rank_suppliers(
     """Eligible suppliers: the best qualified first (most of the case's target groups covered),
     equally qualified ones by the lowest estimated total price; with the reasons.
 
-    Eligible: active, free capacity, and a contract valid on the day for the case's main area and
-    service, covering the citizen's age and at least one of the target groups.
+    Eligible: not a KaS supplier, active, free capacity, and a contract valid on the day for the
+    case's main area and service, covering the citizen's age and at least one of the target groups.
+    KaS suppliers register and visit their own inquiries (DOMAIN §1, §3; the KaS guide), so
+    VISO's consultants do not offer cases to them.
     """
     offered = offered or {}
     candidates: list[Candidate] = []
     excluded: list[Excluded] = []
     for supplier in suppliers:
         reasons: list[str] = []
+        if supplier.kas:
+            reasons.append(KAS_REASON)
         if not supplier.active:
             reasons.append("not active")
         if supplier.free_capacity <= 0:
