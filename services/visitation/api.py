@@ -27,6 +27,7 @@ from services.visitation.messages import (
     RecordInformation,
     RecordInquirerContact,
     RecordSummaryNote,
+    RecordSupplierContact,
     ReferElsewhere,
 )
 from services.visitation.wire import (
@@ -108,6 +109,11 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
         require_role(*CONSULTANT)
         command = parse_request(RecordFirstContact, request)
         return case_to_proto(await handlers.record_first_contact(self.env, command))
+
+    async def RecordSupplierContact(self, request: Any, context: Any) -> pb.VisitationCase:
+        principal = require_role(*CONSULTANT)
+        command = parse_request(RecordSupplierContact, request)
+        return case_to_proto(await handlers.record_supplier_contact(self.env, command, principal))
 
     async def RecordInformation(self, request: Any, context: Any) -> pb.VisitationCase:
         principal = require_role(*CONSULTANT)

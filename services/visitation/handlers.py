@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
 
 from services.intake.messages import InquiryAssigned, InquiryConsentWithdrawn
@@ -40,6 +41,7 @@ from services.visitation.messages import (
     RecordInformation,
     RecordInquirerContact,
     RecordSummaryNote,
+    RecordSupplierContact,
     ReferElsewhere,
 )
 from services.visitation.settings import VisitationSettings
@@ -63,14 +65,18 @@ class Visitation:
     catalog: Catalog
 
 
-def open_case_handler(calendar: WorkingDayCalendar) -> EventHandler:
+def open_case_handler(calendar: WorkingDayCalendar, zone: tzinfo = UTC) -> EventHandler:
     """The InquiryAssigned handler: one insert plus its events, no reads (latency path)."""
 
     async def open_case_for_inquiry(tx: Transaction, envelope: Envelope) -> None:
         """Open the visitation case of an inquiry a consultant was assigned."""
         assigned = envelope.payload_as(InquiryAssigned)
         case, events = domain.open_assigned_case(
-            assigned, case_id=new_id(), now=utcnow(), calendar=calendar
+            assigned,
+            case_id=new_id(),
+            now=utcnow(),
+            calendar=calendar,
+            assigned_on=assigned.assigned_at.astimezone(zone).date(),
         )
         await cases.add(tx, case)
         for event in events:
@@ -200,6 +206,19 @@ async def record_first_contact(env: Visitation, command: RecordFirstContact) -> 
         command.case_id,
         command.expected_version,
         lambda case: transitions.record_first_contact(case, command, today=today),
+    )
+
+
+async def record_supplier_contact(
+    env: Visitation, command: RecordSupplierContact, principal: Principal
+) -> VisitationCase:
+    """The consultant contacted a supplier (extended phone advice, H 4.4.1)."""
+    today, by = env.settings.today(), principal.user_id
+    return await update_case(
+        env,
+        command.case_id,
+        command.expected_version,
+        lambda case: transitions.record_supplier_contact(case, command, by=by, today=today),
     )
 
 

@@ -38,7 +38,7 @@ def _visitation(deps: Deps) -> Visitation:
 def _handlers(deps: Deps) -> dict[str, EventHandler]:
     env = _visitation(deps)
     return {
-        "InquiryAssigned": handlers.open_case_handler(env.calendar),
+        "InquiryAssigned": handlers.open_case_handler(env.calendar, env.settings.zone()),
         "SupplierProfileChanged": handlers.apply_supplier_profile,
         "InquiryConsentWithdrawn": handlers.consent_withdrawn_handler(env.settings),
     }

@@ -61,6 +61,14 @@ class RecordFirstContact(CaseCommand):
     contacted_on: date
 
 
+class RecordSupplierContact(CaseCommand):
+    """The consultant contacted a supplier about the case, e.g. for extended phone advice."""
+
+    supplier_id: Id
+    contacted_on: date
+    note: str = Field(default="", max_length=2_000)
+
+
 class RecordInformation(CaseCommand):
     """What the consultant learned about one area of the information wheel."""
 

@@ -122,6 +122,15 @@ def case_to_proto(case: VisitationCase) -> pb.VisitationCase:
         closed_on=_day(case.closed_on),
         municipality_code=case.municipality_code or "",
         family_group_id=case.family_group_id or "",
+        supplier_contacts=[
+            pb.SupplierContact(
+                supplier_id=c.supplier_id,
+                contacted_on=_day(c.contacted_on),
+                recorded_by=c.recorded_by,
+                note=c.note,
+            )
+            for c in case.supplier_contacts
+        ],
     )
     if case.citizen_age_years is not None:
         message.citizen_age_years = case.citizen_age_years

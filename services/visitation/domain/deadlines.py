@@ -27,6 +27,7 @@ class DeadlineRule:
     n: int
     unit: Literal["working day", "calendar day"]
     responsible_role: str
+    roll_to_working_day: bool = False
 
 
 FIRST_CONTACT = DeadlineRule(
@@ -64,6 +65,16 @@ SUMMARY_NOTE = DeadlineRule(
     "working day",
     "specialist",
 )
+PHONE_EXTENDED_SUPPLIER_CONTACT = DeadlineRule(
+    "visitation.phone_extended_supplier_contact",
+    "the consultant contacts a supplier for the extended phone advice (H 4.4.1)",
+    2,
+    "calendar day",
+    "consultant",
+    roll_to_working_day=True,
+)
+"""H 4.4.1 says "senest to dage efter" where the handbook otherwise writes "arbejdsdage" for
+working days: two calendar days, moved to the next working day when the second is closed."""
 PREFERRED_MEETING_RULE_ID = "visitation.clarifying_meeting_preferred"
 
 
@@ -85,7 +96,9 @@ def compute(rule: DeadlineRule, start: date, calendar: WorkingDayCalendar) -> De
     """The due date of a rule from its start, with the calendar's explanation."""
     if rule.unit == "working day":
         return calendar.explain_working_days(start, rule.n)
-    return calendar.explain_calendar_days(start, rule.n)
+    return calendar.explain_calendar_days(
+        start, rule.n, roll_to_working_day=rule.roll_to_working_day
+    )
 
 
 def _fields(case: VisitationCase, deadline: CaseDeadline) -> dict[str, object]:
@@ -160,13 +173,20 @@ def meet(
 
 
 def cancel_pending(
-    case: VisitationCase, reason: str, *, offer_id: str | None = None
+    case: VisitationCase,
+    reason: str,
+    *,
+    offer_id: str | None = None,
+    keep: frozenset[str] = frozenset(),
 ) -> list[DeadlineEvent]:
-    """Cancel every pending deadline of the case, or of one offer (mutating the case)."""
+    """Cancel every pending deadline of the case, or of one offer, except rules in `keep`
+    (mutating the case)."""
     events: list[DeadlineEvent] = []
     for deadline in case.deadlines:
-        if deadline.status in ("open", "missed") and (
-            offer_id is None or deadline.offer_id == offer_id
+        if (
+            deadline.status in ("open", "missed")
+            and (offer_id is None or deadline.offer_id == offer_id)
+            and deadline.rule not in keep
         ):
             deadline.status = "cancelled"
             events.append(

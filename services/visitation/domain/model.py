@@ -122,6 +122,15 @@ class Offer(BaseModel):
     handed_over_at: datetime | None = None
 
 
+class SupplierContact(BaseModel):
+    """The consultant's contact with a supplier outside an offer (extended phone advice)."""
+
+    supplier_id: str
+    contacted_on: date
+    recorded_by: str
+    note: str = ""
+
+
 class VisitationCase(Aggregate):
     """A consultant's visitation of one inquiry, until a supplier said yes or it closed."""
 
@@ -140,6 +149,7 @@ class VisitationCase(Aggregate):
     target_groups: list[str] = Field(default_factory=list)
     family_group_id: str | None = None
     first_contact_on: date | None = None
+    supplier_contacts: list[SupplierContact] = Field(default_factory=list)
     information: dict[str, InformationEntry] = Field(default_factory=dict)
     decision: Decision | None = None
     service_id: str | None = None

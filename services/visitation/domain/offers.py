@@ -136,7 +136,8 @@ def offer_to_supplier(
         consultant_id=case.consultant_id,
         notify_user_ids=recipients,
     )
-    return changed, [offered, deadline_set]
+    contacted = deadlines.meet(changed, deadlines.PHONE_EXTENDED_SUPPLIER_CONTACT.id, today)
+    return changed, [offered, deadline_set, *contacted]
 
 
 def find_offer(case: VisitationCase, offer_id: str) -> Offer:
