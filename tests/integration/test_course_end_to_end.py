@@ -23,6 +23,7 @@ from tests.integration.visitation_helpers import (
     working_days_after,
 )
 from tests.support import DEADLINE, Clients, eventually
+from vias.documents.v1 import documents_pb2
 from vias.intake.v1 import intake_pb2
 from vias.leverance.v1 import leverance_pb2 as lpb
 from vias.notifications.v1 import notifications_pb2
@@ -41,9 +42,7 @@ def today() -> date:
 
 
 def is_distribution_day(day: date) -> bool:
-    public = holidays.country_holidays("DK", years=[day.year])
-    closed = day in public or (day.month, day.day) in {(6, 5), (12, 24), (12, 31)}
-    return day.weekday() in DISTRIBUTION_WEEKDAYS and not closed
+    return day.weekday() in DISTRIBUTION_WEEKDAYS and is_open(day)
 
 
 def distribution_day(start: date, step: int) -> date:
@@ -52,6 +51,19 @@ def distribution_day(start: date, step: int) -> date:
     while not is_distribution_day(day):
         day += timedelta(days=step)
     return day
+
+
+def days_then_a_working_day(start: date, n: int) -> date:
+    """n calendar days on, moved forward past weekends, holidays and closing days."""
+    day = start + timedelta(days=n)
+    while day.weekday() >= 5 or not is_open(day):
+        day += timedelta(days=1)
+    return day
+
+
+def is_open(day: date) -> bool:
+    public = holidays.country_holidays("DK", years=[day.year])
+    return day not in public and (day.month, day.day) not in {(6, 5), (12, 24), (12, 31)}
 
 
 def eight_months_after(day: date) -> date:
@@ -267,13 +279,35 @@ async def test_a_course_from_registration_to_its_start_across_every_service(
     )
     assert course.course_limit == eight_months_after(now).isoformat()
 
-    await call(
+    noted = await call(
         clients.visitation.RecordSummaryNote,
         pb.RecordSummaryNoteRequest(
             offer_id=offer.offer_id, sent_on=now.isoformat(), note="Goals agreed with the school."
         ),
         as_specialist,
     )
+    assert [d.status for d in noted.deadlines if d.rule == "visitation.summary_note"] == ["met"]
+    # The sent note journaled (F2) makes leverance's agreement proposal due 5 days later.
+    await clients.documents.JournalDocument(
+        documents_pb2.JournalDocumentRequest(
+            case_id=case.case_id,
+            inquiry_id=inquiry.inquiry_id,
+            kind="clarifying_summary_note",
+            title="Opsamlingsnotat fra afklarende møde",
+            sent_to=["Odense Kommune"],
+        ),
+        metadata=as_specialist,
+        timeout=DEADLINE,
+    )
+
+    async def proposal_due() -> list[dict[str, Any]]:
+        rows = await clients.db("leverance").outbox.find({"key": case.case_id}).to_list()
+        payloads = [json.loads(r["value"])["payload"] for r in rows]
+        return [p for p in payloads if p.get("rule") == "leverance.agreement_proposal"]
+
+    [proposal_deadline] = await eventually(proposal_due)
+    assert proposal_deadline["due"] == days_then_a_working_day(now, 5).isoformat()
+    assert proposal_deadline["responsible_user_id"] == specialist
 
     # The specialist proposes the delivery agreement; the consultant approves; the course runs.
     planned = (now + timedelta(days=14)).isoformat()
@@ -296,6 +330,12 @@ async def test_a_course_from_registration_to_its_start_across_every_service(
         timeout=DEADLINE,
     )
     assert proposed.versions[0].total_dkk == "20400.00"  # 24 h x 850 DKK (Nord's contract)
+    met = await (
+        clients.db("leverance").outbox.find({"key": case.case_id, "type": "DeadlineMet"}).to_list()
+    )
+    assert [json.loads(r["value"])["payload"]["deadline_id"] for r in met] == [
+        proposal_deadline["deadline_id"]
+    ]
     approved = await clients.leverance.ApproveAgreement(
         lpb.ApproveAgreementRequest(delivery_id=delivery.delivery_id), metadata=me, timeout=DEADLINE
     )
