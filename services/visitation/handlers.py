@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,8 +38,6 @@ from services.visitation.messages import (
 )
 from services.visitation.settings import VisitationSettings
 from services.workdays import WorkingDayCalendar
-
-log = logging.getLogger(__name__)
 
 cases = Repository(VisitationCase, "cases")
 suppliers = Repository(SupplierProfile, "suppliers")
