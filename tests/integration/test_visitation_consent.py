@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from services.kernel.topics import consumer_group
+from services.intake.messages import InquiryConsentWithdrawn
+from services.kernel.envelope import Envelope, new_id, utcnow
+from services.kernel.topics import consumer_group, events_topic
 from tests.integration.test_walking_skeleton import case_of
 from tests.integration.visitation_helpers import call, new_world, outbox_events, staff
-from tests.support import DEADLINE, Clients, eventually
+from tests.support import DEADLINE, Clients, eventually, produce
 from vias.intake.v1 import intake_pb2
 from vias.visitation.v1 import visitation_pb2 as pb
 
@@ -61,6 +63,23 @@ async def test_consent_withdrawn_in_intake_stops_the_visitation_case(clients: Cl
     assert case.first_contact_on == "2026-04-02", "the record is kept"
     [event] = await outbox_events(clients, case.case_id, "VisitationCaseClosed")
     assert (event["kind"], event["inquiry_id"]) == ("consent_withdrawn", inquiry.inquiry_id)
+
+    # A second withdrawal of the same inquiry (a new event, as a replayed outbox would send)
+    # changes nothing: the case is already closed.
+    again = InquiryConsentWithdrawn(
+        inquiry_id=inquiry.inquiry_id, consultant_id=consultant, withdrawn_at=utcnow()
+    )
+    envelope = Envelope.wrap(again, source="intake", correlation_id=new_id(), causation_id=None)
+    await produce(clients.platform, events_topic("intake"), inquiry.inquiry_id, envelope.to_bytes())
+    inbox_id = f"{consumer_group('visitation')}:{envelope.event_id}"
+    await eventually(lambda: clients.db("visitation").inbox.find_one({"_id": inbox_id}))
+    still = await call(
+        clients.visitation.GetCase,
+        pb.GetCaseRequest(case_id=case.case_id),
+        staff(clients, consultant),
+    )
+    assert (still.status, still.version) == ("consent_withdrawn", case.version)
+    assert len(await outbox_events(clients, case.case_id, "VisitationCaseClosed")) == 1
 
 
 async def test_consent_withdrawn_after_the_case_ended_leaves_it_as_it_was(
