@@ -26,6 +26,8 @@ TEST_ENV = {
     "VIAS_CONSUMER_RETRY_BACKOFF_S": "0.05",
     "VIAS_CONSUMER_RETRY_BACKOFF_MAX_S": "0.2",
     "VIAS_KAFKA_FETCH_MAX_WAIT_MS": "20",
+    # Lets a manager's CheckDeadlines look ahead, so offers can expire within a test.
+    "VIAS_VISITATION_CHECK_AS_OF_MAX_DAYS_AHEAD": "60",
 }
 
 

@@ -63,6 +63,17 @@ async def first_contact(args: argparse.Namespace, client: Client) -> Any:
     return await client.call(_stub(client).RecordFirstContact, request)
 
 
+async def supplier_contact(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.RecordSupplierContactRequest(
+        case_id=args.case,
+        expected_version=args.version,
+        supplier_id=args.supplier,
+        contacted_on=args.on,
+        note=args.note or "",
+    )
+    return await client.call(_stub(client).RecordSupplierContact, request)
+
+
 async def information(args: argparse.Namespace, client: Client) -> Any:
     request = pb.RecordInformationRequest(
         case_id=args.case, expected_version=args.version, area=args.area, text=args.text
@@ -196,7 +207,8 @@ async def note(args: argparse.Namespace, client: Client) -> Any:
 
 
 async def check_deadlines(args: argparse.Namespace, client: Client) -> Any:
-    return await client.call(_stub(client).CheckDeadlines, pb.CheckDeadlinesRequest())
+    request = pb.CheckDeadlinesRequest(as_of=args.as_of or "", case_id=args.case or "")
+    return await client.call(_stub(client).CheckDeadlines, request)
 
 
 def _case_step(actions: Any, name: str, help_text: str, call: Any) -> argparse.ArgumentParser:
@@ -237,6 +249,12 @@ def add_commands(sub: Any) -> None:
 
     contact = _case_step(actions, "first-contact", "record the first contact", first_contact)
     contact.add_argument("--on", required=True, help="YYYY-MM-DD")
+    reached = _case_step(
+        actions, "supplier-contact", "record contacting a supplier", supplier_contact
+    )
+    reached.add_argument("--supplier", required=True)
+    reached.add_argument("--on", required=True, help="YYYY-MM-DD")
+    reached.add_argument("--note")
     info = _case_step(actions, "info", "record an information-wheel area", information)
     info.add_argument("--area", required=True)
     info.add_argument("--text", required=True)
@@ -311,6 +329,7 @@ def add_commands(sub: Any) -> None:
     noted.add_argument("--sent-on", required=True)
     noted.add_argument("--note", required=True)
     noted.set_defaults(call=note)
-    actions.add_parser("check-deadlines", help="report overdue deadlines now").set_defaults(
-        call=check_deadlines
-    )
+    checked = actions.add_parser("check-deadlines", help="report overdue deadlines now")
+    checked.add_argument("--as-of", help="check as of this day (YYYY-MM-DD) instead of today")
+    checked.add_argument("--case", help="check this case only")
+    checked.set_defaults(call=check_deadlines)

@@ -54,6 +54,11 @@ class SupplierProfileChanged(EventPayload):
     specialists_trained: int | None = Field(
         default=None, ge=0, description="Specialists who completed every VISO training module."
     )
+    specialist_ids: list[str] = Field(
+        default_factory=list,
+        description="User ids of the supplier's specialists (role specialist); visitation "
+        "notifies them of an offer when the consultant names none.",
+    )
 
     def subject(self) -> str:
         return self.supplier_id

@@ -1,6 +1,6 @@
 """Notices from deadline events: a reminder when a due date is set or moved, an escalation when
-it is missed (to the responsible person and the case's consultant), and the prompt to choose the
-next supplier when one said no or did not answer.
+it is missed (to the responsible person and the case's consultant), the prompt to choose the
+next supplier when one said no or did not answer, and the offer notice to a supplier's specialists.
 
 Deadline notices use the deadline id as their subject (it names the case), so a case's own
 notices (e.g. case_assigned) stay one per case.
@@ -15,7 +15,7 @@ from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.store import Transaction
 from services.notifications.domain import Notice
 from services.notifications.handlers import notices
-from services.visitation.messages import NextSupplierNeeded
+from services.visitation.messages import NextSupplierNeeded, SupplierOffered
 from services.workdays.events import DeadlineChanged, DeadlineMissed, DeadlineSet
 
 
@@ -33,25 +33,32 @@ def _notice(
     )
 
 
+def _who_must_act(event: DeadlineSet | DeadlineChanged | DeadlineMissed) -> list[str]:
+    """The named person; else everyone listed to notify; else the consultant if it is theirs."""
+    if event.responsible_user_id:
+        return [event.responsible_user_id]
+    if event.notify_user_ids:
+        return list(dict.fromkeys(event.notify_user_ids))
+    if event.responsible_role == "consultant" and event.consultant_id:
+        return [event.consultant_id]
+    return []
+
+
 def reminder_notices(event: DeadlineSet, *, event_id: str, now: datetime) -> list[Notice]:
-    """A reminder to whoever must act: the named person, else the consultant if it is theirs."""
-    recipient = event.responsible_user_id
-    if recipient is None and event.responsible_role == "consultant":
-        recipient = event.consultant_id
-    if recipient is None:
-        return []
+    """A reminder to whoever must act (see _who_must_act), one each."""
     text = (
         f"Deadline on case {event.case_id}: {event.rule_text}, due {event.due.isoformat()} "
         f"({event.explanation})."
     )
     return [
-        _notice(recipient, "deadline_reminder", event.deadline_id, text, event_id=event_id, now=now)
+        _notice(r, "deadline_reminder", event.deadline_id, text, event_id=event_id, now=now)
+        for r in _who_must_act(event)
     ]
 
 
 def escalation_notices(event: DeadlineMissed, *, event_id: str, now: datetime) -> list[Notice]:
     """An escalation to the responsible person and to the case's consultant, once each."""
-    recipients = [r for r in (event.responsible_user_id, event.consultant_id) if r]
+    recipients = [*_who_must_act(event), *([event.consultant_id] if event.consultant_id else [])]
     text = (
         f"Deadline missed on case {event.case_id}: {event.rule_text} was due "
         f"{event.due.isoformat()} ({event.responsible_role}"
@@ -66,17 +73,13 @@ def escalation_notices(event: DeadlineMissed, *, event_id: str, now: datetime) -
 
 def changed_notices(event: DeadlineChanged, *, event_id: str, now: datetime) -> list[Notice]:
     """The responsible person is told the new due date."""
-    recipient = event.responsible_user_id or (
-        event.consultant_id if event.responsible_role == "consultant" else None
-    )
-    if recipient is None:
-        return []
     text = (
         f"Deadline moved on case {event.case_id}: {event.rule_text} now due "
         f"{event.due.isoformat()} (was {event.previous_due.isoformat()}): {event.reason}."
     )
     return [
-        _notice(recipient, "deadline_changed", event.deadline_id, text, event_id=event_id, now=now)
+        _notice(r, "deadline_changed", event.deadline_id, text, event_id=event_id, now=now)
+        for r in _who_must_act(event)
     ]
 
 
@@ -92,6 +95,37 @@ def next_supplier_notice(event: NextSupplierNeeded, *, event_id: str, now: datet
     return _notice(
         event.consultant_id, "next_supplier", event.offer_id, text, event_id=event_id, now=now
     )
+
+
+def offer_notices(event: SupplierOffered, *, event_id: str, now: datetime) -> list[Notice]:
+    """The supplier's specialists are told of the offer; if the supplier lists none, the
+    consultant is told that nobody there could be notified."""
+    due = event.answer_due.isoformat()
+    if event.notify_user_ids:
+        text = (
+            f"Case {event.case_id} ({event.service_id}) is offered to your supplier "
+            f"{event.supplier_id}: answer yes or no by {due}."
+        )
+        return [
+            _notice(r, "offer_received", event.offer_id, text, event_id=event_id, now=now)
+            for r in dict.fromkeys(event.notify_user_ids)
+        ]
+    if not event.consultant_id:
+        return []
+    text = (
+        f"Supplier {event.supplier_id} lists no specialist, so nobody there was notified of "
+        f"the offer on case {event.case_id} (answer due {due}): contact the supplier directly."
+    )
+    return [
+        _notice(
+            event.consultant_id,
+            "offer_unaddressed",
+            event.offer_id,
+            text,
+            event_id=event_id,
+            now=now,
+        )
+    ]
 
 
 async def _store(tx: Transaction, found: list[Notice]) -> None:
@@ -123,6 +157,12 @@ async def on_next_supplier_needed(tx: Transaction, envelope: Envelope) -> None:
     await _store(tx, [next_supplier_notice(event, event_id=envelope.event_id, now=utcnow())])
 
 
+async def on_supplier_offered(tx: Transaction, envelope: Envelope) -> None:
+    """Tell the supplier's specialists of an offer."""
+    event = envelope.payload_as(SupplierOffered)
+    await _store(tx, offer_notices(event, event_id=envelope.event_id, now=utcnow()))
+
+
 def handlers() -> dict[str, EventHandler]:
     """The event handlers of this module, by event type."""
     return {
@@ -130,4 +170,5 @@ def handlers() -> dict[str, EventHandler]:
         "DeadlineMissed": on_deadline_missed,
         "DeadlineChanged": on_deadline_changed,
         "NextSupplierNeeded": on_next_supplier_needed,
+        "SupplierOffered": on_supplier_offered,
     }

@@ -14,6 +14,7 @@ from services.visitation.domain.model import CASE_STATUSES, OFFER_STATUSES
 from services.visitation.handlers import Visitation
 from services.visitation.messages import (
     AnswerOffer,
+    CheckDeadlines,
     CloseCase,
     CloseWithAdvice,
     DeclareOutsideScope,
@@ -26,6 +27,7 @@ from services.visitation.messages import (
     RecordInformation,
     RecordInquirerContact,
     RecordSummaryNote,
+    RecordSupplierContact,
     ReferElsewhere,
 )
 from services.visitation.wire import (
@@ -107,6 +109,11 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
         require_role(*CONSULTANT)
         command = parse_request(RecordFirstContact, request)
         return case_to_proto(await handlers.record_first_contact(self.env, command))
+
+    async def RecordSupplierContact(self, request: Any, context: Any) -> pb.VisitationCase:
+        principal = require_role(*CONSULTANT)
+        command = parse_request(RecordSupplierContact, request)
+        return case_to_proto(await handlers.record_supplier_contact(self.env, command, principal))
 
     async def RecordInformation(self, request: Any, context: Any) -> pb.VisitationCase:
         principal = require_role(*CONSULTANT)
@@ -202,9 +209,11 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
 
     async def CheckDeadlines(self, request: Any, context: Any) -> pb.CheckDeadlinesResponse:
         require_role("manager")
-        return pb.CheckDeadlinesResponse(
-            reported_missed=await deadline_check.check_deadlines(self.env)
+        command = parse_request(CheckDeadlines, request, as_of=request.as_of or None)
+        reported = await deadline_check.check_deadlines(
+            self.env, as_of=command.as_of, case_id=command.case_id
         )
+        return pb.CheckDeadlinesResponse(reported_missed=reported)
 
 
 def registrations(env: Visitation) -> list[Registration]:

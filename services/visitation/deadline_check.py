@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import Any
 
 from services.kernel.envelope import EventPayload
-from services.kernel.errors import ConcurrencyConflict
+from services.kernel.errors import ConcurrencyConflict, NotFound
 from services.visitation.domain import deadlines, offers
 from services.visitation.domain.model import VisitationCase
 from services.visitation.domain.suppliers import Ranking, SupplierProfile, rank_suppliers
@@ -16,24 +17,34 @@ from services.visitation.messages import Estimate
 log = logging.getLogger(__name__)
 
 
-async def check_deadlines(env: Visitation) -> int:
+async def check_deadlines(env: Visitation, *, as_of: date | None = None, case_id: str = "") -> int:
     """Report every overdue deadline missed, once; expire unanswered offers. Returns how many.
 
     Each case changes in its own transaction with its version checked, so two replicas running
     the check at once report a deadline once: the slower one's write is refused and skipped.
     """
-    today = env.settings.today()
-    query = {"deadlines": {"$elemMatch": {"status": "open", "due": {"$lt": today.isoformat()}}}}
+    today = deadlines.check_day(
+        today=env.settings.today(),
+        as_of=as_of,
+        max_days_ahead=env.settings.check_as_of_max_days_ahead,
+    )
+    if case_id and await cases.read(env.store.db, case_id) is None:
+        raise NotFound("case", case_id)
+    query: dict[str, Any] = {
+        "deadlines": {"$elemMatch": {"status": "open", "due": {"$lt": today.isoformat()}}}
+    }
+    if case_id:
+        query["_id"] = case_id
     ids = [doc["_id"] async for doc in env.store.db[cases.collection].find(query, {"_id": 1})]
     if not ids:
         return 0
     known = await all_suppliers(env)
     reported = 0
-    for case_id in ids:
+    for found in ids:
         try:
-            reported += await _report_overdue(env, case_id, today, known)
+            reported += await _report_overdue(env, found, today, known)
         except ConcurrencyConflict:
-            log.info("case %s changed during the deadline check; checked next time", case_id)
+            log.info("case %s changed during the deadline check; checked next time", found)
     return reported
 
 

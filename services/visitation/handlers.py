@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.intake.messages import InquiryAssigned
-from services.kernel.consumer import EventHandler
 from services.kernel.context import Principal
-from services.kernel.envelope import Envelope, EventPayload, new_id, utcnow
+from services.kernel.envelope import EventPayload, new_id, utcnow
 from services.kernel.errors import ConcurrencyConflict, NotFound
-from services.kernel.store import MongoStore, Repository, Transaction, to_bson
-from services.leverance.messages import SupplierProfileChanged
-from services.visitation import domain
+from services.kernel.store import MongoStore, Repository, Transaction
 from services.visitation.catalog import Catalog
 from services.visitation.domain import case as transitions
 from services.visitation.domain import meeting, offers, visibility
@@ -22,8 +17,6 @@ from services.visitation.domain.model import Offer, VisitationCase
 from services.visitation.domain.suppliers import (
     Ranking,
     SupplierProfile,
-    is_newer,
-    profile_from_event,
     rank_suppliers,
 )
 from services.visitation.messages import (
@@ -40,12 +33,11 @@ from services.visitation.messages import (
     RecordInformation,
     RecordInquirerContact,
     RecordSummaryNote,
+    RecordSupplierContact,
     ReferElsewhere,
 )
 from services.visitation.settings import VisitationSettings
 from services.workdays import WorkingDayCalendar
-
-log = logging.getLogger(__name__)
 
 cases = Repository(VisitationCase, "cases")
 suppliers = Repository(SupplierProfile, "suppliers")
@@ -61,35 +53,6 @@ class Visitation:
     settings: VisitationSettings
     calendar: WorkingDayCalendar
     catalog: Catalog
-
-
-def open_case_handler(calendar: WorkingDayCalendar) -> EventHandler:
-    """The InquiryAssigned handler: one insert plus its events, no reads (latency path)."""
-
-    async def open_case_for_inquiry(tx: Transaction, envelope: Envelope) -> None:
-        """Open the visitation case of an inquiry a consultant was assigned."""
-        assigned = envelope.payload_as(InquiryAssigned)
-        case, events = domain.open_assigned_case(
-            assigned, case_id=new_id(), now=utcnow(), calendar=calendar
-        )
-        await cases.add(tx, case)
-        for event in events:
-            tx.emit(event)
-
-    return open_case_for_inquiry
-
-
-async def apply_supplier_profile(tx: Transaction, envelope: Envelope) -> None:
-    """Keep the newest snapshot of a supplier (highest revision wins)."""
-    changed = envelope.payload_as(SupplierProfileChanged)
-    current = await suppliers.get(tx, changed.supplier_id)
-    if not is_newer(current, changed):
-        return
-    doc = to_bson(profile_from_event(changed).model_dump(mode="python"))
-    doc["_id"] = doc.pop("id")
-    await tx.collection(suppliers.collection).replace_one(
-        {"_id": changed.supplier_id}, doc, upsert=True, session=tx.session
-    )
 
 
 async def _apply(
@@ -176,6 +139,19 @@ async def record_first_contact(env: Visitation, command: RecordFirstContact) -> 
         command.case_id,
         command.expected_version,
         lambda case: transitions.record_first_contact(case, command, today=today),
+    )
+
+
+async def record_supplier_contact(
+    env: Visitation, command: RecordSupplierContact, principal: Principal
+) -> VisitationCase:
+    """The consultant contacted a supplier (extended phone advice, H 4.4.1)."""
+    today, by = env.settings.today(), principal.user_id
+    return await update_case(
+        env,
+        command.case_id,
+        command.expected_version,
+        lambda case: transitions.record_supplier_contact(case, command, by=by, today=today),
     )
 
 

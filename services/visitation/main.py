@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Sequence
 from services.kernel.consumer import EventHandler
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
-from services.visitation import deadline_check, handlers
+from services.visitation import consumers, deadline_check, handlers
 from services.visitation.api import registrations
 from services.visitation.catalog import load_catalog
 from services.visitation.handlers import Visitation
@@ -38,8 +38,9 @@ def _visitation(deps: Deps) -> Visitation:
 def _handlers(deps: Deps) -> dict[str, EventHandler]:
     env = _visitation(deps)
     return {
-        "InquiryAssigned": handlers.open_case_handler(env.calendar),
-        "SupplierProfileChanged": handlers.apply_supplier_profile,
+        "InquiryAssigned": consumers.open_case_handler(env.calendar, env.settings.zone()),
+        "SupplierProfileChanged": consumers.apply_supplier_profile,
+        "InquiryConsentWithdrawn": consumers.consent_withdrawn_handler(env.settings),
     }
 
 

@@ -61,6 +61,14 @@ class RecordFirstContact(CaseCommand):
     contacted_on: date
 
 
+class RecordSupplierContact(CaseCommand):
+    """The consultant contacted a supplier about the case, e.g. for extended phone advice."""
+
+    supplier_id: Id
+    contacted_on: date
+    note: str = Field(default="", max_length=2_000)
+
+
 class RecordInformation(CaseCommand):
     """What the consultant learned about one area of the information wheel."""
 
@@ -178,6 +186,13 @@ class CloseCase(CaseCommand):
     reason: Text
 
 
+class CheckDeadlines(Command):
+    """Report overdue deadlines now, optionally as of another day and for one case."""
+
+    as_of: date | None = None
+    case_id: str = Field(default="", max_length=100)
+
+
 class VisitationCaseOpened(EventPayload):
     """A visitation case was opened for an inquiry and given a responsible consultant."""
 
@@ -225,6 +240,12 @@ class SupplierOffered(EventPayload):
     rank: int = Field(description="The supplier's place in the ranking when chosen (1 = top).")
     justification: str
     answer_due: date
+    consultant_id: str | None = Field(default=None, description="The case's consultant.")
+    notify_user_ids: list[str] = Field(
+        default_factory=list,
+        description="Who at the supplier is told of the offer: the specialist the consultant "
+        "named, else every specialist the supplier lists; empty if it lists none.",
+    )
 
     def subject(self) -> str:
         return self.case_id

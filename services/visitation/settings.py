@@ -38,6 +38,13 @@ class VisitationSettings(BaseSettings):
     deadline_check_interval_s: float = Field(
         default=3600.0, gt=0, description="How often overdue deadlines are looked for."
     )
+    check_as_of_max_days_ahead: int = Field(
+        default=0,
+        ge=0,
+        le=366,
+        description="How far after today a manager's CheckDeadlines may look (as_of); 0: not "
+        "at all. Only for rehearsals and tests: a deadline reported missed early stays missed.",
+    )
     timezone: str = Field(default="Europe/Copenhagen", description="Whose 'today' counts.")
 
     def calendar(self) -> WorkingDayCalendar:

@@ -66,6 +66,7 @@ def offer_to_proto(case: VisitationCase, offer: Offer) -> pb.Offer:
         offered_on=_day(offer.offered_on),
         offered_by=offer.offered_by,
         contact_specialist_id=offer.contact_specialist_id or "",
+        notified_specialist_ids=offer.notified_specialist_ids,
         answered_on=_day(offer.answered_on),
         specialist_id=offer.specialist_id or "",
         decline_reason=offer.decline_reason or "",
@@ -121,6 +122,15 @@ def case_to_proto(case: VisitationCase) -> pb.VisitationCase:
         closed_on=_day(case.closed_on),
         municipality_code=case.municipality_code or "",
         family_group_id=case.family_group_id or "",
+        supplier_contacts=[
+            pb.SupplierContact(
+                supplier_id=c.supplier_id,
+                contacted_on=_day(c.contacted_on),
+                recorded_by=c.recorded_by,
+                note=c.note,
+            )
+            for c in case.supplier_contacts
+        ],
     )
     if case.citizen_age_years is not None:
         message.citizen_age_years = case.citizen_age_years
@@ -143,6 +153,7 @@ def ranking_to_proto(ranking: Ranking) -> pb.RankSuppliersResponse:
                 estimated_price_dkk=str(c.estimated_price_dkk),
                 reasons=c.reasons,
                 offer_status=c.offer_status or "",
+                specialist_ids=c.specialist_ids,
             )
             for c in ranking.candidates
         ],

@@ -27,6 +27,11 @@ class _DeadlineEvent(EventPayload):
     consultant_id: str | None = Field(
         default=None, description="The case's consultant, also told when the deadline is missed."
     )
+    notify_user_ids: list[str] = Field(
+        default_factory=list,
+        description="Who is reminded when no responsible_user_id is named, e.g. every "
+        "specialist of the supplier an offer went to.",
+    )
 
     def subject(self) -> str:
         return self.case_id

@@ -47,6 +47,12 @@ async def test_a_consultant_works_a_case_from_the_command_line(clients: Clients)
     assert contacted.returncode == 0, contacted.stderr
     assert json.loads(contacted.stdout)["status"] == "in_visitation"
 
+    reached = await asyncio.to_thread(
+        run, "supplier-contact", case.case_id, "--supplier", "s-9", "--on", "2026-05-11"
+    )
+    assert reached.returncode == 0, reached.stderr
+    assert [c["supplier_id"] for c in json.loads(reached.stdout)["supplier_contacts"]] == ["s-9"]
+
     refused = await asyncio.to_thread(
         run,
         "proceed",

@@ -256,12 +256,9 @@ async def test_an_unanswered_first_contact_is_reported_missed_once(clients: Clie
     consultant = f"consultant-{new_world().suffix}"
     case = await assigned_case(clients, consultant, on="2026-05-08")
     manager = staff(clients, "manager-1", role="manager")
-    await clients.visitation.CheckDeadlines(
-        pb.CheckDeadlinesRequest(), metadata=manager, timeout=120
-    )
-    await clients.visitation.CheckDeadlines(
-        pb.CheckDeadlinesRequest(), metadata=manager, timeout=120
-    )
+    # Every case first (as the periodic check does), then this case alone: reported once.
+    for request in (pb.CheckDeadlinesRequest(), pb.CheckDeadlinesRequest(case_id=case.case_id)):
+        await clients.visitation.CheckDeadlines(request, metadata=manager, timeout=120)
 
     missed = await outbox_events(clients, case.case_id, "DeadlineMissed")
     assert [(m["rule"], m["due"]) for m in missed] == [("visitation.first_contact", "2026-05-20")]

@@ -139,3 +139,18 @@ def test_the_read_model_keeps_the_highest_revision() -> None:
     assert is_newer(None, snapshot(1))
     assert is_newer(current, snapshot(4))
     assert not is_newer(current, snapshot(3)) and not is_newer(current, snapshot(2))
+
+
+def test_a_kas_supplier_is_left_out_with_the_reason_however_well_it_fits() -> None:
+    kas = supplier("kas-vision", [terms(groups=list(GROUPS), rate="100")])
+    ranking = rank_suppliers(
+        [kas.model_copy(update={"kas": True}), supplier("full", [terms(groups=list(GROUPS))])],
+        NEED,
+        ESTIMATE,
+    )
+    assert ids(ranking) == ["full"]
+    [left_out] = ranking.excluded
+    assert left_out.supplier_id == "kas-vision"
+    assert left_out.reasons == (
+        "KaS supplier: registers and visits its own inquiries (KaS), not offered by VISO",
+    )

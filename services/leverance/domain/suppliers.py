@@ -138,6 +138,7 @@ class Supplier(Aggregate):
             contracts=[c.terms() for c in self.contracts],
             changed_at=self.changed_at,
             specialists_trained=sum(1 for s in self.specialists if s.trained),
+            specialist_ids=[s.specialist_id for s in self.specialists if s.role == "specialist"],
         )
 
 

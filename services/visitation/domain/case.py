@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from services.intake.messages import InquiryAssigned, MainArea
+from services.intake.messages import InquiryAssigned, InquiryConsentWithdrawn, MainArea
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.visitation.catalog import Catalog
@@ -19,6 +19,7 @@ from services.visitation.domain.model import (
     OPEN_OFFER_STATUSES,
     Decision,
     InformationEntry,
+    SupplierContact,
     VisitationCase,
 )
 from services.visitation.domain.rules import check_service_choice
@@ -30,6 +31,7 @@ from services.visitation.messages import (
     ProceedWithService,
     RecordFirstContact,
     RecordInformation,
+    RecordSupplierContact,
     ReferElsewhere,
     VisitationCaseClosed,
     VisitationCaseOpened,
@@ -67,10 +69,28 @@ def open_case(
     return case, event
 
 
+STILL_DUE_WHEN_PROCEEDING = frozenset({deadlines.PHONE_EXTENDED_SUPPLIER_CONTACT.id})
+PHONE_EXTENDED = "phone_extended"
+PHONE_EXTENDED_CASE_TYPE = "udvidet telefonrådgivning"
+
+
+def is_phone_extended(assigned: InquiryAssigned) -> bool:
+    """Whether intake created the case for extended phone advice (H 4.4.1)."""
+    case_type = (assigned.case_type or "").strip().casefold()
+    return assigned.requested_service == PHONE_EXTENDED or case_type == PHONE_EXTENDED_CASE_TYPE
+
+
 def open_assigned_case(
-    assigned: InquiryAssigned, *, case_id: str, now: datetime, calendar: WorkingDayCalendar
+    assigned: InquiryAssigned,
+    *,
+    case_id: str,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+    assigned_on: date | None = None,
 ) -> tuple[VisitationCase, Events]:
-    """The case of an assigned inquiry, with its first-contact deadline (7 working days)."""
+    """The case of an assigned inquiry, with its first-contact deadline (7 working days); for
+    extended phone advice also the supplier-contact deadline, two days after `assigned_on`
+    (the assignment's local date; default the date of `assigned_at`)."""
     case, opened = open_case(
         case_id=case_id,
         inquiry_id=assigned.inquiry_id,
@@ -99,7 +119,18 @@ def open_assigned_case(
         calendar,
         responsible_user_id=assigned.consultant_id,
     )
-    return case, [opened, deadline_set]
+    events: Events = [opened, deadline_set]
+    if is_phone_extended(assigned):
+        events.append(
+            deadlines.set_deadline(
+                case,
+                deadlines.PHONE_EXTENDED_SUPPLIER_CONTACT,
+                assigned_on or assigned.assigned_at.date(),
+                calendar,
+                responsible_user_id=assigned.consultant_id,
+            )
+        )
+    return case, events
 
 
 def _require(case: VisitationCase, *statuses: str, step: str) -> VisitationCase:
@@ -138,6 +169,27 @@ def record_first_contact(
     return changed, events
 
 
+def record_supplier_contact(
+    case: VisitationCase, command: RecordSupplierContact, *, by: str, today: date
+) -> tuple[VisitationCase, Events]:
+    """The consultant contacted a supplier; meets the extended-phone-advice deadline (H 4.4.1)."""
+    not_after_today("contacted_on", command.contacted_on, today)
+    not_before("contacted_on", command.contacted_on, case.distributed_on, "the assignment")
+    if case.is_closed:
+        raise IllegalTransition(f"case {case.id} is {case.status}")
+    changed = case.model_copy(deep=True)
+    changed.supplier_contacts.append(
+        SupplierContact(
+            supplier_id=command.supplier_id,
+            contacted_on=command.contacted_on,
+            recorded_by=by,
+            note=command.note.strip(),
+        )
+    )
+    rule = deadlines.PHONE_EXTENDED_SUPPLIER_CONTACT.id
+    return changed, list(deadlines.meet(changed, rule, command.contacted_on))
+
+
 def record_information(
     case: VisitationCase, command: RecordInformation, *, by: str, now: datetime
 ) -> VisitationCase:
@@ -172,7 +224,9 @@ def _conclude(
     changed = _require(case, "in_visitation", step="deciding the outcome")
     changed.decision = decision
     changed.status = status  # type: ignore[assignment]
-    events: Events = list(deadlines.cancel_pending(changed, f"case decided: {status}"))
+    # Proceeding still needs a supplier: the extended-phone-advice contact stays due.
+    keep = STILL_DUE_WHEN_PROCEEDING if status == "proceeding" else frozenset()
+    events: Events = list(deadlines.cancel_pending(changed, f"case decided: {status}", keep=keep))
     return changed, [_decided(changed, decision), *events]
 
 
@@ -273,6 +327,27 @@ def close_case(
         closed_on=today,
     )
     return changed, [closed, *events]
+
+
+CONSENT_WITHDRAWN_REASON = "consent withdrawn (registered by intake on {day})"
+
+
+def stop_for_withdrawn_consent(
+    case: VisitationCase, withdrawn: InquiryConsentWithdrawn, *, on: date
+) -> tuple[VisitationCase, Events]:
+    """Intake registered the withdrawal of consent: the case stops, unless it already ended.
+
+    No events (and the case unchanged) when the case is already closed, so a redelivered or
+    late withdrawal changes nothing.
+    """
+    if case.is_closed:
+        return case, []
+    command = CloseCase(
+        case_id=case.id,
+        kind="consent_withdrawn",
+        reason=CONSENT_WITHDRAWN_REASON.format(day=on.isoformat()),
+    )
+    return close_case(case, command, today=on)
 
 
 def require_statuses(case: VisitationCase, statuses: Sequence[str], step: str) -> VisitationCase:

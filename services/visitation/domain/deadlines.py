@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
@@ -27,6 +27,7 @@ class DeadlineRule:
     n: int
     unit: Literal["working day", "calendar day"]
     responsible_role: str
+    roll_to_working_day: bool = False
 
 
 FIRST_CONTACT = DeadlineRule(
@@ -64,6 +65,16 @@ SUMMARY_NOTE = DeadlineRule(
     "working day",
     "specialist",
 )
+PHONE_EXTENDED_SUPPLIER_CONTACT = DeadlineRule(
+    "visitation.phone_extended_supplier_contact",
+    "the consultant contacts a supplier for the extended phone advice (H 4.4.1)",
+    2,
+    "calendar day",
+    "consultant",
+    roll_to_working_day=True,
+)
+"""H 4.4.1 says "senest to dage efter" where the handbook otherwise writes "arbejdsdage" for
+working days: two calendar days, moved to the next working day when the second is closed."""
 PREFERRED_MEETING_RULE_ID = "visitation.clarifying_meeting_preferred"
 
 
@@ -85,7 +96,9 @@ def compute(rule: DeadlineRule, start: date, calendar: WorkingDayCalendar) -> De
     """The due date of a rule from its start, with the calendar's explanation."""
     if rule.unit == "working day":
         return calendar.explain_working_days(start, rule.n)
-    return calendar.explain_calendar_days(start, rule.n)
+    return calendar.explain_calendar_days(
+        start, rule.n, roll_to_working_day=rule.roll_to_working_day
+    )
 
 
 def _fields(case: VisitationCase, deadline: CaseDeadline) -> dict[str, object]:
@@ -101,6 +114,7 @@ def _fields(case: VisitationCase, deadline: CaseDeadline) -> dict[str, object]:
         "responsible_role": deadline.responsible_role,
         "supplier_id": deadline.supplier_id,
         "consultant_id": case.consultant_id,
+        "notify_user_ids": list(deadline.notify_user_ids),
     }
 
 
@@ -113,6 +127,7 @@ def set_deadline(
     offer_id: str | None = None,
     supplier_id: str | None = None,
     responsible_user_id: str | None = None,
+    notify_user_ids: list[str] | None = None,
 ) -> DeadlineSet:
     """Add the rule's deadline to the case (mutating it) and the event announcing it."""
     computed = compute(rule, start, calendar)
@@ -128,6 +143,7 @@ def set_deadline(
         responsible_user_id=responsible_user_id,
         supplier_id=supplier_id,
         offer_id=offer_id,
+        notify_user_ids=list(notify_user_ids or []),
     )
     case.deadlines.append(deadline)
     return DeadlineSet.model_validate(_fields(case, deadline))
@@ -157,19 +173,37 @@ def meet(
 
 
 def cancel_pending(
-    case: VisitationCase, reason: str, *, offer_id: str | None = None
+    case: VisitationCase,
+    reason: str,
+    *,
+    offer_id: str | None = None,
+    keep: frozenset[str] = frozenset(),
 ) -> list[DeadlineEvent]:
-    """Cancel every pending deadline of the case, or of one offer (mutating the case)."""
+    """Cancel every pending deadline of the case, or of one offer, except rules in `keep`
+    (mutating the case)."""
     events: list[DeadlineEvent] = []
     for deadline in case.deadlines:
-        if deadline.status in ("open", "missed") and (
-            offer_id is None or deadline.offer_id == offer_id
+        if (
+            deadline.status in ("open", "missed")
+            and (offer_id is None or deadline.offer_id == offer_id)
+            and deadline.rule not in keep
         ):
             deadline.status = "cancelled"
             events.append(
                 DeadlineCancelled.model_validate({**_fields(case, deadline), "reason": reason})
             )
     return events
+
+
+def check_day(*, today: date, as_of: date | None, max_days_ahead: int) -> date:
+    """The day a deadline check counts from: today, or a manager's `as_of` up to
+    `max_days_ahead` days after today (reporting a deadline missed early cannot be undone)."""
+    if as_of is None:
+        return today
+    if as_of > today + timedelta(days=max_days_ahead):
+        limit = "today" if max_days_ahead == 0 else f"{max_days_ahead} days after today"
+        raise InvalidInput.single("as_of", f"must not be after {limit}")
+    return as_of
 
 
 def overdue(case: VisitationCase, today: date) -> list[CaseDeadline]:

@@ -83,6 +83,9 @@ class CaseDeadline(BaseModel):
     status: DeadlineStatus = "open"
     met_on: date | None = None
     missed_reported: bool = False
+    notify_user_ids: list[str] = Field(
+        default_factory=list, description="Reminded instead when no one person is responsible."
+    )
 
 
 class Offer(BaseModel):
@@ -99,6 +102,11 @@ class Offer(BaseModel):
     offered_on: date
     offered_by: str
     contact_specialist_id: str | None = None
+    notified_specialist_ids: list[str] = Field(
+        default_factory=list,
+        description="Who at the supplier was told of the offer: the named specialist, else "
+        "every specialist the supplier lists.",
+    )
     answered_on: date | None = None
     answered_by: str | None = None
     specialist_id: str | None = None
@@ -112,6 +120,15 @@ class Offer(BaseModel):
     summary_note_sent_on: date | None = None
     summary_note: str | None = None
     handed_over_at: datetime | None = None
+
+
+class SupplierContact(BaseModel):
+    """The consultant's contact with a supplier outside an offer (extended phone advice)."""
+
+    supplier_id: str
+    contacted_on: date
+    recorded_by: str
+    note: str = ""
 
 
 class VisitationCase(Aggregate):
@@ -132,6 +149,7 @@ class VisitationCase(Aggregate):
     target_groups: list[str] = Field(default_factory=list)
     family_group_id: str | None = None
     first_contact_on: date | None = None
+    supplier_contacts: list[SupplierContact] = Field(default_factory=list)
     information: dict[str, InformationEntry] = Field(default_factory=dict)
     decision: Decision | None = None
     service_id: str | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from services.kernel.context import Principal
 from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
@@ -97,6 +97,8 @@ def offer_to_supplier(
         1 for c in ranking.candidates if c.offer_status is None and c.rank < candidate.rank
     )
     changed = require_statuses(case, OFFERING_STATUSES, "offering to a supplier")
+    named = command.specialist_id.strip()
+    recipients = [named] if named else list(candidate.specialist_ids)
     changed.offers.append(
         Offer(
             offer_id=offer_id,
@@ -109,7 +111,8 @@ def offer_to_supplier(
             estimated_price_dkk=str(candidate.estimated_price_dkk),
             offered_on=today,
             offered_by=by,
-            contact_specialist_id=command.specialist_id.strip() or None,
+            contact_specialist_id=named or None,
+            notified_specialist_ids=recipients,
         )
     )
     deadline_set = deadlines.set_deadline(
@@ -119,7 +122,8 @@ def offer_to_supplier(
         calendar,
         offer_id=offer_id,
         supplier_id=candidate.supplier_id,
-        responsible_user_id=command.specialist_id.strip() or None,
+        responsible_user_id=named or None,
+        notify_user_ids=[] if named else recipients,
     )
     offered = SupplierOffered(
         case_id=case.id,
@@ -129,8 +133,11 @@ def offer_to_supplier(
         rank=rank,
         justification=command.justification,
         answer_due=deadline_set.due,
+        consultant_id=case.consultant_id,
+        notify_user_ids=recipients,
     )
-    return changed, [offered, deadline_set]
+    contacted = deadlines.meet(changed, deadlines.PHONE_EXTENDED_SUPPLIER_CONTACT.id, today)
+    return changed, [offered, deadline_set, *contacted]
 
 
 def find_offer(case: VisitationCase, offer_id: str) -> Offer:
@@ -212,7 +219,7 @@ def answer_offer(
         return changed, [answered, *events, next_needed]
     offer.status = "accepted"
     offer.specialist_id = specialist
-    scope = {"offer_id": offer.offer_id, "supplier_id": offer.supplier_id}
+    scope: dict[str, Any] = {"offer_id": offer.offer_id, "supplier_id": offer.supplier_id}
     events.append(
         deadlines.set_deadline(
             changed,

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from pydantic import Field
+
 from services.intake.messages import MainArea
 from services.kernel.store import Aggregate
 from services.leverance.messages import ContractTerms, SupplierProfileChanged
@@ -24,6 +26,9 @@ class SupplierProfile(Aggregate):
     free_capacity: int
     contracts: list[ContractTerms]
     changed_at: datetime
+    specialist_ids: list[str] = Field(
+        default_factory=list, description="The supplier's specialists (user ids), from leverance."
+    )
 
 
 def profile_from_event(event: SupplierProfileChanged) -> SupplierProfile:
@@ -39,7 +44,11 @@ def profile_from_event(event: SupplierProfileChanged) -> SupplierProfile:
         free_capacity=event.free_capacity,
         contracts=list(event.contracts),
         changed_at=event.changed_at,
+        specialist_ids=list(event.specialist_ids),
     )
+
+
+KAS_REASON = "KaS supplier: registers and visits its own inquiries (KaS), not offered by VISO"
 
 
 def is_newer(current: SupplierProfile | None, incoming: SupplierProfileChanged) -> bool:
@@ -73,6 +82,7 @@ class Candidate:
     reasons: tuple[str, ...]
     rank: int = 0
     offer_status: str | None = None
+    specialist_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,7 @@ def _candidate(
         hourly_rate_dkk=terms.hourly_rate_dkk,
         estimated_price_dkk=price,
         reasons=tuple(reasons),
+        specialist_ids=tuple(supplier.specialist_ids),
     )
 
 
@@ -173,14 +184,18 @@ def rank_suppliers(
     """Eligible suppliers: the best qualified first (most of the case's target groups covered),
     equally qualified ones by the lowest estimated total price; with the reasons.
 
-    Eligible: active, free capacity, and a contract valid on the day for the case's main area and
-    service, covering the citizen's age and at least one of the target groups.
+    Eligible: not a KaS supplier, active, free capacity, and a contract valid on the day for the
+    case's main area and service, covering the citizen's age and at least one of the target groups.
+    KaS suppliers register and visit their own inquiries (DOMAIN §1, §3; the KaS guide), so
+    VISO's consultants do not offer cases to them.
     """
     offered = offered or {}
     candidates: list[Candidate] = []
     excluded: list[Excluded] = []
     for supplier in suppliers:
         reasons: list[str] = []
+        if supplier.kas:
+            reasons.append(KAS_REASON)
         if not supplier.active:
             reasons.append("not active")
         if supplier.free_capacity <= 0:

@@ -25,5 +25,8 @@ def view_for(case: VisitationCase, principal: Principal) -> VisitationCase:
             "offers": [o for o in case.offers if o.offer_id in mine],
             "deadlines": [d for d in case.deadlines if d.offer_id in mine],
             "decision": None,
+            "supplier_contacts": [
+                c for c in case.supplier_contacts if c.supplier_id == principal.supplier_id
+            ],
         }
     )
