@@ -250,7 +250,10 @@ async def test_a_wednesday_distribution_assigns_and_emits_the_letter_events(
         metadata=clients.auth(user="boss", role="manager"),
         timeout=DEADLINE,
     )
-    assert [r.action for r in trail.records] == ["distribution_list"]
+    assert [(r.action, r.call) for r in trail.records] == [
+        ("distribution_list", "ProduceDistributionList"),
+        ("write", "RegisterInquiry"),
+    ]
     tuesday = (next_wednesday() - timedelta(days=1)).isoformat()
     error = await error_of(
         clients.intake.AssignInquiry,
@@ -363,7 +366,8 @@ async def test_the_cpr_is_masked_revealed_only_on_request_and_every_read_is_audi
     assert seen == [
         ("c-9", "reveal_cpr", "letter to the citizen"),
         ("support-1", "list", "duplicate check"),
-        ("support-1", "read", "case handling"),
+        ("support-1", "read", "GetInquiry"),
+        ("support-1", "write", "RegisterInquiry"),
     ]
     assert {r.citizen_ref for r in trail.records} == {masked.citizen.citizen_ref}
 

@@ -50,6 +50,7 @@ class SaveKasRegistration(Command):
     expected_version: int = Field(default=0, ge=0)
     form: KasForm = Field(default_factory=KasForm)
     complete: bool = False
+    purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
 
 
 class CloseKasCourse(Command):
@@ -60,6 +61,7 @@ class CloseKasCourse(Command):
     clarifying_meeting_date: date
     closing_date: Annotated[date | None, EmptyIsNone] = None
     closing_reason: Code
+    purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
 
 
 class KasRegistration(Aggregate):
