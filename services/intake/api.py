@@ -128,6 +128,12 @@ def to_proto(inquiry: Inquiry, revealed: Cpr | None = None) -> intake_pb2.Inquir
         management_approved=inquiry.management_approved,
         consultant_name=inquiry.consultant_name,
     )
+    form = inquiry.form_deadline
+    if form is not None:
+        message.form_due = form.due.isoformat()
+        message.form_due_explanation = form.explanation
+        message.form_met_on = form.met_on.isoformat() if form.met_on else ""
+        message.extended_case_id = form.case_id or ""
     return message
 
 

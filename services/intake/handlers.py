@@ -182,7 +182,12 @@ async def register_contact(
 ) -> Inquiry:
     """A phone or e-mail inquiry, closed at once when its outcome is given."""
     inquiry, events = domain.register_contact(
-        command, inquiry_id=new_id(), ref=app.ref, now=utcnow(), by=principal.user_id
+        command,
+        inquiry_id=new_id(),
+        ref=app.ref,
+        now=utcnow(),
+        by=principal.user_id,
+        calendar=app.calendar,
     )
 
     async def work(tx: Transaction) -> Inquiry:
@@ -199,9 +204,10 @@ async def close_contact(command: CloseContactInquiry, *, app: Intake) -> Inquiry
 
     async def work(tx: Transaction) -> Inquiry:
         inquiry = await _load(tx, command.inquiry_id)
-        closed, event = domain.close_contact(inquiry, command, now=utcnow())
+        closed, events = domain.close_contact(inquiry, command, now=utcnow(), calendar=app.calendar)
         stored = await inquiries.save(tx, closed, expected_version=inquiry.version)
-        tx.emit(event)
+        for event in events:
+            tx.emit(event)
         return stored
 
     return await app.store.transact(work)

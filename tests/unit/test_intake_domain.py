@@ -23,6 +23,7 @@ from services.intake.commands import (
 from services.intake.cpr import Cpr, CprCipher, CprHasher
 from services.intake.domain import Inquiry, OngoingCourse
 from services.intake.messages import (
+    ContactInquiryClosed,
     InquiryAssigned,
     InquiryHeldForOngoingCourse,
     InquiryLetterRequested,
@@ -297,20 +298,28 @@ def test_a_phone_inquiry_is_closed_with_its_outcome_and_a_referral_names_the_bod
             ref=REF,
             now=NOW,
             by="c1",
+            calendar=CALENDAR,
         )
     assert {v.field for v in caught.value.violations} == {"referred_to"}
     inquiry, events = domain.register_contact(
-        RegisterContactInquiry(**call), inquiry_id="p1", ref=REF, now=NOW, by="c1"
+        RegisterContactInquiry(**call),
+        inquiry_id="p1",
+        ref=REF,
+        now=NOW,
+        by="c1",
+        calendar=CALENDAR,
     )
     assert (inquiry.status, inquiry.kind, inquiry.citizen) == ("open", "phone", None)
     assert [type(e).__name__ for e in events] == ["InquiryRegistered"]
-    closed, event = domain.close_contact(
+    closed, [event] = domain.close_contact(
         inquiry,
         CloseContactInquiry(
             inquiry_id="p1", outcome="referred_elsewhere", referred_to="Ældresagen"
         ),
         now=NOW,
+        calendar=CALENDAR,
     )
+    assert isinstance(event, ContactInquiryClosed) and closed.form_deadline is None
     assert (closed.status, closed.referred_to, event.outcome) == (
         "closed",
         "Ældresagen",
@@ -318,7 +327,10 @@ def test_a_phone_inquiry_is_closed_with_its_outcome_and_a_referral_names_the_bod
     )
     with pytest.raises(IllegalTransition):
         domain.close_contact(
-            closed, CloseContactInquiry(inquiry_id="p1", outcome="advised"), now=NOW
+            closed,
+            CloseContactInquiry(inquiry_id="p1", outcome="advised"),
+            now=NOW,
+            calendar=CALENDAR,
         )
 
 
@@ -473,6 +485,7 @@ def test_extended_phone_advice_from_a_phone_inquiry_needs_that_outcome() -> None
         ref=REF,
         now=NOW,
         by="c1",
+        calendar=CALENDAR,
     )
     with pytest.raises(InvalidInput) as caught:
         internal("phone_extended", advised, origin_inquiry_id="p1")
