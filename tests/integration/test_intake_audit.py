@@ -169,6 +169,7 @@ async def test_every_kas_call_that_shows_a_named_person_audits_it_once(clients: 
         "channel": "phone",
         "inquirer_profile": "professional_municipality",
         "municipality_code": "461",
+        "municipality_basis": "workplace",
         "legal_area": "social_services_act",
     }
     form = kas_pb2.KasForm(
