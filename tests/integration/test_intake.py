@@ -458,6 +458,55 @@ async def test_supplementary_material_and_withdrawn_consent_are_journaled(
     kinds = await eventually(journal)
     assert "inquiry_registered" in kinds
 
+    outbox = clients.db("intake").outbox
+    events_before = await outbox.count_documents({"key": inquiry.inquiry_id})
+    refused = [
+        (
+            clients.intake.AddSupplementaryMaterial,
+            intake_pb2.AddSupplementaryMaterialRequest(
+                inquiry_id=inquiry.inquiry_id,
+                documents=[intake_pb2.DocumentRef(document_id="doc-2", title="For sent")],
+                received_via="email",
+            ),
+        ),
+        (
+            clients.intake.UpdateInquiryDescription,
+            intake_pb2.UpdateInquiryDescriptionRequest(
+                inquiry_id=inquiry.inquiry_id,
+                expected_version=stopped.version,
+                description="Ændret efter tilbagetrækning",
+            ),
+        ),
+        (
+            clients.intake.AssignInquiry,
+            intake_pb2.AssignInquiryRequest(
+                inquiry_id=inquiry.inquiry_id,
+                consultant_id="c-other",
+                distributed_on=next_wednesday().isoformat(),
+            ),
+        ),
+        (
+            clients.intake.WithdrawConsent,
+            intake_pb2.WithdrawConsentRequest(inquiry_id=inquiry.inquiry_id),
+        ),
+    ]
+    for call, request in refused:
+        error = await error_of(call, request, clients.auth())
+        assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert "consent was withdrawn" in (error.details() or "")
+    kept = await clients.intake.GetInquiry(
+        intake_pb2.GetInquiryRequest(inquiry_id=inquiry.inquiry_id),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    assert (kept.version, kept.status, kept.description) == (
+        stopped.version,
+        "stopped",
+        inquiry.description,
+    )
+    assert [s.documents[0].document_id for s in kept.supplements] == ["doc-1"]
+    assert await outbox.count_documents({"key": inquiry.inquiry_id}) == events_before
+
     async def notice() -> Any:
         reply = await clients.notifications.ListNotices(
             notifications_pb2.ListNoticesRequest(limit=500),

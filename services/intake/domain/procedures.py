@@ -12,7 +12,7 @@ from services.intake.commands import (
 )
 from services.intake.domain import deadlines
 from services.intake.domain.model import Inquiry, Note
-from services.intake.domain.registration import assigned_event
+from services.intake.domain.registration import assigned_event, refuse_if_stopped
 from services.intake.domain.screening import inquirer_violations
 from services.intake.messages import ContactInquiryClosed, InquiryNoteAdded, InquiryRegistered
 from services.intake.reference import Reference
@@ -212,6 +212,8 @@ def create_internal(
             changed_origin = origin.model_copy(update={"form_deadline": met})
             events.append(deadlines.deadline_met(origin.id, met, met_on=met.met_on or now.date()))
     elif command.kind == "combination_course":
+        if origin is not None:
+            refuse_if_stopped(origin)
         if origin is None:
             bad.append(FieldViolation("origin_inquiry_id", "name the single case it generalises"))
         elif origin.requested_service != "single_case" or origin.status != "assigned":
