@@ -134,6 +134,7 @@ def to_proto(inquiry: Inquiry, revealed: Cpr | None = None) -> intake_pb2.Inquir
         message.form_due_explanation = form.explanation
         message.form_met_on = form.met_on.isoformat() if form.met_on else ""
         message.extended_case_id = form.case_id or ""
+        message.form_deadline_state = form.state
     return message
 
 

@@ -55,7 +55,7 @@ class Intake:
             raise InvalidInput.single(field_name, f"{day.isoformat()} is not a distribution day")
 
 
-async def _load(tx: Transaction, inquiry_id: str) -> Inquiry:
+async def load(tx: Transaction, inquiry_id: str) -> Inquiry:
     inquiry = await inquiries.get(tx, inquiry_id)
     if inquiry is None:
         raise NotFound("inquiry", inquiry_id)
@@ -110,7 +110,7 @@ async def update_description(
     """Replace an inquiry's description unless someone changed it since the caller read it."""
 
     async def work(tx: Transaction) -> Inquiry:
-        inquiry = await _load(tx, command.inquiry_id)
+        inquiry = await load(tx, command.inquiry_id)
         changed, event = domain.change_description(inquiry, command.description)
         stored = await inquiries.save(tx, changed, expected_version=command.expected_version)
         tx.emit(event)
@@ -125,7 +125,7 @@ async def assign_inquiry(command: AssignInquiry, *, app: Intake, access: Access)
     app.require_distribution_day(command.distributed_on, "distributed_on")
 
     async def work(tx: Transaction) -> Inquiry:
-        inquiry = await _load(tx, command.inquiry_id)
+        inquiry = await load(tx, command.inquiry_id)
         now = utcnow()
         assigned, events = domain.assign(inquiry, command, now=now, by=access.principal.user_id)
         stored = await inquiries.save(tx, assigned, expected_version=inquiry.version)
@@ -203,7 +203,7 @@ async def close_contact(command: CloseContactInquiry, *, app: Intake) -> Inquiry
     """Close a phone or e-mail inquiry with its outcome."""
 
     async def work(tx: Transaction) -> Inquiry:
-        inquiry = await _load(tx, command.inquiry_id)
+        inquiry = await load(tx, command.inquiry_id)
         closed, events = domain.close_contact(inquiry, command, now=utcnow(), calendar=app.calendar)
         stored = await inquiries.save(tx, closed, expected_version=inquiry.version)
         for event in events:
@@ -217,7 +217,7 @@ async def create_internal(command: CreateInternalCase, *, app: Intake, access: A
     """A case by internal procedure, assigned to the consultant, with its events."""
 
     async def work(tx: Transaction) -> Inquiry:
-        origin = await _load(tx, command.origin_inquiry_id) if command.origin_inquiry_id else None
+        origin = await load(tx, command.origin_inquiry_id) if command.origin_inquiry_id else None
         created, changed_origin, events = domain.create_internal(
             command,
             inquiry_id=new_id(),
@@ -243,7 +243,7 @@ async def add_supplement(
     """Journal material on an ongoing course and tell its consultant."""
 
     async def work(tx: Transaction) -> Inquiry:
-        inquiry = await _load(tx, command.inquiry_id)
+        inquiry = await load(tx, command.inquiry_id)
         changed, event = domain.add_supplement(inquiry, command, now=utcnow())
         stored = await inquiries.save(tx, changed, expected_version=inquiry.version)
         tx.emit(event)
@@ -261,10 +261,10 @@ async def decide_ongoing_course(
     principal = access.principal
 
     async def work(tx: Transaction) -> Inquiry:
-        held = await _load(tx, command.inquiry_id)
+        held = await load(tx, command.inquiry_id)
         if held.held_for is None:
             raise IllegalTransition(f"inquiry {held.id} is {held.status}, not awaiting a decision")
-        ongoing = await _load(tx, held.held_for.ongoing_inquiry_id)
+        ongoing = await load(tx, held.held_for.ongoing_inquiry_id)
         decided, course, events = domain.decide_ongoing_course(
             held,
             ongoing,
@@ -289,7 +289,7 @@ async def withdraw_consent(command: WithdrawConsent, *, app: Intake, access: Acc
     """Stop the inquiry's course; keep what was registered and journaled."""
 
     async def work(tx: Transaction) -> Inquiry:
-        inquiry = await _load(tx, command.inquiry_id)
+        inquiry = await load(tx, command.inquiry_id)
         stopped, event = domain.withdraw_consent(inquiry, command, now=utcnow())
         stored = await inquiries.save(tx, stopped, expected_version=inquiry.version)
         tx.emit(event)
@@ -318,4 +318,5 @@ async def create_indexes(store: MongoStore) -> None:
     await coll.create_index([("status", ASCENDING), ("distribution_date", ASCENDING)])
     await coll.create_index([("registered_at", DESCENDING)])
     await coll.create_index([("family_group_id", ASCENDING)])
+    await coll.create_index([("form_deadline.state", ASCENDING), ("form_deadline.due", ASCENDING)])
     await store.db[AUDIT].create_index([("inquiry_id", ASCENDING), ("at", DESCENDING)])

@@ -42,6 +42,11 @@ class IntakeSettings(BaseSettings):
         default="2,4", description="Weekdays of the distribution lists (0 = Monday): Wed, Fri."
     )
     auth_signing_key_file: Path = Path("var/auth/signing.key")
+    intake_deadline_check_interval_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="How often open extended-phone-advice form deadlines past 14:00 are reported.",
+    )
 
     @property
     def reveal_roles(self) -> frozenset[str]:

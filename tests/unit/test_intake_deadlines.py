@@ -151,3 +151,26 @@ def test_support_creating_the_case_meets_the_deadline_once() -> None:
     assert (origin.form_deadline.met_on, origin.form_deadline.case_id) == (date(2026, 5, 26), "n1")
     with pytest.raises(IllegalTransition):
         extended_case(origin, danish(2026, 5, 26, 10, 0), case_id="n2")
+
+
+def test_an_open_deadline_is_overdue_from_14_00_on_its_due_day_and_reported_once() -> None:
+    offered, _ = registered("offered_extended_phone_advice", danish(2026, 5, 22, 15, 30))
+    deadline = offered.form_deadline
+    assert deadline is not None and deadline.due == date(2026, 5, 26)
+    assert not deadline.overdue(danish(2026, 5, 26, 13, 59))
+    assert deadline.overdue(danish(2026, 5, 26, 14, 0))
+    assert deadline.overdue(datetime(2026, 5, 26, 12, 0, tzinfo=UTC))  # 14:00 CEST
+    missed, event = domain.report_missed("p1", deadline, now=danish(2026, 5, 26, 14, 5))
+    assert (missed.state, missed.missed_on) == ("missed", date(2026, 5, 26))
+    assert (event.deadline_id, event.due, event.responsible_user_id) == (
+        deadline.deadline_id,
+        date(2026, 5, 26),
+        "c-phone",
+    )
+    assert not missed.overdue(danish(2026, 5, 27, 9, 0))
+    late, events = extended_case(
+        offered.model_copy(update={"form_deadline": missed}), danish(2026, 5, 27, 9, 0)
+    )
+    assert late.form_deadline is not None and late.form_deadline.state == "met"
+    assert not late.form_deadline.overdue(danish(2026, 5, 28, 15, 0))
+    assert [type(e).__name__ for e in events][-1] == "DeadlineMet"

@@ -10,12 +10,13 @@ deadline is met when Support creates the extended phone advice case from the pho
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
 from services.workdays import WorkingDayCalendar
-from services.workdays.events import DeadlineMet, DeadlineSet
+from services.workdays.events import DeadlineMet, DeadlineMissed, DeadlineSet
 
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 FORM_CUTOFF = time(14, 0)
@@ -34,8 +35,15 @@ class FormDeadline(BaseModel):
     due: date
     explanation: str
     consultant_id: str
+    state: Literal["open", "met", "missed"] = "open"
     met_on: date | None = None
+    missed_on: date | None = None
     case_id: str | None = None
+
+    def overdue(self, now: datetime) -> bool:
+        """Still open when 14:00 Danish time on the due day has come."""
+        local = now.astimezone(DANISH_TIME)
+        return self.state == "open" and (local.date(), local.time()) >= (self.due, FORM_CUTOFF)
 
 
 def _day(d: date) -> str:
@@ -93,6 +101,21 @@ def deadline_set(case_id: str, deadline: FormDeadline) -> DeadlineSet:
 def deadline_met(case_id: str, deadline: FormDeadline, *, met_on: date) -> DeadlineMet:
     """The event recording that Support created the case from the phone inquiry."""
     return DeadlineMet.model_validate({**_fields(case_id, deadline), "met_on": met_on})
+
+
+def met(deadline: FormDeadline, *, case_id: str, now: datetime) -> FormDeadline:
+    """The deadline after Support created the case (late or not)."""
+    return deadline.model_copy(
+        update={"state": "met", "met_on": danish_date(now), "case_id": case_id}
+    )
+
+
+def report_missed(
+    case_id: str, deadline: FormDeadline, *, now: datetime
+) -> tuple[FormDeadline, DeadlineMissed]:
+    """The overdue deadline marked missed, and the event that escalates it; reported once."""
+    missed = deadline.model_copy(update={"state": "missed", "missed_on": danish_date(now)})
+    return missed, DeadlineMissed.model_validate(_fields(case_id, missed))
 
 
 def danish_date(moment: datetime) -> date:

@@ -206,9 +206,7 @@ def create_internal(
                 raise IllegalTransition(
                     f"phone inquiry {origin.id} already has its extended advice case {form.case_id}"
                 )
-            met = form.model_copy(
-                update={"met_on": deadlines.danish_date(now), "case_id": inquiry_id}
-            )
+            met = deadlines.met(form, case_id=inquiry_id, now=now)
             changed_origin = origin.model_copy(update={"form_deadline": met})
             events.append(deadlines.deadline_met(origin.id, met, met_on=met.met_on or now.date()))
     elif command.kind == "combination_course":
