@@ -43,6 +43,11 @@ def named(values: dict[str, Any], *, complete: bool = True) -> set[str]:
     return {v.field for v in model.form_violations(form, ref=REF, complete=complete, today=TODAY)}
 
 
+def named_list(values: dict[str, Any]) -> list[str]:
+    form = KasForm.model_validate(values)
+    return [v.field for v in model.form_violations(form, ref=REF, complete=True, today=TODAY)]
+
+
 def saved(values: dict[str, Any], *, complete: bool = True) -> KasRegistration:
     return model.save(
         None,
@@ -145,6 +150,8 @@ def test_a_municipality_the_form_names_for_the_rule_must_be_the_one_registered(
     assert named({**values, field: "751"}) == {"form.municipality_code"}
     assert named({**values, field: "751", "municipality_code": "0"}) >= {"form.municipality_code"}
     assert named({**values, field: "9999"}) == {f"form.{field}"}
+    unknown = named_list({**values, field: "751", "municipality_code": "12345"})
+    assert unknown == ["form.municipality_code"]  # named once, not once per rule
 
 
 def test_a_hospital_s_own_municipality_does_not_count_for_an_assessment_request() -> None:

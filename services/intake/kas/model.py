@@ -231,7 +231,8 @@ def municipality_violations(
         )
     source = RULE_SOURCE[rule]
     stated = getattr(form, source)
-    if stated and code and code != stated and ref.municipality(stated) is not None:
+    registered_known = code == NOT_STATED or ref.municipality(code) is not None
+    if stated and code and code != stated and registered_known and ref.municipality(stated):
         bad.append(
             FieldViolation(
                 "form.municipality_code",
