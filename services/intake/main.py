@@ -27,6 +27,7 @@ def build(deps: Deps) -> Intake:
         ref=load_reference(),
         vault=CprVault.from_settings(settings),
         settings=settings,
+        calendar=settings.calendar(),
     )
 
 

@@ -11,6 +11,7 @@ from services.intake import domain
 from services.intake.commands import CloseContactInquiry, CreateInternalCase, RegisterContactInquiry
 from services.intake.domain import Inquiry
 from services.intake.domain.deadlines import FORM_RULE, form_deadline
+from services.intake.privacy import IntakeSettings
 from services.intake.reference import load_reference
 from services.kernel.errors import IllegalTransition
 from services.workdays import WorkingDayCalendar
@@ -174,3 +175,14 @@ def test_an_open_deadline_is_overdue_from_14_00_on_its_due_day_and_reported_once
     assert late.form_deadline is not None and late.form_deadline.state == "met"
     assert not late.form_deadline.overdue(danish(2026, 5, 28, 15, 0))
     assert [type(e).__name__ for e in events][-1] == "DeadlineMet"
+
+
+def test_configured_closing_days_move_the_form_deadline() -> None:
+    settings = IntakeSettings(intake_extra_closing_days=["2026-11-24 Office move"])
+    calendar = settings.calendar()
+    deadline = form_deadline(
+        "p1", received_at=danish(2026, 11, 23, 15, 0), consultant_id="c1", calendar=calendar
+    )
+    assert deadline.due == date(2026, 11, 25)
+    assert "2026-11-24 Office move (closing day)" in deadline.explanation
+    assert not IntakeSettings().calendar().extra_closing_days
