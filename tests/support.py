@@ -48,7 +48,12 @@ def fake_cpr(*, born: int | None = None, rng: random.Random | None = None) -> st
 
 
 def adult_form(**fields: str) -> intake_pb2.RegisterInquiryRequest:
-    """A valid full form: a municipality asks for a single case about one consenting adult."""
+    """A valid full form: a municipality asks for a single case about one consenting adult.
+
+    A CPR given in `fields` is remembered in USED_CPRS too, valid or not.
+    """
+    cpr = fields.get("cpr") or fake_cpr()
+    USED_CPRS.add(cpr.replace("-", ""))
     return intake_pb2.RegisterInquiryRequest(
         inquirer_name=fields.get("inquirer_name", "Odense Kommune"),
         main_area=fields.get("main_area", "children_youth"),
@@ -64,7 +69,7 @@ def adult_form(**fields: str) -> intake_pb2.RegisterInquiryRequest:
         citizens=[
             intake_pb2.Citizen(
                 name=fields.get("citizen_name", "Test Citizen"),
-                cpr=fields.get("cpr") or fake_cpr(),
+                cpr=cpr,
                 consent=intake_pb2.Consent(basis="consent", citizen_consented=True),
             )
         ],

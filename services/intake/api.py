@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from services.intake import handlers, queries
+from services.intake.audit import access
 from services.intake.commands import (
     AddSupplementaryMaterial,
     AssignInquiry,
@@ -127,6 +128,13 @@ def to_proto(inquiry: Inquiry, revealed: Cpr | None = None) -> intake_pb2.Inquir
         management_approved=inquiry.management_approved,
         consultant_name=inquiry.consultant_name,
     )
+    form = inquiry.form_deadline
+    if form is not None:
+        message.form_due = form.due.isoformat()
+        message.form_due_explanation = form.explanation
+        message.form_met_on = form.met_on.isoformat() if form.met_on else ""
+        message.extended_case_id = form.case_id or ""
+        message.form_deadline_state = form.state
     return message
 
 
@@ -163,7 +171,6 @@ def parse_filter(request: Any) -> InquiryFilter:
         municipality_code=request.municipality_code,
         held_for_consultant_id=request.held_for_consultant_id,
         limit=request.limit or 50,
-        purpose=request.purpose,
     )
 
 
@@ -204,40 +211,42 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     async def RegisterInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role(*VISO_STAFF)
         command = parse_request(RegisterInquiry, request)
-        inquiry = await handlers.register_inquiry(command, app=self.app, principal=principal)
-        return to_proto(inquiry)
+        seen = access(principal, "RegisterInquiry", command.purpose)
+        return to_proto(await handlers.register_inquiry(command, app=self.app, access=seen))
 
     async def AssignInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role("support", "manager")
         command = parse_request(AssignInquiry, request)
-        inquiry = await handlers.assign_inquiry(command, app=self.app, principal=principal)
-        return to_proto(inquiry)
+        seen = access(principal, "AssignInquiry", command.purpose)
+        return to_proto(await handlers.assign_inquiry(command, app=self.app, access=seen))
 
     async def GetInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role(*VISO_STAFF)
         inquiry, revealed = await queries.get_inquiry(
             request.inquiry_id,
             app=self.app,
-            principal=principal,
+            access=access(principal, "GetInquiry", request.purpose),
             reveal=request.reveal_cpr,
-            purpose=request.purpose,
         )
         return to_proto(inquiry, revealed)
 
     async def UpdateInquiryDescription(self, request: Any, context: Any) -> intake_pb2.Inquiry:
-        require_role(*VISO_STAFF)
+        principal = require_role(*VISO_STAFF)
         command = parse_request(UpdateInquiryDescription, request)
-        return to_proto(await handlers.update_description(command, app=self.app))
+        seen = access(principal, "UpdateInquiryDescription", command.purpose)
+        return to_proto(await handlers.update_description(command, app=self.app, access=seen))
 
     async def ListInquiries(self, request: Any, context: Any) -> intake_pb2.ListInquiriesResponse:
-        principal = require_role(*VISO_STAFF)
-        found = await queries.list_inquiries(
-            parse_filter(request), app=self.app, principal=principal
-        )
-        return intake_pb2.ListInquiriesResponse(inquiries=[to_proto(i) for i in found])
+        return await self._list("ListInquiries", request)
 
     async def SearchInquiries(self, request: Any, context: Any) -> intake_pb2.ListInquiriesResponse:
-        return await self.ListInquiries(request, context)
+        return await self._list("SearchInquiries", request)
+
+    async def _list(self, call: str, request: Any) -> intake_pb2.ListInquiriesResponse:
+        principal = require_role(*VISO_STAFF)
+        seen = access(principal, call, request.purpose)
+        found = await queries.list_inquiries(parse_filter(request), app=self.app, access=seen)
+        return intake_pb2.ListInquiriesResponse(inquiries=[to_proto(i) for i in found])
 
     async def RegisterContactInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role(*VISO_STAFF)
@@ -252,24 +261,26 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     async def CreateInternalCase(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role("support", "manager")
         command = parse_request(CreateInternalCase, request)
-        return to_proto(await handlers.create_internal(command, app=self.app, principal=principal))
+        seen = access(principal, "CreateInternalCase", "")
+        return to_proto(await handlers.create_internal(command, app=self.app, access=seen))
 
     async def AddSupplementaryMaterial(self, request: Any, context: Any) -> intake_pb2.Inquiry:
-        require_role(*VISO_STAFF)
+        principal = require_role(*VISO_STAFF)
         command = parse_request(AddSupplementaryMaterial, request)
-        return to_proto(await handlers.add_supplement(command, app=self.app))
+        seen = access(principal, "AddSupplementaryMaterial", command.purpose)
+        return to_proto(await handlers.add_supplement(command, app=self.app, access=seen))
 
     async def DecideOngoingCourse(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role("consultant", "manager")
         command = parse_request(DecideOngoingCourse, request)
-        return to_proto(
-            await handlers.decide_ongoing_course(command, app=self.app, principal=principal)
-        )
+        seen = access(principal, "DecideOngoingCourse", command.purpose)
+        return to_proto(await handlers.decide_ongoing_course(command, app=self.app, access=seen))
 
     async def WithdrawConsent(self, request: Any, context: Any) -> intake_pb2.Inquiry:
-        require_role(*VISO_STAFF)
+        principal = require_role(*VISO_STAFF)
         command = parse_request(WithdrawConsent, request)
-        return to_proto(await handlers.withdraw_consent(command, app=self.app))
+        seen = access(principal, "WithdrawConsent", command.purpose)
+        return to_proto(await handlers.withdraw_consent(command, app=self.app, access=seen))
 
     async def ProduceDistributionList(
         self, request: Any, context: Any
@@ -277,7 +288,9 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
         principal = require_role("support", "manager")
         command = parse_request(ProduceDistributionList, request)
         list_id, waiting = await handlers.produce_distribution_list(
-            command, app=self.app, principal=principal
+            command,
+            app=self.app,
+            access=access(principal, "ProduceDistributionList", command.purpose),
         )
         return intake_pb2.DistributionList(
             list_id=list_id,
@@ -305,6 +318,10 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
                     citizen_ref=r.get("citizen_ref") or "",
                     action=r["action"],
                     purpose=r["purpose"],
+                    call=r.get("call") or "",
+                    subject=r.get("subject") or "inquiry",
+                    kas_number=r.get("kas_number") or "",
+                    supplier_id=r.get("supplier_id") or "",
                 )
                 for r in records
             ]

@@ -107,6 +107,7 @@ class RegisterInquiry(Command):
     attachments: list[DocumentRef] = Field(default_factory=list, max_length=100)
     shared_information: LongText = ""
     management_approved: bool = False
+    purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
 
 
 class UpdateInquiryDescription(Command):
@@ -115,6 +116,7 @@ class UpdateInquiryDescription(Command):
     inquiry_id: Id
     expected_version: int = Field(ge=1)
     description: Description
+    purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
 
 
 class AssignInquiry(Command):
@@ -124,6 +126,7 @@ class AssignInquiry(Command):
     consultant_id: Id
     consultant_name: Text = ""
     distributed_on: date
+    purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
 
 
 class RegisterContactInquiry(Command):
@@ -169,6 +172,7 @@ class AddSupplementaryMaterial(Command):
     documents: list[DocumentRef] = Field(min_length=1, max_length=100)
     received_via: Literal["post", "email", "form"]
     note: LongText = ""
+    purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
 
 
 class DecideOngoingCourse(Command):
@@ -176,6 +180,7 @@ class DecideOngoingCourse(Command):
 
     inquiry_id: Id
     decision: CourseDecision
+    purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
 
 
 class WithdrawConsent(Command):
@@ -183,9 +188,11 @@ class WithdrawConsent(Command):
 
     inquiry_id: Id
     reason: LongText = ""
+    purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
 
 
 class ProduceDistributionList(Command):
     """The list of waiting inquiries for a distribution day."""
 
     list_date: date
+    purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")

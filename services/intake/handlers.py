@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from pymongo import ASCENDING, DESCENDING
 
-from services.intake import domain
+from services.intake import audit, domain
+from services.intake.audit import AUDIT, Access
 from services.intake.commands import (
     AddSupplementaryMaterial,
     AssignInquiry,
@@ -31,7 +32,6 @@ from services.kernel.store import MongoStore, Repository, Transaction
 from services.workdays import WorkingDayCalendar
 
 inquiries = Repository(Inquiry, "inquiries")
-AUDIT = "audit_trail"
 LISTS = "distribution_lists"
 
 
@@ -55,17 +55,16 @@ class Intake:
             raise InvalidInput.single(field_name, f"{day.isoformat()} is not a distribution day")
 
 
-async def _load(tx: Transaction, inquiry_id: str) -> Inquiry:
+async def load(tx: Transaction, inquiry_id: str) -> Inquiry:
     inquiry = await inquiries.get(tx, inquiry_id)
     if inquiry is None:
         raise NotFound("inquiry", inquiry_id)
     return inquiry
 
 
-async def register_inquiry(
-    command: RegisterInquiry, *, app: Intake, principal: Principal
-) -> Inquiry:
+async def register_inquiry(command: RegisterInquiry, *, app: Intake, access: Access) -> Inquiry:
     """Screen, protect the CPRs, split a family, hold for an ongoing course, store, announce."""
+    principal = access.principal
     now = utcnow()
     domain.screen(command, ref=app.ref, today=now.date())
     protected = [app.vault.protect(c.cpr) for c in command.citizens]
@@ -99,45 +98,51 @@ async def register_inquiry(
         stored = [await inquiries.add(tx, inquiry) for inquiry in created]
         for event in events:
             tx.emit(event)
+        await _shown(tx, access, stored[0], now=now)
         return stored[0]
 
     return await app.store.transact(work)
 
 
-async def update_description(command: UpdateInquiryDescription, *, app: Intake) -> Inquiry:
+async def update_description(
+    command: UpdateInquiryDescription, *, app: Intake, access: Access
+) -> Inquiry:
     """Replace an inquiry's description unless someone changed it since the caller read it."""
 
     async def work(tx: Transaction) -> Inquiry:
-        inquiry = await _load(tx, command.inquiry_id)
+        inquiry = await load(tx, command.inquiry_id)
         changed, event = domain.change_description(inquiry, command.description)
         stored = await inquiries.save(tx, changed, expected_version=command.expected_version)
         tx.emit(event)
+        await _shown(tx, access, stored)
         return stored
 
     return await app.store.transact(work)
 
 
-async def assign_inquiry(command: AssignInquiry, *, app: Intake, principal: Principal) -> Inquiry:
+async def assign_inquiry(command: AssignInquiry, *, app: Intake, access: Access) -> Inquiry:
     """Record the consultant a distribution list gave the inquiry; announce it and its letters."""
     app.require_distribution_day(command.distributed_on, "distributed_on")
 
     async def work(tx: Transaction) -> Inquiry:
-        inquiry = await _load(tx, command.inquiry_id)
-        assigned, events = domain.assign(inquiry, command, now=utcnow(), by=principal.user_id)
+        inquiry = await load(tx, command.inquiry_id)
+        now = utcnow()
+        assigned, events = domain.assign(inquiry, command, now=now, by=access.principal.user_id)
         stored = await inquiries.save(tx, assigned, expected_version=inquiry.version)
         for event in events:
             tx.emit(event)
+        await _shown(tx, access, stored, now=now)
         return stored
 
     return await app.store.transact(work)
 
 
 async def produce_distribution_list(
-    command: ProduceDistributionList, *, app: Intake, principal: Principal
+    command: ProduceDistributionList, *, app: Intake, access: Access
 ) -> tuple[str, list[Inquiry]]:
     """Every registered inquiry waiting for a list on or before the date, recorded as a list.
 
-    The list shows the citizens' data, so the read is audited.
+    The list shows the citizens' data, so the read is audited with the list.
     """
     app.require_distribution_day(command.list_date, "list_date")
     list_id = new_id()
@@ -166,11 +171,10 @@ async def produce_distribution_list(
         tx.emit(
             DistributionListProduced(list_id=list_id, list_date=command.list_date, inquiry_ids=ids)
         )
+        await _shown(tx, access, *waiting, action="distribution_list")
         return waiting
 
-    waiting = await app.store.transact(work)
-    await audit(app, principal, waiting, action="distribution_list", purpose="distribution")
-    return list_id, waiting
+    return list_id, await app.store.transact(work)
 
 
 async def register_contact(
@@ -178,7 +182,12 @@ async def register_contact(
 ) -> Inquiry:
     """A phone or e-mail inquiry, closed at once when its outcome is given."""
     inquiry, events = domain.register_contact(
-        command, inquiry_id=new_id(), ref=app.ref, now=utcnow(), by=principal.user_id
+        command,
+        inquiry_id=new_id(),
+        ref=app.ref,
+        now=utcnow(),
+        by=principal.user_id,
+        calendar=app.calendar,
     )
 
     async def work(tx: Transaction) -> Inquiry:
@@ -194,33 +203,9 @@ async def close_contact(command: CloseContactInquiry, *, app: Intake) -> Inquiry
     """Close a phone or e-mail inquiry with its outcome."""
 
     async def work(tx: Transaction) -> Inquiry:
-        inquiry = await _load(tx, command.inquiry_id)
-        closed, event = domain.close_contact(inquiry, command, now=utcnow())
+        inquiry = await load(tx, command.inquiry_id)
+        closed, events = domain.close_contact(inquiry, command, now=utcnow(), calendar=app.calendar)
         stored = await inquiries.save(tx, closed, expected_version=inquiry.version)
-        tx.emit(event)
-        return stored
-
-    return await app.store.transact(work)
-
-
-async def create_internal(
-    command: CreateInternalCase, *, app: Intake, principal: Principal
-) -> Inquiry:
-    """A case by internal procedure, assigned to the consultant, with its events."""
-
-    async def work(tx: Transaction) -> Inquiry:
-        origin = await _load(tx, command.origin_inquiry_id) if command.origin_inquiry_id else None
-        created, changed_origin, events = domain.create_internal(
-            command,
-            inquiry_id=new_id(),
-            origin=origin,
-            ref=app.ref,
-            now=utcnow(),
-            by=principal.user_id,
-        )
-        stored = await inquiries.add(tx, created)
-        if changed_origin is not None and origin is not None:
-            await inquiries.save(tx, changed_origin, expected_version=origin.version)
         for event in events:
             tx.emit(event)
         return stored
@@ -228,30 +213,58 @@ async def create_internal(
     return await app.store.transact(work)
 
 
-async def add_supplement(command: AddSupplementaryMaterial, *, app: Intake) -> Inquiry:
+async def create_internal(command: CreateInternalCase, *, app: Intake, access: Access) -> Inquiry:
+    """A case by internal procedure, assigned to the consultant, with its events."""
+
+    async def work(tx: Transaction) -> Inquiry:
+        origin = await load(tx, command.origin_inquiry_id) if command.origin_inquiry_id else None
+        created, changed_origin, events = domain.create_internal(
+            command,
+            inquiry_id=new_id(),
+            origin=origin,
+            ref=app.ref,
+            now=utcnow(),
+            by=access.principal.user_id,
+        )
+        stored = await inquiries.add(tx, created)
+        if changed_origin is not None and origin is not None:
+            await inquiries.save(tx, changed_origin, expected_version=origin.version)
+        for event in events:
+            tx.emit(event)
+        await _shown(tx, access, stored)
+        return stored
+
+    return await app.store.transact(work)
+
+
+async def add_supplement(
+    command: AddSupplementaryMaterial, *, app: Intake, access: Access
+) -> Inquiry:
     """Journal material on an ongoing course and tell its consultant."""
 
     async def work(tx: Transaction) -> Inquiry:
-        inquiry = await _load(tx, command.inquiry_id)
+        inquiry = await load(tx, command.inquiry_id)
         changed, event = domain.add_supplement(inquiry, command, now=utcnow())
         stored = await inquiries.save(tx, changed, expected_version=inquiry.version)
         tx.emit(event)
+        await _shown(tx, access, stored)
         return stored
 
     return await app.store.transact(work)
 
 
 async def decide_ongoing_course(
-    command: DecideOngoingCourse, *, app: Intake, principal: Principal
+    command: DecideOngoingCourse, *, app: Intake, access: Access
 ) -> Inquiry:
     """The ongoing course's consultant journals a held inquiry on it or releases it."""
     now = utcnow()
+    principal = access.principal
 
     async def work(tx: Transaction) -> Inquiry:
-        held = await _load(tx, command.inquiry_id)
+        held = await load(tx, command.inquiry_id)
         if held.held_for is None:
             raise IllegalTransition(f"inquiry {held.id} is {held.status}, not awaiting a decision")
-        ongoing = await _load(tx, held.held_for.ongoing_inquiry_id)
+        ongoing = await load(tx, held.held_for.ongoing_inquiry_id)
         decided, course, events = domain.decide_ongoing_course(
             held,
             ongoing,
@@ -266,45 +279,36 @@ async def decide_ongoing_course(
             await inquiries.save(tx, course, expected_version=ongoing.version)
         for event in events:
             tx.emit(event)
+        await _shown(tx, access, stored, now=now)
         return stored
 
     return await app.store.transact(work)
 
 
-async def withdraw_consent(command: WithdrawConsent, *, app: Intake) -> Inquiry:
+async def withdraw_consent(command: WithdrawConsent, *, app: Intake, access: Access) -> Inquiry:
     """Stop the inquiry's course; keep what was registered and journaled."""
 
     async def work(tx: Transaction) -> Inquiry:
-        inquiry = await _load(tx, command.inquiry_id)
+        inquiry = await load(tx, command.inquiry_id)
         stopped, event = domain.withdraw_consent(inquiry, command, now=utcnow())
         stored = await inquiries.save(tx, stopped, expected_version=inquiry.version)
         tx.emit(event)
+        await _shown(tx, access, stored)
         return stored
 
     return await app.store.transact(work)
 
 
-async def audit(
-    app: Intake, principal: Principal, found: list[Inquiry], *, action: str, purpose: str
+async def _shown(
+    tx: Transaction,
+    access: Access,
+    *shown: Inquiry,
+    action: audit.Action = "write",
+    now: datetime | None = None,
 ) -> None:
-    """Record who read which citizens' data, when and why."""
-    now = utcnow()
-    records = [
-        {
-            "_id": new_id(),
-            "at": now,
-            "user_id": principal.user_id,
-            "role": principal.role,
-            "inquiry_id": i.id,
-            "citizen_ref": i.citizen_ref,
-            "action": action,
-            "purpose": purpose or "case handling",
-        }
-        for i in found
-        if i.citizen is not None
-    ]
-    if records:
-        await app.store.db[AUDIT].insert_many(records)
+    """Audit the citizens a call's reply shows, in the call's transaction."""
+    records = audit.inquiry_records(access, shown, action=action, now=now or utcnow())
+    await audit.write(tx, records)
 
 
 async def create_indexes(store: MongoStore) -> None:
@@ -314,4 +318,5 @@ async def create_indexes(store: MongoStore) -> None:
     await coll.create_index([("status", ASCENDING), ("distribution_date", ASCENDING)])
     await coll.create_index([("registered_at", DESCENDING)])
     await coll.create_index([("family_group_id", ASCENDING)])
+    await coll.create_index([("form_deadline.state", ASCENDING), ("form_deadline.due", ASCENDING)])
     await store.db[AUDIT].create_index([("inquiry_id", ASCENDING), ("at", DESCENDING)])

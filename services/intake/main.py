@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from services.intake import handlers
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
+
+from services.intake import deadline_check, handlers
 from services.intake.api import registrations
 from services.intake.handlers import Intake
 from services.intake.kas import handlers as kas_handlers
@@ -10,6 +14,9 @@ from services.intake.privacy import CprVault, IntakeSettings
 from services.intake.reference import load_reference
 from services.kernel.grpc_server import Registration
 from services.kernel.runtime import Deps, ServiceSpec
+
+log = logging.getLogger(__name__)
+_built: dict[int, Intake] = {}
 
 
 def build(deps: Deps) -> Intake:
@@ -20,7 +27,15 @@ def build(deps: Deps) -> Intake:
         ref=load_reference(),
         vault=CprVault.from_settings(settings),
         settings=settings,
+        calendar=settings.calendar(),
     )
+
+
+def _intake(deps: Deps) -> Intake:
+    key = id(deps)
+    if key not in _built:
+        _built[key] = build(deps)
+    return _built[key]
 
 
 async def _setup(deps: Deps) -> None:
@@ -29,7 +44,25 @@ async def _setup(deps: Deps) -> None:
 
 
 def _servicers(deps: Deps) -> list[Registration]:
-    return registrations(build(deps))
+    return registrations(_intake(deps))
+
+
+async def _check_form_deadlines_periodically(app: Intake) -> None:
+    """Report overdue extended-phone-advice form deadlines missed, at the configured interval."""
+    while True:
+        try:
+            reported = await deadline_check.check_form_deadlines(app)
+            if reported:
+                log.info("reported %d missed form deadlines", reported)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("form deadline check failed: %r", error)
+        await asyncio.sleep(app.settings.intake_deadline_check_interval_s)
+
+
+def _background(deps: Deps) -> Sequence[Awaitable[None]]:
+    return [_check_form_deadlines_periodically(_intake(deps))]
 
 
 SPEC = ServiceSpec(
@@ -38,4 +71,5 @@ SPEC = ServiceSpec(
     handlers=lambda deps: {},
     servicers=_servicers,
     setup=_setup,
+    background=_background,
 )

@@ -19,6 +19,12 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.intake.cpr import Cpr, CprCipher, CprHasher, key_from_config, keys_from_config
+from services.workdays import (
+    DEFAULT_RECURRING_CLOSING_DAYS,
+    DatedClosingDay,
+    RecurringClosingDay,
+    WorkingDayCalendar,
+)
 
 CPR_CONTEXT = "intake.inquiries.citizen.cpr"
 
@@ -42,11 +48,30 @@ class IntakeSettings(BaseSettings):
         default="2,4", description="Weekdays of the distribution lists (0 = Monday): Wed, Fri."
     )
     auth_signing_key_file: Path = Path("var/auth/signing.key")
+    intake_recurring_closing_days: tuple[RecurringClosingDay, ...] = Field(
+        default=DEFAULT_RECURRING_CLOSING_DAYS,
+        description='Yearly closing days as JSON, e.g. ["06-05", "12-24", "12-31"].',
+    )
+    intake_extra_closing_days: tuple[DatedClosingDay, ...] = Field(
+        default=(), description='Dated closing days as JSON, e.g. ["2026-12-28 Office move"].'
+    )
+    intake_deadline_check_interval_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="How often open extended-phone-advice form deadlines past 14:00 are reported.",
+    )
 
     @property
     def reveal_roles(self) -> frozenset[str]:
         """Roles allowed to ask for the plain number."""
         return frozenset(r.strip() for r in self.cpr_reveal_roles.split(",") if r.strip())
+
+    def calendar(self) -> WorkingDayCalendar:
+        """The working-day calendar of distribution days and deadlines, with closing days."""
+        return WorkingDayCalendar(
+            recurring_closing_days=self.intake_recurring_closing_days,
+            extra_closing_days=self.intake_extra_closing_days,
+        )
 
     @property
     def weekdays(self) -> tuple[int, ...]:

@@ -10,17 +10,20 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
+from services.intake import audit
+from services.intake.audit import AUDIT, Access
 from services.intake.cpr import Cpr, CprError
 from services.intake.domain import Inquiry
-from services.intake.handlers import AUDIT, Intake, audit, inquiries
-from services.kernel.context import Principal
+from services.intake.handlers import Intake, inquiries
+from services.kernel.envelope import utcnow
 from services.kernel.errors import Forbidden, InvalidInput, NotFound
 
 
 async def get_inquiry(
-    inquiry_id: str, *, app: Intake, principal: Principal, reveal: bool, purpose: str
+    inquiry_id: str, *, app: Intake, access: Access, reveal: bool
 ) -> tuple[Inquiry, Cpr | None]:
     """One inquiry, its read audited; the CPR decrypted only on an allowed, stated request."""
+    principal, purpose = access.principal, access.purpose
     if reveal:
         if principal.role not in app.settings.reveal_roles:
             raise Forbidden(f"role {principal.role} may not see CPR numbers")
@@ -32,9 +35,9 @@ async def get_inquiry(
     revealed = None
     if reveal and inquiry.citizen is not None:
         revealed = app.vault.reveal(inquiry.citizen.cpr_token)
-    await audit(
-        app, principal, [inquiry], action="reveal_cpr" if revealed else "read", purpose=purpose
-    )
+    action: audit.Action = "reveal_cpr" if revealed else "read"
+    records = audit.inquiry_records(access, [inquiry], action=action, now=utcnow())
+    await audit.write_alone(app.store.db, records)
     return inquiry, revealed
 
 
@@ -55,7 +58,6 @@ class InquiryFilter:
     municipality_code: str = ""
     held_for_consultant_id: str = ""
     limit: int = 50
-    purpose: str = ""
 
 
 def _query(flt: InquiryFilter, app: Intake) -> dict[str, Any]:
@@ -97,7 +99,7 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-async def list_inquiries(flt: InquiryFilter, *, app: Intake, principal: Principal) -> list[Inquiry]:
+async def list_inquiries(flt: InquiryFilter, *, app: Intake, access: Access) -> list[Inquiry]:
     """Inquiries matching the filter, newest first; the read of citizens' data audited."""
     found = await inquiries.find(
         app.store.db,
@@ -105,7 +107,8 @@ async def list_inquiries(flt: InquiryFilter, *, app: Intake, principal: Principa
         sort=(("registered_at", DESCENDING), ("_id", ASCENDING)),
         limit=flt.limit,
     )
-    await audit(app, principal, found, action="list", purpose=flt.purpose)
+    records = audit.inquiry_records(access, found, action="list", now=utcnow())
+    await audit.write_alone(app.store.db, records)
     return found
 
 

@@ -250,7 +250,10 @@ async def test_a_wednesday_distribution_assigns_and_emits_the_letter_events(
         metadata=clients.auth(user="boss", role="manager"),
         timeout=DEADLINE,
     )
-    assert [r.action for r in trail.records] == ["distribution_list"]
+    assert [(r.action, r.call) for r in trail.records] == [
+        ("distribution_list", "ProduceDistributionList"),
+        ("write", "RegisterInquiry"),
+    ]
     tuesday = (next_wednesday() - timedelta(days=1)).isoformat()
     error = await error_of(
         clients.intake.AssignInquiry,
@@ -363,7 +366,8 @@ async def test_the_cpr_is_masked_revealed_only_on_request_and_every_read_is_audi
     assert seen == [
         ("c-9", "reveal_cpr", "letter to the citizen"),
         ("support-1", "list", "duplicate check"),
-        ("support-1", "read", "case handling"),
+        ("support-1", "read", "GetInquiry"),
+        ("support-1", "write", "RegisterInquiry"),
     ]
     assert {r.citizen_ref for r in trail.records} == {masked.citizen.citizen_ref}
 
@@ -453,6 +457,55 @@ async def test_supplementary_material_and_withdrawn_consent_are_journaled(
 
     kinds = await eventually(journal)
     assert "inquiry_registered" in kinds
+
+    outbox = clients.db("intake").outbox
+    events_before = await outbox.count_documents({"key": inquiry.inquiry_id})
+    refused = [
+        (
+            clients.intake.AddSupplementaryMaterial,
+            intake_pb2.AddSupplementaryMaterialRequest(
+                inquiry_id=inquiry.inquiry_id,
+                documents=[intake_pb2.DocumentRef(document_id="doc-2", title="For sent")],
+                received_via="email",
+            ),
+        ),
+        (
+            clients.intake.UpdateInquiryDescription,
+            intake_pb2.UpdateInquiryDescriptionRequest(
+                inquiry_id=inquiry.inquiry_id,
+                expected_version=stopped.version,
+                description="Ændret efter tilbagetrækning",
+            ),
+        ),
+        (
+            clients.intake.AssignInquiry,
+            intake_pb2.AssignInquiryRequest(
+                inquiry_id=inquiry.inquiry_id,
+                consultant_id="c-other",
+                distributed_on=next_wednesday().isoformat(),
+            ),
+        ),
+        (
+            clients.intake.WithdrawConsent,
+            intake_pb2.WithdrawConsentRequest(inquiry_id=inquiry.inquiry_id),
+        ),
+    ]
+    for call, request in refused:
+        error = await error_of(call, request, clients.auth())
+        assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert "consent was withdrawn" in (error.details() or "")
+    kept = await clients.intake.GetInquiry(
+        intake_pb2.GetInquiryRequest(inquiry_id=inquiry.inquiry_id),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    assert (kept.version, kept.status, kept.description) == (
+        stopped.version,
+        "stopped",
+        inquiry.description,
+    )
+    assert [s.documents[0].document_id for s in kept.supplements] == ["doc-1"]
+    assert await outbox.count_documents({"key": inquiry.inquiry_id}) == events_before
 
     async def notice() -> Any:
         reply = await clients.notifications.ListNotices(

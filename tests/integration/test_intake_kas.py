@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import date
 from typing import Any
@@ -19,6 +20,7 @@ BASE: dict[str, Any] = {
     "channel": "phone",
     "inquirer_profile": "professional_municipality",
     "municipality_code": "461",
+    "municipality_basis": "workplace",
     "legal_area": "social_services_act",
 }
 
@@ -191,9 +193,52 @@ async def test_bad_kas_input_names_each_field(clients: Clients) -> None:
         "SaveKasRegistration", kas_pb2.SaveKasRegistrationRequest(form=form, complete=True)
     )
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert bad_fields(error) == {"form.municipality_code", "form.handling", "form.legal_area"}
+    assert bad_fields(error) == {
+        "form.municipality_code",
+        "form.municipality_basis",
+        "form.handling",
+        "form.legal_area",
+    }
     stored = {"form.municipality_code": "999"}
     assert await clients.db("intake").kas_registrations.count_documents(stored) == 0
+
+
+async def test_the_municipality_follows_the_inquirer_profile_s_rule(clients: Clients) -> None:
+    kas = Kas(clients, f"sup-{new_id()[:8]}")
+    one_off = {**BASE, "handling": ["closed"], "closed_with": "advice_given"}
+    elsewhere = kas_pb2.KasForm(**one_off, inquirer_workplace_municipality_code="751")
+    error = await kas.error(
+        "SaveKasRegistration", kas_pb2.SaveKasRegistrationRequest(form=elsewhere, complete=True)
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(error) == {"form.municipality_code"}
+    offer_rule = kas_pb2.KasForm(**{**one_off, "inquirer_profile": "offer"})
+    error = await kas.error(
+        "SaveKasRegistration", kas_pb2.SaveKasRegistrationRequest(form=offer_rule, complete=True)
+    )
+    assert bad_fields(error) == {"form.municipality_basis"}
+    hospital = kas_pb2.KasForm(
+        **{
+            **one_off,
+            "inquirer_profile": "hospital",
+            "municipality_basis": "citizen_home",
+            "municipality_code": "751",
+        },
+        citizen_municipality_code="751",
+        inquirer_workplace_municipality_code="101",
+    )
+    saved = await kas.save(hospital)
+    assert (saved.status, saved.form.municipality_basis) == ("closed", "citizen_home")
+    reply = await kas.call(
+        "ExportKasExtract",
+        kas_pb2.ExportKasExtractRequest(
+            extract="one_off_advice", period_from=TODAY, period_to=TODAY, format="csv"
+        ),
+    )
+    rows = list(csv.DictReader(io.StringIO(reply.content.decode("utf-8"))))
+    assert [(r["kas_number"], r["municipality_code"], r["municipality_basis"]) for r in rows] == [
+        (saved.kas_number, "751", "citizen_home")
+    ]
 
 
 async def test_an_xlsx_extract_opens_with_openpyxl_and_its_rows_match_the_registrations(

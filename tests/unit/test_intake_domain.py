@@ -23,6 +23,7 @@ from services.intake.commands import (
 from services.intake.cpr import Cpr, CprCipher, CprHasher
 from services.intake.domain import Inquiry, OngoingCourse
 from services.intake.messages import (
+    ContactInquiryClosed,
     InquiryAssigned,
     InquiryHeldForOngoingCourse,
     InquiryLetterRequested,
@@ -297,20 +298,28 @@ def test_a_phone_inquiry_is_closed_with_its_outcome_and_a_referral_names_the_bod
             ref=REF,
             now=NOW,
             by="c1",
+            calendar=CALENDAR,
         )
     assert {v.field for v in caught.value.violations} == {"referred_to"}
     inquiry, events = domain.register_contact(
-        RegisterContactInquiry(**call), inquiry_id="p1", ref=REF, now=NOW, by="c1"
+        RegisterContactInquiry(**call),
+        inquiry_id="p1",
+        ref=REF,
+        now=NOW,
+        by="c1",
+        calendar=CALENDAR,
     )
     assert (inquiry.status, inquiry.kind, inquiry.citizen) == ("open", "phone", None)
     assert [type(e).__name__ for e in events] == ["InquiryRegistered"]
-    closed, event = domain.close_contact(
+    closed, [event] = domain.close_contact(
         inquiry,
         CloseContactInquiry(
             inquiry_id="p1", outcome="referred_elsewhere", referred_to="Ældresagen"
         ),
         now=NOW,
+        calendar=CALENDAR,
     )
+    assert isinstance(event, ContactInquiryClosed) and closed.form_deadline is None
     assert (closed.status, closed.referred_to, event.outcome) == (
         "closed",
         "Ældresagen",
@@ -318,7 +327,10 @@ def test_a_phone_inquiry_is_closed_with_its_outcome_and_a_referral_names_the_bod
     )
     with pytest.raises(IllegalTransition):
         domain.close_contact(
-            closed, CloseContactInquiry(inquiry_id="p1", outcome="advised"), now=NOW
+            closed,
+            CloseContactInquiry(inquiry_id="p1", outcome="advised"),
+            now=NOW,
+            calendar=CALENDAR,
         )
 
 
@@ -473,6 +485,7 @@ def test_extended_phone_advice_from_a_phone_inquiry_needs_that_outcome() -> None
         ref=REF,
         now=NOW,
         by="c1",
+        calendar=CALENDAR,
     )
     with pytest.raises(InvalidInput) as caught:
         internal("phone_extended", advised, origin_inquiry_id="p1")
@@ -480,3 +493,85 @@ def test_extended_phone_advice_from_a_phone_inquiry_needs_that_outcome() -> None
     offered = advised.model_copy(update={"outcome": "offered_extended_phone_advice"})
     case, _, _ = internal("phone_extended", offered, origin_inquiry_id="p1")
     assert case.origin_inquiry_id == "p1"
+
+
+def stopped_course() -> Inquiry:
+    course, _ = assigned()
+    material = AddSupplementaryMaterial(
+        inquiry_id=course.id,
+        documents=[{"document_id": "d1", "title": "Status"}],
+        received_via="post",
+    )
+    with_material, _ = domain.add_supplement(course, material, now=NOW)
+    stopped, _ = domain.withdraw_consent(
+        with_material, WithdrawConsent(inquiry_id=course.id), now=NOW
+    )
+    return stopped
+
+
+def test_a_withdrawn_inquiry_keeps_what_was_journaled_and_refuses_every_change() -> None:
+    stopped = stopped_course()
+    assert [s.documents[0].document_id for s in stopped.supplements] == ["d1"]
+    assert stopped.citizen is not None and stopped.consultant_id == "c7"
+    material = AddSupplementaryMaterial(
+        inquiry_id=stopped.id,
+        documents=[{"document_id": "d2", "title": "Mere"}],
+        received_via="email",
+    )
+    refusals = {
+        "supplement": lambda: domain.add_supplement(stopped, material, now=NOW),
+        "assign": lambda: domain.assign(
+            stopped,
+            AssignInquiry(inquiry_id=stopped.id, consultant_id="c8", distributed_on=NOW.date()),
+            now=NOW,
+            by="s",
+        ),
+        "description": lambda: domain.change_description(stopped, "Ny beskrivelse"),
+        "withdraw again": lambda: domain.withdraw_consent(
+            stopped, WithdrawConsent(inquiry_id=stopped.id), now=NOW
+        ),
+        "combination course": lambda: internal(
+            "combination_course", stopped, origin_inquiry_id=stopped.id, supplier_id="sup-1"
+        ),
+    }
+    for change in refusals.values():
+        with pytest.raises(IllegalTransition, match="consent was withdrawn"):
+            change()
+
+
+def test_a_held_inquiry_is_not_journaled_onto_a_stopped_course_but_may_open_a_new_one() -> None:
+    stopped = stopped_course()
+    ref = VAULT.ref(Cpr(ADULT_CPR))
+    [held], _ = register(form(), {ref: OngoingCourse(stopped.id, "c7")})
+    journal = DecideOngoingCourse(inquiry_id=held.id, decision="journal_on_existing")
+    with pytest.raises(IllegalTransition, match="consent was withdrawn"):
+        domain.decide_ongoing_course(
+            held,
+            stopped,
+            journal,
+            by="c7",
+            role="consultant",
+            now=NOW,
+            distribution_date=NOW.date(),
+        )
+    opened, course, _ = domain.decide_ongoing_course(
+        held,
+        stopped,
+        DecideOngoingCourse(inquiry_id=held.id, decision="open_new"),
+        by="c7",
+        role="consultant",
+        now=NOW,
+        distribution_date=date(2026, 11, 25),
+    )
+    assert opened.status == "registered" and course is stopped
+    withdrawn_held, _ = domain.withdraw_consent(held, WithdrawConsent(inquiry_id=held.id), now=NOW)
+    with pytest.raises(IllegalTransition, match="consent was withdrawn"):
+        domain.decide_ongoing_course(
+            withdrawn_held,
+            stopped,
+            journal,
+            by="c7",
+            role="consultant",
+            now=NOW,
+            distribution_date=NOW.date(),
+        )

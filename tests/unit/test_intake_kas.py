@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from pydantic import ValidationError
 
 from services.intake.kas import model
 from services.intake.kas.extracts import build, to_csv, to_xlsx
@@ -24,6 +25,7 @@ BASE = {
     "channel": "phone",
     "inquirer_profile": "professional_municipality",
     "municipality_code": "461",
+    "municipality_basis": "workplace",
     "legal_area": "social_services_act",
 }
 COURSE = {
@@ -39,6 +41,11 @@ COURSE = {
 def named(values: dict[str, Any], *, complete: bool = True) -> set[str]:
     form = KasForm.model_validate(values)
     return {v.field for v in model.form_violations(form, ref=REF, complete=complete, today=TODAY)}
+
+
+def named_list(values: dict[str, Any]) -> list[str]:
+    form = KasForm.model_validate(values)
+    return [v.field for v in model.form_violations(form, ref=REF, complete=True, today=TODAY)]
 
 
 def saved(values: dict[str, Any], *, complete: bool = True) -> KasRegistration:
@@ -60,6 +67,7 @@ def test_a_draft_may_be_empty_but_a_complete_form_names_every_mandatory_field() 
         "form.channel",
         "form.inquirer_profile",
         "form.municipality_code",
+        "form.municipality_basis",
         "form.legal_area",
         "form.handling",
     }
@@ -91,8 +99,72 @@ def test_each_handling_choice_requires_its_detail(handling: str, missing: set[st
 
 
 def test_municipality_not_stated_is_allowed_but_unknown_codes_are_not() -> None:
-    assert named({**COURSE, "municipality_code": "0"}) == set()
+    assert named({**COURSE, "municipality_code": "0", "municipality_basis": "not_stated"}) == set()
     assert named({**COURSE, "municipality_code": "12345"}) == {"form.municipality_code"}
+
+
+@pytest.mark.parametrize(
+    ("profile", "basis"),
+    [
+        ("citizen", "residence"),
+        ("relative", "residence"),
+        ("professional_municipality", "workplace"),
+        ("professional_region", "workplace"),
+        ("ppr", "workplace"),
+        ("offer", "offer_location"),
+        ("hospital", "citizen_home"),
+    ],
+)
+def test_the_stated_municipality_rule_must_be_the_profile_s(profile: str, basis: str) -> None:
+    values = {**COURSE, "inquirer_profile": profile}
+    assert named({**values, "municipality_basis": basis}) == set()
+    wrong = {"residence", "workplace", "offer_location", "citizen_home"} - {basis}
+    for other in wrong:
+        assert named({**values, "municipality_basis": other}) == {"form.municipality_basis"}
+    assert named({**values, "municipality_code": "0", "municipality_basis": "not_stated"}) == set()
+
+
+def test_not_stated_goes_with_municipality_zero_and_only_with_it() -> None:
+    assert named({**COURSE, "municipality_basis": "not_stated"}) == {"form.municipality_basis"}
+    assert named({**COURSE, "municipality_code": "0"}) == {"form.municipality_basis"}
+    with pytest.raises(ValidationError) as caught:
+        KasForm.model_validate({**COURSE, "municipality_basis": "moon"})
+    assert [e["loc"] for e in caught.value.errors()] == [("municipality_basis",)]
+    assert named({"municipality_basis": "workplace"}, complete=False) == set()
+
+
+@pytest.mark.parametrize(
+    ("profile", "basis", "field"),
+    [
+        ("professional_municipality", "workplace", "inquirer_workplace_municipality_code"),
+        ("offer", "offer_location", "offer_municipality_code"),
+        ("citizen", "residence", "citizen_municipality_code"),
+        ("hospital", "citizen_home", "citizen_municipality_code"),
+    ],
+)
+def test_a_municipality_the_form_names_for_the_rule_must_be_the_one_registered(
+    profile: str, basis: str, field: str
+) -> None:
+    values = {**COURSE, "inquirer_profile": profile, "municipality_basis": basis}
+    assert named({**values, field: "461"}) == set()  # 461 Odense registered and stated
+    assert named({**values, field: "751"}) == {"form.municipality_code"}
+    assert named({**values, field: "751", "municipality_code": "0"}) >= {"form.municipality_code"}
+    assert named({**values, field: "9999"}) == {f"form.{field}"}
+    unknown = named_list({**values, field: "751", "municipality_code": "12345"})
+    assert unknown == ["form.municipality_code"]  # named once, not once per rule
+
+
+def test_a_hospital_s_own_municipality_does_not_count_for_an_assessment_request() -> None:
+    values = {
+        **COURSE,
+        "inquirer_profile": "hospital",
+        "municipality_basis": "citizen_home",
+        "municipality_code": "751",
+        "inquirer_workplace_municipality_code": "101",  # the hospital is in Copenhagen
+        "citizen_municipality_code": "751",  # the child lives in Aarhus
+    }
+    assert named(values) == set()
+    assert named({**values, "municipality_code": "101"}) == {"form.municipality_code"}
 
 
 def test_unknown_codes_in_every_list_are_named() -> None:

@@ -1,6 +1,7 @@
 """Intake's rules; no I/O."""
 
 from services.intake.domain.consent import consent_violations
+from services.intake.domain.deadlines import danish_date, report_missed
 from services.intake.domain.distribution import is_distribution_day, next_distribution_day
 from services.intake.domain.model import HeldFor, Inquiry, StoredCitizen
 from services.intake.domain.procedures import close_contact, create_internal, register_contact
@@ -27,12 +28,14 @@ __all__ = [
     "close_contact",
     "consent_violations",
     "create_internal",
+    "danish_date",
     "decide_ongoing_course",
     "is_distribution_day",
     "letters",
     "next_distribution_day",
     "register",
     "register_contact",
+    "report_missed",
     "screen",
     "withdraw_consent",
 ]

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.intake.commands import ConsentInput, DocumentRef, InquirerInput, Person
+from services.intake.domain.deadlines import FormDeadline
 from services.intake.messages import MainArea
 from services.kernel.store import Aggregate
 
@@ -124,6 +125,7 @@ class Inquiry(Aggregate):
     notes: list[Note] = Field(default_factory=list)
     stopped_at: datetime | None = None
     stop_reason: str = ""
+    form_deadline: FormDeadline | None = None
 
     @property
     def citizen_ref(self) -> str | None:

@@ -10,13 +10,15 @@ from services.intake.commands import (
     InquirerInput,
     RegisterContactInquiry,
 )
+from services.intake.domain import deadlines
 from services.intake.domain.model import Inquiry, Note
-from services.intake.domain.registration import assigned_event
+from services.intake.domain.registration import assigned_event, refuse_if_stopped
 from services.intake.domain.screening import inquirer_violations
 from services.intake.messages import ContactInquiryClosed, InquiryNoteAdded, InquiryRegistered
 from services.intake.reference import Reference
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput
+from services.workdays import WorkingDayCalendar
 
 PHONE_EXTENDED_CASE_TYPE = "udvidet telefonrådgivning"
 COMBINATION_CASE_TYPE = "gruppesag"
@@ -29,6 +31,7 @@ COMBINATION_NOTE = (
     "mini-rådgivningsforløb vedr. flere borgere."
 )
 CONTACT_FIELDS = ("inquirer_type", "municipality_code", "inquirer_name")
+EXTENDED_ADVICE = "offered_extended_phone_advice"
 SERVICE_OF_KIND = {
     "phone_extended": "phone_extended",
     "combination_course": "mini_group_course",
@@ -43,7 +46,13 @@ def _outcome_violations(outcome: str | None, referred_to: str) -> list[FieldViol
 
 
 def register_contact(
-    command: RegisterContactInquiry, *, inquiry_id: str, ref: Reference, now: datetime, by: str
+    command: RegisterContactInquiry,
+    *,
+    inquiry_id: str,
+    ref: Reference,
+    now: datetime,
+    by: str,
+    calendar: WorkingDayCalendar,
 ) -> tuple[Inquiry, list[EventPayload]]:
     """A phone or e-mail inquiry, anonymous about the citizen; closed at once with an outcome."""
     bad = inquirer_violations(
@@ -91,8 +100,26 @@ def register_contact(
         )
     ]
     if command.outcome is not None:
-        events.append(_closed_event(inquiry, now))
+        inquiry, closing = _closing(inquiry, now=now, calendar=calendar)
+        events += closing
     return inquiry, events
+
+
+def _closing(
+    closed: Inquiry, *, now: datetime, calendar: WorkingDayCalendar
+) -> tuple[Inquiry, list[EventPayload]]:
+    """The closed event; extended phone advice also starts the form's deadline (H 4.4.1)."""
+    events: list[EventPayload] = [_closed_event(closed, now)]
+    if closed.outcome != EXTENDED_ADVICE:
+        return closed, events
+    deadline = deadlines.form_deadline(
+        closed.id,
+        received_at=closed.registered_at,
+        consultant_id=closed.consultant_id or closed.registered_by,
+        calendar=calendar,
+    )
+    events.append(deadlines.deadline_set(closed.id, deadline))
+    return closed.model_copy(update={"form_deadline": deadline}), events
 
 
 def _closed_event(inquiry: Inquiry, now: datetime) -> ContactInquiryClosed:
@@ -110,9 +137,9 @@ def _closed_event(inquiry: Inquiry, now: datetime) -> ContactInquiryClosed:
 
 
 def close_contact(
-    inquiry: Inquiry, command: CloseContactInquiry, *, now: datetime
-) -> tuple[Inquiry, ContactInquiryClosed]:
-    """Close an open phone or e-mail inquiry with its outcome."""
+    inquiry: Inquiry, command: CloseContactInquiry, *, now: datetime, calendar: WorkingDayCalendar
+) -> tuple[Inquiry, list[EventPayload]]:
+    """Close an open phone or e-mail inquiry with its outcome (and any deadline it starts)."""
     if inquiry.kind not in ("phone", "email"):
         raise IllegalTransition(f"inquiry {inquiry.id} is not a phone or e-mail inquiry")
     if inquiry.status != "open":
@@ -128,7 +155,7 @@ def close_contact(
             "closed_at": now,
         }
     )
-    return closed, _closed_event(closed, now)
+    return _closing(closed, now=now, calendar=calendar)
 
 
 def create_internal(
@@ -162,7 +189,7 @@ def create_internal(
         municipality = ref.municipality(command.municipality_code)
         if not command.municipality_code:
             bad.append(FieldViolation("municipality_code", "the case is named after it"))
-        if origin is not None and origin.outcome != "offered_extended_phone_advice":
+        if origin is not None and origin.outcome != EXTENDED_ADVICE:
             bad.append(
                 FieldViolation(
                     "origin_inquiry_id", "the phone inquiry did not offer extended advice"
@@ -173,7 +200,18 @@ def create_internal(
             "case_type": PHONE_EXTENDED_CASE_TYPE,
             "case_name": f"Udvidet telefonrådgivning \u2013 {place}",
         }
+        form = origin.form_deadline if origin is not None else None
+        if origin is not None and form is not None and not bad:
+            if form.case_id is not None:
+                raise IllegalTransition(
+                    f"phone inquiry {origin.id} already has its extended advice case {form.case_id}"
+                )
+            met = deadlines.met(form, case_id=inquiry_id, now=now)
+            changed_origin = origin.model_copy(update={"form_deadline": met})
+            events.append(deadlines.deadline_met(origin.id, met, met_on=met.met_on or now.date()))
     elif command.kind == "combination_course":
+        if origin is not None:
+            refuse_if_stopped(origin)
         if origin is None:
             bad.append(FieldViolation("origin_inquiry_id", "name the single case it generalises"))
         elif origin.requested_service != "single_case" or origin.status != "assigned":

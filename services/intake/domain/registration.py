@@ -140,10 +140,21 @@ def _stored(citizen: CitizenInput, cpr: ProtectedCpr) -> StoredCitizen:
     )
 
 
+def refuse_if_stopped(inquiry: Inquiry) -> None:
+    """A course stopped by withdrawn consent takes no further changes; what it holds is kept."""
+    if inquiry.status == "stopped":
+        when = f" on {inquiry.stopped_at:%Y-%m-%d}" if inquiry.stopped_at else ""
+        raise IllegalTransition(
+            f"inquiry {inquiry.id}: consent was withdrawn{when}; the course is stopped and "
+            "takes no further changes"
+        )
+
+
 def change_description(
     inquiry: Inquiry, description: str
 ) -> tuple[Inquiry, InquiryDescriptionChanged]:
     """The inquiry with a new description, and the event announcing the change."""
+    refuse_if_stopped(inquiry)
     changed = inquiry.model_copy(update={"description": description})
     return changed, InquiryDescriptionChanged(inquiry_id=inquiry.id, version=inquiry.version + 1)
 
@@ -152,6 +163,7 @@ def assign(
     inquiry: Inquiry, command: AssignInquiry, *, now: datetime, by: str
 ) -> tuple[Inquiry, list[EventPayload]]:
     """The inquiry given to a consultant from a distribution list, with its letters."""
+    refuse_if_stopped(inquiry)
     if inquiry.status != "registered":
         raise IllegalTransition(f"inquiry {inquiry.id} is {inquiry.status}, not registered")
     assigned = inquiry.model_copy(
@@ -261,6 +273,9 @@ def decide_ongoing_course(
     distribution_date: date,
 ) -> tuple[Inquiry, Inquiry, list[EventPayload]]:
     """Journal the held inquiry on the ongoing course, or release it as a new inquiry."""
+    refuse_if_stopped(held)
+    if command.decision == "journal_on_existing":
+        refuse_if_stopped(ongoing)
     if held.status != "awaiting_course_decision" or held.held_for is None:
         raise IllegalTransition(f"inquiry {held.id} is {held.status}, not awaiting a decision")
     if role != "manager" and by != held.held_for.consultant_id:
@@ -302,6 +317,7 @@ def add_supplement(
     inquiry: Inquiry, command: AddSupplementaryMaterial, *, now: datetime
 ) -> tuple[Inquiry, SupplementaryMaterialReceived]:
     """Material journaled on an ongoing course, announced to its consultant."""
+    refuse_if_stopped(inquiry)
     if inquiry.status != "assigned" or inquiry.consultant_id is None:
         raise IllegalTransition(f"inquiry {inquiry.id} is {inquiry.status}: no ongoing course")
     supplement = Supplement(
@@ -325,6 +341,7 @@ def withdraw_consent(
     inquiry: Inquiry, command: WithdrawConsent, *, now: datetime
 ) -> tuple[Inquiry, InquiryConsentWithdrawn]:
     """The course stops; what was registered and journaled stays."""
+    refuse_if_stopped(inquiry)
     if inquiry.citizen is None:
         raise IllegalTransition(f"inquiry {inquiry.id} holds no citizen consent")
     if inquiry.status not in ("registered", "awaiting_course_decision", "assigned"):

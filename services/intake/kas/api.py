@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from services.intake.audit import access
 from services.intake.kas import handlers
 from services.intake.kas.extracts import (
     CSV_MEDIA_TYPE,
@@ -111,31 +112,31 @@ class KasApi(kas_pb2_grpc.KasServiceServicer):
     async def SaveKasRegistration(self, request: Any, context: Any) -> kas_pb2.KasRegistration:
         principal = require_role("kas_supplier")
         command = parse_request(SaveKasRegistration, request)
-        saved = await handlers.save(
-            command, store=self.app.store, ref=self.app.ref, principal=principal
-        )
+        seen = access(principal, "SaveKasRegistration", command.purpose)
+        saved = await handlers.save(command, store=self.app.store, ref=self.app.ref, access=seen)
         return to_proto(saved)
 
     async def CloseKasCourse(self, request: Any, context: Any) -> kas_pb2.KasRegistration:
         principal = require_role("kas_supplier")
         command = parse_request(CloseKasCourse, request)
+        seen = access(principal, "CloseKasCourse", command.purpose)
         closed = await handlers.close_course(
-            command, store=self.app.store, ref=self.app.ref, principal=principal
+            command, store=self.app.store, ref=self.app.ref, access=seen
         )
         return to_proto(closed)
 
     async def GetKasRegistration(self, request: Any, context: Any) -> kas_pb2.KasRegistration:
         principal = require_role(*READERS)
-        found = await handlers.get(
-            request.registration_id, store=self.app.store, principal=principal
-        )
+        seen = access(principal, "GetKasRegistration", request.purpose)
+        found = await handlers.get(request.registration_id, store=self.app.store, access=seen)
         return to_proto(found)
 
     async def ListKasRegistrations(
         self, request: Any, context: Any
     ) -> kas_pb2.ListKasRegistrationsResponse:
         principal = require_role(*READERS)
-        found = await handlers.find(_query(request), store=self.app.store, principal=principal)
+        seen = access(principal, "ListKasRegistrations", request.purpose)
+        found = await handlers.find(_query(request), store=self.app.store, access=seen)
         return kas_pb2.ListKasRegistrationsResponse(registrations=[to_proto(r) for r in found])
 
     async def ExportKasExtract(self, request: Any, context: Any) -> kas_pb2.KasExtract:

@@ -112,6 +112,7 @@ def build(kind: ExtractKind, registrations: Sequence[KasRegistration], ref: Refe
             r.form.inquirer_profile,
             r.form.municipality_code,
             municipalities.get(r.form.municipality_code, ""),
+            r.form.municipality_basis or "",
             r.form.legal_area,
             r.form.closed_with if kind == "one_off_advice" else r.form.referred_to,
         )
@@ -126,6 +127,7 @@ def build(kind: ExtractKind, registrations: Sequence[KasRegistration], ref: Refe
             "inquirer_profile",
             "municipality_code",
             "municipality",
+            "municipality_basis",
             "legal_area",
             "closed_with" if kind == "one_off_advice" else "referred_to",
         ),

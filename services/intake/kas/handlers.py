@@ -9,6 +9,8 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
+from services.intake import audit
+from services.intake.audit import Access
 from services.intake.kas import model
 from services.intake.kas.extracts import Extract, ExtractKind, build
 from services.intake.kas.messages import KasRegistrationSaved
@@ -63,9 +65,10 @@ async def _next_number(tx: Transaction, year: int) -> str:
 
 
 async def save(
-    command: SaveKasRegistration, *, store: MongoStore, ref: Reference, principal: Principal
+    command: SaveKasRegistration, *, store: MongoStore, ref: Reference, access: Access
 ) -> KasRegistration:
     """Save the form as a draft or complete it; the number and registering user are automatic."""
+    principal = access.principal
     if not principal.supplier_id:
         raise Forbidden("a KaS user's token must name the supplier")
     now = utcnow()
@@ -90,32 +93,37 @@ async def save(
         else:
             stored = await registrations.save(tx, saved, expected_version=command.expected_version)
         tx.emit(_saved(stored))
+        await audit.write(tx, audit.kas_records(access, [stored], action="write", now=now))
         return stored
 
     return await store.transact(work)
 
 
 async def close_course(
-    command: CloseKasCourse, *, store: MongoStore, ref: Reference, principal: Principal
+    command: CloseKasCourse, *, store: MongoStore, ref: Reference, access: Access
 ) -> KasRegistration:
     """Close an ongoing course."""
 
     async def work(tx: Transaction) -> KasRegistration:
-        existing = await _own(tx, command.registration_id, principal)
-        closed = model.close_course(existing, command, ref=ref, today=utcnow().date())
+        existing = await _own(tx, command.registration_id, access.principal)
+        now = utcnow()
+        closed = model.close_course(existing, command, ref=ref, today=now.date())
         stored = await registrations.save(tx, closed, expected_version=command.expected_version)
         tx.emit(_saved(stored))
+        await audit.write(tx, audit.kas_records(access, [stored], action="write", now=now))
         return stored
 
     return await store.transact(work)
 
 
-async def get(registration_id: str, *, store: MongoStore, principal: Principal) -> KasRegistration:
+async def get(registration_id: str, *, store: MongoStore, access: Access) -> KasRegistration:
     """One registration the caller may see; another supplier's is NOT_FOUND like a missing one."""
     found = await registrations.read(store.db, registration_id)
-    allowed = scope(principal)
+    allowed = scope(access.principal)
     if found is None or ("supplier_id" in allowed and found.supplier_id != allowed["supplier_id"]):
         raise NotFound("KaS registration", registration_id)
+    records = audit.kas_records(access, [found], action="read", now=utcnow())
+    await audit.write_alone(store.db, records)
     return found
 
 
@@ -199,14 +207,16 @@ def to_filter(q: KasQuery, principal: Principal) -> dict[str, Any]:
     return query
 
 
-async def find(q: KasQuery, *, store: MongoStore, principal: Principal) -> list[KasRegistration]:
-    """A view or a search, newest inquiry first."""
-    return await registrations.find(
+async def find(q: KasQuery, *, store: MongoStore, access: Access) -> list[KasRegistration]:
+    """A view or a search, newest inquiry first; the persons the forms name are audited."""
+    found = await registrations.find(
         store.db,
-        to_filter(q, principal),
+        to_filter(q, access.principal),
         sort=(("form.inquiry_date", DESCENDING), ("_id", ASCENDING)),
         limit=q.limit,
     )
+    await audit.write_alone(store.db, audit.kas_records(access, found, action="list", now=utcnow()))
+    return found
 
 
 async def extract(

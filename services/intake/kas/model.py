@@ -17,6 +17,23 @@ from services.kernel.store import Aggregate
 Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 KasStatus = Literal["draft", "ongoing", "closed"]
 NOT_STATED = "0"
+MunicipalityBasis = Literal[
+    "residence", "workplace", "offer_location", "citizen_home", "not_stated"
+]
+BASIS_NOT_STATED = "not_stated"
+RULE_WORDS = {
+    "residence": "the municipality the citizen lives in",
+    "workplace": "the municipality of the professional's workplace",
+    "offer_location": "the municipality where the offer is",
+    "citizen_home": "the citizen's home municipality",
+}
+# The form field that, when filled in, names the municipality a rule registers.
+RULE_SOURCE = {
+    "residence": "citizen_municipality_code",
+    "citizen_home": "citizen_municipality_code",
+    "workplace": "inquirer_workplace_municipality_code",
+    "offer_location": "offer_municipality_code",
+}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 
@@ -28,6 +45,10 @@ class KasForm(Command):
     channel: Code = ""
     inquirer_profile: Code = ""
     municipality_code: Code = ""
+    municipality_basis: Annotated[MunicipalityBasis | None, EmptyIsNone] = None
+    inquirer_workplace_municipality_code: Code = ""
+    offer_municipality_code: Code = ""
+    citizen_municipality_code: Code = ""
     legal_area: Code = ""
     handling: list[Code] = Field(default_factory=list, max_length=4)
     closed_with: Code = ""
@@ -50,6 +71,7 @@ class SaveKasRegistration(Command):
     expected_version: int = Field(default=0, ge=0)
     form: KasForm = Field(default_factory=KasForm)
     complete: bool = False
+    purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
 
 
 class CloseKasCourse(Command):
@@ -60,6 +82,7 @@ class CloseKasCourse(Command):
     clarifying_meeting_date: date
     closing_date: Annotated[date | None, EmptyIsNone] = None
     closing_reason: Code
+    purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
 
 
 class KasRegistration(Aggregate):
@@ -116,6 +139,7 @@ def form_violations(
     code = form.municipality_code
     if code and code != NOT_STATED and ref.municipality(code) is None:
         bad.append(FieldViolation("form.municipality_code", "not a Danish municipality code"))
+    bad += municipality_violations(form, ref=ref, complete=complete)
     known("form.legal_area", form.legal_area, Reference.ids(ref.legal_areas))
     handlings = {h.id: h for h in lists.handlings}
     for i, choice in enumerate(form.handling):
@@ -159,6 +183,62 @@ def form_violations(
             required("form.kas_specialist_id", form.kas_specialist_id)
             required("form.problem_areas", form.problem_areas, "tick every problem area")
             required("form.classifications", form.classifications, "tick every classification")
+    return bad
+
+
+def municipality_violations(
+    form: KasForm, *, ref: Reference, complete: bool
+) -> list[FieldViolation]:
+    """The KaS guide's rule for which municipality is registered, as far as the form shows it.
+
+    The profile decides the rule (citizen or relative: where the citizen lives; professional:
+    the workplace; offer: where the offer is; assessment request from e.g. a hospital: the
+    citizen's home municipality). The registrant states the rule applied in
+    `municipality_basis`, checked against the profile; where the form also names the
+    municipality the rule points to, the registered municipality must be that one.
+    """
+    bad: list[FieldViolation] = []
+    for name in dict.fromkeys(RULE_SOURCE.values()):
+        code = getattr(form, name)
+        if code and ref.municipality(code) is None:
+            bad.append(FieldViolation(f"form.{name}", "not a Danish municipality code"))
+    profile = next((p for p in ref.kas.inquirer_profiles if p.id == form.inquirer_profile), None)
+    basis, code = form.municipality_basis, form.municipality_code
+    if complete and basis is None:
+        bad.append(
+            FieldViolation(
+                "form.municipality_basis",
+                'mandatory: which rule the municipality follows ("not_stated" with "0")',
+            )
+        )
+    if basis == BASIS_NOT_STATED and code and code != NOT_STATED:
+        bad.append(
+            FieldViolation("form.municipality_basis", 'a municipality is given: not "not_stated"')
+        )
+    elif basis is not None and basis != BASIS_NOT_STATED and code == NOT_STATED:
+        bad.append(
+            FieldViolation("form.municipality_basis", '"0" (not stated) goes with "not_stated"')
+        )
+    if profile is None:
+        return bad
+    rule = profile.municipality_rule
+    if basis is not None and basis not in (rule, BASIS_NOT_STATED):
+        bad.append(
+            FieldViolation(
+                "form.municipality_basis",
+                f"a {profile.id} inquiry registers {RULE_WORDS[rule]} ({rule!r})",
+            )
+        )
+    source = RULE_SOURCE[rule]
+    stated = getattr(form, source)
+    registered_known = code == NOT_STATED or ref.municipality(code) is not None
+    if stated and code and code != stated and registered_known and ref.municipality(stated):
+        bad.append(
+            FieldViolation(
+                "form.municipality_code",
+                f"a {profile.id} inquiry registers {RULE_WORDS[rule]}: {stated} (form.{source})",
+            )
+        )
     return bad
 
 
