@@ -19,12 +19,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.intake.cpr import Cpr, CprCipher, CprHasher, key_from_config, keys_from_config
-from services.workdays import (
-    DEFAULT_RECURRING_CLOSING_DAYS,
-    DatedClosingDay,
-    RecurringClosingDay,
-    WorkingDayCalendar,
-)
+from services.workdays import WorkingDayCalendar
+from services.workdays.settings import platform_calendar
 
 CPR_CONTEXT = "intake.inquiries.citizen.cpr"
 
@@ -48,13 +44,6 @@ class IntakeSettings(BaseSettings):
         default="2,4", description="Weekdays of the distribution lists (0 = Monday): Wed, Fri."
     )
     auth_signing_key_file: Path = Path("var/auth/signing.key")
-    intake_recurring_closing_days: tuple[RecurringClosingDay, ...] = Field(
-        default=DEFAULT_RECURRING_CLOSING_DAYS,
-        description='Yearly closing days as JSON, e.g. ["06-05", "12-24", "12-31"].',
-    )
-    intake_extra_closing_days: tuple[DatedClosingDay, ...] = Field(
-        default=(), description='Dated closing days as JSON, e.g. ["2026-12-28 Office move"].'
-    )
     intake_deadline_check_interval_s: float = Field(
         default=600.0,
         gt=0,
@@ -67,11 +56,8 @@ class IntakeSettings(BaseSettings):
         return frozenset(r.strip() for r in self.cpr_reveal_roles.split(",") if r.strip())
 
     def calendar(self) -> WorkingDayCalendar:
-        """The working-day calendar of distribution days and deadlines, with closing days."""
-        return WorkingDayCalendar(
-            recurring_closing_days=self.intake_recurring_closing_days,
-            extra_closing_days=self.intake_extra_closing_days,
-        )
+        """The platform's working-day calendar, for distribution days and deadlines."""
+        return platform_calendar()
 
     @property
     def weekdays(self) -> tuple[int, ...]:

@@ -16,15 +16,16 @@ from services.leverance.handlers import cases, courses, deadline_check
 from services.leverance.handlers.base import today
 from services.leverance.handlers.indexes import create_indexes
 from services.leverance.settings import LeveranceSettings
-from services.workdays import DEFAULT_CALENDAR
+from services.workdays.settings import platform_calendar
 
 
 def _handlers(deps: Deps) -> dict[str, EventHandler]:
+    calendar = platform_calendar()
     return {
         "VisitationCaseOpened": cases.reference_opened_case,
         "CaseHandedToLeverance": courses.open_course,
-        "DocumentJournaled": partial(courses.record_journaled_document, calendar=DEFAULT_CALENDAR),
-        "VisitationCaseClosed": partial(courses.stop_for_visitation, calendar=DEFAULT_CALENDAR),
+        "DocumentJournaled": partial(courses.record_journaled_document, calendar=calendar),
+        "VisitationCaseClosed": partial(courses.stop_for_visitation, calendar=calendar),
     }
 
 
@@ -57,7 +58,7 @@ SPEC = ServiceSpec(
     name="leverance",
     subscribes_to=(events_topic("visitation"), events_topic("documents")),
     handlers=_handlers,
-    servicers=lambda deps: registrations(deps.store, LeveranceSettings(), DEFAULT_CALENDAR),
+    servicers=lambda deps: registrations(deps.store, LeveranceSettings(), platform_calendar()),
     setup=_setup,
     background_consumer=True,
     background=_background,

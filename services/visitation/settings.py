@@ -10,28 +10,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.workdays import (
-    DEFAULT_RECURRING_CLOSING_DAYS,
-    DatedClosingDay,
-    RecurringClosingDay,
-    WorkingDayCalendar,
-)
+from services.workdays import WorkingDayCalendar
+from services.workdays.settings import platform_calendar
 
 log = logging.getLogger(__name__)
 
 
 class VisitationSettings(BaseSettings):
-    """Calendar, reference data and the deadline check."""
+    """Reference data, time zone and the deadline check; closing days are the platform's."""
 
     model_config = SettingsConfigDict(env_prefix="VIAS_VISITATION_", extra="ignore")
 
-    recurring_closing_days: tuple[RecurringClosingDay, ...] = Field(
-        default=DEFAULT_RECURRING_CLOSING_DAYS,
-        description='Yearly closing days as JSON, e.g. ["06-05", "12-24", "12-31"].',
-    )
-    extra_closing_days: tuple[DatedClosingDay, ...] = Field(
-        default=(), description='Dated closing days as JSON, e.g. ["2026-12-28 Office move"].'
-    )
     services_file: Path | None = Field(
         default=None, description="Advisory services reference data; default: the shipped file."
     )
@@ -48,11 +37,8 @@ class VisitationSettings(BaseSettings):
     timezone: str = Field(default="Europe/Copenhagen", description="Whose 'today' counts.")
 
     def calendar(self) -> WorkingDayCalendar:
-        """The working-day calendar with the configured closing days."""
-        return WorkingDayCalendar(
-            recurring_closing_days=self.recurring_closing_days,
-            extra_closing_days=self.extra_closing_days,
-        )
+        """The platform's working-day calendar (`VIAS_RECURRING_CLOSING_DAYS`, ...)."""
+        return platform_calendar()
 
     def zone(self) -> tzinfo:
         """The configured time zone; UTC if the system has no time-zone data."""

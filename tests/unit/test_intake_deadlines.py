@@ -177,12 +177,13 @@ def test_an_open_deadline_is_overdue_from_14_00_on_its_due_day_and_reported_once
     assert [type(e).__name__ for e in events][-1] == "DeadlineMet"
 
 
-def test_configured_closing_days_move_the_form_deadline() -> None:
-    settings = IntakeSettings(intake_extra_closing_days=["2026-11-24 Office move"])
-    calendar = settings.calendar()
+def test_configured_closing_days_move_the_form_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIAS_EXTRA_CLOSING_DAYS", '["2026-11-24 Office move"]')
+    calendar = IntakeSettings().calendar()
     deadline = form_deadline(
         "p1", received_at=danish(2026, 11, 23, 15, 0), consultant_id="c1", calendar=calendar
     )
     assert deadline.due == date(2026, 11, 25)
     assert "2026-11-24 Office move (closing day)" in deadline.explanation
+    monkeypatch.delenv("VIAS_EXTRA_CLOSING_DAYS")
     assert not IntakeSettings().calendar().extra_closing_days

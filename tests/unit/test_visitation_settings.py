@@ -1,4 +1,4 @@
-"""Visitation's configuration: closing days move its deadlines."""
+"""Visitation's configuration: the platform's closing days move its deadlines."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from services.visitation.settings import VisitationSettings
 
 
 def test_configured_closing_days_move_a_due_date(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VIAS_VISITATION_RECURRING_CLOSING_DAYS", '["12-24"]')
-    monkeypatch.setenv("VIAS_VISITATION_EXTRA_CLOSING_DAYS", '["2026-05-19 Office move"]')
+    monkeypatch.setenv("VIAS_RECURRING_CLOSING_DAYS", '["12-24"]')
+    monkeypatch.setenv("VIAS_EXTRA_CLOSING_DAYS", '["2026-05-19 Office move"]')
     calendar = VisitationSettings().calendar()
     assert calendar.closing_reason(date(2026, 5, 19)) == "Office move (closing day)"
     assert calendar.is_working_day(date(2026, 6, 5))
