@@ -16,14 +16,13 @@ from google.protobuf.json_format import MessageToDict
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.cli import intake as intake_cli
+from services.cli import notifications as notifications_cli
 from services.cli import visitation as visitation_cli
 from services.cli.leverance import add_commands as add_leverance_commands
 from services.kernel.auth import TokenAuthority
 from services.kernel.context import ROLES
 from services.kernel.settings import DEFAULT_GRPC_PORTS, SERVICE_NAMES, Settings
-from vias.documents.v1 import documents_pb2, documents_pb2_grpc
 from vias.leverance.v1 import leverance_pb2, leverance_pb2_grpc
-from vias.notifications.v1 import notifications_pb2, notifications_pb2_grpc
 
 Call = Callable[[argparse.Namespace, "Client"], Awaitable[Any]]
 
@@ -57,18 +56,6 @@ class Client:
         """Close every channel."""
         for channel in self.channels.values():
             await channel.close()
-
-
-async def list_notices(args: argparse.Namespace, client: Client) -> Any:
-    stub = notifications_pb2_grpc.NotificationsServiceStub(client.channel("notifications"))
-    request = notifications_pb2.ListNoticesRequest(recipient_id=args.recipient or "")
-    return await client.call(stub.ListNotices, request)
-
-
-async def get_journal(args: argparse.Namespace, client: Client) -> Any:
-    stub = documents_pb2_grpc.DocumentsServiceStub(client.channel("documents"))
-    request = documents_pb2.GetJournalRequest(inquiry_id=args.inquiry)
-    return await client.call(stub.GetJournal, request)
 
 
 async def get_case_reference(args: argparse.Namespace, client: Client) -> Any:
@@ -114,15 +101,7 @@ def _parser() -> argparse.ArgumentParser:
 
     visitation_cli.add_commands(sub)
 
-    notifications = sub.add_parser("notifications", help="notices")
-    notices = notifications.add_subparsers(dest="action", required=True).add_parser("list")
-    notices.add_argument("--recipient", help="default: the caller")
-    notices.set_defaults(call=list_notices)
-
-    documents = sub.add_parser("documents", help="case journal")
-    journal = documents.add_subparsers(dest="action", required=True).add_parser("journal")
-    journal.add_argument("--inquiry", required=True)
-    journal.set_defaults(call=get_journal)
+    notifications_cli.add_commands(sub)
 
     leverance = sub.add_parser("leverance", help="delivery side")
     leverance_actions = leverance.add_subparsers(dest="action", required=True)

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -203,7 +204,45 @@ def test_the_command_line_client_registers_assigns_and_reads_back(clients: Clien
                 raise
             time.sleep(0.2)
     assert (case["inquiry_id"], case["consultant_id"]) == (registered["inquiry_id"], "c-9")
-    notices = json.loads(
-        vias("--as-user", case["consultant_id"], "--as-role", "consultant", "notifications", "list")
+    inquiry_id = registered["inquiry_id"]
+
+    def eventually_cli(check: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 30
+        while not check():
+            assert time.monotonic() < deadline, "not reached within 30 s"
+            time.sleep(0.2)
+
+    def case_notice_arrived() -> bool:
+        as_consultant = ("--as-user", "c-9", "--as-role", "consultant")
+        notices = json.loads(vias(*as_consultant, "notifications", "list")).get("notices", [])
+        return any(n["kind"] == "case_assigned" for n in notices)
+
+    def both_letters_recorded() -> bool:
+        letters = json.loads(vias("notifications", "letters", "--inquiry", inquiry_id))
+        return {x["letter_kind"] for x in letters.get("letters", [])} == {
+            "receipt",
+            "personal_data",
+        }
+
+    eventually_cli(case_notice_arrived)
+    eventually_cli(both_letters_recorded)
+    entry = json.loads(
+        vias(
+            "--as-user",
+            "c-9",
+            "--as-role",
+            "consultant",
+            "documents",
+            "add",
+            "--case",
+            case["case_id"],
+            "--inquiry",
+            inquiry_id,
+            "--kind",
+            "other",
+            "--title",
+            "Notes from the first call",
+        )
     )
-    assert isinstance(notices.get("notices", []), list)
+    journal = json.loads(vias("documents", "journal", "--inquiry", inquiry_id))
+    assert entry["entry_id"] in {e["entry_id"] for e in journal["entries"]}

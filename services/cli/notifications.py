@@ -1,0 +1,115 @@
+"""`vias notifications ...` and `vias documents ...`: notices, letters, surveys and the journal."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from vias.documents.v1 import documents_pb2, documents_pb2_grpc
+from vias.notifications.v1 import (
+    letters_pb2,
+    letters_pb2_grpc,
+    notifications_pb2,
+    notifications_pb2_grpc,
+    surveys_pb2,
+    surveys_pb2_grpc,
+)
+
+if TYPE_CHECKING:
+    from services.cli.main import Client
+
+
+async def list_notices(args: argparse.Namespace, client: Client) -> Any:
+    stub = notifications_pb2_grpc.NotificationsServiceStub(client.channel("notifications"))
+    request = notifications_pb2.ListNoticesRequest(recipient_id=args.recipient or "")
+    return await client.call(stub.ListNotices, request)
+
+
+async def list_letters(args: argparse.Namespace, client: Client) -> Any:
+    stub = letters_pb2_grpc.LettersServiceStub(client.channel("notifications"))
+    request = letters_pb2.ListLettersRequest(inquiry_id=args.inquiry)
+    return await client.call(stub.ListLetters, request)
+
+
+async def list_surveys(args: argparse.Namespace, client: Client) -> Any:
+    stub = surveys_pb2_grpc.SurveysServiceStub(client.channel("notifications"))
+    request = surveys_pb2.ListSurveysRequest(
+        case_id=args.case or "", year=args.year or 0, status=args.status or ""
+    )
+    return await client.call(stub.ListSurveys, request)
+
+
+async def answer_survey(args: argparse.Namespace, client: Client) -> Any:
+    stub = surveys_pb2_grpc.SurveysServiceStub(client.channel("notifications"))
+    answers = []
+    for pair in args.answer:
+        question, _, answer = pair.partition("=")
+        answers.append(surveys_pb2.SurveyAnswer(question_id=question, answer=answer))
+    request = surveys_pb2.AnswerSurveyRequest(survey_id=args.id, answers=answers)
+    return await client.call(stub.AnswerSurvey, request)
+
+
+async def survey_summary(args: argparse.Namespace, client: Client) -> Any:
+    stub = surveys_pb2_grpc.SurveysServiceStub(client.channel("notifications"))
+    request = surveys_pb2.GetSurveySummaryRequest(year=args.year, main_area=args.main_area or "")
+    return await client.call(stub.GetSurveySummary, request)
+
+
+async def get_journal(args: argparse.Namespace, client: Client) -> Any:
+    stub = documents_pb2_grpc.DocumentsServiceStub(client.channel("documents"))
+    request = documents_pb2.GetJournalRequest(inquiry_id=args.inquiry)
+    return await client.call(stub.GetJournal, request)
+
+
+async def journal_document(args: argparse.Namespace, client: Client) -> Any:
+    stub = documents_pb2_grpc.DocumentsServiceStub(client.channel("documents"))
+    request = documents_pb2.JournalDocumentRequest(
+        case_id=args.case,
+        inquiry_id=args.inquiry,
+        kind=args.kind,
+        title=args.title,
+        reference=args.reference or "",
+        sent_to=args.sent_to,
+    )
+    return await client.call(stub.JournalDocument, request)
+
+
+def add_commands(sub: Any) -> None:
+    """The notifications and documents commands."""
+    notifications = sub.add_parser("notifications", help="notices, letters and surveys")
+    actions = notifications.add_subparsers(dest="action", required=True)
+    notices = actions.add_parser("list", help="the caller's notices, newest first")
+    notices.add_argument("--recipient", help="default: the caller")
+    notices.set_defaults(call=list_notices)
+    letters = actions.add_parser("letters", help="receipt and personal-data letters")
+    letters.add_argument("--inquiry", required=True)
+    letters.set_defaults(call=list_letters)
+    surveys = actions.add_parser("surveys", help="satisfaction surveys")
+    surveys.add_argument("--case")
+    surveys.add_argument("--year", type=int)
+    surveys.add_argument("--status", choices=["sent", "unsent", "answered"])
+    surveys.set_defaults(call=list_surveys)
+    answer = actions.add_parser("answer-survey", help="record a recipient's answers")
+    answer.add_argument("id")
+    answer.add_argument(
+        "--answer", action="append", default=[], help="question=option, once per question"
+    )
+    answer.set_defaults(call=answer_survey)
+    summary = actions.add_parser("survey-summary", help="response rate and answers per area")
+    summary.add_argument("--year", type=int, required=True)
+    summary.add_argument("--main-area")
+    summary.set_defaults(call=survey_summary)
+
+    documents = sub.add_parser("documents", help="case journal")
+    doc_actions = documents.add_subparsers(dest="action", required=True)
+    journal = doc_actions.add_parser("journal", help="an inquiry's journal, oldest first")
+    journal.add_argument("--inquiry", required=True)
+    journal.set_defaults(call=get_journal)
+    add = doc_actions.add_parser("add", help="journal a document on a case")
+    add.add_argument("--case", required=True)
+    add.add_argument("--inquiry", required=True)
+    add.add_argument("--kind", required=True, help="e.g. advisory_report, closing_summary_note")
+    add.add_argument("--title", required=True)
+    add.add_argument("--reference", help="where it is kept, e.g. its F2 number")
+    add.add_argument("--sent-to", action="append", default=[], help="a recipient; repeatable")
+    add.set_defaults(call=journal_document)
