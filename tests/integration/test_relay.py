@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from aiokafka import AIOKafkaProducer
@@ -33,39 +34,67 @@ class Counted(EventPayload):
         return self.aggregate
 
 
+@dataclass
+class Scratch:
+    """A throwaway service database, its store and a relay for it, on the test platform."""
+
+    client: AsyncMongoClient[dict[str, Any]]
+    store: MongoStore
+    relay: OutboxRelay
+
+    @classmethod
+    async def open(cls, platform: Platform) -> Scratch:
+        source = f"relaytest{new_id()[:8]}"
+        settings = platform.settings
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            platform.mongo_uri, tz_aware=True
+        )
+        store = MongoStore(client, settings.database_name(source), source)
+        await store.ensure_indexes()
+        relay = OutboxRelay(
+            store=store,
+            producer_factory=lambda: AIOKafkaProducer(**producer_options(settings)),
+            settings=settings,
+            metrics=Metrics(source),
+            sentinel=BrokerSentinel(settings, f"relay.{source}", [events_topic(source)]),
+        )
+        return cls(client, store, relay)
+
+    def replica(self) -> MongoStore:
+        """Another process's store on the same database (it runs no relay here)."""
+        return MongoStore(self.client, self.store.db.name, self.store.source)
+
+    async def close(self) -> None:
+        await self.relay.close()
+        await self.client.drop_database(self.store.db.name)
+        await self.client.close()
+
+
+async def emit(store: MongoStore, aggregate: str, number: int) -> None:
+    """One transaction emitting one numbered event."""
+
+    async def work(tx: Transaction) -> None:
+        tx.emit(Counted(aggregate=aggregate, number=number))
+
+    await store.transact(work)
+
+
 async def test_events_of_one_aggregate_are_published_once_each_in_commit_order(
     platform: Platform,
 ) -> None:
-    source = f"relaytest{new_id()[:8]}"
-    settings = platform.settings
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(platform.mongo_uri, tz_aware=True)
-    store = MongoStore(client, settings.database_name(source), source)
-    await store.ensure_indexes()
-    metrics = Metrics(source)
-    relay = OutboxRelay(
-        store=store,
-        producer_factory=lambda: AIOKafkaProducer(**producer_options(settings)),
-        settings=settings,
-        metrics=metrics,
-        sentinel=BrokerSentinel(settings, f"relay.{source}", [events_topic(source)]),
-    )
+    scratch = await Scratch.open(platform)
+    store, relay = scratch.store, scratch.relay
     # Some events are already pending when the relay starts: it must sweep them first.
     aggregates = [f"agg-{i}" for i in range(4)]
 
-    async def emit(aggregate: str, number: int) -> None:
-        async def work(tx: Transaction) -> None:
-            tx.emit(Counted(aggregate=aggregate, number=number))
-
-        await store.transact(work)
-
     for number in range(10):
-        await emit(aggregates[0], number)
+        await emit(store, aggregates[0], number)
     running = asyncio.create_task(relay.run())
     try:
 
         async def writer(aggregate: str, start: int) -> None:
             for number in range(start, start + 40):
-                await emit(aggregate, number)
+                await emit(store, aggregate, number)
 
         await asyncio.gather(writer(aggregates[0], 10), *(writer(a, 0) for a in aggregates[1:]))
         await eventually(lambda: _all_published(store), timeout=30)
@@ -74,7 +103,7 @@ async def test_events_of_one_aggregate_are_published_once_each_in_commit_order(
         await asyncio.gather(running, return_exceptions=True)
         await relay.close()
 
-    records = await read_topic(platform, events_topic(source), timeout=10)
+    records = await read_topic(platform, events_topic(store.source), timeout=10)
     seen: dict[str, list[int]] = defaultdict(list)
     for record in records:
         payload = json.loads(record.value)["payload"]
@@ -83,32 +112,15 @@ async def test_events_of_one_aggregate_are_published_once_each_in_commit_order(
     assert seen[aggregates[0]] == list(range(50))
     for aggregate in aggregates[1:]:
         assert seen[aggregate] == list(range(40))
-    await client.drop_database(settings.database_name(source))
-    await client.close()
+    await scratch.close()
 
 
 async def test_rows_another_instance_commits_are_published_while_the_relay_is_busy(
     platform: Platform,
 ) -> None:
-    source = f"relaytest{new_id()[:8]}"
-    settings = platform.settings
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(platform.mongo_uri, tz_aware=True)
-    holder = MongoStore(client, settings.database_name(source), source)
-    other = MongoStore(client, settings.database_name(source), source)  # a second replica
-    await holder.ensure_indexes()
-    relay = OutboxRelay(
-        store=holder,
-        producer_factory=lambda: AIOKafkaProducer(**producer_options(settings)),
-        settings=settings,
-        metrics=Metrics(source),
-        sentinel=BrokerSentinel(settings, f"relay.{source}", [events_topic(source)]),
-    )
-
-    async def emit(store: MongoStore, aggregate: str, number: int) -> None:
-        async def work(tx: Transaction) -> None:
-            tx.emit(Counted(aggregate=aggregate, number=number))
-
-        await store.transact(work)
+    scratch = await Scratch.open(platform)
+    holder, relay = scratch.store, scratch.relay
+    other = scratch.replica()
 
     running = asyncio.create_task(relay.run())
     busy = True
@@ -140,9 +152,7 @@ async def test_rows_another_instance_commits_are_published_while_the_relay_is_bu
         await asyncio.gather(busy_task, return_exceptions=True)
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
-        await relay.close()
-    await client.drop_database(settings.database_name(source))
-    await client.close()
+    await scratch.close()
 
 
 async def _all_published(store: MongoStore) -> bool:
