@@ -154,7 +154,12 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
 
     async def RankSuppliers(self, request: Any, context: Any) -> pb.RankSuppliersResponse:
         require_role(*VISO_STAFF)
-        estimate = parse_request(Estimate, request.estimate)
+        try:
+            estimate = parse_request(Estimate, request.estimate)
+        except InvalidInput as error:
+            raise InvalidInput(
+                FieldViolation(f"estimate.{v.field}", v.description) for v in error.violations
+            ) from error
         _, ranking = await queries.rank(self.env, request.case_id, estimate)
         return ranking_to_proto(ranking)
 

@@ -124,3 +124,28 @@ async def test_search_filters_that_cannot_match_are_named(clients: Clients) -> N
         clients.visitation.ListOffers, pb.ListOffersRequest(status="pondering"), me
     )
     assert bad_fields(error) == {"status"}
+
+
+async def test_a_bad_estimate_is_named_by_its_path_in_ranking_and_offering(
+    clients: Clients,
+) -> None:
+    consultant = f"consultant-{new_world().suffix}"
+    case = await assigned_case(clients, consultant)
+    me = staff(clients, consultant)
+    bad = pb.Estimate(hours="many", transport_km="-5", transport_hours="NaN")
+    expected = {"estimate.hours", "estimate.transport_km", "estimate.transport_hours"}
+    ranked = await refused(
+        clients.visitation.RankSuppliers,
+        pb.RankSuppliersRequest(case_id=case.case_id, estimate=bad),
+        me,
+    )
+    assert ranked.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(ranked) == expected
+    offered = await refused(
+        clients.visitation.OfferToSupplier,
+        pb.OfferToSupplierRequest(
+            case_id=case.case_id, supplier_id="anyone", justification="x", estimate=bad
+        ),
+        me,
+    )
+    assert bad_fields(offered) == expected
