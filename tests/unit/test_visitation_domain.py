@@ -627,3 +627,66 @@ def test_offer_steps_out_of_order_are_refused() -> None:
             RecordInquirerContact(offer_id="nope", contacted_on=TODAY, meeting_on=TODAY),
             today=TODAY,
         )
+
+
+def _book(case: VisitationCase, meeting_on: date) -> tuple[VisitationCase, Events]:
+    return meeting_steps.record_inquirer_contact(
+        case,
+        RecordInquirerContact(offer_id="o1", contacted_on=TODAY, meeting_on=meeting_on),
+        today=TODAY,
+    )
+
+
+def _offered_by(case: VisitationCase) -> tuple[str, date | None]:
+    [deadline] = [d for d in case.deadlines if d.rule == "visitation.clarifying_meeting_offered"]
+    return deadline.status, deadline.met_on
+
+
+def test_a_meeting_on_the_thirtieth_day_after_acceptance_is_offered_in_time() -> None:
+    case = accepted()  # accepted Monday 2026-06-01: the meeting is offered by 2026-07-01
+    booked_case, events = _book(case, date(2026, 7, 1))
+    assert _offered_by(booked_case) == ("met", TODAY)
+    assert "visitation.clarifying_meeting_offered" in {
+        e.rule for e in events if isinstance(e, DeadlineMet)
+    }
+
+
+def test_a_meeting_booked_later_than_30_days_does_not_meet_the_deadline() -> None:
+    booked_case, events = _book(accepted(), date(2026, 7, 2))
+    assert _offered_by(booked_case) == ("open", None)
+    assert [e.rule for e in events if isinstance(e, DeadlineMet)] == [
+        "visitation.specialist_contacts_inquirer"
+    ]
+    overdue = deadlines.overdue(booked_case, date(2026, 7, 2))
+    assert [d.rule for d in overdue] == ["visitation.clarifying_meeting_offered"]
+    deadlines.report_missed(booked_case, overdue[0])
+    held_case, held_events = meeting_steps.record_clarifying_meeting(
+        booked_case,
+        meeting(held_on=date(2026, 7, 2)),
+        today=date(2026, 7, 2),
+        now=NOW,
+        by="spec-a",
+        calendar=CAL,
+        catalog=CATALOG,
+    )
+    assert _offered_by(held_case) == ("met", date(2026, 7, 2))
+    [late] = [e for e in held_events if isinstance(e, DeadlineMet) and e.rule.endswith("offered")]
+    assert (late.due, late.met_on) == (date(2026, 7, 1), date(2026, 7, 2))
+
+
+def test_a_later_meeting_agreed_by_moving_the_deadline_first_is_in_time() -> None:
+    case = accepted()
+    moved, _ = transitions.move_deadline(
+        case,
+        MoveDeadline(
+            case_id=case.id,
+            deadline_id=f"{case.id}/o1/visitation.clarifying_meeting_offered",
+            new_due=date(2026, 7, 6),
+            reason="The parents are away until July.",
+        ),
+        by="c1",
+        today=TODAY,
+        calendar=CAL,
+    )
+    booked_case, _ = _book(moved, date(2026, 7, 6))
+    assert _offered_by(booked_case) == ("met", TODAY)

@@ -160,6 +160,11 @@ def _find(case: VisitationCase, rule_id: str, offer_id: str | None) -> CaseDeadl
     )
 
 
+def pending(case: VisitationCase, rule_id: str, offer_id: str | None = None) -> CaseDeadline | None:
+    """The rule's open or missed deadline on the case (or on one offer), if there is one."""
+    return _find(case, rule_id, offer_id)
+
+
 def meet(
     case: VisitationCase, rule_id: str, on: date, *, offer_id: str | None = None
 ) -> list[DeadlineEvent]:

@@ -39,20 +39,21 @@ def record_inquirer_contact(
     offer.status = "meeting_booked"
     offer.inquirer_contacted_on = command.contacted_on
     offer.meeting_on = command.meeting_on
-    events: Events = [
-        *deadlines.meet(
+    events: Events = list(
+        deadlines.meet(
             changed,
             deadlines.SPECIALIST_CONTACTS_INQUIRER.id,
             command.contacted_on,
             offer_id=offer.offer_id,
-        ),
-        *deadlines.meet(
-            changed,
-            deadlines.CLARIFYING_MEETING_OFFERED.id,
-            command.contacted_on,
-            offer_id=offer.offer_id,
-        ),
-    ]
+        )
+    )
+    # The meeting must be offered within 30 days of the acceptance (H 5.1.2): a date after the
+    # due date does not meet it. It stays pending (reported missed once due, met when the meeting
+    # is held) unless the consultant first moved it to the later day agreed with the inquirer.
+    rule = deadlines.CLARIFYING_MEETING_OFFERED.id
+    within = deadlines.pending(changed, rule, offer.offer_id)
+    if within is not None and command.meeting_on <= within.due:
+        events += deadlines.meet(changed, rule, command.contacted_on, offer_id=offer.offer_id)
     return changed, events
 
 
@@ -79,11 +80,17 @@ def record_clarifying_meeting(
     offer.meeting_held_on = command.held_on
     offer.citizen_attended = command.citizen_attended
     offer.citizen_absence_reason = command.citizen_absence_reason.strip() or None
-    events: Events = list(
-        deadlines.meet(
+    events: Events = [
+        *deadlines.meet(
             changed, deadlines.PREFERRED_MEETING_RULE_ID, command.held_on, offer_id=offer.offer_id
-        )
-    )
+        ),
+        *deadlines.meet(
+            changed,
+            deadlines.CLARIFYING_MEETING_OFFERED.id,
+            command.held_on,
+            offer_id=offer.offer_id,
+        ),
+    ]
     if command.outside_scope_reason.strip():
         return _outside_scope_at_meeting(changed, offer, command, events, by, today, catalog)
     service = catalog.service(changed.service_id or "")
