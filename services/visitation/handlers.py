@@ -364,12 +364,12 @@ async def record_summary_note(
     env: Visitation, command: RecordSummaryNote, principal: Principal
 ) -> tuple[VisitationCase, Offer]:
     """The summary note of the clarifying meeting was sent."""
-    today = env.settings.today()
+    today, now = env.settings.today(), utcnow()
     return await update_offer(
         env,
         command.offer_id,
         principal,
-        lambda case: meeting.record_summary_note(case, command, today=today),
+        lambda case: meeting.record_summary_note(case, command, today=today, now=now, by=principal),
     )
 
 

@@ -31,6 +31,7 @@ from services.visitation.messages import (
     RecordInquirerContact,
     RecordSummaryNote,
     ReferElsewhere,
+    SummaryNoteSent,
     VisitationCaseOpened,
     VisitationDecided,
 )
@@ -474,16 +475,37 @@ def test_outside_scope_at_the_meeting_closes_the_case_instead() -> None:
     assert not any(isinstance(e, CaseHandedToLeverance) for e in events)
 
 
-def test_the_summary_note_meets_its_deadline_once() -> None:
+def test_the_summary_note_meets_its_deadline_once_and_is_announced_for_journaling() -> None:
     case, _ = held()
     noted, events = meeting_steps.record_summary_note(
-        case, RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="Goals."), today=TODAY
+        case,
+        RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="Goals."),
+        today=TODAY,
+        now=NOW,
+        by=SPECIALIST_A,
     )
-    [met] = events
+    met, sent = events
     assert isinstance(met, DeadlineMet) and met.rule == "visitation.summary_note"
+    assert isinstance(sent, SummaryNoteSent)
+    assert (sent.case_id, sent.offer_id, sent.supplier_id, sent.specialist_id) == (
+        case.id,
+        "o1",
+        "alpha",
+        "spec-a",
+    )
+    assert (sent.sent_on, sent.recorded_by, sent.recorded_by_role) == (
+        TODAY,
+        "spec-a",
+        "specialist",
+    )
+    assert sent.sent_to == [case.inquirer_name or "henvender"] and all(sent.sent_to)
     with pytest.raises(IllegalTransition):
         meeting_steps.record_summary_note(
-            noted, RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="again"), today=TODAY
+            noted,
+            RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="again"),
+            today=TODAY,
+            now=NOW,
+            by=SPECIALIST_A,
         )
 
 
@@ -606,7 +628,11 @@ def test_offer_steps_out_of_order_are_refused() -> None:
         )
     with pytest.raises(IllegalTransition, match="handed_over"):
         meeting_steps.record_summary_note(
-            booked(), RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="n"), today=TODAY
+            booked(),
+            RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="n"),
+            today=TODAY,
+            now=NOW,
+            by=SPECIALIST_A,
         )
     stopped, _ = transitions.close_case(
         just_offered, CloseCase(case_id="k1", kind="basis_gone", reason="r"), today=TODAY
