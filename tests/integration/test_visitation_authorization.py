@@ -112,6 +112,26 @@ async def test_another_supplier_cannot_read_list_search_or_answer(
         ),
         (offer.offer_id, nowhere),
     )
+    meeting_steps: list[tuple[Any, Any]] = [
+        (
+            v.RecordClarifyingMeeting,
+            lambda offer_id: pb.RecordClarifyingMeetingRequest(
+                offer_id=offer_id, held_on="2026-05-20", citizen_attended=True
+            ),
+        ),
+        (
+            v.RecordSummaryNote,
+            lambda offer_id: pb.RecordSummaryNoteRequest(
+                offer_id=offer_id, sent_on="2026-05-20", note="Goals agreed."
+            ),
+        ),
+    ]
+    for method, make in meeting_steps:
+        same_not_found(
+            await refused(method, make(offer.offer_id), bravo),
+            await refused(method, make(nowhere), bravo),
+            (offer.offer_id, nowhere),
+        )
 
     listed = await call(v.ListOffers, pb.ListOffersRequest(case_id=case.case_id), bravo)
     assert list(listed.offers) == []
@@ -186,3 +206,26 @@ async def test_suppliers_may_not_take_the_consultant_s_steps(clients: Clients) -
         (clients.visitation.CheckDeadlines, pb.CheckDeadlinesRequest()),
     ]:
         assert (await refused(method, request, alpha)).code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_a_kas_supplier_reads_another_supplier_s_case_as_missing(clients: Clients) -> None:
+    world, case, offer = await offered_to_alpha(clients)
+    kas = supplier_staff(clients, f"kas-{world.suffix}", f"kas-{world.suffix}", role="kas_supplier")
+    v = clients.visitation
+    nowhere = new_id()
+    same_not_found(
+        await refused(v.GetCase, pb.GetCaseRequest(case_id=case.case_id), kas),
+        await refused(v.GetCase, pb.GetCaseRequest(case_id=nowhere), kas),
+        (case.case_id, nowhere),
+    )
+    same_not_found(
+        await refused(v.GetOffer, pb.GetOfferRequest(offer_id=offer.offer_id), kas),
+        await refused(v.GetOffer, pb.GetOfferRequest(offer_id=nowhere), kas),
+        (offer.offer_id, nowhere),
+    )
+    assert list((await call(v.ListOffers, pb.ListOffersRequest(limit=500), kas)).offers) == []
+    assert list((await call(v.SearchCases, pb.SearchCasesRequest(limit=500), kas)).cases) == []
+    answered = await refused(
+        v.AnswerOffer, pb.AnswerOfferRequest(offer_id=offer.offer_id, accept=False, reason="x"), kas
+    )
+    assert answered.code() == grpc.StatusCode.PERMISSION_DENIED
