@@ -147,12 +147,33 @@ def test_an_assigned_inquiry_opens_a_case_with_its_first_contact_deadline() -> N
 
 def test_first_contact_meets_the_deadline_and_starts_visitation() -> None:
     case, events = transitions.record_first_contact(
+        opened_case(), RecordFirstContact(case_id="k1", contacted_on=date(2026, 5, 20)), today=TODAY
+    )
+    assert (case.status, case.first_contact_on) == ("in_visitation", date(2026, 5, 20))
+    [met] = events
+    assert isinstance(met, DeadlineMet) and met.met_on == date(2026, 5, 20)
+    assert case.deadlines[0].status == "met"
+
+
+def test_a_late_step_the_check_has_not_reported_yet_is_reported_missed_then_met() -> None:
+    case, events = transitions.record_first_contact(
         opened_case(), RecordFirstContact(case_id="k1", contacted_on=date(2026, 5, 21)), today=TODAY
     )
-    assert (case.status, case.first_contact_on) == ("in_visitation", date(2026, 5, 21))
-    [met] = events
+    missed, met = events
+    assert isinstance(missed, DeadlineMissed) and missed.due == date(2026, 5, 20)
     assert isinstance(met, DeadlineMet) and met.met_on == date(2026, 5, 21)
-    assert case.deadlines[0].status == "met"
+    assert (case.deadlines[0].status, case.deadlines[0].missed_reported) == ("met", True)
+
+
+def test_a_late_step_already_reported_missed_is_only_met() -> None:
+    case = opened_case()
+    [overdue] = deadlines.overdue(case, date(2026, 5, 21))
+    deadlines.report_missed(case, overdue)
+    _, events = transitions.record_first_contact(
+        case, RecordFirstContact(case_id="k1", contacted_on=date(2026, 5, 22)), today=TODAY
+    )
+    [met] = events
+    assert isinstance(met, DeadlineMet) and met.met_on == date(2026, 5, 22)
 
 
 @pytest.mark.parametrize(
