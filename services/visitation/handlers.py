@@ -107,10 +107,10 @@ async def update_offer(
         case = await cases.get(tx, ref["case_id"])
         return await _apply(tx, case, offer_id, 0, decide)
 
-    stored = await env.store.transact(work)
-    offer = stored.offer(offer_id)
+    seen = visibility.view_for(await env.store.transact(work), principal)
+    offer = seen.offer(offer_id)
     assert offer is not None
-    return visibility.view_for(stored, principal), offer
+    return seen, offer
 
 
 async def all_suppliers(env: Visitation) -> list[SupplierProfile]:

@@ -181,9 +181,17 @@ async def test_a_supplier_sees_its_own_offer_and_only_its_part_of_the_case(
     assert [o.offer_id for o in mine.offers] == [offer.offer_id]
     found = await call(v.SearchCases, pb.SearchCasesRequest(limit=500), alpha)
     assert [c.case_id for c in found.cases] == [case.case_id]
-    assert (
-        await call(v.GetOffer, pb.GetOfferRequest(offer_id=offer.offer_id), alpha)
-    ).status == "declined"
+    own = await call(v.GetOffer, pb.GetOfferRequest(offer_id=offer.offer_id), alpha)
+    assert own.status == "declined"
+    # The consultant's comparison of suppliers (Bravo ranked first) is not shown to Alpha.
+    assert (own.top_ranked_supplier_id, own.justification) == ("", "")
+    assert (seen.offers[0].top_ranked_supplier_id, seen.offers[0].justification) == ("", "")
+    assert all(o.top_ranked_supplier_id == "" for o in mine.offers)
+    as_consultant = await call(
+        v.GetOffer, pb.GetOfferRequest(offer_id=offer.offer_id), staff(clients, consultant)
+    )
+    assert as_consultant.top_ranked_supplier_id == world.sid("Bravo")
+    assert "Bravo" in as_consultant.justification
     error = await refused(v.GetOffer, pb.GetOfferRequest(offer_id=second.offer_id), alpha)
     assert error.code() == grpc.StatusCode.NOT_FOUND
 

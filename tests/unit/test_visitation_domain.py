@@ -566,6 +566,9 @@ def test_suppliers_see_only_their_own_part_of_a_case() -> None:
     view = visibility.view_for(case, alpha)
     assert [o.offer_id for o in view.offers] == ["o2"]
     assert {d.offer_id for d in view.deadlines} == {"o2"} and view.decision is None
+    assert (view.offers[0].top_ranked_supplier_id, view.offers[0].justification) == ("", "")
+    kept = visibility.view_for(case, Principal("c", "consultant")).offers[1]
+    assert (kept.top_ranked_supplier_id, kept.justification) == ("alpha", "Fits.")
 
 
 def test_the_specialist_the_case_was_discussed_with_is_responsible_for_the_answer() -> None:
