@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.documents import handlers, intake_journal
+from services.documents import handlers, intake_journal, visitation_journal
 from services.documents.api import registrations
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
@@ -19,6 +19,7 @@ SPEC = ServiceSpec(
         "InquiryRegistered": handlers.journal_registration,
         "VisitationCaseOpened": handlers.journal_opened_case,
         **intake_journal.HANDLERS,
+        **visitation_journal.HANDLERS,
     },
     servicers=lambda deps: registrations(deps.store),
     setup=_setup,

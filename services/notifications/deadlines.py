@@ -3,7 +3,8 @@ it is missed (to the responsible person and the case's consultant), the prompt t
 next supplier when one said no or did not answer, and the offer notice to a supplier's specialists.
 
 Deadline notices use the deadline id as their subject (it names the case), so a case's own
-notices (e.g. case_assigned) stay one per case.
+notices (e.g. case_assigned) stay one per case. A notice's id is derived from the event, its kind
+and its recipient, so an event delivered again after the inbox forgot it adds no second notice.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.kernel.consumer import EventHandler
-from services.kernel.envelope import Envelope, new_id, utcnow
+from services.kernel.envelope import Envelope, utcnow
 from services.kernel.store import Transaction
 from services.notifications.domain import Notice
 from services.notifications.handlers import notices
@@ -23,7 +24,7 @@ def _notice(
     recipient: str, kind: str, subject_id: str, text: str, *, event_id: str, now: datetime
 ) -> Notice:
     return Notice(
-        id=new_id(),
+        id=f"{event_id}:{kind}:{recipient}",
         recipient_id=recipient,
         kind=kind,
         subject_id=subject_id,
@@ -129,8 +130,10 @@ def offer_notices(event: SupplierOffered, *, event_id: str, now: datetime) -> li
 
 
 async def _store(tx: Transaction, found: list[Notice]) -> None:
+    """Add the notices not yet stored (a redelivered event finds its own)."""
     for notice in found:
-        await notices.add(tx, notice)
+        if await notices.get(tx, notice.id) is None:
+            await notices.add(tx, notice)
 
 
 async def on_deadline_set(tx: Transaction, envelope: Envelope) -> None:

@@ -59,6 +59,12 @@ def _one_of(field: str, value: str, allowed: tuple[str, ...]) -> list[FieldViola
     return []
 
 
+def _required(**ids: str) -> None:
+    """INVALID_ARGUMENT naming every id left empty (a read by an empty id is a client mistake)."""
+    if violations := [FieldViolation(name, "required") for name, v in ids.items() if not v.strip()]:
+        raise InvalidInput(violations)
+
+
 class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
     """VisitationService over the visitation handlers."""
 
@@ -67,10 +73,12 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
 
     async def GetCase(self, request: Any, context: Any) -> pb.VisitationCase:
         principal = require_role(*ROLES)
+        _required(case_id=request.case_id)
         return case_to_proto(await queries.get_case(self.env, request.case_id, principal))
 
     async def GetCaseByInquiry(self, request: Any, context: Any) -> pb.VisitationCase:
         principal = require_role(*ROLES)
+        _required(inquiry_id=request.inquiry_id)
         case = await queries.get_case_by_inquiry(self.env, request.inquiry_id, principal)
         return case_to_proto(case)
 
@@ -154,7 +162,13 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
 
     async def RankSuppliers(self, request: Any, context: Any) -> pb.RankSuppliersResponse:
         require_role(*VISO_STAFF)
-        estimate = parse_request(Estimate, request.estimate)
+        _required(case_id=request.case_id)
+        try:
+            estimate = parse_request(Estimate, request.estimate)
+        except InvalidInput as error:
+            raise InvalidInput(
+                FieldViolation(f"estimate.{v.field}", v.description) for v in error.violations
+            ) from error
         _, ranking = await queries.rank(self.env, request.case_id, estimate)
         return ranking_to_proto(ranking)
 
@@ -166,6 +180,7 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
 
     async def GetOffer(self, request: Any, context: Any) -> pb.Offer:
         principal = require_role(*ROLES)
+        _required(offer_id=request.offer_id)
         case, offer = await queries.get_offer(self.env, request.offer_id, principal)
         return offer_to_proto(case, offer)
 

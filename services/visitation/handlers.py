@@ -107,10 +107,10 @@ async def update_offer(
         case = await cases.get(tx, ref["case_id"])
         return await _apply(tx, case, offer_id, 0, decide)
 
-    stored = await env.store.transact(work)
-    offer = stored.offer(offer_id)
+    seen = visibility.view_for(await env.store.transact(work), principal)
+    offer = seen.offer(offer_id)
     assert offer is not None
-    return visibility.view_for(stored, principal), offer
+    return seen, offer
 
 
 async def all_suppliers(env: Visitation) -> list[SupplierProfile]:
@@ -364,12 +364,12 @@ async def record_summary_note(
     env: Visitation, command: RecordSummaryNote, principal: Principal
 ) -> tuple[VisitationCase, Offer]:
     """The summary note of the clarifying meeting was sent."""
-    today = env.settings.today()
+    today, now = env.settings.today(), utcnow()
     return await update_offer(
         env,
         command.offer_id,
         principal,
-        lambda case: meeting.record_summary_note(case, command, today=today),
+        lambda case: meeting.record_summary_note(case, command, today=today, now=now, by=principal),
     )
 
 

@@ -317,6 +317,30 @@ class CaseHandedToLeverance(EventPayload):
         return self.case_id
 
 
+class SummaryNoteSent(EventPayload):
+    """The specialist sent the summary note of the clarifying meeting (H 5.1.3).
+
+    Contract: documents journals it as a sent `clarifying_summary_note` of the offer's supplier
+    (DocumentJournaled), from which leverance makes that supplier's agreement proposal due.
+    """
+
+    event_type = "SummaryNoteSent"
+
+    case_id: str
+    inquiry_id: str
+    offer_id: str
+    supplier_id: str
+    specialist_id: str | None = None
+    sent_on: date
+    sent_to: list[str] = Field(description="Who received the note: the inquirer.")
+    recorded_by: str
+    recorded_by_role: str
+    recorded_at: datetime
+
+    def subject(self) -> str:
+        return self.case_id
+
+
 class VisitationCaseClosed(EventPayload):
     """The case was stopped (consent withdrawn or interrupted); the record is kept."""
 

@@ -65,10 +65,11 @@ async def get_offer(
     """One offer and its case; NOT_FOUND alike for missing and another supplier's offer."""
     ref = await env.store.db[OFFER_REFS].find_one(offer_ref_query(offer_id, principal))
     case = await cases.read(env.store.db, ref["case_id"]) if ref else None
-    offer = case.offer(offer_id) if case else None
-    if case is None or offer is None:
+    seen = visibility.view_for(case, principal) if case else None
+    offer = seen.offer(offer_id) if seen else None
+    if seen is None or offer is None:
         raise NotFound("offer", offer_id)
-    return visibility.view_for(case, principal), offer
+    return seen, offer
 
 
 async def list_offers(
@@ -84,9 +85,10 @@ async def list_offers(
     found = await cases.find(
         env.store.db, query, sort=(("opened_at", DESCENDING), ("_id", ASCENDING)), limit=limit
     )
+    seen = [visibility.view_for(case, principal) for case in found]
     listed = [
         (case, offer)
-        for case in found
+        for case in seen
         for offer in case.offers
         if (not principal.is_supplier or offer.supplier_id == principal.supplier_id)
         and (not status or offer.status == status)

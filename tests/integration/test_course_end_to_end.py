@@ -287,18 +287,19 @@ async def test_a_course_from_registration_to_its_start_across_every_service(
         as_specialist,
     )
     assert [d.status for d in noted.deadlines if d.rule == "visitation.summary_note"] == ["met"]
-    # The sent note journaled (F2) makes leverance's agreement proposal due 5 days later.
-    await clients.documents.JournalDocument(
-        documents_pb2.JournalDocumentRequest(
-            case_id=case.case_id,
-            inquiry_id=inquiry.inquiry_id,
-            kind="clarifying_summary_note",
-            title="Opsamlingsnotat fra afklarende møde",
-            sent_to=["Odense Kommune"],
-        ),
-        metadata=as_specialist,
-        timeout=DEADLINE,
-    )
+
+    # The one path: documents journals the note visitation recorded as sent (F2), and that
+    # journaled note makes leverance's agreement proposal due 5 days later.
+    async def journaled_note() -> list[Any]:
+        journal = await clients.documents.GetJournal(
+            documents_pb2.GetJournalRequest(inquiry_id=inquiry.inquiry_id),
+            metadata=me,
+            timeout=DEADLINE,
+        )
+        return [e for e in journal.entries if e.kind == "clarifying_summary_note"]
+
+    [note_entry] = await eventually(journaled_note)
+    assert "Opsamlingsnotat" in note_entry.text and "sent to" in note_entry.text
 
     async def proposal_due() -> list[dict[str, Any]]:
         rows = await clients.db("leverance").outbox.find({"key": case.case_id}).to_list()

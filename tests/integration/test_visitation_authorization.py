@@ -112,6 +112,26 @@ async def test_another_supplier_cannot_read_list_search_or_answer(
         ),
         (offer.offer_id, nowhere),
     )
+    meeting_steps: list[tuple[Any, Any]] = [
+        (
+            v.RecordClarifyingMeeting,
+            lambda offer_id: pb.RecordClarifyingMeetingRequest(
+                offer_id=offer_id, held_on="2026-05-20", citizen_attended=True
+            ),
+        ),
+        (
+            v.RecordSummaryNote,
+            lambda offer_id: pb.RecordSummaryNoteRequest(
+                offer_id=offer_id, sent_on="2026-05-20", note="Goals agreed."
+            ),
+        ),
+    ]
+    for method, make in meeting_steps:
+        same_not_found(
+            await refused(method, make(offer.offer_id), bravo),
+            await refused(method, make(nowhere), bravo),
+            (offer.offer_id, nowhere),
+        )
 
     listed = await call(v.ListOffers, pb.ListOffersRequest(case_id=case.case_id), bravo)
     assert list(listed.offers) == []
@@ -161,9 +181,17 @@ async def test_a_supplier_sees_its_own_offer_and_only_its_part_of_the_case(
     assert [o.offer_id for o in mine.offers] == [offer.offer_id]
     found = await call(v.SearchCases, pb.SearchCasesRequest(limit=500), alpha)
     assert [c.case_id for c in found.cases] == [case.case_id]
-    assert (
-        await call(v.GetOffer, pb.GetOfferRequest(offer_id=offer.offer_id), alpha)
-    ).status == "declined"
+    own = await call(v.GetOffer, pb.GetOfferRequest(offer_id=offer.offer_id), alpha)
+    assert own.status == "declined"
+    # The consultant's comparison of suppliers (Bravo ranked first) is not shown to Alpha.
+    assert (own.top_ranked_supplier_id, own.justification) == ("", "")
+    assert (seen.offers[0].top_ranked_supplier_id, seen.offers[0].justification) == ("", "")
+    assert all(o.top_ranked_supplier_id == "" for o in mine.offers)
+    as_consultant = await call(
+        v.GetOffer, pb.GetOfferRequest(offer_id=offer.offer_id), staff(clients, consultant)
+    )
+    assert as_consultant.top_ranked_supplier_id == world.sid("Bravo")
+    assert "Bravo" in as_consultant.justification
     error = await refused(v.GetOffer, pb.GetOfferRequest(offer_id=second.offer_id), alpha)
     assert error.code() == grpc.StatusCode.NOT_FOUND
 
@@ -186,3 +214,26 @@ async def test_suppliers_may_not_take_the_consultant_s_steps(clients: Clients) -
         (clients.visitation.CheckDeadlines, pb.CheckDeadlinesRequest()),
     ]:
         assert (await refused(method, request, alpha)).code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_a_kas_supplier_reads_another_supplier_s_case_as_missing(clients: Clients) -> None:
+    world, case, offer = await offered_to_alpha(clients)
+    kas = supplier_staff(clients, f"kas-{world.suffix}", f"kas-{world.suffix}", role="kas_supplier")
+    v = clients.visitation
+    nowhere = new_id()
+    same_not_found(
+        await refused(v.GetCase, pb.GetCaseRequest(case_id=case.case_id), kas),
+        await refused(v.GetCase, pb.GetCaseRequest(case_id=nowhere), kas),
+        (case.case_id, nowhere),
+    )
+    same_not_found(
+        await refused(v.GetOffer, pb.GetOfferRequest(offer_id=offer.offer_id), kas),
+        await refused(v.GetOffer, pb.GetOfferRequest(offer_id=nowhere), kas),
+        (offer.offer_id, nowhere),
+    )
+    assert list((await call(v.ListOffers, pb.ListOffersRequest(limit=500), kas)).offers) == []
+    assert list((await call(v.SearchCases, pb.SearchCasesRequest(limit=500), kas)).cases) == []
+    answered = await refused(
+        v.AnswerOffer, pb.AnswerOfferRequest(offer_id=offer.offer_id, accept=False, reason="x"), kas
+    )
+    assert answered.code() == grpc.StatusCode.PERMISSION_DENIED

@@ -20,6 +20,7 @@ from tests.integration.visitation_helpers import (
     working_days_after,
 )
 from tests.support import Clients, eventually, read_topic
+from vias.leverance.v1 import leverance_pb2 as lpb
 from vias.notifications.v1 import notifications_pb2
 from vias.visitation.v1 import visitation_pb2 as pb
 
@@ -234,18 +235,56 @@ async def test_inquiry_to_handover_with_a_no_then_a_yes(clients: Clients) -> Non
         (world.sid("Bravo"), "declined"),
         (world.sid("Alpha"), "handed_over"),
     ]
-    set_rules = sorted(e["rule"] for e in await outbox_events(clients, case.case_id, "DeadlineSet"))
-    assert set_rules == sorted(
+    # Every due date set is an event with its rule, start and due date (computed here from the
+    # holidays package, not with services.workdays) and an explanation.
+    set_events = await outbox_events(clients, case.case_id, "DeadlineSet")
+    assert all(e["explanation"] for e in set_events)
+
+    def due(start: str, n: int) -> tuple[str, str]:
+        return start, working_days_after(date.fromisoformat(start), n).isoformat()
+
+    thirty_days = date.fromordinal(answered_on.toordinal() + 30).isoformat()
+    assert sorted((e["rule"], e["start"], e["due"]) for e in set_events) == sorted(
         [
-            "visitation.first_contact",
-            "visitation.supplier_answer",
-            "visitation.supplier_answer",
-            "visitation.specialist_contacts_inquirer",
-            "visitation.clarifying_meeting_offered",
-            "visitation.summary_note",
+            ("visitation.first_contact", "2026-05-08", "2026-05-20"),
+            ("visitation.supplier_answer", *due(bravo.offered_on, 5)),
+            ("visitation.supplier_answer", *due(alpha.offered_on, 5)),
+            ("visitation.specialist_contacts_inquirer", *due(accepted.answered_on, 5)),
+            ("visitation.clarifying_meeting_offered", accepted.answered_on, thirty_days),
+            ("visitation.summary_note", *due(today, 5)),
         ]
     )
-    assert all(e["explanation"] for e in await outbox_events(clients, case.case_id, "DeadlineMet"))
+    met_events = await outbox_events(clients, case.case_id, "DeadlineMet")
+    assert all(e["explanation"] and e["due"] for e in met_events)
+    assert sorted((e["rule"], e["met_on"]) for e in met_events) == sorted(
+        [
+            ("visitation.first_contact", "2026-05-19"),
+            ("visitation.supplier_answer", accepted.answered_on),
+            ("visitation.supplier_answer", declined.answered_on),
+            ("visitation.specialist_contacts_inquirer", today),
+            ("visitation.clarifying_meeting_offered", today),
+            ("visitation.summary_note", today),
+        ]
+    )
+    [next_needed] = await outbox_events(clients, case.case_id, "NextSupplierNeeded")
+    assert (next_needed["previous_supplier_id"], next_needed["next_supplier_id"]) == (
+        world.sid("Bravo"),
+        world.sid("Alpha"),
+    )
+    assert next_needed["reason"] == "No autism specialist free before June."
+
+    async def course_opened() -> Any:
+        reply = await clients.leverance.ListDeliveries(
+            lpb.ListDeliveriesRequest(case_id=case.case_id), metadata=me, timeout=30
+        )
+        return list(reply.deliveries) or None
+
+    [delivery] = await eventually(course_opened, timeout=30)
+    assert (delivery.supplier_id, delivery.specialist_id, delivery.service) == (
+        world.sid("Alpha"),
+        alpha_specialist_id,
+        "single_case",
+    )
 
 
 async def _kinds(clients: Clients, user: str, kind: str, supplier: str | None = None) -> list[Any]:

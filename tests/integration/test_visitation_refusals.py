@@ -11,6 +11,7 @@ from tests.integration.visitation_helpers import (
     outbox_events,
     refused,
     staff,
+    supplier_staff,
 )
 from tests.support import Clients, bad_fields
 from vias.visitation.v1 import visitation_pb2 as pb
@@ -124,3 +125,48 @@ async def test_search_filters_that_cannot_match_are_named(clients: Clients) -> N
         clients.visitation.ListOffers, pb.ListOffersRequest(status="pondering"), me
     )
     assert bad_fields(error) == {"status"}
+
+
+async def test_a_bad_estimate_is_named_by_its_path_in_ranking_and_offering(
+    clients: Clients,
+) -> None:
+    consultant = f"consultant-{new_world().suffix}"
+    case = await assigned_case(clients, consultant)
+    me = staff(clients, consultant)
+    bad = pb.Estimate(hours="many", transport_km="-5", transport_hours="NaN")
+    expected = {"estimate.hours", "estimate.transport_km", "estimate.transport_hours"}
+    ranked = await refused(
+        clients.visitation.RankSuppliers,
+        pb.RankSuppliersRequest(case_id=case.case_id, estimate=bad),
+        me,
+    )
+    assert ranked.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(ranked) == expected
+    offered = await refused(
+        clients.visitation.OfferToSupplier,
+        pb.OfferToSupplierRequest(
+            case_id=case.case_id, supplier_id="anyone", justification="x", estimate=bad
+        ),
+        me,
+    )
+    assert bad_fields(offered) == expected
+
+
+async def test_reads_by_an_empty_id_are_invalid_input_naming_the_id(clients: Clients) -> None:
+    v = clients.visitation
+    for metadata in (
+        staff(clients, "consultant-empty"),
+        supplier_staff(clients, "spec-empty", "supplier-empty"),
+    ):
+        for method, request, field in [
+            (v.GetCase, pb.GetCaseRequest(case_id=" "), "case_id"),
+            (v.GetCaseByInquiry, pb.GetCaseByInquiryRequest(), "inquiry_id"),
+            (v.GetOffer, pb.GetOfferRequest(), "offer_id"),
+        ]:
+            error = await refused(method, request, metadata)
+            assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert bad_fields(error) == {field}
+    error = await refused(
+        v.RankSuppliers, pb.RankSuppliersRequest(), staff(clients, "consultant-empty")
+    )
+    assert bad_fields(error) == {"case_id"}

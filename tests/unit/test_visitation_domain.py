@@ -31,6 +31,7 @@ from services.visitation.messages import (
     RecordInquirerContact,
     RecordSummaryNote,
     ReferElsewhere,
+    SummaryNoteSent,
     VisitationCaseOpened,
     VisitationDecided,
 )
@@ -146,12 +147,33 @@ def test_an_assigned_inquiry_opens_a_case_with_its_first_contact_deadline() -> N
 
 def test_first_contact_meets_the_deadline_and_starts_visitation() -> None:
     case, events = transitions.record_first_contact(
+        opened_case(), RecordFirstContact(case_id="k1", contacted_on=date(2026, 5, 20)), today=TODAY
+    )
+    assert (case.status, case.first_contact_on) == ("in_visitation", date(2026, 5, 20))
+    [met] = events
+    assert isinstance(met, DeadlineMet) and met.met_on == date(2026, 5, 20)
+    assert case.deadlines[0].status == "met"
+
+
+def test_a_late_step_the_check_has_not_reported_yet_is_reported_missed_then_met() -> None:
+    case, events = transitions.record_first_contact(
         opened_case(), RecordFirstContact(case_id="k1", contacted_on=date(2026, 5, 21)), today=TODAY
     )
-    assert (case.status, case.first_contact_on) == ("in_visitation", date(2026, 5, 21))
-    [met] = events
+    missed, met = events
+    assert isinstance(missed, DeadlineMissed) and missed.due == date(2026, 5, 20)
     assert isinstance(met, DeadlineMet) and met.met_on == date(2026, 5, 21)
-    assert case.deadlines[0].status == "met"
+    assert (case.deadlines[0].status, case.deadlines[0].missed_reported) == ("met", True)
+
+
+def test_a_late_step_already_reported_missed_is_only_met() -> None:
+    case = opened_case()
+    [overdue] = deadlines.overdue(case, date(2026, 5, 21))
+    deadlines.report_missed(case, overdue)
+    _, events = transitions.record_first_contact(
+        case, RecordFirstContact(case_id="k1", contacted_on=date(2026, 5, 22)), today=TODAY
+    )
+    [met] = events
+    assert isinstance(met, DeadlineMet) and met.met_on == date(2026, 5, 22)
 
 
 @pytest.mark.parametrize(
@@ -474,16 +496,37 @@ def test_outside_scope_at_the_meeting_closes_the_case_instead() -> None:
     assert not any(isinstance(e, CaseHandedToLeverance) for e in events)
 
 
-def test_the_summary_note_meets_its_deadline_once() -> None:
+def test_the_summary_note_meets_its_deadline_once_and_is_announced_for_journaling() -> None:
     case, _ = held()
     noted, events = meeting_steps.record_summary_note(
-        case, RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="Goals."), today=TODAY
+        case,
+        RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="Goals."),
+        today=TODAY,
+        now=NOW,
+        by=SPECIALIST_A,
     )
-    [met] = events
+    met, sent = events
     assert isinstance(met, DeadlineMet) and met.rule == "visitation.summary_note"
+    assert isinstance(sent, SummaryNoteSent)
+    assert (sent.case_id, sent.offer_id, sent.supplier_id, sent.specialist_id) == (
+        case.id,
+        "o1",
+        "alpha",
+        "spec-a",
+    )
+    assert (sent.sent_on, sent.recorded_by, sent.recorded_by_role) == (
+        TODAY,
+        "spec-a",
+        "specialist",
+    )
+    assert sent.sent_to == [case.inquirer_name or "henvender"] and all(sent.sent_to)
     with pytest.raises(IllegalTransition):
         meeting_steps.record_summary_note(
-            noted, RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="again"), today=TODAY
+            noted,
+            RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="again"),
+            today=TODAY,
+            now=NOW,
+            by=SPECIALIST_A,
         )
 
 
@@ -523,6 +566,9 @@ def test_suppliers_see_only_their_own_part_of_a_case() -> None:
     view = visibility.view_for(case, alpha)
     assert [o.offer_id for o in view.offers] == ["o2"]
     assert {d.offer_id for d in view.deadlines} == {"o2"} and view.decision is None
+    assert (view.offers[0].top_ranked_supplier_id, view.offers[0].justification) == ("", "")
+    kept = visibility.view_for(case, Principal("c", "consultant")).offers[1]
+    assert (kept.top_ranked_supplier_id, kept.justification) == ("alpha", "Fits.")
 
 
 def test_the_specialist_the_case_was_discussed_with_is_responsible_for_the_answer() -> None:
@@ -606,7 +652,11 @@ def test_offer_steps_out_of_order_are_refused() -> None:
         )
     with pytest.raises(IllegalTransition, match="handed_over"):
         meeting_steps.record_summary_note(
-            booked(), RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="n"), today=TODAY
+            booked(),
+            RecordSummaryNote(offer_id="o1", sent_on=TODAY, note="n"),
+            today=TODAY,
+            now=NOW,
+            by=SPECIALIST_A,
         )
     stopped, _ = transitions.close_case(
         just_offered, CloseCase(case_id="k1", kind="basis_gone", reason="r"), today=TODAY
@@ -627,3 +677,66 @@ def test_offer_steps_out_of_order_are_refused() -> None:
             RecordInquirerContact(offer_id="nope", contacted_on=TODAY, meeting_on=TODAY),
             today=TODAY,
         )
+
+
+def _book(case: VisitationCase, meeting_on: date) -> tuple[VisitationCase, Events]:
+    return meeting_steps.record_inquirer_contact(
+        case,
+        RecordInquirerContact(offer_id="o1", contacted_on=TODAY, meeting_on=meeting_on),
+        today=TODAY,
+    )
+
+
+def _offered_by(case: VisitationCase) -> tuple[str, date | None]:
+    [deadline] = [d for d in case.deadlines if d.rule == "visitation.clarifying_meeting_offered"]
+    return deadline.status, deadline.met_on
+
+
+def test_a_meeting_on_the_thirtieth_day_after_acceptance_is_offered_in_time() -> None:
+    case = accepted()  # accepted Monday 2026-06-01: the meeting is offered by 2026-07-01
+    booked_case, events = _book(case, date(2026, 7, 1))
+    assert _offered_by(booked_case) == ("met", TODAY)
+    assert "visitation.clarifying_meeting_offered" in {
+        e.rule for e in events if isinstance(e, DeadlineMet)
+    }
+
+
+def test_a_meeting_booked_later_than_30_days_does_not_meet_the_deadline() -> None:
+    booked_case, events = _book(accepted(), date(2026, 7, 2))
+    assert _offered_by(booked_case) == ("open", None)
+    assert [e.rule for e in events if isinstance(e, DeadlineMet)] == [
+        "visitation.specialist_contacts_inquirer"
+    ]
+    overdue = deadlines.overdue(booked_case, date(2026, 7, 2))
+    assert [d.rule for d in overdue] == ["visitation.clarifying_meeting_offered"]
+    deadlines.report_missed(booked_case, overdue[0])
+    held_case, held_events = meeting_steps.record_clarifying_meeting(
+        booked_case,
+        meeting(held_on=date(2026, 7, 2)),
+        today=date(2026, 7, 2),
+        now=NOW,
+        by="spec-a",
+        calendar=CAL,
+        catalog=CATALOG,
+    )
+    assert _offered_by(held_case) == ("met", date(2026, 7, 2))
+    [late] = [e for e in held_events if isinstance(e, DeadlineMet) and e.rule.endswith("offered")]
+    assert (late.due, late.met_on) == (date(2026, 7, 1), date(2026, 7, 2))
+
+
+def test_a_later_meeting_agreed_by_moving_the_deadline_first_is_in_time() -> None:
+    case = accepted()
+    moved, _ = transitions.move_deadline(
+        case,
+        MoveDeadline(
+            case_id=case.id,
+            deadline_id=f"{case.id}/o1/visitation.clarifying_meeting_offered",
+            new_due=date(2026, 7, 6),
+            reason="The parents are away until July.",
+        ),
+        by="c1",
+        today=TODAY,
+        calendar=CAL,
+    )
+    booked_case, _ = _book(moved, date(2026, 7, 6))
+    assert _offered_by(booked_case) == ("met", TODAY)

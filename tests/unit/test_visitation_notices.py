@@ -88,3 +88,14 @@ def test_the_consultant_is_prompted_with_the_next_candidate() -> None:
     none_left = event.model_copy(update={"next_supplier_id": None, "why": "expired"})
     text = next_supplier_notice(none_left, event_id="e5", now=NOW).text
     assert "did not answer in time" in text and "No further eligible supplier" in text
+
+
+def test_notices_of_one_event_have_ids_an_event_delivered_again_reproduces() -> None:
+    missed = DeadlineMissed(**BASE)
+    first = escalation_notices(missed, event_id="e7", now=NOW)
+    again = escalation_notices(missed, event_id="e7", now=NOW)
+    assert [n.recipient_id for n in first] == ["spec-a", "c1"]
+    assert [n.id for n in again] == [n.id for n in first]
+    assert len({n.id for n in first}) == 2
+    other = escalation_notices(missed, event_id="e8", now=NOW)
+    assert not {n.id for n in other} & {n.id for n in first}

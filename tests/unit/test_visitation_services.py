@@ -165,12 +165,22 @@ def test_an_offer_without_an_operating_agreement_must_go_through_the_authority()
     assert check_service_choice(command, CATALOG, area).id == "mini_group_course"
 
 
-def test_single_case_in_special_education_comes_from_ppr() -> None:
+def test_single_case_in_special_education_comes_from_ppr_with_the_offer_s_leader_informed() -> None:
     command, _ = choice("single_case")
     with pytest.raises(IllegalTransition, match="ppr"):
         check_service_choice(command, CATALOG, "special_education")
     command, _ = choice("single_case", inquirer_role="ppr")
+    with pytest.raises(IllegalTransition, match="leader of the child's or young person's offer"):
+        check_service_choice(command, CATALOG, "special_education")
+    facts = {"management_approved": True, "other_party_informed": True}
+    command, _ = choice("single_case", inquirer_role="ppr", facts=facts)
     assert check_service_choice(command, CATALOG, "special_education").id == "single_case"
+
+
+def test_an_authority_caseworker_s_single_case_needs_no_leader_informed() -> None:
+    command, area = choice("single_case")
+    assert "other_party_informed" not in command.facts
+    assert check_service_choice(command, CATALOG, area).id == "single_case"
 
 
 def test_adoption_courses_are_about_children() -> None:

@@ -160,16 +160,26 @@ def _find(case: VisitationCase, rule_id: str, offer_id: str | None) -> CaseDeadl
     )
 
 
+def pending(case: VisitationCase, rule_id: str, offer_id: str | None = None) -> CaseDeadline | None:
+    """The rule's open or missed deadline on the case (or on one offer), if there is one."""
+    return _find(case, rule_id, offer_id)
+
+
 def meet(
     case: VisitationCase, rule_id: str, on: date, *, offer_id: str | None = None
 ) -> list[DeadlineEvent]:
-    """Mark the pending deadline of a rule as met on `on` (mutating the case)."""
+    """Mark the pending deadline of a rule as met on `on` (mutating the case). A step done after
+    the due date that the periodic check has not yet reported is reported missed first, so every
+    missed due date has its DeadlineMissed however soon the late step follows."""
     deadline = _find(case, rule_id, offer_id)
     if deadline is None:
         return []
+    events: list[DeadlineEvent] = []
+    if on > deadline.due and not deadline.missed_reported:
+        events.append(report_missed(case, deadline))
     deadline.status = "met"
     deadline.met_on = on
-    return [DeadlineMet.model_validate({**_fields(case, deadline), "met_on": on})]
+    return [*events, DeadlineMet.model_validate({**_fields(case, deadline), "met_on": on})]
 
 
 def cancel_pending(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from services.kernel.context import Principal
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.visitation.catalog import Catalog
 from services.visitation.domain import deadlines
@@ -21,6 +22,7 @@ from services.visitation.messages import (
     RecordClarifyingMeeting,
     RecordInquirerContact,
     RecordSummaryNote,
+    SummaryNoteSent,
     VisitationDecided,
 )
 from services.workdays import WorkingDayCalendar
@@ -39,20 +41,21 @@ def record_inquirer_contact(
     offer.status = "meeting_booked"
     offer.inquirer_contacted_on = command.contacted_on
     offer.meeting_on = command.meeting_on
-    events: Events = [
-        *deadlines.meet(
+    events: Events = list(
+        deadlines.meet(
             changed,
             deadlines.SPECIALIST_CONTACTS_INQUIRER.id,
             command.contacted_on,
             offer_id=offer.offer_id,
-        ),
-        *deadlines.meet(
-            changed,
-            deadlines.CLARIFYING_MEETING_OFFERED.id,
-            command.contacted_on,
-            offer_id=offer.offer_id,
-        ),
-    ]
+        )
+    )
+    # The meeting must be offered within 30 days of the acceptance (H 5.1.2): a date after the
+    # due date does not meet it. It stays pending (reported missed once due, met when the meeting
+    # is held) unless the consultant first moved it to the later day agreed with the inquirer.
+    rule = deadlines.CLARIFYING_MEETING_OFFERED.id
+    within = deadlines.pending(changed, rule, offer.offer_id)
+    if within is not None and command.meeting_on <= within.due:
+        events += deadlines.meet(changed, rule, command.contacted_on, offer_id=offer.offer_id)
     return changed, events
 
 
@@ -79,11 +82,17 @@ def record_clarifying_meeting(
     offer.meeting_held_on = command.held_on
     offer.citizen_attended = command.citizen_attended
     offer.citizen_absence_reason = command.citizen_absence_reason.strip() or None
-    events: Events = list(
-        deadlines.meet(
+    events: Events = [
+        *deadlines.meet(
             changed, deadlines.PREFERRED_MEETING_RULE_ID, command.held_on, offer_id=offer.offer_id
-        )
-    )
+        ),
+        *deadlines.meet(
+            changed,
+            deadlines.CLARIFYING_MEETING_OFFERED.id,
+            command.held_on,
+            offer_id=offer.offer_id,
+        ),
+    ]
     if command.outside_scope_reason.strip():
         return _outside_scope_at_meeting(changed, offer, command, events, by, today, catalog)
     service = catalog.service(changed.service_id or "")
@@ -159,10 +168,20 @@ def _outside_scope_at_meeting(
     return changed, [*events, decided]
 
 
+INQUIRER = "henvender"
+"""The note's recipient when the case does not name the inquirer."""
+
+
 def record_summary_note(
-    case: VisitationCase, command: RecordSummaryNote, *, today: date
+    case: VisitationCase,
+    command: RecordSummaryNote,
+    *,
+    today: date,
+    now: datetime,
+    by: Principal,
 ) -> tuple[VisitationCase, Events]:
-    """The specialist sent the summary note; meets its 5-working-day deadline."""
+    """The specialist sent the summary note; meets its 5-working-day deadline and announces it
+    for journaling (and so for leverance's agreement-proposal deadline)."""
     changed = require_statuses(case, ("handed_over",), "recording the summary note")
     offer = find_offer(changed, command.offer_id)
     require_offer(offer, "handed_over", step="recording the summary note")
@@ -175,4 +194,16 @@ def record_summary_note(
     events: Events = list(
         deadlines.meet(changed, deadlines.SUMMARY_NOTE.id, command.sent_on, offer_id=offer.offer_id)
     )
-    return changed, events
+    sent = SummaryNoteSent(
+        case_id=changed.id,
+        inquiry_id=changed.inquiry_id,
+        offer_id=offer.offer_id,
+        supplier_id=offer.supplier_id,
+        specialist_id=offer.specialist_id,
+        sent_on=command.sent_on,
+        sent_to=[changed.inquirer_name.strip() or INQUIRER],
+        recorded_by=by.user_id,
+        recorded_by_role=by.role,
+        recorded_at=now,
+    )
+    return changed, [*events, sent]

@@ -20,9 +20,16 @@ def view_for(case: VisitationCase, principal: Principal) -> VisitationCase:
     if not principal.is_supplier:
         return case
     mine = {o.offer_id for o in case.offers if o.supplier_id == principal.supplier_id}
+    # The consultant's choice among suppliers (who ranked first, why this one) is VISO's own
+    # record and names other suppliers: supplier staff see their offer without it.
+    own_offers = [
+        o.model_copy(update={"top_ranked_supplier_id": "", "justification": ""})
+        for o in case.offers
+        if o.offer_id in mine
+    ]
     return case.model_copy(
         update={
-            "offers": [o for o in case.offers if o.offer_id in mine],
+            "offers": own_offers,
             "deadlines": [d for d in case.deadlines if d.offer_id in mine],
             "decision": None,
             "supplier_contacts": [
