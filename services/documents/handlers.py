@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pymongo import ASCENDING
 
-from services.documents import domain
+from services.documents import case_suppliers, domain
 from services.documents.domain import JournalEntry
 from services.documents.messages import JournalDocument
 from services.intake.messages import InquiryRegistered
@@ -47,11 +47,14 @@ async def journal_opened_case(tx: Transaction, envelope: Envelope) -> None:
 async def journal_document(
     command: JournalDocument, *, store: MongoStore, principal: Principal
 ) -> JournalEntry:
-    """Journal a document on a case and announce it."""
+    """Journal a document on a case and announce it; a supplier's specialist only on a case their
+    supplier has a part in, under that case's inquiry."""
 
     async def work(tx: Transaction) -> JournalEntry:
+        known = await case_suppliers.inquiry_of_case_for(tx, command.case_id, principal)
+        inquiry_id = case_suppliers.checked_inquiry(command.inquiry_id, known)
         event = domain.journal_document(
-            command,
+            command.model_copy(update={"inquiry_id": inquiry_id}),
             document_id=new_id(),
             by=principal.user_id,
             role=principal.role,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.documents import handlers, intake_journal
+from services.documents import case_suppliers, handlers, intake_journal
 from services.documents.api import registrations
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
@@ -18,6 +18,7 @@ SPEC = ServiceSpec(
     handlers=lambda deps: {
         "InquiryRegistered": handlers.journal_registration,
         "VisitationCaseOpened": handlers.journal_opened_case,
+        "CaseHandedToLeverance": case_suppliers.record_hand_over,
         **intake_journal.HANDLERS,
     },
     servicers=lambda deps: registrations(deps.store),

@@ -104,6 +104,14 @@ class Case:
 
         delivery: pb.Delivery = await eventually(opened)
         self.delivery_id = delivery.delivery_id
+
+        async def known_to_documents() -> Any:
+            # Documents lets the supplier's specialist journal once it saw the hand-over.
+            return await self.clients.db("documents").case_suppliers.find_one(
+                {"case_id": self.case_id, "supplier_id": self.supplier_id}
+            )
+
+        await eventually(known_to_documents)
         return delivery
 
     async def call(self, method: Any, metadata: list[tuple[str, str]], **fields: Any) -> Any:

@@ -9,7 +9,8 @@ import pytest
 
 from services.kernel.envelope import new_id
 from tests.integration.test_leverance import Case, line, new_supplier
-from tests.support import DEADLINE, Clients
+from tests.support import DEADLINE, Clients, bad_fields, eventually
+from vias.documents.v1 import documents_pb2
 from vias.leverance.v1 import leverance_pb2 as pb
 
 
@@ -171,3 +172,55 @@ async def test_suppliers_cannot_approve_or_manage_suppliers(
         case.as_specialist(),
     )
     assert code == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_a_specialist_journals_only_onto_a_case_of_their_own_supplier(
+    clients: Clients, two_suppliers: tuple[Case, str]
+) -> None:
+    case, other = two_suppliers
+
+    def report(case_id: str, inquiry_id: str = "") -> Any:
+        return documents_pb2.JournalDocumentRequest(
+            case_id=case_id,
+            inquiry_id=inquiry_id,
+            kind="advisory_report",
+            title="Rådgivningsrapport",
+            sent_to=["Vejle Kommune"],
+        )
+
+    them = outsider(clients, other)
+    missing = new_id()
+    hidden = await refusal(clients.documents.JournalDocument, report(case.case_id), them)
+    absent = await refusal(clients.documents.JournalDocument, report(missing), them)
+    assert hidden[0] == absent[0] == grpc.StatusCode.NOT_FOUND
+    assert hidden[1].replace(case.case_id, "<id>") == absent[1].replace(missing, "<id>")
+    documents = clients.db("documents")
+    assert await documents.journal.count_documents({"case_id": case.case_id}) == 0
+    assert await documents.outbox.count_documents({"key": case.case_id}) == 0
+
+    # The case's own specialist journals it; without an inquiry id it lands on the case's inquiry,
+    # and a wrong one is refused rather than written into another inquiry's journal.
+    async def journaled() -> Any:
+        try:
+            return await clients.documents.JournalDocument(
+                report(case.case_id), metadata=case.as_specialist(), timeout=DEADLINE
+            )
+        except grpc.aio.AioRpcError as error:  # documents may not have seen the hand-over yet
+            if error.code() != grpc.StatusCode.NOT_FOUND:
+                raise
+            return None
+
+    entry = await eventually(journaled)
+    journal = await clients.documents.GetJournal(
+        documents_pb2.GetJournalRequest(inquiry_id=case.inquiry_id),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    assert entry.entry_id in [e.entry_id for e in journal.entries]
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await clients.documents.JournalDocument(
+            report(case.case_id, new_id()), metadata=case.as_specialist(), timeout=DEADLINE
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(caught.value) == {"inquiry_id"}
+    assert await documents.journal.count_documents({"case_id": case.case_id}) == 1
