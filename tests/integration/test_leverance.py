@@ -610,6 +610,29 @@ async def test_the_monthly_settlement_equals_the_approved_consumption_to_the_ore
     assert own == settlement
 
 
+async def test_settlements_refuse_an_unknown_supplier_and_a_malformed_month(
+    clients: Clients,
+) -> None:
+    unknown = f"supplier-{new_id()[:8]}"
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await clients.leverance.CreateMonthlySettlement(
+            pb.CreateMonthlySettlementRequest(supplier_id=unknown, month="2020-01"),
+            metadata=clients.auth(),
+            timeout=DEADLINE,
+        )
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    assert await clients.db("leverance").settlements.count_documents({"supplier_id": unknown}) == 0
+    for month in ("2020-13", "2020-1", ""):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await clients.leverance.GetSettlement(
+                pb.GetSettlementRequest(supplier_id=unknown, month=month),
+                metadata=clients.auth(),
+                timeout=DEADLINE,
+            )
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert bad_fields(caught.value) == {"month"}
+
+
 async def test_spending_per_main_area_counts_approved_consumption(clients: Clients) -> None:
     year = LAST_MONTH_END.year
     before = await clients.leverance.GetSpending(
