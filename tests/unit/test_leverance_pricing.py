@@ -51,6 +51,8 @@ def test_each_line_is_rounded_half_up_to_the_ore_and_the_total_is_their_exact_su
     b = price(draft(hours="0.75"), RATES)  # 249.9975
     assert (a, b) == (Decimal("416.66"), Decimal("250.00"))
     assert total([a, b]) == Decimal("666.66")
+    # Exactly half an øre goes up (banker's rounding would give 166.66).
+    assert price(draft(hours="0.5"), RATES) == Decimal("166.67")  # 166.665
 
 
 def test_a_proposal_is_priced_from_the_contract_and_carries_its_rates() -> None:
