@@ -82,6 +82,27 @@ def test_money_never_accepts_a_float() -> None:
         )
 
 
+def test_numbers_too_large_to_price_exactly_are_named_not_crashed_on() -> None:
+    raw_lines = [
+        {"kind": "special_advice", "hours": "1e400", "planned_on": "2026-04-01"},
+        {
+            "kind": "special_advice",
+            "hours": "99999999999999999999999999999",
+            "planned_on": "2026-04-01",
+        },
+        {"kind": "other_costs", "amount_dkk": "1000000000000.00", "planned_on": "2026-04-01"},
+        {"kind": "transport_costs", "kilometres": "1e13", "planned_on": "2026-04-01"},
+        {"kind": "other_costs", "amount_dkk": "999999999999.99", "planned_on": "2026-04-01"},
+    ]
+    _, _, violations = read_proposal(raw_lines, description().model_dump())
+    assert {v.field for v in violations} == {
+        "activities.0.hours",
+        "activities.1.hours",
+        "activities.2.amount_dkk",
+        "activities.3.kilometres",
+    }
+
+
 def test_negative_hours_are_refused_naming_the_field() -> None:
     with pytest.raises(ValidationError) as raised:
         ActivityDraft.model_validate(
