@@ -91,6 +91,22 @@ def test_every_bad_csv_cell_is_named_by_line_and_column() -> None:
     }
 
 
+def test_a_bad_address_is_named_by_its_columns_with_the_rest_of_the_row() -> None:
+    bad = (
+        ROW.format(cid="c-1", rate="950.00")
+        .replace(",5000,", ",DK-5000,")
+        .replace(",461,", ",4610,")
+        .replace("self_owning", "cooperative")
+    )
+    with pytest.raises(InvalidInput) as raised:
+        parse_suppliers("\n".join([HEADER, bad]))
+    assert {v.field for v in raised.value.violations} == {
+        "csv.line2.postcode",
+        "csv.line2.municipality_code",
+        "csv.line2.kind",
+    }
+
+
 def test_a_row_with_more_cells_than_the_header_is_refused() -> None:
     with pytest.raises(InvalidInput) as raised:
         parse_suppliers("\n".join([HEADER, ROW.format(cid="c-1", rate="1,5")]))

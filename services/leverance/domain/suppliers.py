@@ -18,10 +18,10 @@ from services.leverance.messages import ContractTerms, SupplierProfileChanged
 class Address(Value):
     """Where a supplier is."""
 
-    street: str = ""
-    postcode: str = ""
-    city: str = ""
-    municipality_code: str | None = None
+    street: str = Field(default="", max_length=200)
+    postcode: str = Field(default="", pattern=r"^(\d{4})?$")
+    city: str = Field(default="", max_length=100)
+    municipality_code: str | None = Field(default=None, pattern=r"^\d{3}$")
 
 
 class Contract(Value):
