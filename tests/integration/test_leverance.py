@@ -352,6 +352,35 @@ async def test_a_proposal_with_bad_fields_names_each_and_writes_nothing(clients:
     )
 
 
+async def test_numbers_too_large_to_price_exactly_are_invalid_not_internal(
+    clients: Clients,
+) -> None:
+    case = Case(clients, await new_supplier(clients))
+    await case.hand_over()
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await case.call(
+            "ProposeAgreement",
+            case.as_specialist(),
+            activities=[line("special_advice", "1e400"), line("visitation", "9" * 29)],
+            description=DESCRIPTION,
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(caught.value) == {"activities.0.hours", "activities.1.hours"}
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await clients.leverance.LogConsumption(
+            pb.LogConsumptionRequest(
+                delivery_id=case.delivery_id,
+                activity_id="A1",
+                worked_on=TODAY.isoformat(),
+                hours="1e30",
+            ),
+            metadata=case.as_specialist(),
+            timeout=DEADLINE,
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(caught.value) == {"hours"}
+
+
 async def test_a_change_is_a_new_version_and_the_old_one_stays_readable(clients: Clients) -> None:
     case = Case(clients, await new_supplier(clients))
     await case.hand_over()
