@@ -17,16 +17,20 @@ JOURNAL = "journal"
 
 
 async def _append(tx: Transaction, entry: JournalEntry) -> None:
+    """Add the entry unless one with its id is there: ids derived from the source event make an
+    event delivered again after the inbox forgot it journal nothing twice."""
     doc = entry.model_dump()
-    doc["_id"] = doc.pop("id")
-    await tx.collection(JOURNAL).insert_one(doc, session=tx.session)
+    key = doc.pop("id")
+    await tx.collection(JOURNAL).update_one(
+        {"_id": key}, {"$setOnInsert": doc}, upsert=True, session=tx.session
+    )
 
 
 async def journal_registration(tx: Transaction, envelope: Envelope) -> None:
     """Journal a registered inquiry."""
     entry = domain.entry_for_registration(
         envelope.payload_as(InquiryRegistered),
-        entry_id=new_id(),
+        entry_id=f"{envelope.event_id}:registered",
         source_event_id=envelope.event_id,
         now=utcnow(),
     )
@@ -37,7 +41,7 @@ async def journal_opened_case(tx: Transaction, envelope: Envelope) -> None:
     """Journal an opened visitation case."""
     entry = domain.entry_for_opened_case(
         envelope.payload_as(VisitationCaseOpened),
-        entry_id=new_id(),
+        entry_id=f"{envelope.event_id}:case_opened",
         source_event_id=envelope.event_id,
         now=utcnow(),
     )
