@@ -1,12 +1,15 @@
-"""The journal documents keeps for leverance's cases: an event delivered again after the inbox
-forgot it journals nothing twice."""
+"""Events delivered again after the inbox forgot them: documents journals nothing twice and
+notifications gives no second notice."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import consumer_group, events_topic
+from services.leverance.messages import HighPriceDecided
 from services.visitation.messages import CaseHandedToLeverance, VisitationCaseOpened
-from tests.integration.test_leverance import CLARIFYING
+from tests.integration.test_leverance import CLARIFYING, notices
 from tests.support import DEADLINE, Clients, eventually, produce
 from vias.documents.v1 import documents_pb2
 
@@ -70,3 +73,48 @@ async def test_a_case_opening_delivered_again_after_the_inbox_purge_is_journaled
     await eventually(marker_applied)
     assert await documents.inbox.find_one({"_id": inbox_key}) is not None
     assert await opening_entries() == first
+
+
+async def test_the_urgent_notice_delivered_again_after_the_inbox_purge_is_given_once(
+    clients: Clients,
+) -> None:
+    case_id, consultant = new_id(), f"consultant-{new_id()[:8]}"
+
+    def decided(approved: bool) -> Envelope:
+        event = HighPriceDecided(
+            case_id=case_id,
+            delivery_id=new_id(),
+            supplier_id="supplier-1",
+            version=1,
+            approved=approved,
+            total_dkk=Decimal("155800.00"),
+            consultant_id=consultant,
+            manager_id="manager-1",
+            decided_at=utcnow(),
+        )
+        return Envelope.wrap(event, source="leverance", correlation_id=new_id(), causation_id=None)
+
+    topic = events_topic("leverance")
+    first = decided(approved=True)
+    await produce(clients.platform, topic, case_id, first.to_bytes())
+    as_consultant = clients.auth(user=consultant, role="consultant")
+
+    async def urgent() -> list[str]:
+        found = await notices(clients, as_consultant, case_id)
+        return sorted(n.text for n in found if n.urgent)
+
+    [told] = await eventually(urgent)
+    group = consumer_group("notifications")
+    assert (
+        await clients.db("notifications").inbox.delete_one({"_id": f"{group}:{first.event_id}"})
+    ).deleted_count == 1
+    await produce(clients.platform, topic, case_id, first.to_bytes())
+    marker = decided(approved=False)  # a later decision on the same key, applied after the repeat
+    await produce(clients.platform, topic, case_id, marker.to_bytes())
+
+    async def both_seen() -> list[str] | None:
+        found = await urgent()
+        return found if any("rejected" in t for t in found) else None
+
+    found = await eventually(both_seen)
+    assert len(found) == 2 and told in found
