@@ -82,6 +82,83 @@ async def test_another_suppliers_specialist_cannot_act_on_the_delivery(
     assert code == grpc.StatusCode.NOT_FOUND
 
 
+async def test_every_step_on_another_suppliers_case_answers_like_a_missing_one_and_changes_nothing(
+    clients: Clients, two_suppliers: tuple[Case, str]
+) -> None:
+    case, other = two_suppliers
+    them = outsider(clients, other)
+    admin = outsider(clients, other, "supplier_admin")
+    before_delivery = await case.call("GetDelivery", case.as_consultant())
+    before_course = await case.course()
+    on_delivery = [
+        (
+            clients.leverance.ConfirmClosingStep,
+            pb.ConfirmClosingStepRequest,
+            {"step": "working_papers_destroyed"},
+        ),
+        (clients.leverance.SubmitFinancialStatement, pb.SubmitFinancialStatementRequest, {}),
+        (clients.leverance.ProposeAgreement, pb.ProposeAgreementRequest, {}),
+    ]
+    on_case = [
+        (
+            clients.leverance.InterruptCourse,
+            pb.InterruptCourseRequest,
+            {"reason": "basis_gone", "note": "x"},
+        ),
+        (
+            clients.leverance.RecordClosingMeeting,
+            pb.RecordClosingMeetingRequest,
+            {"held_on": "2026-01-05"},
+        ),
+        (
+            clients.leverance.BookAnchoringActivity,
+            pb.BookAnchoringActivityRequest,
+            {"kind": "anchoring_meeting", "on": "2026-03-02"},
+        ),
+        (
+            clients.leverance.RecordAnchoringActivityHeld,
+            pb.RecordAnchoringActivityHeldRequest,
+            {"activity_id": "F1"},
+        ),
+        (
+            clients.leverance.RecordAnchoringAgendaSent,
+            pb.RecordAnchoringAgendaSentRequest,
+            {"activity_id": "F1"},
+        ),
+    ]
+    for calls, field, real in (
+        (on_delivery, "delivery_id", case.delivery_id),
+        (on_case, "case_id", case.case_id),
+    ):
+        for call, request_type, extra in calls:
+            missing = new_id()
+            hidden = await refusal(call, request_type(**{field: real}, **extra), them)
+            absent = await refusal(call, request_type(**{field: missing}, **extra), them)
+            assert hidden[0] == absent[0] == grpc.StatusCode.NOT_FOUND, call
+            assert hidden[1].replace(real, "<id>") == absent[1].replace(missing, "<id>")
+    missing = f"supplier-{new_id()[:8]}"
+    for supplier_id in (case.supplier_id, missing):
+        code, details = await refusal(
+            clients.leverance.SetSpecialist,
+            pb.SetSpecialistRequest(
+                supplier_id=supplier_id,
+                specialist=pb.Specialist(specialist_id="intruder", name="X", role="specialist"),
+            ),
+            admin,
+        )
+        assert code == grpc.StatusCode.NOT_FOUND
+        assert details.replace(supplier_id, "<id>") == "supplier <id> not found"
+    after_delivery = await case.call("GetDelivery", case.as_consultant())
+    assert after_delivery.version == before_delivery.version
+    assert (await case.course()).version == before_course.version
+    supplier = await clients.leverance.GetSupplier(
+        pb.GetSupplierRequest(supplier_id=case.supplier_id),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    assert "intruder" not in [s.specialist_id for s in supplier.specialists]
+
+
 async def test_another_suppliers_course_and_settlement_are_not_found(
     clients: Clients, two_suppliers: tuple[Case, str]
 ) -> None:
@@ -148,12 +225,16 @@ async def test_a_supplier_reads_its_own_supplier_only(
         timeout=DEADLINE,
     )
     assert own.supplier_id == other
-    code, _ = await refusal(
-        clients.leverance.GetSupplier,
-        pb.GetSupplierRequest(supplier_id=case.supplier_id),
-        outsider(clients, other, "supplier_admin"),
+    them = outsider(clients, other, "supplier_admin")
+    hidden = await refusal(
+        clients.leverance.GetSupplier, pb.GetSupplierRequest(supplier_id=case.supplier_id), them
     )
-    assert code == grpc.StatusCode.NOT_FOUND
+    missing = f"supplier-{new_id()[:8]}"
+    absent = await refusal(
+        clients.leverance.GetSupplier, pb.GetSupplierRequest(supplier_id=missing), them
+    )
+    assert hidden[0] == absent[0] == grpc.StatusCode.NOT_FOUND
+    assert hidden[1].replace(case.supplier_id, "<id>") == absent[1].replace(missing, "<id>")
 
 
 async def test_suppliers_cannot_approve_or_manage_suppliers(
