@@ -1,5 +1,6 @@
-"""Which suppliers work on a case, kept from visitation's hand-overs, so that a supplier's
-specialist journals only onto a case their own supplier has a part in."""
+"""Which inquiry a case belongs to and which suppliers work on it, kept from visitation's events,
+so that a supplier's specialist journals only onto a case their own supplier has a part in, and
+nobody journals a case's document into another inquiry's journal."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from services.kernel.context import Principal
 from services.kernel.envelope import Envelope
 from services.kernel.errors import InvalidInput, NotFound
 from services.kernel.store import Transaction
-from services.visitation.messages import CaseHandedToLeverance
+from services.visitation.messages import CaseHandedToLeverance, VisitationCaseOpened
 
 CASE_SUPPLIERS = "case_suppliers"
+CASES = "cases"
 
 
 class CaseSupplier(BaseModel):
@@ -41,11 +43,27 @@ async def record_hand_over(tx: Transaction, envelope: Envelope) -> None:
     )
 
 
+async def record_opened_case(tx: Transaction, envelope: Envelope) -> None:
+    """Remember the inquiry a case was opened from; a redelivered opening changes nothing."""
+    opened = envelope.payload_as(VisitationCaseOpened)
+    await tx.collection(CASES).update_one(
+        {"_id": opened.case_id},
+        {"$setOnInsert": {"inquiry_id": opened.inquiry_id}},
+        upsert=True,
+        session=tx.session,
+    )
+
+
 async def inquiry_of_case_for(tx: Transaction, case_id: str, principal: Principal) -> str | None:
-    """For a supplier role: the inquiry of a case its supplier has a part in, NOT_FOUND for any
-    other case (the same answer as for a case that does not exist). None for VISO staff."""
+    """The inquiry of the case, as far as the caller may journal on it.
+
+    A supplier role: the case's inquiry if its supplier has a part in the case, NOT_FOUND for any
+    other case (the same answer as for a case that does not exist). VISO staff: the case's inquiry
+    if documents saw the case opened, else None (the case may not have reached documents yet).
+    """
     if not principal.is_supplier:
-        return None
+        opened = await tx.collection(CASES).find_one({"_id": case_id}, session=tx.session)
+        return None if opened is None else str(opened["inquiry_id"])
     found = None
     if principal.supplier_id:
         found = await tx.collection(CASE_SUPPLIERS).find_one(
@@ -57,7 +75,7 @@ async def inquiry_of_case_for(tx: Transaction, case_id: str, principal: Principa
 
 
 def checked_inquiry(given: str, known: str | None) -> str:
-    """The inquiry to journal under: the case's own for a supplier (given may be empty)."""
+    """The inquiry to journal under: the case's own when known (given may then be empty)."""
     if known is None:
         return given
     if given and given != known:

@@ -48,6 +48,12 @@ async def journal_opened_case(tx: Transaction, envelope: Envelope) -> None:
     await _append(tx, entry)
 
 
+async def journal_and_record_opened_case(tx: Transaction, envelope: Envelope) -> None:
+    """Journal an opened visitation case and remember its inquiry."""
+    await journal_opened_case(tx, envelope)
+    await case_suppliers.record_opened_case(tx, envelope)
+
+
 async def journal_document(
     command: JournalDocument, *, store: MongoStore, principal: Principal
 ) -> JournalEntry:

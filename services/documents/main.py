@@ -17,7 +17,7 @@ SPEC = ServiceSpec(
     subscribes_to=(events_topic("intake"), events_topic("visitation")),
     handlers=lambda deps: {
         "InquiryRegistered": handlers.journal_registration,
-        "VisitationCaseOpened": handlers.journal_opened_case,
+        "VisitationCaseOpened": handlers.journal_and_record_opened_case,
         "CaseHandedToLeverance": case_suppliers.record_hand_over,
         **intake_journal.HANDLERS,
     },

@@ -1,16 +1,20 @@
-"""Events delivered again after the inbox forgot them: documents journals nothing twice and
-notifications gives no second notice."""
+"""The journal of leverance's cases: a case's documents go under its own inquiry; events
+delivered again after the inbox forgot them journal nothing twice and notify nobody twice."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+
+import grpc
+import pytest
 
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import consumer_group, events_topic
 from services.leverance.messages import HighPriceDecided
 from services.visitation.messages import CaseHandedToLeverance, VisitationCaseOpened
 from tests.integration.test_leverance import CLARIFYING, notices
-from tests.support import DEADLINE, Clients, eventually, produce
+from tests.support import DEADLINE, Clients, bad_fields, eventually, produce
 from vias.documents.v1 import documents_pb2
 
 
@@ -118,3 +122,45 @@ async def test_the_urgent_notice_delivered_again_after_the_inbox_purge_is_given_
 
     found = await eventually(both_seen)
     assert len(found) == 2 and told in found
+
+
+async def test_staff_journal_a_known_case_only_under_its_own_inquiry(clients: Clients) -> None:
+    case_id, inquiry_id = new_id(), new_id()
+    opened = Envelope.wrap(
+        VisitationCaseOpened(
+            case_id=case_id,
+            inquiry_id=inquiry_id,
+            main_area="adults",
+            consultant_id="consultant-1",
+            opened_at=utcnow(),
+        ),
+        source="visitation",
+        correlation_id=new_id(),
+        causation_id=None,
+    )
+    await produce(clients.platform, events_topic("visitation"), case_id, opened.to_bytes())
+
+    async def known() -> Any:
+        return await clients.db("documents").cases.find_one({"_id": case_id})
+
+    await eventually(known)
+    consultant = clients.auth(user="consultant-1", role="consultant")
+
+    def note(inquiry: str) -> documents_pb2.JournalDocumentRequest:
+        return documents_pb2.JournalDocumentRequest(
+            case_id=case_id, inquiry_id=inquiry, kind="letter", title="Brev til kommunen"
+        )
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await clients.documents.JournalDocument(
+            note(new_id()), metadata=consultant, timeout=DEADLINE
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(caught.value) == {"inquiry_id"}
+    entry = await clients.documents.JournalDocument(note(""), metadata=consultant, timeout=DEADLINE)
+    journal = await clients.documents.GetJournal(
+        documents_pb2.GetJournalRequest(inquiry_id=inquiry_id),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    assert [e.entry_id for e in journal.entries if e.kind == "letter"] == [entry.entry_id]
