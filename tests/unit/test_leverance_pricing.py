@@ -43,7 +43,9 @@ def test_transport_time_is_priced_at_the_transport_hourly_rate() -> None:
 
 def test_transport_costs_are_kilometres_at_the_km_rate_plus_any_amount() -> None:
     line = draft("transport_costs", kilometres="120", amount_dkk="45.50")
-    assert price(line, RATES) == Decimal("120") * Decimal("3.79") + Decimal("45.50")
+    assert price(line, RATES) == Decimal("500.30")  # 120 km x 3.79 = 454.80, + 45.50
+    short = draft("transport_costs", kilometres="1.5")
+    assert price(short, RATES) == Decimal("5.69")  # 5.685, half up
 
 
 def test_each_line_is_rounded_half_up_to_the_ore_and_the_total_is_their_exact_sum() -> None:
