@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pymongo import ASCENDING
 
-from services.documents import domain
+from services.documents import case_suppliers, domain
 from services.documents.domain import JournalEntry
 from services.documents.messages import JournalDocument
 from services.intake.messages import InquiryRegistered
@@ -17,16 +17,20 @@ JOURNAL = "journal"
 
 
 async def _append(tx: Transaction, entry: JournalEntry) -> None:
+    """Add the entry unless one with its id is there: ids derived from the source event make an
+    event delivered again after the inbox forgot it journal nothing twice."""
     doc = entry.model_dump()
-    doc["_id"] = doc.pop("id")
-    await tx.collection(JOURNAL).insert_one(doc, session=tx.session)
+    key = doc.pop("id")
+    await tx.collection(JOURNAL).update_one(
+        {"_id": key}, {"$setOnInsert": doc}, upsert=True, session=tx.session
+    )
 
 
 async def journal_registration(tx: Transaction, envelope: Envelope) -> None:
     """Journal a registered inquiry."""
     entry = domain.entry_for_registration(
         envelope.payload_as(InquiryRegistered),
-        entry_id=new_id(),
+        entry_id=f"{envelope.event_id}:registered",
         source_event_id=envelope.event_id,
         now=utcnow(),
     )
@@ -37,21 +41,30 @@ async def journal_opened_case(tx: Transaction, envelope: Envelope) -> None:
     """Journal an opened visitation case."""
     entry = domain.entry_for_opened_case(
         envelope.payload_as(VisitationCaseOpened),
-        entry_id=new_id(),
+        entry_id=f"{envelope.event_id}:case_opened",
         source_event_id=envelope.event_id,
         now=utcnow(),
     )
     await _append(tx, entry)
 
 
+async def journal_and_record_opened_case(tx: Transaction, envelope: Envelope) -> None:
+    """Journal an opened visitation case and remember its inquiry."""
+    await journal_opened_case(tx, envelope)
+    await case_suppliers.record_opened_case(tx, envelope)
+
+
 async def journal_document(
     command: JournalDocument, *, store: MongoStore, principal: Principal
 ) -> JournalEntry:
-    """Journal a document on a case and announce it."""
+    """Journal a document on a case and announce it; a supplier's specialist only on a case their
+    supplier has a part in, under that case's inquiry."""
 
     async def work(tx: Transaction) -> JournalEntry:
+        known = await case_suppliers.inquiry_of_case_for(tx, command.case_id, principal)
+        inquiry_id = case_suppliers.checked_inquiry(command.inquiry_id, known)
         event = domain.journal_document(
-            command,
+            command.model_copy(update={"inquiry_id": inquiry_id}),
             document_id=new_id(),
             by=principal.user_id,
             role=principal.role,

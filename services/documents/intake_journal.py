@@ -33,9 +33,12 @@ def letter_entry(event: InquiryLetterRequested, *, source_event_id: str) -> Jour
 
 
 async def _append(tx: Transaction, entry: JournalEntry) -> None:
+    # Ids derive from the source event: one delivered again after the inbox purge adds nothing.
     doc = entry.model_dump()
-    doc["_id"] = doc.pop("id")
-    await tx.collection(JOURNAL).insert_one(doc, session=tx.session)
+    key = doc.pop("id")
+    await tx.collection(JOURNAL).update_one(
+        {"_id": key}, {"$setOnInsert": doc}, upsert=True, session=tx.session
+    )
 
 
 async def journal_letter(tx: Transaction, envelope: Envelope) -> None:

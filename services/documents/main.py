@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.documents import handlers, intake_journal, visitation_journal
+from services.documents import case_suppliers, handlers, intake_journal, visitation_journal
 from services.documents.api import registrations
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
@@ -17,7 +17,8 @@ SPEC = ServiceSpec(
     subscribes_to=(events_topic("intake"), events_topic("visitation")),
     handlers=lambda deps: {
         "InquiryRegistered": handlers.journal_registration,
-        "VisitationCaseOpened": handlers.journal_opened_case,
+        "VisitationCaseOpened": handlers.journal_and_record_opened_case,
+        "CaseHandedToLeverance": case_suppliers.record_hand_over,
         **intake_journal.HANDLERS,
         **visitation_journal.HANDLERS,
     },

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.kernel.consumer import EventHandler
-from services.kernel.envelope import Envelope, new_id, utcnow
+from services.kernel.envelope import Envelope, utcnow
 from services.kernel.store import Transaction
 from services.leverance.messages import (
     DeliveryAgreementProposed,
@@ -85,40 +85,59 @@ def returned_notice(
     )
 
 
+async def _add_once(tx: Transaction, notice: Notice) -> None:
+    """Add the notice unless it is there: its id comes from the event, so an event delivered
+    again after the inbox purge does not notify twice."""
+    if await notices.get(tx, notice.id) is None:
+        await notices.add(tx, notice)
+
+
 async def notify_manager(tx: Transaction, envelope: Envelope) -> None:
     """A high-price delivery went to the manager."""
     event = envelope.payload_as(HighPriceApprovalRequested)
     notice = approval_requested_notice(
-        event, notice_id=new_id(), source_event_id=envelope.event_id, now=utcnow()
+        event,
+        notice_id=f"{envelope.event_id}:notice",
+        source_event_id=envelope.event_id,
+        now=utcnow(),
     )
-    await notices.add(tx, notice)
+    await _add_once(tx, notice)
 
 
 async def notify_consultant_of_decision(tx: Transaction, envelope: Envelope) -> None:
     """The manager decided a high-price delivery."""
     event = envelope.payload_as(HighPriceDecided)
     notice = decision_notice(
-        event, notice_id=new_id(), source_event_id=envelope.event_id, now=utcnow()
+        event,
+        notice_id=f"{envelope.event_id}:notice",
+        source_event_id=envelope.event_id,
+        now=utcnow(),
     )
-    await notices.add(tx, notice)
+    await _add_once(tx, notice)
 
 
 async def notify_consultant_of_proposal(tx: Transaction, envelope: Envelope) -> None:
     """An agreement or a change awaits the consultant."""
     event = envelope.payload_as(DeliveryAgreementProposed)
     notice = proposed_notice(
-        event, notice_id=new_id(), source_event_id=envelope.event_id, now=utcnow()
+        event,
+        notice_id=f"{envelope.event_id}:notice",
+        source_event_id=envelope.event_id,
+        now=utcnow(),
     )
-    await notices.add(tx, notice)
+    await _add_once(tx, notice)
 
 
 async def notify_specialist_of_return(tx: Transaction, envelope: Envelope) -> None:
     """The agreement came back to the specialist."""
     event = envelope.payload_as(DeliveryAgreementReturned)
     notice = returned_notice(
-        event, notice_id=new_id(), source_event_id=envelope.event_id, now=utcnow()
+        event,
+        notice_id=f"{envelope.event_id}:notice",
+        source_event_id=envelope.event_id,
+        now=utcnow(),
     )
-    await notices.add(tx, notice)
+    await _add_once(tx, notice)
 
 
 HANDLERS: dict[str, EventHandler] = {

@@ -104,6 +104,14 @@ class Case:
 
         delivery: pb.Delivery = await eventually(opened)
         self.delivery_id = delivery.delivery_id
+
+        async def known_to_documents() -> Any:
+            # Documents lets the supplier's specialist journal once it saw the hand-over.
+            return await self.clients.db("documents").case_suppliers.find_one(
+                {"case_id": self.case_id, "supplier_id": self.supplier_id}
+            )
+
+        await eventually(known_to_documents)
         return delivery
 
     async def call(self, method: Any, metadata: list[tuple[str, str]], **fields: Any) -> Any:
@@ -342,6 +350,35 @@ async def test_a_proposal_with_bad_fields_names_each_and_writes_nothing(clients:
         "awaiting_proposal",
         0,
     )
+
+
+async def test_numbers_too_large_to_price_exactly_are_invalid_not_internal(
+    clients: Clients,
+) -> None:
+    case = Case(clients, await new_supplier(clients))
+    await case.hand_over()
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await case.call(
+            "ProposeAgreement",
+            case.as_specialist(),
+            activities=[line("special_advice", "1e400"), line("visitation", "9" * 29)],
+            description=DESCRIPTION,
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(caught.value) == {"activities.0.hours", "activities.1.hours"}
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await clients.leverance.LogConsumption(
+            pb.LogConsumptionRequest(
+                delivery_id=case.delivery_id,
+                activity_id="A1",
+                worked_on=TODAY.isoformat(),
+                hours="1e30",
+            ),
+            metadata=case.as_specialist(),
+            timeout=DEADLINE,
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(caught.value) == {"hours"}
 
 
 async def test_a_change_is_a_new_version_and_the_old_one_stays_readable(clients: Clients) -> None:
@@ -600,6 +637,29 @@ async def test_the_monthly_settlement_equals_the_approved_consumption_to_the_ore
         timeout=DEADLINE,
     )
     assert own == settlement
+
+
+async def test_settlements_refuse_an_unknown_supplier_and_a_malformed_month(
+    clients: Clients,
+) -> None:
+    unknown = f"supplier-{new_id()[:8]}"
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await clients.leverance.CreateMonthlySettlement(
+            pb.CreateMonthlySettlementRequest(supplier_id=unknown, month="2020-01"),
+            metadata=clients.auth(),
+            timeout=DEADLINE,
+        )
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    assert await clients.db("leverance").settlements.count_documents({"supplier_id": unknown}) == 0
+    for month in ("2020-13", "2020-1", ""):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await clients.leverance.GetSettlement(
+                pb.GetSettlementRequest(supplier_id=unknown, month=month),
+                metadata=clients.auth(),
+                timeout=DEADLINE,
+            )
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert bad_fields(caught.value) == {"month"}
 
 
 async def test_spending_per_main_area_counts_approved_consumption(clients: Clients) -> None:

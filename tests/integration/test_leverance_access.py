@@ -9,7 +9,8 @@ import pytest
 
 from services.kernel.envelope import new_id
 from tests.integration.test_leverance import Case, line, new_supplier
-from tests.support import DEADLINE, Clients
+from tests.support import DEADLINE, Clients, bad_fields, eventually
+from vias.documents.v1 import documents_pb2
 from vias.leverance.v1 import leverance_pb2 as pb
 
 
@@ -81,6 +82,83 @@ async def test_another_suppliers_specialist_cannot_act_on_the_delivery(
     assert code == grpc.StatusCode.NOT_FOUND
 
 
+async def test_every_step_on_another_suppliers_case_answers_like_a_missing_one_and_changes_nothing(
+    clients: Clients, two_suppliers: tuple[Case, str]
+) -> None:
+    case, other = two_suppliers
+    them = outsider(clients, other)
+    admin = outsider(clients, other, "supplier_admin")
+    before_delivery = await case.call("GetDelivery", case.as_consultant())
+    before_course = await case.course()
+    on_delivery = [
+        (
+            clients.leverance.ConfirmClosingStep,
+            pb.ConfirmClosingStepRequest,
+            {"step": "working_papers_destroyed"},
+        ),
+        (clients.leverance.SubmitFinancialStatement, pb.SubmitFinancialStatementRequest, {}),
+        (clients.leverance.ProposeAgreement, pb.ProposeAgreementRequest, {}),
+    ]
+    on_case = [
+        (
+            clients.leverance.InterruptCourse,
+            pb.InterruptCourseRequest,
+            {"reason": "basis_gone", "note": "x"},
+        ),
+        (
+            clients.leverance.RecordClosingMeeting,
+            pb.RecordClosingMeetingRequest,
+            {"held_on": "2026-01-05"},
+        ),
+        (
+            clients.leverance.BookAnchoringActivity,
+            pb.BookAnchoringActivityRequest,
+            {"kind": "anchoring_meeting", "on": "2026-03-02"},
+        ),
+        (
+            clients.leverance.RecordAnchoringActivityHeld,
+            pb.RecordAnchoringActivityHeldRequest,
+            {"activity_id": "F1"},
+        ),
+        (
+            clients.leverance.RecordAnchoringAgendaSent,
+            pb.RecordAnchoringAgendaSentRequest,
+            {"activity_id": "F1"},
+        ),
+    ]
+    for calls, field, real in (
+        (on_delivery, "delivery_id", case.delivery_id),
+        (on_case, "case_id", case.case_id),
+    ):
+        for call, request_type, extra in calls:
+            missing = new_id()
+            hidden = await refusal(call, request_type(**{field: real}, **extra), them)
+            absent = await refusal(call, request_type(**{field: missing}, **extra), them)
+            assert hidden[0] == absent[0] == grpc.StatusCode.NOT_FOUND, call
+            assert hidden[1].replace(real, "<id>") == absent[1].replace(missing, "<id>")
+    missing = f"supplier-{new_id()[:8]}"
+    for supplier_id in (case.supplier_id, missing):
+        code, details = await refusal(
+            clients.leverance.SetSpecialist,
+            pb.SetSpecialistRequest(
+                supplier_id=supplier_id,
+                specialist=pb.Specialist(specialist_id="intruder", name="X", role="specialist"),
+            ),
+            admin,
+        )
+        assert code == grpc.StatusCode.NOT_FOUND
+        assert details.replace(supplier_id, "<id>") == "supplier <id> not found"
+    after_delivery = await case.call("GetDelivery", case.as_consultant())
+    assert after_delivery.version == before_delivery.version
+    assert (await case.course()).version == before_course.version
+    supplier = await clients.leverance.GetSupplier(
+        pb.GetSupplierRequest(supplier_id=case.supplier_id),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    assert "intruder" not in [s.specialist_id for s in supplier.specialists]
+
+
 async def test_another_suppliers_course_and_settlement_are_not_found(
     clients: Clients, two_suppliers: tuple[Case, str]
 ) -> None:
@@ -147,12 +225,16 @@ async def test_a_supplier_reads_its_own_supplier_only(
         timeout=DEADLINE,
     )
     assert own.supplier_id == other
-    code, _ = await refusal(
-        clients.leverance.GetSupplier,
-        pb.GetSupplierRequest(supplier_id=case.supplier_id),
-        outsider(clients, other, "supplier_admin"),
+    them = outsider(clients, other, "supplier_admin")
+    hidden = await refusal(
+        clients.leverance.GetSupplier, pb.GetSupplierRequest(supplier_id=case.supplier_id), them
     )
-    assert code == grpc.StatusCode.NOT_FOUND
+    missing = f"supplier-{new_id()[:8]}"
+    absent = await refusal(
+        clients.leverance.GetSupplier, pb.GetSupplierRequest(supplier_id=missing), them
+    )
+    assert hidden[0] == absent[0] == grpc.StatusCode.NOT_FOUND
+    assert hidden[1].replace(case.supplier_id, "<id>") == absent[1].replace(missing, "<id>")
 
 
 async def test_suppliers_cannot_approve_or_manage_suppliers(
@@ -171,3 +253,55 @@ async def test_suppliers_cannot_approve_or_manage_suppliers(
         case.as_specialist(),
     )
     assert code == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_a_specialist_journals_only_onto_a_case_of_their_own_supplier(
+    clients: Clients, two_suppliers: tuple[Case, str]
+) -> None:
+    case, other = two_suppliers
+
+    def report(case_id: str, inquiry_id: str = "") -> Any:
+        return documents_pb2.JournalDocumentRequest(
+            case_id=case_id,
+            inquiry_id=inquiry_id,
+            kind="advisory_report",
+            title="Rådgivningsrapport",
+            sent_to=["Vejle Kommune"],
+        )
+
+    them = outsider(clients, other)
+    missing = new_id()
+    hidden = await refusal(clients.documents.JournalDocument, report(case.case_id), them)
+    absent = await refusal(clients.documents.JournalDocument, report(missing), them)
+    assert hidden[0] == absent[0] == grpc.StatusCode.NOT_FOUND
+    assert hidden[1].replace(case.case_id, "<id>") == absent[1].replace(missing, "<id>")
+    documents = clients.db("documents")
+    assert await documents.journal.count_documents({"case_id": case.case_id}) == 0
+    assert await documents.outbox.count_documents({"key": case.case_id}) == 0
+
+    # The case's own specialist journals it; without an inquiry id it lands on the case's inquiry,
+    # and a wrong one is refused rather than written into another inquiry's journal.
+    async def journaled() -> Any:
+        try:
+            return await clients.documents.JournalDocument(
+                report(case.case_id), metadata=case.as_specialist(), timeout=DEADLINE
+            )
+        except grpc.aio.AioRpcError as error:  # documents may not have seen the hand-over yet
+            if error.code() != grpc.StatusCode.NOT_FOUND:
+                raise
+            return None
+
+    entry = await eventually(journaled)
+    journal = await clients.documents.GetJournal(
+        documents_pb2.GetJournalRequest(inquiry_id=case.inquiry_id),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    assert entry.entry_id in [e.entry_id for e in journal.entries]
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await clients.documents.JournalDocument(
+            report(case.case_id, new_id()), metadata=case.as_specialist(), timeout=DEADLINE
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(caught.value) == {"inquiry_id"}
+    assert await documents.journal.count_documents({"case_id": case.case_id}) == 1

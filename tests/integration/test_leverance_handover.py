@@ -7,8 +7,12 @@ import grpc
 import pytest
 
 from services.kernel.envelope import Envelope, new_id, utcnow
-from services.kernel.topics import events_topic
-from services.visitation.messages import CaseHandedToLeverance, VisitationCaseClosed
+from services.kernel.topics import consumer_group, dead_letter_topic, events_topic
+from services.visitation.messages import (
+    CaseHandedToLeverance,
+    VisitationCaseClosed,
+    VisitationCaseOpened,
+)
 from tests.integration.test_leverance import TODAY, Case, new_supplier
 from tests.support import DEADLINE, Clients, eventually, produce
 from vias.leverance.v1 import leverance_pb2 as pb
@@ -136,3 +140,38 @@ async def test_closing_the_case_through_visitation_interrupts_the_course(clients
     course = await eventually(lambda: interrupted(case))
     assert course.interruption.reason == "basis_gone"
     assert course.interruption.by == "visitation"
+
+
+async def test_a_case_opening_delivered_again_after_the_inbox_forgot_it_is_not_dead_lettered(
+    clients: Clients,
+) -> None:
+    case = Case(clients, await new_supplier(clients))
+    opened = VisitationCaseOpened(
+        case_id=case.case_id,
+        inquiry_id=case.inquiry_id,
+        main_area="children_youth",
+        consultant_id=case.consultant,
+        opened_at=utcnow(),
+    )
+    # The same event twice under two event ids: what a redelivery looks like once the inbox
+    # purged the first id.
+    for _ in range(2):
+        envelope = Envelope.wrap(
+            opened, source="visitation", correlation_id=new_id(), causation_id=None
+        )
+        await produce(
+            clients.platform, events_topic("visitation"), case.case_id, envelope.to_bytes()
+        )
+    # The hand-over on the same key comes after both on the partition: once it is applied, both
+    # openings were dealt with.
+    await case.hand_over()
+    reference = await clients.leverance.GetCaseReference(
+        pb.GetCaseReferenceRequest(case_id=case.case_id),
+        metadata=case.as_consultant(),
+        timeout=DEADLINE,
+    )
+    assert reference.inquiry_id == case.inquiry_id
+    dead = await clients.db("leverance").outbox.count_documents(
+        {"key": case.case_id, "topic": dead_letter_topic(consumer_group("leverance"))}
+    )
+    assert dead == 0

@@ -94,6 +94,13 @@ def test_at_most_two_phone_sparring_sessions_before_each_follow_up() -> None:
     booked = book(booked, "phone_sparring", date(2026, 7, 6))
     with pytest.raises(IllegalTransition):
         book(booked, "phone_sparring", date(2026, 7, 7))
+    # Nor can a session or a follow-up be dated back before the follow-up already held.
+    with pytest.raises(InvalidInput) as raised:
+        book(booked, "phone_sparring", date(2026, 6, 25))
+    [violation] = raised.value.violations
+    assert violation.field == "on" and "2026-07-01" in violation.description
+    with pytest.raises(InvalidInput):
+        book(booked, "follow_up_meeting", date(2026, 6, 30))
 
 
 def test_no_sparring_before_the_anchoring_meeting_or_after_the_last_follow_up() -> None:

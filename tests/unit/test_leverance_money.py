@@ -82,3 +82,8 @@ def test_spending_per_main_area_against_its_appropriation() -> None:
     assert rows["children_youth"].approved_dkk == Decimal("5000.00")
     assert rows["children_youth"].used_percent == Decimal("0")
     assert set(rows) == {"adults", "children_youth", "special_education", "other"}
+
+
+def test_the_used_percentage_rounds_half_up_to_one_decimal() -> None:
+    rows = money.spending(2026, [entry(1, "1.25")], {"adults": Decimal("100")})
+    assert {r.main_area: r for r in rows}["adults"].used_percent == Decimal("1.3")  # not 1.2

@@ -43,7 +43,9 @@ def test_transport_time_is_priced_at_the_transport_hourly_rate() -> None:
 
 def test_transport_costs_are_kilometres_at_the_km_rate_plus_any_amount() -> None:
     line = draft("transport_costs", kilometres="120", amount_dkk="45.50")
-    assert price(line, RATES) == Decimal("120") * Decimal("3.79") + Decimal("45.50")
+    assert price(line, RATES) == Decimal("500.30")  # 120 km x 3.79 = 454.80, + 45.50
+    short = draft("transport_costs", kilometres="1.5")
+    assert price(short, RATES) == Decimal("5.69")  # 5.685, half up
 
 
 def test_each_line_is_rounded_half_up_to_the_ore_and_the_total_is_their_exact_sum() -> None:
@@ -51,6 +53,8 @@ def test_each_line_is_rounded_half_up_to_the_ore_and_the_total_is_their_exact_su
     b = price(draft(hours="0.75"), RATES)  # 249.9975
     assert (a, b) == (Decimal("416.66"), Decimal("250.00"))
     assert total([a, b]) == Decimal("666.66")
+    # Exactly half an øre goes up (banker's rounding would give 166.66).
+    assert price(draft(hours="0.5"), RATES) == Decimal("166.67")  # 166.665
 
 
 def test_a_proposal_is_priced_from_the_contract_and_carries_its_rates() -> None:
@@ -78,6 +82,27 @@ def test_money_never_accepts_a_float() -> None:
         ActivityDraft.model_validate(
             {"kind": "other_costs", "amount_dkk": 10.1, "planned_on": "2026-04-01"}
         )
+
+
+def test_numbers_too_large_to_price_exactly_are_named_not_crashed_on() -> None:
+    raw_lines = [
+        {"kind": "special_advice", "hours": "1e400", "planned_on": "2026-04-01"},
+        {
+            "kind": "special_advice",
+            "hours": "99999999999999999999999999999",
+            "planned_on": "2026-04-01",
+        },
+        {"kind": "other_costs", "amount_dkk": "1000000000000.00", "planned_on": "2026-04-01"},
+        {"kind": "transport_costs", "kilometres": "1e13", "planned_on": "2026-04-01"},
+        {"kind": "other_costs", "amount_dkk": "999999999999.99", "planned_on": "2026-04-01"},
+    ]
+    _, _, violations = read_proposal(raw_lines, description().model_dump())
+    assert {v.field for v in violations} == {
+        "activities.0.hours",
+        "activities.1.hours",
+        "activities.2.amount_dkk",
+        "activities.3.kilometres",
+    }
 
 
 def test_negative_hours_are_refused_naming_the_field() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.leverance.domain import suppliers as rules
@@ -90,6 +91,22 @@ def test_every_bad_csv_cell_is_named_by_line_and_column() -> None:
     }
 
 
+def test_a_bad_address_is_named_by_its_columns_with_the_rest_of_the_row() -> None:
+    bad = (
+        ROW.format(cid="c-1", rate="950.00")
+        .replace(",5000,", ",DK-5000,")
+        .replace(",461,", ",4610,")
+        .replace("self_owning", "cooperative")
+    )
+    with pytest.raises(InvalidInput) as raised:
+        parse_suppliers("\n".join([HEADER, bad]))
+    assert {v.field for v in raised.value.violations} == {
+        "csv.line2.postcode",
+        "csv.line2.municipality_code",
+        "csv.line2.kind",
+    }
+
+
 def test_a_row_with_more_cells_than_the_header_is_refused() -> None:
     with pytest.raises(InvalidInput) as raised:
         parse_suppliers("\n".join([HEADER, ROW.format(cid="c-1", rate="1,5")]))
@@ -99,3 +116,21 @@ def test_a_row_with_more_cells_than_the_header_is_refused() -> None:
 def test_a_csv_without_the_required_columns_is_refused() -> None:
     with pytest.raises(InvalidInput, match="csv"):
         parse_suppliers("supplier_id,name\ns-1,X")
+
+
+def test_every_inconsistent_contract_field_is_named_with_the_other_bad_fields() -> None:
+    with pytest.raises(ValidationError) as raised:
+        contract(
+            services=("single_case", "knitting"),
+            valid_from="2026-02-01",
+            valid_to="2025-01-31",
+            min_age=18,
+            max_age=6,
+            hourly_rate_dkk="-1",
+        )
+    assert {e["loc"] for e in raised.value.errors()} == {
+        ("services",),
+        ("valid_to",),
+        ("max_age",),
+        ("hourly_rate_dkk",),
+    }

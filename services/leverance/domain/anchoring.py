@@ -68,16 +68,19 @@ def check_booking(
         raise IllegalTransition(f"a {kind} comes only after the anchoring meeting was held")
     if on < held_meeting.on:
         raise InvalidInput.single("on", "before the anchoring meeting")
+    held_follow_ups = [a for a in follow_ups if a.held]
+    since = max((a.on for a in held_follow_ups), default=held_meeting.on)
+    if on < since:
+        # Otherwise a session dated into an earlier stretch would escape the limits below.
+        raise InvalidInput.single("on", f"before the last follow-up meeting held {since}")
     if kind == "follow_up_meeting":
         if any(not a.held for a in follow_ups):
             raise IllegalTransition("only one follow-up meeting is booked at a time")
         if len(follow_ups) >= MAX_FOLLOW_UP_MEETINGS:
             raise IllegalTransition(f"at most {MAX_FOLLOW_UP_MEETINGS} follow-up meetings")
         return
-    held_follow_ups = [a for a in follow_ups if a.held]
     if len(held_follow_ups) >= MAX_FOLLOW_UP_MEETINGS:
         raise IllegalTransition("phone sparring comes before a follow-up meeting; none is left")
-    since = max((a.on for a in held_follow_ups), default=held_meeting.on)
     sparring = [a for a in booked if a.kind == "phone_sparring" and a.on >= since]
     if len(sparring) >= MAX_SPARRING_BEFORE_EACH_FOLLOW_UP:
         raise IllegalTransition(

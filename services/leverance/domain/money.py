@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import get_args
 
 from pydantic import Field
@@ -148,7 +148,11 @@ def spending(
         approved = total(e.amount_dkk for e in mine)
         settled = total(e.amount_dkk for e in mine if e.settlement_id is not None)
         appropriated = appropriations.get(area, ZERO)
-        used = (approved * 100 / appropriated).quantize(Decimal("0.1")) if appropriated else ZERO
+        used = (
+            (approved * 100 / appropriated).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            if appropriated
+            else ZERO
+        )
         rows.append(
             AreaSpending(
                 main_area=area,

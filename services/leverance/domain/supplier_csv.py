@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from services.kernel.errors import FieldViolation, InvalidInput
-from services.leverance.domain.suppliers import Address, Contract, SupplierProfile
+from services.leverance.domain.suppliers import Contract, SupplierProfile
 
 PROFILE_COLUMNS = (
     "supplier_id",
@@ -68,7 +68,8 @@ def _list(value: str) -> list[str]:
 def _violations(error: ValidationError, line: int, renames: dict[str, str]) -> list[FieldViolation]:
     found = []
     for item in error.errors():
-        head = str(item["loc"][0]) if item["loc"] else "row"
+        loc = item["loc"][1:] if item["loc"][:1] == ("address",) else item["loc"]
+        head = str(loc[0]) if loc else "row"
         column = renames.get(head, head)
         found.append(FieldViolation(f"csv.line{line}.{column}", item["msg"]))
     return found
@@ -103,16 +104,16 @@ def parse_suppliers(text: str) -> list[ImportedSupplier]:
                 kind=row["kind"],
                 kas=_flag(row["kas"]),
                 active=_flag(row["active"] or "true"),
-                address=Address(
-                    street=row["street"],
-                    postcode=row["postcode"],
-                    city=row["city"],
-                    municipality_code=row["municipality_code"] or None,
-                ),
+                address={
+                    "street": row["street"],
+                    "postcode": row["postcode"],
+                    "city": row["city"],
+                    "municipality_code": row["municipality_code"] or None,
+                },
                 free_capacity=row["free_capacity"] or 0,
             )
         except ValidationError as error:
-            violations += _violations(error, line, {"address": "street"})
+            violations += _violations(error, line, {})
             profile = None
         try:
             contract = Contract(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from services.intake.messages import MainArea
 from services.kernel.errors import IllegalTransition
@@ -18,10 +18,10 @@ from services.leverance.messages import ContractTerms, SupplierProfileChanged
 class Address(Value):
     """Where a supplier is."""
 
-    street: str = ""
-    postcode: str = ""
-    city: str = ""
-    municipality_code: str | None = None
+    street: str = Field(default="", max_length=200)
+    postcode: str = Field(default="", pattern=r"^(\d{4})?$")
+    city: str = Field(default="", max_length=100)
+    municipality_code: str | None = Field(default=None, pattern=r"^\d{3}$")
 
 
 class Contract(Value):
@@ -40,16 +40,31 @@ class Contract(Value):
     transport_rate_dkk_per_km: Amount
     transport_hourly_rate_dkk: Amount
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Contract:
-        unknown = [s for s in self.services if s not in SERVICES]
+    # Field validators, not one model validator: each bad field is named on its own, together
+    # with any other bad field (a model validator runs only once every field is valid).
+    @field_validator("services")
+    @classmethod
+    def _known_services(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [s for s in value if s not in SERVICES]
         if unknown:
             raise ValueError(f"unknown services: {', '.join(unknown)}")
-        if self.valid_to < self.valid_from:
+        return value
+
+    @field_validator("valid_to")
+    @classmethod
+    def _ends_after_start(cls, value: date, info: ValidationInfo) -> date:
+        start = info.data.get("valid_from")
+        if start is not None and value < start:
             raise ValueError("valid_to is before valid_from")
-        if self.max_age < self.min_age:
+        return value
+
+    @field_validator("max_age")
+    @classmethod
+    def _ages_in_order(cls, value: int, info: ValidationInfo) -> int:
+        lowest = info.data.get("min_age")
+        if lowest is not None and value < lowest:
             raise ValueError("max_age is below min_age")
-        return self
+        return value
 
     def covers(self, *, main_area: str, service: str, on: date) -> bool:
         """Whether the contract prices this service in this area on this day."""

@@ -34,6 +34,16 @@ def _finite(value: Decimal) -> Decimal:
     return value
 
 
+LIMIT = Decimal("1e12")
+"""Amounts and hours stay below this, so products and sums stay exact (28 digits)."""
+
+
+def _bounded(value: Decimal) -> Decimal:
+    if abs(value) >= LIMIT:
+        raise ValueError(f"must be less than {LIMIT:,.0f} in size")
+    return value
+
+
 def _at_most_ore(value: Decimal) -> Decimal:
     if value != value.quantize(ORE):
         raise ValueError("at most two decimals (øre)")
@@ -58,6 +68,7 @@ Money = Annotated[
     Decimal,
     BeforeValidator(to_decimal),
     AfterValidator(_finite),
+    AfterValidator(_bounded),
     AfterValidator(_at_most_ore),
     PlainSerializer(_as_text, return_type=str),
 ]
@@ -70,6 +81,7 @@ Hours = Annotated[
     Decimal,
     BeforeValidator(to_decimal),
     AfterValidator(_finite),
+    AfterValidator(_bounded),
     AfterValidator(_non_negative),
     AfterValidator(_at_most_ore),
     PlainSerializer(_as_text, return_type=str),

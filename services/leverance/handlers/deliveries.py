@@ -108,9 +108,13 @@ async def propose(
             if supplier
             else None
         )
-        logged = await tx.db[entries.collection].distinct(
-            "activity_id", {"delivery_id": delivery.id}, session=tx.session
-        )
+        # A plain find on the indexed delivery_id; `distinct` is a command SecantusDB may scan for.
+        logged = {
+            doc["activity_id"]
+            async for doc in tx.db[entries.collection].find(
+                {"delivery_id": delivery.id}, {"activity_id": 1}, session=tx.session
+            )
+        }
         drafts, description, read_violations = agreements.read_proposal(
             command.activities, command.description
         )
@@ -125,7 +129,7 @@ async def propose(
             now=utcnow(),
             justification=command.justification,
             duration_justification=command.duration_justification,
-            activities_with_consumption=set(logged),
+            activities_with_consumption=logged,
         )
         stored = await deliveries.save(tx, updated, expected_version=delivery.version)
         await emit(tx, events)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.kernel.context import Principal
 from services.kernel.envelope import utcnow
-from services.kernel.errors import NotFound
+from services.kernel.errors import ConcurrencyConflict, NotFound
 from services.kernel.store import MongoStore, Transaction
 from services.leverance.commands import CreateMonthlySettlement, SetAppropriation
 from services.leverance.domain import money
@@ -15,6 +15,7 @@ from services.leverance.handlers.base import (
     find_all,
     may_see,
     settlements,
+    suppliers,
     today,
 )
 
@@ -29,6 +30,8 @@ async def create_settlement(
         existing = await settlements.get(tx, key)
         if existing is not None:
             return existing
+        if await suppliers.get(tx, command.supplier_id) is None:
+            raise NotFound("supplier", command.supplier_id)
         last = money.month_end(command.month)
         payable = await find_all(
             tx,
@@ -50,13 +53,19 @@ async def create_settlement(
             now=now,
         )
         stored = await settlements.add(tx, settlement)
-        paid = [line.entry_id for line in settlement.lines]
-        if paid:
-            await tx.db[entries.collection].update_many(
-                {"_id": {"$in": paid}},
+        # One update per entry by id: an `$in` filter scans the collection on SecantusDB, and an
+        # entry changed since it was read aborts the whole settlement.
+        paid = {line.entry_id for line in settlement.lines}
+        for entry in payable:
+            if entry.id not in paid:
+                continue
+            marked = await tx.db[entries.collection].update_one(
+                {"_id": entry.id, "version": entry.version},
                 {"$set": {"settlement_id": settlement.id}, "$inc": {"version": 1}},
                 session=tx.session,
             )
+            if marked.matched_count != 1:
+                raise ConcurrencyConflict(entries.collection, entry.id, entry.version)
         tx.emit(event)
         return stored
 
@@ -66,7 +75,8 @@ async def create_settlement(
 async def get_settlement(
     supplier_id: str, month: str, *, store: MongoStore, principal: Principal
 ) -> Settlement:
-    """A settlement the caller may see."""
+    """A settlement the caller may see; a month not written YYYY-MM is INVALID_ARGUMENT."""
+    money.month_end(month)
     key = money.settlement_id(supplier_id, month)
     found = await settlements.read(store.db, key)
     if found is None or not may_see(principal, found.supplier_id):
