@@ -22,7 +22,7 @@ from services.intake.commands import (
     WithdrawConsent,
 )
 from services.intake.cpr import Cpr
-from services.intake.domain import Inquiry
+from services.intake.domain import Inquiry, code_violations
 from services.intake.handlers import Intake
 from services.intake.kas.api import KasApi
 from services.intake.queries import InquiryFilter
@@ -202,6 +202,25 @@ def _code_lists(ref: Reference) -> intake_pb2.ReferenceData:
     )
 
 
+def _register_command(request: Any, ref: Reference) -> RegisterInquiry:
+    """The form as a command; when a field is malformed, unknown codes are named with it."""
+    try:
+        return parse_request(RegisterInquiry, request)
+    except InvalidInput as invalid:
+        named = frozenset(v.field for v in invalid.violations)
+        codes = code_violations(
+            ref,
+            inquirer_type=request.inquirer.type,
+            municipality_code=request.inquirer.municipality_code,
+            requested_service=request.requested_service,
+            target_groups=list(request.target_groups),
+            already_named=named,
+        )
+        if not codes:
+            raise
+        raise InvalidInput([*invalid.violations, *codes]) from None
+
+
 class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     """IntakeService over the intake handlers."""
 
@@ -210,7 +229,7 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
 
     async def RegisterInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role(*VISO_STAFF)
-        command = parse_request(RegisterInquiry, request)
+        command = _register_command(request, self.app.ref)
         seen = access(principal, "RegisterInquiry", command.purpose)
         return to_proto(await handlers.register_inquiry(command, app=self.app, access=seen))
 

@@ -161,11 +161,26 @@ async def test_an_inquiry_without_a_consent_basis_is_refused_and_leaves_no_trace
 
 
 async def test_bad_input_names_each_field(clients: Clients) -> None:
-    malformed = adult_form(cpr="320290-1234")
-    error = await error_of(clients.intake.RegisterInquiry, malformed, clients.auth())
+    outbox = clients.db("intake").outbox
+    events_before = await outbox.count_documents({})
+    alone = await error_of(
+        clients.intake.RegisterInquiry, adult_form(cpr="320290-1234"), clients.auth()
+    )
+    assert alone.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(alone) == {"citizens.0.cpr"}
+    assert "320290" not in (alone.details() or "")
+    # One form with a malformed CPR, an unknown municipality and a required field left empty:
+    # all three are named at once, not one per attempt.
+    marker = "Malformus Formularius"
+    together = adult_form(
+        cpr="320290-1234", municipality_code="999", description="", citizen_name=marker
+    )
+    error = await error_of(clients.intake.RegisterInquiry, together, clients.auth())
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert bad_fields(error) == {"citizens.0.cpr"}
-    assert "320290" not in error.details()
+    assert bad_fields(error) == {"citizens.0.cpr", "inquirer.municipality_code", "description"}
+    assert "320290" not in violation_texts(error) and "320290" not in (error.details() or "")
+    assert marker not in await everything_stored(clients)
+    assert await outbox.count_documents({}) == events_before
     unknown = adult_form(municipality_code="999")
     unknown.citizens[0].consent.citizen_consented = False
     error = await error_of(clients.intake.RegisterInquiry, unknown, clients.auth())

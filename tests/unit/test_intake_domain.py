@@ -180,6 +180,39 @@ def test_a_malformed_cpr_never_reaches_the_rules_and_is_not_echoed() -> None:
     assert "320199" not in str(caught.value)
 
 
+def test_unknown_codes_are_named_even_when_another_field_is_malformed() -> None:
+    found = domain.code_violations(
+        REF,
+        inquirer_type="no_such_type",
+        municipality_code="999",
+        requested_service="no_such_service",
+        target_groups=["autism_spectrum", "no_such_group"],
+    )
+    assert {v.field for v in found} == {
+        "inquirer.type",
+        "inquirer.municipality_code",
+        "requested_service",
+        "target_groups.1",
+    }
+    known = domain.code_violations(
+        REF,
+        inquirer_type="municipal_administration",
+        municipality_code="461",
+        requested_service="single_case",
+        target_groups=["autism_spectrum"],
+    )
+    assert known == []
+    already = domain.code_violations(
+        REF,
+        inquirer_type="",
+        municipality_code="999",
+        requested_service="",
+        target_groups=[],
+        already_named=frozenset({"inquirer.municipality_code"}),
+    )
+    assert already == []
+
+
 def test_registration_stores_the_cpr_only_encrypted_and_hashed() -> None:
     [inquiry], events = register(form())
     assert inquiry.status == "registered" and inquiry.distribution_date == date(2026, 11, 25)

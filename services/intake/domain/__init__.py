@@ -15,7 +15,7 @@ from services.intake.domain.registration import (
     register,
     withdraw_consent,
 )
-from services.intake.domain.screening import screen
+from services.intake.domain.screening import code_violations, screen
 
 __all__ = [
     "HeldFor",
@@ -26,6 +26,7 @@ __all__ = [
     "assign",
     "change_description",
     "close_contact",
+    "code_violations",
     "consent_violations",
     "create_internal",
     "danish_date",

@@ -65,6 +65,37 @@ def inquirer_violations(
     return bad
 
 
+def code_violations(
+    ref: Reference,
+    *,
+    inquirer_type: str,
+    municipality_code: str,
+    requested_service: str,
+    target_groups: list[str],
+    already_named: frozenset[str] = frozenset(),
+) -> list[FieldViolation]:
+    """Unknown codes in a form that failed field validation (say, a malformed CPR number).
+
+    Screening runs only on a valid form, so without this a form with a malformed CPR and an
+    unknown municipality would name the CPR alone; fields `already_named` are left out.
+    """
+    bad: list[FieldViolation] = []
+    code = municipality_code.strip()
+    if code and ref.municipality(code) is None:
+        bad.append(FieldViolation("inquirer.municipality_code", "not a Danish municipality code"))
+    kind = inquirer_type.strip()
+    if kind and ref.inquirer_type(kind) is None:
+        bad.append(FieldViolation("inquirer.type", f"unknown inquirer type {kind!r}"))
+    service = requested_service.strip()
+    if service and ref.service(service) is None:
+        bad.append(FieldViolation("requested_service", "unknown advisory service"))
+    known_groups = Reference.ids(ref.target_groups)
+    for i, group in enumerate(target_groups):
+        if group.strip() and group.strip() not in known_groups:
+            bad.append(FieldViolation(f"target_groups.{i}", "unknown target group"))
+    return [v for v in bad if v.field not in already_named]
+
+
 def screen(command: RegisterInquiry, *, ref: Reference, today: date) -> None:
     """Raise InvalidInput naming every missing or unacceptable piece of the form."""
     bad = free_text_violations(command)
