@@ -108,6 +108,33 @@ async def test_a_draft_is_completed_closed_and_hidden_from_other_suppliers(
         "ListKasRegistrations", kas_pb2.ListKasRegistrationsRequest(kas_number=closed.kas_number)
     )
     assert list(search.registrations) == []
+    # Naming the other supplier explicitly changes nothing: a KaS user stays in their own.
+    named = await other.call(
+        "ListKasRegistrations", kas_pb2.ListKasRegistrationsRequest(supplier_id=supplier)
+    )
+    assert list(named.registrations) == []
+    extract = await other.call(
+        "ExportKasExtract",
+        kas_pb2.ExportKasExtractRequest(
+            extract="longer_courses",
+            period_from=TODAY,
+            period_to=TODAY,
+            format="csv",
+            supplier_id=supplier,
+        ),
+    )
+    assert extract.row_count == 0 and closed.kas_number not in extract.content.decode("utf-8")
+    overwrite = await other.error(
+        "SaveKasRegistration",
+        kas_pb2.SaveKasRegistrationRequest(
+            form=kas_pb2.KasForm(channel="email"),
+            registration_id=draft.registration_id,
+            expected_version=closed.version,
+            complete=False,
+        ),
+    )
+    assert overwrite.code() == grpc.StatusCode.NOT_FOUND
+    assert overwrite.details() == foreign.details()
 
 
 async def test_the_views_show_my_ongoing_my_closed_and_my_inquiries(clients: Clients) -> None:

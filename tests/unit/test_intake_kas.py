@@ -211,6 +211,36 @@ def test_states_draft_ongoing_closed() -> None:
     assert {v.field for v in caught.value.violations} == {"form.referred_to"}
 
 
+def test_saving_an_existing_form_needs_the_version_read_named_with_the_form_s_faults() -> None:
+    draft = saved({"channel": "email"}, complete=False).model_copy(update={"version": 1})
+    command = SaveKasRegistration(
+        registration_id=draft.id, form=KasForm(channel="no_such_channel"), complete=False
+    )
+    with pytest.raises(InvalidInput) as caught:
+        model.save(
+            draft,
+            command,
+            new_id="unused",
+            kas_number="",
+            supplier_id="sup-a",
+            by="kas-user",
+            ref=REF,
+            now=NOW,
+        )
+    assert {v.field for v in caught.value.violations} == {"expected_version", "form.channel"}
+    resaved = model.save(
+        draft,
+        command.model_copy(update={"expected_version": 1, "form": KasForm(channel="phone")}),
+        new_id="unused",
+        kas_number="",
+        supplier_id="sup-a",
+        by="kas-user",
+        ref=REF,
+        now=NOW,
+    )
+    assert (resaved.id, resaved.form.channel) == (draft.id, "phone")
+
+
 def test_closing_a_course_records_the_dates_and_reason() -> None:
     course = saved({**COURSE, "inquiry_date": date(2026, 1, 5)}).model_copy(update={"version": 1})
     command = CloseKasCourse(

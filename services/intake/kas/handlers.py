@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 
 from services.intake import audit
 from services.intake.audit import Access
@@ -53,14 +53,17 @@ async def _own(tx: Transaction, registration_id: str, principal: Principal) -> K
 
 
 async def _next_number(tx: Transaction, year: int) -> str:
-    counter = await tx.collection(COUNTERS).find_one_and_update(
-        {"_id": f"kas:{year}"},
-        {"$inc": {"seq": 1}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-        session=tx.session,
-    )
-    assert counter is not None
+    """The year's next KaS number, in the save's transaction (rolled back with it).
+
+    `update_one` and a read by `_id` rather than `find_one_and_update`, which SecantusDB
+    answers by scanning the whole collection.
+    """
+    counters = tx.collection(COUNTERS)
+    key = f"kas:{year}"
+    await counters.update_one({"_id": key}, {"$inc": {"seq": 1}}, upsert=True, session=tx.session)
+    counter = await counters.find_one({"_id": key}, session=tx.session)
+    if counter is None:
+        raise RuntimeError(f"the KaS number counter {key} vanished within its transaction")
     return model.kas_number(year, int(counter["seq"]))
 
 

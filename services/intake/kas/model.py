@@ -258,6 +258,8 @@ def save(
     if form.inquiry_date is None:
         form = form.model_copy(update={"inquiry_date": now.date()})
     bad = form_violations(form, ref=ref, complete=command.complete, today=now.date())
+    if command.registration_id and command.expected_version < 1:
+        bad.append(FieldViolation("expected_version", "the version read, to save an existing form"))
     if bad:
         raise InvalidInput(bad)
     if (
