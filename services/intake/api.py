@@ -127,6 +127,8 @@ def to_proto(inquiry: Inquiry, revealed: Cpr | None = None) -> intake_pb2.Inquir
         party_representative=_person(inquiry.party_representative),
         management_approved=inquiry.management_approved,
         consultant_name=inquiry.consultant_name,
+        course_ended_at=timestamp(inquiry.course_ended_at) if inquiry.course_ended_at else None,
+        course_end_reason=inquiry.course_end_reason,
     )
     form = inquiry.form_deadline
     if form is not None:

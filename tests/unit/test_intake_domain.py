@@ -608,3 +608,44 @@ def test_a_held_inquiry_is_not_journaled_onto_a_stopped_course_but_may_open_a_ne
             now=NOW,
             distribution_date=NOW.date(),
         )
+
+
+def test_an_ended_course_is_ended_once_and_takes_no_held_inquiry_or_material() -> None:
+    course, _ = assigned()
+    result = domain.end_course(course, reason="course_closed", now=NOW)
+    assert result is not None
+    ended, event = result
+    assert (ended.status, ended.course_ended_at, ended.course_end_reason) == (
+        "course_ended",
+        NOW,
+        "course_closed",
+    )
+    assert (event.inquiry_id, event.consultant_id, event.reason) == (
+        course.id,
+        "c7",
+        "course_closed",
+    )
+    assert domain.end_course(ended, reason="visitation_referred", now=NOW) is None
+    [waiting], _ = register(form())
+    assert domain.end_course(waiting, reason="course_closed", now=NOW) is None
+    stopped = stopped_course()
+    assert domain.end_course(stopped, reason="case_closed_consent_withdrawn", now=NOW) is None
+    ref = VAULT.ref(Cpr(ADULT_CPR))
+    [held], _ = register(form(), {ref: OngoingCourse(ended.id, "c7")})
+    with pytest.raises(IllegalTransition, match="no longer ongoing"):
+        domain.decide_ongoing_course(
+            held,
+            ended,
+            DecideOngoingCourse(inquiry_id=held.id, decision="journal_on_existing"),
+            by="c7",
+            role="consultant",
+            now=NOW,
+            distribution_date=NOW.date(),
+        )
+    material = AddSupplementaryMaterial(
+        inquiry_id=ended.id,
+        documents=[{"document_id": "d1", "title": "Late"}],
+        received_via="post",
+    )
+    with pytest.raises(IllegalTransition, match="no ongoing course"):
+        domain.add_supplement(ended, material, now=NOW)

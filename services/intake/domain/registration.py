@@ -18,6 +18,7 @@ from services.intake.domain.model import HeldFor, Inquiry, StoredCitizen, Supple
 from services.intake.messages import (
     InquiryAssigned,
     InquiryConsentWithdrawn,
+    InquiryCourseEnded,
     InquiryDescriptionChanged,
     InquiryHeldForOngoingCourse,
     InquiryLetterRequested,
@@ -276,6 +277,11 @@ def decide_ongoing_course(
     refuse_if_stopped(held)
     if command.decision == "journal_on_existing":
         refuse_if_stopped(ongoing)
+        if ongoing.status != "assigned":
+            raise IllegalTransition(
+                f"inquiry {ongoing.id} is {ongoing.status}: its course is no longer ongoing; "
+                "open a new one"
+            )
     if held.status != "awaiting_course_decision" or held.held_for is None:
         raise IllegalTransition(f"inquiry {held.id} is {held.status}, not awaiting a decision")
     if role != "manager" and by != held.held_for.consultant_id:
@@ -351,6 +357,22 @@ def withdraw_consent(
     )
     return stopped, InquiryConsentWithdrawn(
         inquiry_id=inquiry.id, consultant_id=inquiry.consultant_id, withdrawn_at=now
+    )
+
+
+def end_course(
+    inquiry: Inquiry, *, reason: str, now: datetime
+) -> tuple[Inquiry, InquiryCourseEnded] | None:
+    """The inquiry once the case its assignment opened has ended; None when there is nothing to
+    end (never assigned, already ended, stopped by withdrawn consent), so a repeated or late
+    report of the end changes nothing."""
+    if inquiry.status != "assigned":
+        return None
+    ended = inquiry.model_copy(
+        update={"status": "course_ended", "course_ended_at": now, "course_end_reason": reason}
+    )
+    return ended, InquiryCourseEnded(
+        inquiry_id=inquiry.id, consultant_id=inquiry.consultant_id, reason=reason, ended_at=now
     )
 
 
