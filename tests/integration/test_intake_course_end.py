@@ -38,7 +38,7 @@ async def ended(clients: Clients, inquiry_id: str) -> Any:
 
 async def course_ended_events(clients: Clients, inquiry_id: str) -> int:
     outbox = clients.db("intake").outbox
-    return await outbox.count_documents({"key": inquiry_id, "type": "InquiryCourseEnded"})
+    return int(await outbox.count_documents({"key": inquiry_id, "type": "InquiryCourseEnded"}))
 
 
 async def test_a_referred_case_ends_the_course_and_a_new_inquiry_is_not_held(
