@@ -188,6 +188,21 @@ async def test_bad_input_names_each_field(clients: Clients) -> None:
     assert "320290" not in violation_texts(error) and "320290" not in (error.details() or "")
     assert marker not in await everything_stored(clients)
     assert await intake_writes(clients) == before
+    # A CPR number typed into free text later is refused like one in the form.
+    stored = await clients.register()
+    plain = fake_cpr()
+    error = await error_of(
+        clients.intake.UpdateInquiryDescription,
+        intake_pb2.UpdateInquiryDescriptionRequest(
+            inquiry_id=stored.inquiry_id,
+            expected_version=stored.version,
+            description=f"Borgeren har CPR {plain}",
+        ),
+        clients.auth(),
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(error) == {"description"}
+    assert plain not in await everything_stored(clients)
     unknown = adult_form(municipality_code="999")
     unknown.citizens[0].consent.citizen_consented = False
     error = await error_of(clients.intake.RegisterInquiry, unknown, clients.auth())

@@ -481,6 +481,67 @@ def test_withdrawn_consent_stops_the_course_and_keeps_what_was_registered() -> N
 def test_a_cpr_number_in_free_text_is_refused() -> None:
     command = form(description="Om borger 150570-1234 med autisme")
     assert violations(command) == {"description"}
+    kid = {
+        **child(CHILD_CPRS[0], "Bo"),
+        "custody_holders": [{"name": "Mor 0103161234", "address": "Vej 1"}],
+    }
+    named = form(
+        main_area="children_youth",
+        citizens=[kid],
+        attachments=[{"document_id": "d1", "title": "Udtalelse 010316-4321"}],
+    )
+    assert violations(named) == {"citizens.0.custody_holders.0.name", "attachments.0.title"}
+
+
+def test_a_cpr_number_is_refused_in_the_free_text_of_every_other_write() -> None:
+    course, _ = assigned()
+    cpr = "Borgeren 150570-1234"
+
+    def fields(change: Any) -> set[str]:
+        with pytest.raises(InvalidInput) as caught:
+            change()
+        return {v.field for v in caught.value.violations}
+
+    assert fields(lambda: domain.change_description(course, cpr)) == {"description"}
+    material = AddSupplementaryMaterial(
+        inquiry_id=course.id,
+        documents=[{"document_id": "d1", "title": cpr}],
+        received_via="post",
+        note=cpr,
+    )
+    assert fields(lambda: domain.add_supplement(course, material, now=NOW)) == {
+        "note",
+        "documents.0.title",
+    }
+    withdrawal = WithdrawConsent(inquiry_id=course.id, reason=cpr)
+    assert fields(lambda: domain.withdraw_consent(course, withdrawal, now=NOW)) == {"reason"}
+    call = RegisterContactInquiry(
+        channel="phone",
+        main_area="adults",
+        inquirer_type="relative",
+        summary=cpr,
+        outcome="referred_elsewhere",
+        referred_to=cpr,
+    )
+    assert fields(
+        lambda: domain.register_contact(
+            call, inquiry_id="p1", ref=REF, now=NOW, by="c1", calendar=CALENDAR
+        )
+    ) == {"summary", "referred_to"}
+    internal = CreateInternalCase(
+        kind="phone_extended",
+        consultant_id="c1",
+        main_area="adults",
+        inquirer_type="ppr",
+        inquirer_name="PPR Aarhus",
+        municipality_code="751",
+        description=cpr,
+    )
+    assert fields(
+        lambda: domain.create_internal(
+            internal, inquiry_id="x1", origin=None, ref=REF, now=NOW, by="s1"
+        )
+    ) == {"description"}
 
 
 def test_the_vault_uses_the_configured_keys_and_rotates() -> None:

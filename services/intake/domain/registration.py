@@ -15,6 +15,7 @@ from services.intake.commands import (
     WithdrawConsent,
 )
 from services.intake.domain.model import HeldFor, Inquiry, StoredCitizen, Supplement
+from services.intake.domain.screening import refuse_cpr_in_text
 from services.intake.messages import (
     InquiryAssigned,
     InquiryConsentWithdrawn,
@@ -155,6 +156,7 @@ def change_description(
     inquiry: Inquiry, description: str
 ) -> tuple[Inquiry, InquiryDescriptionChanged]:
     """The inquiry with a new description, and the event announcing the change."""
+    refuse_cpr_in_text({"description": description})
     refuse_if_stopped(inquiry)
     changed = inquiry.model_copy(update={"description": description})
     return changed, InquiryDescriptionChanged(inquiry_id=inquiry.id, version=inquiry.version + 1)
@@ -323,6 +325,9 @@ def add_supplement(
     inquiry: Inquiry, command: AddSupplementaryMaterial, *, now: datetime
 ) -> tuple[Inquiry, SupplementaryMaterialReceived]:
     """Material journaled on an ongoing course, announced to its consultant."""
+    texts = {"note": command.note}
+    texts.update({f"documents.{i}.title": d.title for i, d in enumerate(command.documents)})
+    refuse_cpr_in_text(texts)
     refuse_if_stopped(inquiry)
     if inquiry.status != "assigned" or inquiry.consultant_id is None:
         raise IllegalTransition(f"inquiry {inquiry.id} is {inquiry.status}: no ongoing course")
@@ -347,6 +352,7 @@ def withdraw_consent(
     inquiry: Inquiry, command: WithdrawConsent, *, now: datetime
 ) -> tuple[Inquiry, InquiryConsentWithdrawn]:
     """The course stops; what was registered and journaled stays."""
+    refuse_cpr_in_text({"reason": command.reason})
     refuse_if_stopped(inquiry)
     if inquiry.citizen is None:
         raise IllegalTransition(f"inquiry {inquiry.id} holds no citizen consent")

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 
-from services.intake.commands import RegisterInquiry
+from services.intake.commands import Person, RegisterInquiry
 from services.intake.domain.consent import ADULT_AGE, consent_violations
 from services.intake.reference import Reference
 from services.kernel.errors import FieldViolation, InvalidInput
 
 CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 NO_CPR = "do not write a CPR number in free text; give it in the citizen's cpr field"
+
+
+def cpr_in_text(texts: Mapping[str, str]) -> list[FieldViolation]:
+    """The free-text fields (by name) holding something shaped like a CPR number."""
+    return [FieldViolation(f, NO_CPR) for f, text in texts.items() if CPR_LIKE.search(text)]
+
+
+def refuse_cpr_in_text(texts: Mapping[str, str]) -> None:
+    """Raise InvalidInput naming each free-text field that holds a CPR-shaped number."""
+    bad = cpr_in_text(texts)
+    if bad:
+        raise InvalidInput(bad)
 
 
 def free_text_violations(command: RegisterInquiry) -> list[FieldViolation]:
@@ -25,7 +38,30 @@ def free_text_violations(command: RegisterInquiry) -> list[FieldViolation]:
         texts[f"citizens.{i}.name"] = citizen.name
         texts[f"citizens.{i}.details"] = citizen.details
         texts[f"citizens.{i}.consent.justification"] = citizen.consent.justification
-    return [FieldViolation(f, NO_CPR) for f, text in texts.items() if CPR_LIKE.search(text)]
+    for name, person in _people(command):
+        texts[f"{name}.name"] = person.name
+        texts[f"{name}.address"] = person.address
+    for i, doc in enumerate(command.attachments):
+        texts[f"attachments.{i}.title"] = doc.title
+    texts["inquirer.organisation"] = command.inquirer.organisation
+    texts["inquirer.address"] = command.inquirer.address
+    return cpr_in_text(texts)
+
+
+def _people(command: RegisterInquiry) -> list[tuple[str, Person]]:
+    """Every person the form names besides the citizens, by field path."""
+    people: list[tuple[str, Person]] = []
+    if command.party_representative is not None:
+        people.append(("party_representative", command.party_representative))
+    for i, citizen in enumerate(command.citizens):
+        people += [
+            (f"citizens.{i}.custody_holders.{j}", p) for j, p in enumerate(citizen.custody_holders)
+        ]
+        for role in ("guardian", "attorney"):
+            person = getattr(citizen, role)
+            if person is not None:
+                people.append((f"citizens.{i}.{role}", person))
+    return people
 
 
 def age_on(born: date, day: date) -> int:
