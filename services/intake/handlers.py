@@ -74,9 +74,9 @@ async def register_inquiry(command: RegisterInquiry, *, app: Intake, access: Acc
 
     async def work(tx: Transaction) -> Inquiry:
         ongoing: dict[str, OngoingCourse] = {}
-        if hashes:
+        for citizen_hash in hashes:  # equality per citizen uses the index; "$in" may scan
             cursor = tx.collection(inquiries.collection).find(
-                {"citizen.cpr_hash": {"$in": hashes}, "status": "assigned"},
+                {"citizen.cpr_hash": citizen_hash, "status": "assigned"},
                 {"citizen.cpr_hash": 1, "consultant_id": 1},
                 session=tx.session,
             )
