@@ -226,6 +226,19 @@ async def test_bad_kas_input_names_each_field(clients: Clients) -> None:
         "form.handling",
         "form.legal_area",
     }
+    # An impossible date is named together with the form's rule breaches, not alone.
+    form.inquiry_date = "2026-02-30"
+    error = await kas.error(
+        "SaveKasRegistration", kas_pb2.SaveKasRegistrationRequest(form=form, complete=True)
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(error) == {
+        "form.inquiry_date",
+        "form.municipality_code",
+        "form.municipality_basis",
+        "form.handling",
+        "form.legal_area",
+    }
     stored = {"form.municipality_code": "999"}
     assert await clients.db("intake").kas_registrations.count_documents(stored) == 0
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from google.protobuf.json_format import MessageToDict
+from pydantic import ValidationError
+
 from services.intake.audit import access
-from services.intake.kas import handlers
+from services.intake.kas import handlers, model
 from services.intake.kas.extracts import (
     CSV_MEDIA_TYPE,
     EXTRACTS,
@@ -16,12 +19,14 @@ from services.intake.kas.extracts import (
 )
 from services.intake.kas.model import CloseKasCourse, KasForm, KasRegistration, SaveKasRegistration
 from services.kernel.context import VISO_STAFF, require_role
+from services.kernel.envelope import utcnow
 from services.kernel.errors import FieldViolation, InvalidInput
 from services.kernel.proto import parse_request, timestamp
 from vias.intake.v1 import kas_pb2, kas_pb2_grpc
 
 if TYPE_CHECKING:
     from services.intake.handlers import Intake
+    from services.intake.reference import Reference
 
 READERS = ("kas_supplier", *VISO_STAFF)
 MAX_LIMIT = 1000
@@ -103,6 +108,35 @@ def _query(request: Any) -> handlers.KasQuery:
     )
 
 
+def _save_command(request: Any, ref: Reference) -> SaveKasRegistration:
+    """The save request as a command; when a field is malformed (a date like 2026-02-30), the
+    form's rules still run on the rest, so every bad field is named in one reply."""
+    try:
+        return parse_request(SaveKasRegistration, request)
+    except InvalidInput as invalid:
+        named = {v.field for v in invalid.violations}
+        values = MessageToDict(
+            request.form,
+            preserving_proto_field_name=True,
+            always_print_fields_with_no_presence=True,
+        )
+        for name in named:
+            head, _, rest = name.partition(".")
+            if head == "form" and rest:
+                values.pop(rest.split(".")[0], None)
+        try:
+            form = KasForm.model_validate(values)
+        except ValidationError:
+            raise invalid from None
+        rules = model.form_violations(
+            form, ref=ref, complete=request.complete, today=utcnow().date()
+        )
+        more = [v for v in rules if v.field not in named]
+        if not more:
+            raise
+        raise InvalidInput([*invalid.violations, *more]) from None
+
+
 class KasApi(kas_pb2_grpc.KasServiceServicer):
     """KaS registrations, views and extracts."""
 
@@ -111,7 +145,7 @@ class KasApi(kas_pb2_grpc.KasServiceServicer):
 
     async def SaveKasRegistration(self, request: Any, context: Any) -> kas_pb2.KasRegistration:
         principal = require_role("kas_supplier")
-        command = parse_request(SaveKasRegistration, request)
+        command = _save_command(request, self.app.ref)
         seen = access(principal, "SaveKasRegistration", command.purpose)
         saved = await handlers.save(command, store=self.app.store, ref=self.app.ref, access=seen)
         return to_proto(saved)
