@@ -300,3 +300,28 @@ def test_a_cpr_number_is_refused_in_the_free_text_fields() -> None:
     assert named({**COURSE, "person_ref": "Bo 010203-1234"}) == {"form.person_ref"}
     assert named({**COURSE, "own_journal_number": "0102031234"}) == {"form.own_journal_number"}
     assert named({**COURSE, "person_ref": "Bo, j.nr. 2026-17"}) == set()
+
+
+def test_whether_a_handling_expects_a_course_comes_from_the_code_list() -> None:
+    assert REF.kas.course_handlings == {"course_advice", "course_assessment_advice"}
+    handlings = tuple(
+        h.model_copy(update={"course": True}) if h.id == "referred" else h
+        for h in REF.kas.handlings
+    )
+    flipped = REF.model_copy(update={"kas": REF.kas.model_copy(update={"handlings": handlings})})
+    values = {**COURSE, "handling": ["referred"], "referred_to": "Synscenter"}
+    command = SaveKasRegistration(form=KasForm.model_validate(values), complete=True)
+
+    def status(ref: Any) -> str:
+        return model.save(
+            None,
+            command,
+            new_id="r1",
+            kas_number="KAS-2026-000001",
+            supplier_id="sup-a",
+            by="kas-user",
+            ref=ref,
+            now=NOW,
+        ).status
+
+    assert (status(REF), status(flipped)) == ("closed", "ongoing")

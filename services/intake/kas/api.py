@@ -170,7 +170,9 @@ class KasApi(kas_pb2_grpc.KasServiceServicer):
     ) -> kas_pb2.ListKasRegistrationsResponse:
         principal = require_role(*READERS)
         seen = access(principal, "ListKasRegistrations", request.purpose)
-        found = await handlers.find(_query(request), store=self.app.store, access=seen)
+        found = await handlers.find(
+            _query(request), store=self.app.store, ref=self.app.ref, access=seen
+        )
         return kas_pb2.ListKasRegistrationsResponse(registrations=[to_proto(r) for r in found])
 
     async def ExportKasExtract(self, request: Any, context: Any) -> kas_pb2.KasExtract:

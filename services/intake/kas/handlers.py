@@ -154,11 +154,10 @@ class KasQuery:
     limit: int = 100
 
 
-COURSES = ["course_advice", "course_assessment_advice"]
-
-
-def to_filter(q: KasQuery, principal: Principal) -> dict[str, Any]:
+def to_filter(q: KasQuery, principal: Principal, ref: Reference) -> dict[str, Any]:
     """The MongoDB filter of a view or search, within the caller's scope."""
+    courses = sorted(ref.kas.course_handlings)
+    one_offs = sorted(h.id for h in ref.kas.handlings if h.id not in ref.kas.course_handlings)
     query: dict[str, Any] = scope(principal, q.supplier_id)
     me = principal.user_id
     if q.view == "my_ongoing":
@@ -168,10 +167,10 @@ def to_filter(q: KasQuery, principal: Principal) -> dict[str, Any]:
         ]
     elif q.view == "my_closed":
         query.update(
-            {"status": "closed", "form.kas_specialist_id": me, "form.handling": {"$in": COURSES}}
+            {"status": "closed", "form.kas_specialist_id": me, "form.handling": {"$in": courses}}
         )
     elif q.view == "my_inquiries":
-        query.update({"registered_by": me, "form.handling": {"$in": ["closed", "referred"]}})
+        query.update({"registered_by": me, "form.handling": {"$in": one_offs}})
     plain = {
         "kas_number": q.kas_number,
         "status": q.status,
@@ -210,11 +209,13 @@ def to_filter(q: KasQuery, principal: Principal) -> dict[str, Any]:
     return query
 
 
-async def find(q: KasQuery, *, store: MongoStore, access: Access) -> list[KasRegistration]:
+async def find(
+    q: KasQuery, *, store: MongoStore, ref: Reference, access: Access
+) -> list[KasRegistration]:
     """A view or a search, newest inquiry first; the persons the forms name are audited."""
     found = await registrations.find(
         store.db,
-        to_filter(q, access.principal),
+        to_filter(q, access.principal, ref),
         sort=(("form.inquiry_date", DESCENDING), ("_id", ASCENDING)),
         limit=q.limit,
     )

@@ -103,10 +103,9 @@ class KasRegistration(Aggregate):
         """The single handling choice, or "" in a draft without one."""
         return self.form.handling[0] if len(self.form.handling) == 1 else ""
 
-    @property
-    def is_course(self) -> bool:
-        """A course is expected (advice, or assessment and advice)."""
-        return self.handling in ("course_advice", "course_assessment_advice")
+    def is_course(self, ref: Reference) -> bool:
+        """A course is expected: the handling ticked is one the code list marks as a course."""
+        return self.handling in ref.kas.course_handlings
 
     @property
     def duration_months(self) -> int | None:
@@ -280,14 +279,14 @@ def save(
     )
     if not command.complete:
         return draft
-    return draft.model_copy(update={"status": "ongoing" if draft.is_course else "closed"})
+    return draft.model_copy(update={"status": "ongoing" if draft.is_course(ref) else "closed"})
 
 
 def close_course(
     registration: KasRegistration, command: CloseKasCourse, *, ref: Reference, today: date
 ) -> KasRegistration:
     """The course closed with its clarifying-meeting date, closing date and reason."""
-    if registration.status != "ongoing" or not registration.is_course:
+    if registration.status != "ongoing" or not registration.is_course(ref):
         raise IllegalTransition(
             f"KaS registration {registration.kas_number} is not an ongoing course"
         )
