@@ -565,6 +565,12 @@ def test_the_vault_uses_the_configured_keys_and_rotates() -> None:
     assert old.reveal_roles == {"support", "consultant"}
 
 
+@pytest.mark.parametrize("bad", ["", "wed,fri", "2,7", "-1"])
+def test_configured_distribution_weekdays_that_are_not_days_fail_at_start(bad: str) -> None:
+    with pytest.raises(ValueError, match="distribution weekdays"):
+        IntakeSettings(distribution_weekdays=bad)
+
+
 def test_extended_phone_advice_from_a_phone_inquiry_needs_that_outcome() -> None:
     advised, _ = domain.register_contact(
         RegisterContactInquiry(
