@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 
 from services.intake import handlers, queries
 from services.intake.audit import access
@@ -23,8 +23,10 @@ from services.intake.commands import (
 )
 from services.intake.cpr import Cpr
 from services.intake.domain import Inquiry, code_violations
+from services.intake.domain.model import Kind, Status
 from services.intake.handlers import Intake
 from services.intake.kas.api import KasApi
+from services.intake.messages import MainArea
 from services.intake.queries import InquiryFilter
 from services.intake.reference import Item, Reference
 from services.kernel.context import ROLES, VISO_STAFF, require_role
@@ -150,13 +152,26 @@ def _optional_date(text: str, field: str, bad: list[FieldViolation]) -> date | N
         return None
 
 
-def parse_filter(request: Any) -> InquiryFilter:
-    """The listing filter of a ListInquiriesRequest."""
+def parse_filter(request: Any, ref: Reference) -> InquiryFilter:
+    """The listing filter of a ListInquiriesRequest; an unknown code is named, not matched."""
     bad: list[FieldViolation] = []
     start = _optional_date(request.registered_from, "registered_from", bad)
     end = _optional_date(request.registered_to, "registered_to", bad)
+    if start and end and end < start:
+        bad.append(FieldViolation("registered_to", "before registered_from"))
     if not 0 <= request.limit <= MAX_LIMIT:
         bad.append(FieldViolation("limit", f"must be between 0 and {MAX_LIMIT}"))
+    codes = {
+        "status": (request.status, frozenset(get_args(Status))),
+        "kind": (request.kind, frozenset(get_args(Kind))),
+        "main_area": (request.main_area, frozenset(get_args(MainArea))),
+        "requested_service": (request.requested_service, Reference.ids(ref.services)),
+    }
+    for name, (value, known) in codes.items():
+        if value and value not in known:
+            bad.append(FieldViolation(name, f"unknown value {value!r}"))
+    if request.municipality_code and ref.municipality(request.municipality_code) is None:
+        bad.append(FieldViolation("municipality_code", "not a Danish municipality code"))
     if bad:
         raise InvalidInput(bad)
     return InquiryFilter(
@@ -266,7 +281,9 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     async def _list(self, call: str, request: Any) -> intake_pb2.ListInquiriesResponse:
         principal = require_role(*VISO_STAFF)
         seen = access(principal, call, request.purpose)
-        found = await queries.list_inquiries(parse_filter(request), app=self.app, access=seen)
+        found = await queries.list_inquiries(
+            parse_filter(request, self.app.ref), app=self.app, access=seen
+        )
         return intake_pb2.ListInquiriesResponse(inquiries=[to_proto(i) for i in found])
 
     async def RegisterContactInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:

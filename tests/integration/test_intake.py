@@ -203,6 +203,17 @@ async def test_bad_input_names_each_field(clients: Clients) -> None:
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert bad_fields(error) == {"description"}
     assert plain not in await everything_stored(clients)
+    # A search with an unknown status, an impossible date and an unknown municipality names
+    # all three rather than quietly finding nothing.
+    error = await error_of(
+        clients.intake.SearchInquiries,
+        intake_pb2.ListInquiriesRequest(
+            status="bogus", registered_from="2026-02-30", municipality_code="999"
+        ),
+        clients.auth(),
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(error) == {"status", "registered_from", "municipality_code"}
     unknown = adult_form(municipality_code="999")
     unknown.citizens[0].consent.citizen_consented = False
     error = await error_of(clients.intake.RegisterInquiry, unknown, clients.auth())
