@@ -239,6 +239,14 @@ async def test_bad_kas_input_names_each_field(clients: Clients) -> None:
         "form.handling",
         "form.legal_area",
     }
+    search = await kas.error(
+        "ListKasRegistrations",
+        kas_pb2.ListKasRegistrationsRequest(
+            handling="both", channel="pigeon", inquiry_date_from="2026-02-30", view="mine"
+        ),
+    )
+    assert search.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(search) == {"handling", "channel", "inquiry_date_from", "view"}
     stored = {"form.municipality_code": "999"}
     assert await clients.db("intake").kas_registrations.count_documents(stored) == 0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from google.protobuf.json_format import MessageToDict
 from pydantic import ValidationError
@@ -17,7 +17,15 @@ from services.intake.kas.extracts import (
     to_csv,
     to_xlsx,
 )
-from services.intake.kas.model import CloseKasCourse, KasForm, KasRegistration, SaveKasRegistration
+from services.intake.kas.model import (
+    NOT_STATED,
+    CloseKasCourse,
+    KasForm,
+    KasRegistration,
+    KasStatus,
+    SaveKasRegistration,
+)
+from services.intake.reference import Reference
 from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.envelope import utcnow
 from services.kernel.errors import FieldViolation, InvalidInput
@@ -26,7 +34,6 @@ from vias.intake.v1 import kas_pb2, kas_pb2_grpc
 
 if TYPE_CHECKING:
     from services.intake.handlers import Intake
-    from services.intake.reference import Reference
 
 READERS = ("kas_supplier", *VISO_STAFF)
 MAX_LIMIT = 1000
@@ -73,8 +80,31 @@ def _date(
         return None
 
 
-def _query(request: Any) -> handlers.KasQuery:
-    bad: list[FieldViolation] = []
+def _code_violations(request: Any, ref: Reference) -> list[FieldViolation]:
+    """Filters naming a code the KaS lists do not have: named, not quietly matched."""
+    lists = ref.kas
+    codes = {
+        "status": (request.status, frozenset(get_args(KasStatus))),
+        "handling": (request.handling, Reference.ids(lists.handlings)),
+        "channel": (request.channel, Reference.ids(ref.channels)),
+        "inquirer_profile": (request.inquirer_profile, Reference.ids(lists.inquirer_profiles)),
+        "legal_area": (request.legal_area, Reference.ids(ref.legal_areas)),
+        "problem_area": (request.problem_area, Reference.ids(lists.problem_areas)),
+        "classification": (request.classification, Reference.ids(lists.classifications)),
+    }
+    bad = [
+        FieldViolation(name, f"unknown value {value!r}")
+        for name, (value, known) in codes.items()
+        if value and value not in known
+    ]
+    code = request.municipality_code
+    if code and code != NOT_STATED and ref.municipality(code) is None:
+        bad.append(FieldViolation("municipality_code", "not a Danish municipality code"))
+    return bad
+
+
+def _query(request: Any, ref: Reference) -> handlers.KasQuery:
+    bad: list[FieldViolation] = _code_violations(request, ref)
     view = request.view or "search"
     if view not in VIEWS:
         bad.append(FieldViolation("view", f"one of {', '.join(VIEWS)}"))
@@ -84,6 +114,8 @@ def _query(request: Any) -> handlers.KasQuery:
         bad.append(FieldViolation("limit", f"must be between 0 and {MAX_LIMIT}"))
     start = _date(request.inquiry_date_from, "inquiry_date_from", bad)
     end = _date(request.inquiry_date_to, "inquiry_date_to", bad)
+    if start and end and end < start:
+        bad.append(FieldViolation("inquiry_date_to", "before inquiry_date_from"))
     if bad:
         raise InvalidInput(bad)
     return handlers.KasQuery(
@@ -171,7 +203,7 @@ class KasApi(kas_pb2_grpc.KasServiceServicer):
         principal = require_role(*READERS)
         seen = access(principal, "ListKasRegistrations", request.purpose)
         found = await handlers.find(
-            _query(request), store=self.app.store, ref=self.app.ref, access=seen
+            _query(request, self.app.ref), store=self.app.store, ref=self.app.ref, access=seen
         )
         return kas_pb2.ListKasRegistrationsResponse(registrations=[to_proto(r) for r in found])
 
