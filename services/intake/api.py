@@ -258,6 +258,8 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
 
     async def GetInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role(*VISO_STAFF)
+        if not request.inquiry_id.strip():
+            raise InvalidInput.single("inquiry_id", "required")
         inquiry, revealed = await queries.get_inquiry(
             request.inquiry_id,
             app=self.app,

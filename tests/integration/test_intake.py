@@ -214,6 +214,10 @@ async def test_bad_input_names_each_field(clients: Clients) -> None:
     )
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert bad_fields(error) == {"status", "registered_from", "municipality_code"}
+    error = await error_of(
+        clients.intake.GetInquiry, intake_pb2.GetInquiryRequest(), clients.auth()
+    )
+    assert (error.code(), bad_fields(error)) == (grpc.StatusCode.INVALID_ARGUMENT, {"inquiry_id"})
     unknown = adult_form(municipality_code="999")
     unknown.citizens[0].consent.citizen_consented = False
     error = await error_of(clients.intake.RegisterInquiry, unknown, clients.auth())

@@ -247,6 +247,11 @@ async def test_bad_kas_input_names_each_field(clients: Clients) -> None:
     )
     assert search.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert bad_fields(search) == {"handling", "channel", "inquiry_date_from", "view"}
+    empty = await kas.error("GetKasRegistration", kas_pb2.GetKasRegistrationRequest())
+    assert (empty.code(), bad_fields(empty)) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        {"registration_id"},
+    )
     stored = {"form.municipality_code": "999"}
     assert await clients.db("intake").kas_registrations.count_documents(stored) == 0
 

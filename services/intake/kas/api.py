@@ -193,6 +193,8 @@ class KasApi(kas_pb2_grpc.KasServiceServicer):
 
     async def GetKasRegistration(self, request: Any, context: Any) -> kas_pb2.KasRegistration:
         principal = require_role(*READERS)
+        if not request.registration_id.strip():
+            raise InvalidInput.single("registration_id", "required")
         seen = access(principal, "GetKasRegistration", request.purpose)
         found = await handlers.get(request.registration_id, store=self.app.store, access=seen)
         return to_proto(found)
