@@ -320,3 +320,4 @@ async def create_indexes(store: MongoStore) -> None:
     await coll.create_index([("family_group_id", ASCENDING)])
     await coll.create_index([("form_deadline.state", ASCENDING), ("form_deadline.due", ASCENDING)])
     await store.db[AUDIT].create_index([("inquiry_id", ASCENDING), ("at", DESCENDING)])
+    await store.db[AUDIT].create_index([("user_id", ASCENDING), ("at", DESCENDING)])
