@@ -716,3 +716,21 @@ def test_an_ended_course_is_ended_once_and_takes_no_held_inquiry_or_material() -
     )
     with pytest.raises(IllegalTransition, match="no ongoing course"):
         domain.add_supplement(ended, material, now=NOW)
+
+
+def test_the_citizen_s_age_counts_from_the_danish_date() -> None:
+    late = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # 00:30 on 24 November in Denmark
+    adult = {"name": "Eva", "cpr": "241108-4001", "consent": {"basis": "consent"}}
+    command = form(citizens=[{**adult, "consent": {"basis": "consent", "citizen_consented": True}}])
+    [inquiry], _ = domain.register(
+        command,
+        ids=["i0"],
+        family_group_id=None,
+        protected=[VAULT.protect(c.cpr) for c in command.citizens],
+        ongoing={},
+        ref=REF,
+        now=late,
+        by="support-1",
+        distribution_date=date(2026, 11, 25),
+    )
+    assert inquiry.citizen_age_years == 18

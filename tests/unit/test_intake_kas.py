@@ -325,3 +325,23 @@ def test_whether_a_handling_expects_a_course_comes_from_the_code_list() -> None:
         ).status
 
     assert (status(REF), status(flipped)) == ("closed", "ongoing")
+
+
+def test_today_is_the_danish_date_just_after_midnight() -> None:
+    late = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # 00:30 on 24 November in Denmark
+    values = {**COURSE, "inquiry_date": date(2026, 11, 24)}
+
+    def save(values: dict[str, Any]) -> KasRegistration:
+        return model.save(
+            None,
+            SaveKasRegistration(form=KasForm.model_validate(values), complete=True),
+            new_id="r1",
+            kas_number="KAS-2026-000001",
+            supplier_id="sup-a",
+            by="kas-user",
+            ref=REF,
+            now=late,
+        )
+
+    assert save(values).form.inquiry_date == date(2026, 11, 24)
+    assert save(COURSE).form.inquiry_date == date(2026, 11, 24)

@@ -217,7 +217,11 @@ def create_internal(
                 )
             met = deadlines.met(form, case_id=inquiry_id, now=now)
             changed_origin = origin.model_copy(update={"form_deadline": met})
-            events.append(deadlines.deadline_met(origin.id, met, met_on=met.met_on or now.date()))
+            events.append(
+                deadlines.deadline_met(
+                    origin.id, met, met_on=met.met_on or deadlines.danish_date(now)
+                )
+            )
     elif command.kind == "combination_course":
         if origin is not None:
             refuse_if_stopped(origin)
@@ -269,7 +273,7 @@ def create_internal(
         registered_at=now,
         registered_by=by,
         consultant_id=command.consultant_id,
-        distributed_on=now.date(),
+        distributed_on=deadlines.danish_date(now),
         inquirer=InquirerInput(
             type=command.inquirer_type,
             organisation=command.inquirer_name,

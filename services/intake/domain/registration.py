@@ -14,6 +14,7 @@ from services.intake.commands import (
     RegisterInquiry,
     WithdrawConsent,
 )
+from services.intake.domain.deadlines import danish_date
 from services.intake.domain.model import HeldFor, Inquiry, StoredCitizen, Supplement
 from services.intake.domain.screening import refuse_cpr_in_text
 from services.intake.messages import (
@@ -82,7 +83,7 @@ def register(
             inquirer=command.inquirer,
             requested_service=command.requested_service,
             citizen=stored,
-            citizen_age_years=stored.age_on(now.date()) if stored else None,
+            citizen_age_years=stored.age_on(danish_date(now)) if stored else None,
             party_representative=command.party_representative,
             target_groups=list(command.target_groups),
             attachments=list(command.attachments),

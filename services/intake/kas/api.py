@@ -9,6 +9,7 @@ from google.protobuf.json_format import MessageToDict
 from pydantic import ValidationError
 
 from services.intake.audit import access
+from services.intake.domain.deadlines import danish_date
 from services.intake.kas import handlers, model
 from services.intake.kas.extracts import (
     CSV_MEDIA_TYPE,
@@ -161,7 +162,7 @@ def _save_command(request: Any, ref: Reference) -> SaveKasRegistration:
         except ValidationError:
             raise invalid from None
         rules = model.form_violations(
-            form, ref=ref, complete=request.complete, today=utcnow().date()
+            form, ref=ref, complete=request.complete, today=danish_date(utcnow())
         )
         more = [v for v in rules if v.field not in named]
         if not more:

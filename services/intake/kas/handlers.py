@@ -11,6 +11,7 @@ from pymongo import ASCENDING, DESCENDING
 
 from services.intake import audit
 from services.intake.audit import Access
+from services.intake.domain.deadlines import danish_date
 from services.intake.kas import model
 from services.intake.kas.extracts import Extract, ExtractKind, build
 from services.intake.kas.messages import KasRegistrationSaved
@@ -110,7 +111,7 @@ async def close_course(
     async def work(tx: Transaction) -> KasRegistration:
         existing = await _own(tx, command.registration_id, access.principal)
         now = utcnow()
-        closed = model.close_course(existing, command, ref=ref, today=now.date())
+        closed = model.close_course(existing, command, ref=ref, today=danish_date(now))
         stored = await registrations.save(tx, closed, expected_version=command.expected_version)
         tx.emit(_saved(stored))
         await audit.write(tx, audit.kas_records(access, [stored], action="write", now=now))

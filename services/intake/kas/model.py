@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from services.intake.commands import Command
+from services.intake.domain.deadlines import danish_date
 from services.intake.messages import EmptyIsNone, Text
 from services.intake.reference import Reference
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput
@@ -254,9 +255,10 @@ def save(
 ) -> KasRegistration:
     """The registration after saving the form as a draft or completing it."""
     form = command.form
+    today = danish_date(now)
     if form.inquiry_date is None:
-        form = form.model_copy(update={"inquiry_date": now.date()})
-    bad = form_violations(form, ref=ref, complete=command.complete, today=now.date())
+        form = form.model_copy(update={"inquiry_date": today})
+    bad = form_violations(form, ref=ref, complete=command.complete, today=today)
     if command.registration_id and command.expected_version < 1:
         bad.append(FieldViolation("expected_version", "the version read, to save an existing form"))
     if bad:
