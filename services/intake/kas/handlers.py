@@ -81,7 +81,7 @@ async def save(
         existing = None
         if command.registration_id:
             existing = await _own(tx, command.registration_id, principal)
-        number = "" if existing else await _next_number(tx, now.year)
+        number = "" if existing else await _next_number(tx, danish_date(now).year)
         saved = model.save(
             existing,
             command,
