@@ -30,6 +30,7 @@ from services.intake.messages import (
     InquiryRegistered,
 )
 from services.intake.privacy import CprVault, IntakeSettings
+from services.intake.queries import start_of_danish_day
 from services.intake.reference import load_reference
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.workdays import WorkingDayCalendar
@@ -734,3 +735,8 @@ def test_the_citizen_s_age_counts_from_the_danish_date() -> None:
         distribution_date=date(2026, 11, 25),
     )
     assert inquiry.citizen_age_years == 18
+
+
+def test_a_registration_date_filter_starts_at_danish_midnight() -> None:
+    assert start_of_danish_day(date(2026, 11, 24)) == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
+    assert start_of_danish_day(date(2026, 7, 1)) == datetime(2026, 6, 30, 22, 0, tzinfo=UTC)
