@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 
 from services.intake import handlers, queries
 from services.intake.audit import access
@@ -22,9 +22,11 @@ from services.intake.commands import (
     WithdrawConsent,
 )
 from services.intake.cpr import Cpr
-from services.intake.domain import Inquiry
+from services.intake.domain import Inquiry, code_violations
+from services.intake.domain.model import Kind, Status
 from services.intake.handlers import Intake
 from services.intake.kas.api import KasApi
+from services.intake.messages import MainArea
 from services.intake.queries import InquiryFilter
 from services.intake.reference import Item, Reference
 from services.kernel.context import ROLES, VISO_STAFF, require_role
@@ -127,6 +129,8 @@ def to_proto(inquiry: Inquiry, revealed: Cpr | None = None) -> intake_pb2.Inquir
         party_representative=_person(inquiry.party_representative),
         management_approved=inquiry.management_approved,
         consultant_name=inquiry.consultant_name,
+        course_ended_at=timestamp(inquiry.course_ended_at) if inquiry.course_ended_at else None,
+        course_end_reason=inquiry.course_end_reason,
     )
     form = inquiry.form_deadline
     if form is not None:
@@ -148,13 +152,26 @@ def _optional_date(text: str, field: str, bad: list[FieldViolation]) -> date | N
         return None
 
 
-def parse_filter(request: Any) -> InquiryFilter:
-    """The listing filter of a ListInquiriesRequest."""
+def parse_filter(request: Any, ref: Reference) -> InquiryFilter:
+    """The listing filter of a ListInquiriesRequest; an unknown code is named, not matched."""
     bad: list[FieldViolation] = []
     start = _optional_date(request.registered_from, "registered_from", bad)
     end = _optional_date(request.registered_to, "registered_to", bad)
+    if start and end and end < start:
+        bad.append(FieldViolation("registered_to", "before registered_from"))
     if not 0 <= request.limit <= MAX_LIMIT:
         bad.append(FieldViolation("limit", f"must be between 0 and {MAX_LIMIT}"))
+    codes = {
+        "status": (request.status, frozenset(get_args(Status))),
+        "kind": (request.kind, frozenset(get_args(Kind))),
+        "main_area": (request.main_area, frozenset(get_args(MainArea))),
+        "requested_service": (request.requested_service, Reference.ids(ref.services)),
+    }
+    for name, (value, known) in codes.items():
+        if value and value not in known:
+            bad.append(FieldViolation(name, f"unknown value {value!r}"))
+    if request.municipality_code and ref.municipality(request.municipality_code) is None:
+        bad.append(FieldViolation("municipality_code", "not a Danish municipality code"))
     if bad:
         raise InvalidInput(bad)
     return InquiryFilter(
@@ -202,6 +219,25 @@ def _code_lists(ref: Reference) -> intake_pb2.ReferenceData:
     )
 
 
+def _register_command(request: Any, ref: Reference) -> RegisterInquiry:
+    """The form as a command; when a field is malformed, unknown codes are named with it."""
+    try:
+        return parse_request(RegisterInquiry, request)
+    except InvalidInput as invalid:
+        named = frozenset(v.field for v in invalid.violations)
+        codes = code_violations(
+            ref,
+            inquirer_type=request.inquirer.type,
+            municipality_code=request.inquirer.municipality_code,
+            requested_service=request.requested_service,
+            target_groups=list(request.target_groups),
+            already_named=named,
+        )
+        if not codes:
+            raise
+        raise InvalidInput([*invalid.violations, *codes]) from None
+
+
 class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     """IntakeService over the intake handlers."""
 
@@ -210,7 +246,7 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
 
     async def RegisterInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role(*VISO_STAFF)
-        command = parse_request(RegisterInquiry, request)
+        command = _register_command(request, self.app.ref)
         seen = access(principal, "RegisterInquiry", command.purpose)
         return to_proto(await handlers.register_inquiry(command, app=self.app, access=seen))
 
@@ -222,6 +258,8 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
 
     async def GetInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role(*VISO_STAFF)
+        if not request.inquiry_id.strip():
+            raise InvalidInput.single("inquiry_id", "required")
         inquiry, revealed = await queries.get_inquiry(
             request.inquiry_id,
             app=self.app,
@@ -245,7 +283,9 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     async def _list(self, call: str, request: Any) -> intake_pb2.ListInquiriesResponse:
         principal = require_role(*VISO_STAFF)
         seen = access(principal, call, request.purpose)
-        found = await queries.list_inquiries(parse_filter(request), app=self.app, access=seen)
+        found = await queries.list_inquiries(
+            parse_filter(request, self.app.ref), app=self.app, access=seen
+        )
         return intake_pb2.ListInquiriesResponse(inquiries=[to_proto(i) for i in found])
 
     async def RegisterContactInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:

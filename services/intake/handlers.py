@@ -66,7 +66,8 @@ async def register_inquiry(command: RegisterInquiry, *, app: Intake, access: Acc
     """Screen, protect the CPRs, split a family, hold for an ongoing course, store, announce."""
     principal = access.principal
     now = utcnow()
-    domain.screen(command, ref=app.ref, today=now.date())
+    today = domain.danish_date(now)
+    domain.screen(command, ref=app.ref, today=today)
     protected = [app.vault.protect(c.cpr) for c in command.citizens]
     ids = [new_id() for _ in range(max(1, len(command.citizens)))]
     family_group_id = new_id() if len(command.citizens) > 1 else None
@@ -74,9 +75,9 @@ async def register_inquiry(command: RegisterInquiry, *, app: Intake, access: Acc
 
     async def work(tx: Transaction) -> Inquiry:
         ongoing: dict[str, OngoingCourse] = {}
-        if hashes:
+        for citizen_hash in hashes:  # equality per citizen uses the index; "$in" may scan
             cursor = tx.collection(inquiries.collection).find(
-                {"citizen.cpr_hash": {"$in": hashes}, "status": "assigned"},
+                {"citizen.cpr_hash": citizen_hash, "status": "assigned"},
                 {"citizen.cpr_hash": 1, "consultant_id": 1},
                 session=tx.session,
             )
@@ -93,7 +94,7 @@ async def register_inquiry(command: RegisterInquiry, *, app: Intake, access: Acc
             ref=app.ref,
             now=now,
             by=principal.user_id,
-            distribution_date=app.next_list(now.date()),
+            distribution_date=app.next_list(today),
         )
         stored = [await inquiries.add(tx, inquiry) for inquiry in created]
         for event in events:
@@ -272,7 +273,7 @@ async def decide_ongoing_course(
             by=principal.user_id,
             role=principal.role,
             now=now,
-            distribution_date=app.next_list(now.date()),
+            distribution_date=app.next_list(domain.danish_date(now)),
         )
         stored = await inquiries.save(tx, decided, expected_version=held.version)
         if course is not ongoing:
@@ -320,3 +321,4 @@ async def create_indexes(store: MongoStore) -> None:
     await coll.create_index([("family_group_id", ASCENDING)])
     await coll.create_index([("form_deadline.state", ASCENDING), ("form_deadline.due", ASCENDING)])
     await store.db[AUDIT].create_index([("inquiry_id", ASCENDING), ("at", DESCENDING)])
+    await store.db[AUDIT].create_index([("user_id", ASCENDING), ("at", DESCENDING)])

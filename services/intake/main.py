@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Sequence
 
-from services.intake import deadline_check, handlers
+from services.intake import consumers, deadline_check, handlers
 from services.intake.api import registrations
 from services.intake.handlers import Intake
 from services.intake.kas import handlers as kas_handlers
@@ -14,6 +14,7 @@ from services.intake.privacy import CprVault, IntakeSettings
 from services.intake.reference import load_reference
 from services.kernel.grpc_server import Registration
 from services.kernel.runtime import Deps, ServiceSpec
+from services.kernel.topics import events_topic
 
 log = logging.getLogger(__name__)
 _built: dict[int, Intake] = {}
@@ -67,8 +68,8 @@ def _background(deps: Deps) -> Sequence[Awaitable[None]]:
 
 SPEC = ServiceSpec(
     name="intake",
-    subscribes_to=(),
-    handlers=lambda deps: {},
+    subscribes_to=(events_topic("visitation"), events_topic("leverance")),
+    handlers=lambda deps: dict(consumers.HANDLERS),
     servicers=_servicers,
     setup=_setup,
     background=_background,

@@ -240,6 +240,21 @@ class InquiryConsentWithdrawn(EventPayload):
         return self.inquiry_id
 
 
+class InquiryCourseEnded(EventPayload):
+    """The case the inquiry's assignment opened has ended; the citizen's course is no longer
+    ongoing, so a new inquiry about them is no longer held for its consultant."""
+
+    event_type = "InquiryCourseEnded"
+
+    inquiry_id: str
+    consultant_id: str | None
+    reason: str = Field(description="course_closed, course_interrupted, case_closed_<kind>, ...")
+    ended_at: datetime
+
+    def subject(self) -> str:
+        return self.inquiry_id
+
+
 class DistributionListProduced(EventPayload):
     """The inquiries waiting for a distribution day."""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.intake.cpr import Cpr, CprCipher, CprHasher, key_from_config, keys_from_config
@@ -49,6 +49,15 @@ class IntakeSettings(BaseSettings):
         gt=0,
         description="How often open extended-phone-advice form deadlines past 14:00 are reported.",
     )
+
+    @field_validator("distribution_weekdays")
+    @classmethod
+    def _weekdays_are_days(cls, value: str) -> str:
+        """Refuse at start-up what would otherwise fail the first registration."""
+        days = [d.strip() for d in value.split(",") if d.strip()]
+        if not days or not all(d.isdigit() and 0 <= int(d) <= 6 for d in days):
+            raise ValueError("distribution weekdays are numbers 0 (Monday) to 6, e.g. 2,4")
+        return value
 
     @property
     def reveal_roles(self) -> frozenset[str]:

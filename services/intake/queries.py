@@ -14,6 +14,7 @@ from services.intake import audit
 from services.intake.audit import AUDIT, Access
 from services.intake.cpr import Cpr, CprError
 from services.intake.domain import Inquiry
+from services.intake.domain.deadlines import DANISH_TIME
 from services.intake.handlers import Intake, inquiries
 from services.kernel.envelope import utcnow
 from services.kernel.errors import Forbidden, InvalidInput, NotFound
@@ -76,9 +77,9 @@ def _query(flt: InquiryFilter, app: Intake) -> dict[str, Any]:
     if flt.registered_from or flt.registered_to:
         span: dict[str, Any] = {}
         if flt.registered_from:
-            span["$gte"] = _start_of(flt.registered_from)
+            span["$gte"] = start_of_danish_day(flt.registered_from)
         if flt.registered_to:
-            span["$lt"] = _start_of(date.fromordinal(flt.registered_to.toordinal() + 1))
+            span["$lt"] = start_of_danish_day(date.fromordinal(flt.registered_to.toordinal() + 1))
         query["registered_at"] = span
     if flt.cpr:
         try:
@@ -95,8 +96,9 @@ def _query(flt: InquiryFilter, app: Intake) -> dict[str, Any]:
     return query
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+def start_of_danish_day(day: date) -> datetime:
+    """Midnight in Denmark at the start of `day`, as UTC (how registered_at is stored)."""
+    return datetime.combine(day, time.min, tzinfo=DANISH_TIME).astimezone(UTC)
 
 
 async def list_inquiries(flt: InquiryFilter, *, app: Intake, access: Access) -> list[Inquiry]:

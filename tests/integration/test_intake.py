@@ -96,6 +96,18 @@ async def everything_stored(clients: Clients) -> str:
     return "\n".join(parts)
 
 
+async def intake_writes(clients: Clients) -> dict[str, int]:
+    """Counts of what a registration writes in intake: inquiries, audit records and the
+    registration events (only the calls of the running test make these; consumers don't)."""
+    db = clients.db("intake")
+    registered = {"type": {"$in": ["InquiryRegistered", "InquiryHeldForOngoingCourse"]}}
+    return {
+        "inquiries": await db.inquiries.count_documents({}),
+        "audit_trail": await db.audit_trail.count_documents({}),
+        "registration events": await db.outbox.count_documents(registered),
+    }
+
+
 async def test_a_family_inquiry_with_three_children_yields_three_linked_inquiries(
     clients: Clients,
 ) -> None:
@@ -142,9 +154,7 @@ async def test_an_inquiry_without_a_consent_basis_is_refused_and_leaves_no_trace
     cpr = fake_cpr()
     request = adult_form(citizen_name=marker, cpr=cpr)
     request.citizens[0].consent.Clear()
-    counts_before = {
-        s: {c: await clients.db(s)[c].count_documents({}) for c in ("outbox",)} for s in SERVICES
-    }
+    before = await intake_writes(clients)
     error = await error_of(clients.intake.RegisterInquiry, request, clients.auth())
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert bad_fields(error) == {"citizens.0.consent.basis"}
@@ -152,20 +162,62 @@ async def test_an_inquiry_without_a_consent_basis_is_refused_and_leaves_no_trace
     stored = await everything_stored(clients)
     assert marker not in stored
     assert cpr.replace("-", "") not in stored and cpr not in stored
-    assert (
-        await clients.db("intake").outbox.count_documents({}) == counts_before["intake"]["outbox"]
-    )
+    assert await intake_writes(clients) == before
     for path in clients.platform.log_dir.glob("*.log"):
         text = path.read_text(errors="replace")
         assert marker not in text and cpr not in text and cpr.replace("-", "") not in text
 
 
 async def test_bad_input_names_each_field(clients: Clients) -> None:
-    malformed = adult_form(cpr="320290-1234")
-    error = await error_of(clients.intake.RegisterInquiry, malformed, clients.auth())
+    before = await intake_writes(clients)
+    alone = await error_of(
+        clients.intake.RegisterInquiry, adult_form(cpr="320290-1234"), clients.auth()
+    )
+    assert alone.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(alone) == {"citizens.0.cpr"}
+    assert "320290" not in (alone.details() or "")
+    # One form with a malformed CPR, an unknown municipality and a required field left empty:
+    # all three are named at once, not one per attempt.
+    marker = "Malformus Formularius"
+    together = adult_form(
+        cpr="320290-1234", municipality_code="999", description="", citizen_name=marker
+    )
+    error = await error_of(clients.intake.RegisterInquiry, together, clients.auth())
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert bad_fields(error) == {"citizens.0.cpr"}
-    assert "320290" not in error.details()
+    assert bad_fields(error) == {"citizens.0.cpr", "inquirer.municipality_code", "description"}
+    assert "320290" not in violation_texts(error) and "320290" not in (error.details() or "")
+    assert marker not in await everything_stored(clients)
+    assert await intake_writes(clients) == before
+    # A CPR number typed into free text later is refused like one in the form.
+    stored = await clients.register()
+    plain = fake_cpr()
+    error = await error_of(
+        clients.intake.UpdateInquiryDescription,
+        intake_pb2.UpdateInquiryDescriptionRequest(
+            inquiry_id=stored.inquiry_id,
+            expected_version=stored.version,
+            description=f"Borgeren har CPR {plain}",
+        ),
+        clients.auth(),
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(error) == {"description"}
+    assert plain not in await everything_stored(clients)
+    # A search with an unknown status, an impossible date and an unknown municipality names
+    # all three rather than quietly finding nothing.
+    error = await error_of(
+        clients.intake.SearchInquiries,
+        intake_pb2.ListInquiriesRequest(
+            status="bogus", registered_from="2026-02-30", municipality_code="999"
+        ),
+        clients.auth(),
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(error) == {"status", "registered_from", "municipality_code"}
+    error = await error_of(
+        clients.intake.GetInquiry, intake_pb2.GetInquiryRequest(), clients.auth()
+    )
+    assert (error.code(), bad_fields(error)) == (grpc.StatusCode.INVALID_ARGUMENT, {"inquiry_id"})
     unknown = adult_form(municipality_code="999")
     unknown.citizens[0].consent.citizen_consented = False
     error = await error_of(clients.intake.RegisterInquiry, unknown, clients.auth())

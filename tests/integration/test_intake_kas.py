@@ -108,6 +108,33 @@ async def test_a_draft_is_completed_closed_and_hidden_from_other_suppliers(
         "ListKasRegistrations", kas_pb2.ListKasRegistrationsRequest(kas_number=closed.kas_number)
     )
     assert list(search.registrations) == []
+    # Naming the other supplier explicitly changes nothing: a KaS user stays in their own.
+    named = await other.call(
+        "ListKasRegistrations", kas_pb2.ListKasRegistrationsRequest(supplier_id=supplier)
+    )
+    assert list(named.registrations) == []
+    extract = await other.call(
+        "ExportKasExtract",
+        kas_pb2.ExportKasExtractRequest(
+            extract="longer_courses",
+            period_from=TODAY,
+            period_to=TODAY,
+            format="csv",
+            supplier_id=supplier,
+        ),
+    )
+    assert extract.row_count == 0 and closed.kas_number not in extract.content.decode("utf-8")
+    overwrite = await other.error(
+        "SaveKasRegistration",
+        kas_pb2.SaveKasRegistrationRequest(
+            form=kas_pb2.KasForm(channel="email"),
+            registration_id=draft.registration_id,
+            expected_version=closed.version,
+            complete=False,
+        ),
+    )
+    assert overwrite.code() == grpc.StatusCode.NOT_FOUND
+    assert overwrite.details() == foreign.details()
 
 
 async def test_the_views_show_my_ongoing_my_closed_and_my_inquiries(clients: Clients) -> None:
@@ -199,6 +226,32 @@ async def test_bad_kas_input_names_each_field(clients: Clients) -> None:
         "form.handling",
         "form.legal_area",
     }
+    # An impossible date is named together with the form's rule breaches, not alone.
+    form.inquiry_date = "2026-02-30"
+    error = await kas.error(
+        "SaveKasRegistration", kas_pb2.SaveKasRegistrationRequest(form=form, complete=True)
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(error) == {
+        "form.inquiry_date",
+        "form.municipality_code",
+        "form.municipality_basis",
+        "form.handling",
+        "form.legal_area",
+    }
+    search = await kas.error(
+        "ListKasRegistrations",
+        kas_pb2.ListKasRegistrationsRequest(
+            handling="both", channel="pigeon", inquiry_date_from="2026-02-30", view="mine"
+        ),
+    )
+    assert search.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad_fields(search) == {"handling", "channel", "inquiry_date_from", "view"}
+    empty = await kas.error("GetKasRegistration", kas_pb2.GetKasRegistrationRequest())
+    assert (empty.code(), bad_fields(empty)) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        {"registration_id"},
+    )
     stored = {"form.municipality_code": "999"}
     assert await clients.db("intake").kas_registrations.count_documents(stored) == 0
 

@@ -167,3 +167,30 @@ def test_the_refusal_says_nothing_is_registered() -> None:
         citizen(), age=30, inquirer_type="municipal_administration", prefix="c"
     )
     assert "nothing is registered" in violation.description
+
+
+@pytest.mark.parametrize(
+    ("age", "consent", "named"),
+    [
+        (14, {"basis": "consent", "custody_holder_consented": True}, set()),
+        (
+            17,
+            {"basis": "consent", "custody_holder_consented": True},
+            {"c.consent.young_person_consented"},
+        ),
+        (18, {"basis": "consent", "citizen_consented": True}, set()),
+        (
+            18,
+            {"basis": "consent", "custody_holder_consented": True, "young_person_consented": True},
+            {"c.consent.citizen_consented"},
+        ),
+        (17, {"basis": "rsl_11d_without_consent", "consent_attempted": True}, set()),
+        (18, {"basis": "rsl_11d_without_consent", "consent_attempted": True}, {"c.consent.basis"}),
+        (18, {"basis": "sel_82_without_consent", "justification": "Svær demens."}, set()),
+        (17, {"basis": "sel_82_without_consent", "justification": "x"}, {"c.consent.basis"}),
+    ],
+)
+def test_the_age_limits_15_and_18_decide_whose_consent_counts(
+    age: int, consent: dict[str, Any], named: set[str]
+) -> None:
+    assert fields(citizen(**consent), age) == named

@@ -30,6 +30,7 @@ from services.intake.messages import (
     InquiryRegistered,
 )
 from services.intake.privacy import CprVault, IntakeSettings
+from services.intake.queries import start_of_danish_day
 from services.intake.reference import load_reference
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.workdays import WorkingDayCalendar
@@ -178,6 +179,39 @@ def test_a_malformed_cpr_never_reaches_the_rules_and_is_not_echoed() -> None:
     with pytest.raises(ValueError) as caught:
         form(citizens=[{**child("320199-1234", "X")}])
     assert "320199" not in str(caught.value)
+
+
+def test_unknown_codes_are_named_even_when_another_field_is_malformed() -> None:
+    found = domain.code_violations(
+        REF,
+        inquirer_type="no_such_type",
+        municipality_code="999",
+        requested_service="no_such_service",
+        target_groups=["autism_spectrum", "no_such_group"],
+    )
+    assert {v.field for v in found} == {
+        "inquirer.type",
+        "inquirer.municipality_code",
+        "requested_service",
+        "target_groups.1",
+    }
+    known = domain.code_violations(
+        REF,
+        inquirer_type="municipal_administration",
+        municipality_code="461",
+        requested_service="single_case",
+        target_groups=["autism_spectrum"],
+    )
+    assert known == []
+    already = domain.code_violations(
+        REF,
+        inquirer_type="",
+        municipality_code="999",
+        requested_service="",
+        target_groups=[],
+        already_named=frozenset({"inquirer.municipality_code"}),
+    )
+    assert already == []
 
 
 def test_registration_stores_the_cpr_only_encrypted_and_hashed() -> None:
@@ -448,6 +482,67 @@ def test_withdrawn_consent_stops_the_course_and_keeps_what_was_registered() -> N
 def test_a_cpr_number_in_free_text_is_refused() -> None:
     command = form(description="Om borger 150570-1234 med autisme")
     assert violations(command) == {"description"}
+    kid = {
+        **child(CHILD_CPRS[0], "Bo"),
+        "custody_holders": [{"name": "Mor 0103161234", "address": "Vej 1"}],
+    }
+    named = form(
+        main_area="children_youth",
+        citizens=[kid],
+        attachments=[{"document_id": "d1", "title": "Udtalelse 010316-4321"}],
+    )
+    assert violations(named) == {"citizens.0.custody_holders.0.name", "attachments.0.title"}
+
+
+def test_a_cpr_number_is_refused_in_the_free_text_of_every_other_write() -> None:
+    course, _ = assigned()
+    cpr = "Borgeren 150570-1234"
+
+    def fields(change: Any) -> set[str]:
+        with pytest.raises(InvalidInput) as caught:
+            change()
+        return {v.field for v in caught.value.violations}
+
+    assert fields(lambda: domain.change_description(course, cpr)) == {"description"}
+    material = AddSupplementaryMaterial(
+        inquiry_id=course.id,
+        documents=[{"document_id": "d1", "title": cpr}],
+        received_via="post",
+        note=cpr,
+    )
+    assert fields(lambda: domain.add_supplement(course, material, now=NOW)) == {
+        "note",
+        "documents.0.title",
+    }
+    withdrawal = WithdrawConsent(inquiry_id=course.id, reason=cpr)
+    assert fields(lambda: domain.withdraw_consent(course, withdrawal, now=NOW)) == {"reason"}
+    call = RegisterContactInquiry(
+        channel="phone",
+        main_area="adults",
+        inquirer_type="relative",
+        summary=cpr,
+        outcome="referred_elsewhere",
+        referred_to=cpr,
+    )
+    assert fields(
+        lambda: domain.register_contact(
+            call, inquiry_id="p1", ref=REF, now=NOW, by="c1", calendar=CALENDAR
+        )
+    ) == {"summary", "referred_to"}
+    internal = CreateInternalCase(
+        kind="phone_extended",
+        consultant_id="c1",
+        main_area="adults",
+        inquirer_type="ppr",
+        inquirer_name="PPR Aarhus",
+        municipality_code="751",
+        description=cpr,
+    )
+    assert fields(
+        lambda: domain.create_internal(
+            internal, inquiry_id="x1", origin=None, ref=REF, now=NOW, by="s1"
+        )
+    ) == {"description"}
 
 
 def test_the_vault_uses_the_configured_keys_and_rotates() -> None:
@@ -469,6 +564,12 @@ def test_the_vault_uses_the_configured_keys_and_rotates() -> None:
     assert before.ref(Cpr(ADULT_CPR)) == after.ref(Cpr(ADULT_CPR))
     assert IntakeSettings(distribution_weekdays="2,4").weekdays == (2, 4)
     assert old.reveal_roles == {"support", "consultant"}
+
+
+@pytest.mark.parametrize("bad", ["", "wed,fri", "2,7", "-1"])
+def test_configured_distribution_weekdays_that_are_not_days_fail_at_start(bad: str) -> None:
+    with pytest.raises(ValueError, match="distribution weekdays"):
+        IntakeSettings(distribution_weekdays=bad)
 
 
 def test_extended_phone_advice_from_a_phone_inquiry_needs_that_outcome() -> None:
@@ -575,3 +676,67 @@ def test_a_held_inquiry_is_not_journaled_onto_a_stopped_course_but_may_open_a_ne
             now=NOW,
             distribution_date=NOW.date(),
         )
+
+
+def test_an_ended_course_is_ended_once_and_takes_no_held_inquiry_or_material() -> None:
+    course, _ = assigned()
+    result = domain.end_course(course, reason="course_closed", now=NOW)
+    assert result is not None
+    ended, event = result
+    assert (ended.status, ended.course_ended_at, ended.course_end_reason) == (
+        "course_ended",
+        NOW,
+        "course_closed",
+    )
+    assert (event.inquiry_id, event.consultant_id, event.reason) == (
+        course.id,
+        "c7",
+        "course_closed",
+    )
+    assert domain.end_course(ended, reason="visitation_referred", now=NOW) is None
+    [waiting], _ = register(form())
+    assert domain.end_course(waiting, reason="course_closed", now=NOW) is None
+    stopped = stopped_course()
+    assert domain.end_course(stopped, reason="case_closed_consent_withdrawn", now=NOW) is None
+    ref = VAULT.ref(Cpr(ADULT_CPR))
+    [held], _ = register(form(), {ref: OngoingCourse(ended.id, "c7")})
+    with pytest.raises(IllegalTransition, match="no longer ongoing"):
+        domain.decide_ongoing_course(
+            held,
+            ended,
+            DecideOngoingCourse(inquiry_id=held.id, decision="journal_on_existing"),
+            by="c7",
+            role="consultant",
+            now=NOW,
+            distribution_date=NOW.date(),
+        )
+    material = AddSupplementaryMaterial(
+        inquiry_id=ended.id,
+        documents=[{"document_id": "d1", "title": "Late"}],
+        received_via="post",
+    )
+    with pytest.raises(IllegalTransition, match="no ongoing course"):
+        domain.add_supplement(ended, material, now=NOW)
+
+
+def test_the_citizen_s_age_counts_from_the_danish_date() -> None:
+    late = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # 00:30 on 24 November in Denmark
+    adult = {"name": "Eva", "cpr": "241108-4001", "consent": {"basis": "consent"}}
+    command = form(citizens=[{**adult, "consent": {"basis": "consent", "citizen_consented": True}}])
+    [inquiry], _ = domain.register(
+        command,
+        ids=["i0"],
+        family_group_id=None,
+        protected=[VAULT.protect(c.cpr) for c in command.citizens],
+        ongoing={},
+        ref=REF,
+        now=late,
+        by="support-1",
+        distribution_date=date(2026, 11, 25),
+    )
+    assert inquiry.citizen_age_years == 18
+
+
+def test_a_registration_date_filter_starts_at_danish_midnight() -> None:
+    assert start_of_danish_day(date(2026, 11, 24)) == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
+    assert start_of_danish_day(date(2026, 7, 1)) == datetime(2026, 6, 30, 22, 0, tzinfo=UTC)

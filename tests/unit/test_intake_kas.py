@@ -211,6 +211,36 @@ def test_states_draft_ongoing_closed() -> None:
     assert {v.field for v in caught.value.violations} == {"form.referred_to"}
 
 
+def test_saving_an_existing_form_needs_the_version_read_named_with_the_form_s_faults() -> None:
+    draft = saved({"channel": "email"}, complete=False).model_copy(update={"version": 1})
+    command = SaveKasRegistration(
+        registration_id=draft.id, form=KasForm(channel="no_such_channel"), complete=False
+    )
+    with pytest.raises(InvalidInput) as caught:
+        model.save(
+            draft,
+            command,
+            new_id="unused",
+            kas_number="",
+            supplier_id="sup-a",
+            by="kas-user",
+            ref=REF,
+            now=NOW,
+        )
+    assert {v.field for v in caught.value.violations} == {"expected_version", "form.channel"}
+    resaved = model.save(
+        draft,
+        command.model_copy(update={"expected_version": 1, "form": KasForm(channel="phone")}),
+        new_id="unused",
+        kas_number="",
+        supplier_id="sup-a",
+        by="kas-user",
+        ref=REF,
+        now=NOW,
+    )
+    assert (resaved.id, resaved.form.channel) == (draft.id, "phone")
+
+
 def test_closing_a_course_records_the_dates_and_reason() -> None:
     course = saved({**COURSE, "inquiry_date": date(2026, 1, 5)}).model_copy(update={"version": 1})
     command = CloseKasCourse(
@@ -270,3 +300,48 @@ def test_a_cpr_number_is_refused_in_the_free_text_fields() -> None:
     assert named({**COURSE, "person_ref": "Bo 010203-1234"}) == {"form.person_ref"}
     assert named({**COURSE, "own_journal_number": "0102031234"}) == {"form.own_journal_number"}
     assert named({**COURSE, "person_ref": "Bo, j.nr. 2026-17"}) == set()
+
+
+def test_whether_a_handling_expects_a_course_comes_from_the_code_list() -> None:
+    assert REF.kas.course_handlings == {"course_advice", "course_assessment_advice"}
+    handlings = tuple(
+        h.model_copy(update={"course": True}) if h.id == "referred" else h
+        for h in REF.kas.handlings
+    )
+    flipped = REF.model_copy(update={"kas": REF.kas.model_copy(update={"handlings": handlings})})
+    values = {**COURSE, "handling": ["referred"], "referred_to": "Synscenter"}
+    command = SaveKasRegistration(form=KasForm.model_validate(values), complete=True)
+
+    def status(ref: Any) -> str:
+        return model.save(
+            None,
+            command,
+            new_id="r1",
+            kas_number="KAS-2026-000001",
+            supplier_id="sup-a",
+            by="kas-user",
+            ref=ref,
+            now=NOW,
+        ).status
+
+    assert (status(REF), status(flipped)) == ("closed", "ongoing")
+
+
+def test_today_is_the_danish_date_just_after_midnight() -> None:
+    late = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # 00:30 on 24 November in Denmark
+    values = {**COURSE, "inquiry_date": date(2026, 11, 24)}
+
+    def save(values: dict[str, Any]) -> KasRegistration:
+        return model.save(
+            None,
+            SaveKasRegistration(form=KasForm.model_validate(values), complete=True),
+            new_id="r1",
+            kas_number="KAS-2026-000001",
+            supplier_id="sup-a",
+            by="kas-user",
+            ref=REF,
+            now=late,
+        )
+
+    assert save(values).form.inquiry_date == date(2026, 11, 24)
+    assert save(COURSE).form.inquiry_date == date(2026, 11, 24)

@@ -11,11 +11,12 @@ from services.intake.domain.registration import (
     assign,
     change_description,
     decide_ongoing_course,
+    end_course,
     letters,
     register,
     withdraw_consent,
 )
-from services.intake.domain.screening import screen
+from services.intake.domain.screening import code_violations, screen
 
 __all__ = [
     "HeldFor",
@@ -26,10 +27,12 @@ __all__ = [
     "assign",
     "change_description",
     "close_contact",
+    "code_violations",
     "consent_violations",
     "create_internal",
     "danish_date",
     "decide_ongoing_course",
+    "end_course",
     "is_distribution_day",
     "letters",
     "next_distribution_day",

@@ -20,6 +20,7 @@ Status = Literal[
     "open",
     "closed",
     "stopped",
+    "course_ended",
 ]
 Kind = Literal["form", "phone", "email", "internal"]
 WAITING: tuple[Status, ...] = ("registered",)
@@ -125,6 +126,8 @@ class Inquiry(Aggregate):
     notes: list[Note] = Field(default_factory=list)
     stopped_at: datetime | None = None
     stop_reason: str = ""
+    course_ended_at: datetime | None = None
+    course_end_reason: str = ""
     form_deadline: FormDeadline | None = None
 
     @property

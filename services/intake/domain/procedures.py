@@ -13,7 +13,7 @@ from services.intake.commands import (
 from services.intake.domain import deadlines
 from services.intake.domain.model import Inquiry, Note
 from services.intake.domain.registration import assigned_event, refuse_if_stopped
-from services.intake.domain.screening import inquirer_violations
+from services.intake.domain.screening import cpr_in_text, inquirer_violations
 from services.intake.messages import ContactInquiryClosed, InquiryNoteAdded, InquiryRegistered
 from services.intake.reference import Reference
 from services.kernel.envelope import EventPayload
@@ -64,6 +64,13 @@ def register_contact(
         required=False,
     )
     bad += _outcome_violations(command.outcome, command.referred_to)
+    bad += cpr_in_text(
+        {
+            "summary": command.summary,
+            "inquirer_name": command.inquirer_name,
+            "referred_to": command.referred_to,
+        }
+    )
     if bad:
         raise InvalidInput(bad)
     closed = command.outcome is not None
@@ -145,6 +152,7 @@ def close_contact(
     if inquiry.status != "open":
         raise IllegalTransition(f"inquiry {inquiry.id} is {inquiry.status}, not open")
     bad = _outcome_violations(command.outcome, command.referred_to)
+    bad += cpr_in_text({"referred_to": command.referred_to})
     if bad:
         raise InvalidInput(bad)
     closed = inquiry.model_copy(
@@ -179,6 +187,7 @@ def create_internal(
         organisation=command.inquirer_name,
         fields=CONTACT_FIELDS,
     )
+    bad += cpr_in_text({"description": command.description, "inquirer_name": command.inquirer_name})
     kind_of = ref.inquirer_type(command.inquirer_type)
     if kind_of is not None and not kind_of.professional:
         bad.append(FieldViolation("inquirer_type", "internal procedures serve professionals"))
@@ -208,7 +217,11 @@ def create_internal(
                 )
             met = deadlines.met(form, case_id=inquiry_id, now=now)
             changed_origin = origin.model_copy(update={"form_deadline": met})
-            events.append(deadlines.deadline_met(origin.id, met, met_on=met.met_on or now.date()))
+            events.append(
+                deadlines.deadline_met(
+                    origin.id, met, met_on=met.met_on or deadlines.danish_date(now)
+                )
+            )
     elif command.kind == "combination_course":
         if origin is not None:
             refuse_if_stopped(origin)
@@ -260,7 +273,7 @@ def create_internal(
         registered_at=now,
         registered_by=by,
         consultant_id=command.consultant_id,
-        distributed_on=now.date(),
+        distributed_on=deadlines.danish_date(now),
         inquirer=InquirerInput(
             type=command.inquirer_type,
             organisation=command.inquirer_name,

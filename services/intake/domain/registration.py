@@ -14,10 +14,13 @@ from services.intake.commands import (
     RegisterInquiry,
     WithdrawConsent,
 )
+from services.intake.domain.deadlines import danish_date
 from services.intake.domain.model import HeldFor, Inquiry, StoredCitizen, Supplement
+from services.intake.domain.screening import refuse_cpr_in_text
 from services.intake.messages import (
     InquiryAssigned,
     InquiryConsentWithdrawn,
+    InquiryCourseEnded,
     InquiryDescriptionChanged,
     InquiryHeldForOngoingCourse,
     InquiryLetterRequested,
@@ -80,7 +83,7 @@ def register(
             inquirer=command.inquirer,
             requested_service=command.requested_service,
             citizen=stored,
-            citizen_age_years=stored.age_on(now.date()) if stored else None,
+            citizen_age_years=stored.age_on(danish_date(now)) if stored else None,
             party_representative=command.party_representative,
             target_groups=list(command.target_groups),
             attachments=list(command.attachments),
@@ -154,6 +157,7 @@ def change_description(
     inquiry: Inquiry, description: str
 ) -> tuple[Inquiry, InquiryDescriptionChanged]:
     """The inquiry with a new description, and the event announcing the change."""
+    refuse_cpr_in_text({"description": description})
     refuse_if_stopped(inquiry)
     changed = inquiry.model_copy(update={"description": description})
     return changed, InquiryDescriptionChanged(inquiry_id=inquiry.id, version=inquiry.version + 1)
@@ -276,6 +280,11 @@ def decide_ongoing_course(
     refuse_if_stopped(held)
     if command.decision == "journal_on_existing":
         refuse_if_stopped(ongoing)
+        if ongoing.status != "assigned":
+            raise IllegalTransition(
+                f"inquiry {ongoing.id} is {ongoing.status}: its course is no longer ongoing; "
+                "open a new one"
+            )
     if held.status != "awaiting_course_decision" or held.held_for is None:
         raise IllegalTransition(f"inquiry {held.id} is {held.status}, not awaiting a decision")
     if role != "manager" and by != held.held_for.consultant_id:
@@ -317,6 +326,9 @@ def add_supplement(
     inquiry: Inquiry, command: AddSupplementaryMaterial, *, now: datetime
 ) -> tuple[Inquiry, SupplementaryMaterialReceived]:
     """Material journaled on an ongoing course, announced to its consultant."""
+    texts = {"note": command.note}
+    texts.update({f"documents.{i}.title": d.title for i, d in enumerate(command.documents)})
+    refuse_cpr_in_text(texts)
     refuse_if_stopped(inquiry)
     if inquiry.status != "assigned" or inquiry.consultant_id is None:
         raise IllegalTransition(f"inquiry {inquiry.id} is {inquiry.status}: no ongoing course")
@@ -341,6 +353,7 @@ def withdraw_consent(
     inquiry: Inquiry, command: WithdrawConsent, *, now: datetime
 ) -> tuple[Inquiry, InquiryConsentWithdrawn]:
     """The course stops; what was registered and journaled stays."""
+    refuse_cpr_in_text({"reason": command.reason})
     refuse_if_stopped(inquiry)
     if inquiry.citizen is None:
         raise IllegalTransition(f"inquiry {inquiry.id} holds no citizen consent")
@@ -351,6 +364,22 @@ def withdraw_consent(
     )
     return stopped, InquiryConsentWithdrawn(
         inquiry_id=inquiry.id, consultant_id=inquiry.consultant_id, withdrawn_at=now
+    )
+
+
+def end_course(
+    inquiry: Inquiry, *, reason: str, now: datetime
+) -> tuple[Inquiry, InquiryCourseEnded] | None:
+    """The inquiry once the case its assignment opened has ended; None when there is nothing to
+    end (never assigned, already ended, stopped by withdrawn consent), so a repeated or late
+    report of the end changes nothing."""
+    if inquiry.status != "assigned":
+        return None
+    ended = inquiry.model_copy(
+        update={"status": "course_ended", "course_ended_at": now, "course_end_reason": reason}
+    )
+    return ended, InquiryCourseEnded(
+        inquiry_id=inquiry.id, consultant_id=inquiry.consultant_id, reason=reason, ended_at=now
     )
 
 

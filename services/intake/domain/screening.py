@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 
-from services.intake.commands import RegisterInquiry
+from services.intake.commands import Person, RegisterInquiry
 from services.intake.domain.consent import ADULT_AGE, consent_violations
 from services.intake.reference import Reference
 from services.kernel.errors import FieldViolation, InvalidInput
 
 CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 NO_CPR = "do not write a CPR number in free text; give it in the citizen's cpr field"
+
+
+def cpr_in_text(texts: Mapping[str, str]) -> list[FieldViolation]:
+    """The free-text fields (by name) holding something shaped like a CPR number."""
+    return [FieldViolation(f, NO_CPR) for f, text in texts.items() if CPR_LIKE.search(text)]
+
+
+def refuse_cpr_in_text(texts: Mapping[str, str]) -> None:
+    """Raise InvalidInput naming each free-text field that holds a CPR-shaped number."""
+    bad = cpr_in_text(texts)
+    if bad:
+        raise InvalidInput(bad)
 
 
 def free_text_violations(command: RegisterInquiry) -> list[FieldViolation]:
@@ -25,7 +38,30 @@ def free_text_violations(command: RegisterInquiry) -> list[FieldViolation]:
         texts[f"citizens.{i}.name"] = citizen.name
         texts[f"citizens.{i}.details"] = citizen.details
         texts[f"citizens.{i}.consent.justification"] = citizen.consent.justification
-    return [FieldViolation(f, NO_CPR) for f, text in texts.items() if CPR_LIKE.search(text)]
+    for name, person in _people(command):
+        texts[f"{name}.name"] = person.name
+        texts[f"{name}.address"] = person.address
+    for i, doc in enumerate(command.attachments):
+        texts[f"attachments.{i}.title"] = doc.title
+    texts["inquirer.organisation"] = command.inquirer.organisation
+    texts["inquirer.address"] = command.inquirer.address
+    return cpr_in_text(texts)
+
+
+def _people(command: RegisterInquiry) -> list[tuple[str, Person]]:
+    """Every person the form names besides the citizens, by field path."""
+    people: list[tuple[str, Person]] = []
+    if command.party_representative is not None:
+        people.append(("party_representative", command.party_representative))
+    for i, citizen in enumerate(command.citizens):
+        people += [
+            (f"citizens.{i}.custody_holders.{j}", p) for j, p in enumerate(citizen.custody_holders)
+        ]
+        for role in ("guardian", "attorney"):
+            person = getattr(citizen, role)
+            if person is not None:
+                people.append((f"citizens.{i}.{role}", person))
+    return people
 
 
 def age_on(born: date, day: date) -> int:
@@ -63,6 +99,37 @@ def inquirer_violations(
     if required and organisation is not None and kind.organisation_required and not organisation:
         bad.append(FieldViolation(organisation_field, f"required for {kind.id}"))
     return bad
+
+
+def code_violations(
+    ref: Reference,
+    *,
+    inquirer_type: str,
+    municipality_code: str,
+    requested_service: str,
+    target_groups: list[str],
+    already_named: frozenset[str] = frozenset(),
+) -> list[FieldViolation]:
+    """Unknown codes in a form that failed field validation (say, a malformed CPR number).
+
+    Screening runs only on a valid form, so without this a form with a malformed CPR and an
+    unknown municipality would name the CPR alone; fields `already_named` are left out.
+    """
+    bad: list[FieldViolation] = []
+    code = municipality_code.strip()
+    if code and ref.municipality(code) is None:
+        bad.append(FieldViolation("inquirer.municipality_code", "not a Danish municipality code"))
+    kind = inquirer_type.strip()
+    if kind and ref.inquirer_type(kind) is None:
+        bad.append(FieldViolation("inquirer.type", f"unknown inquirer type {kind!r}"))
+    service = requested_service.strip()
+    if service and ref.service(service) is None:
+        bad.append(FieldViolation("requested_service", "unknown advisory service"))
+    known_groups = Reference.ids(ref.target_groups)
+    for i, group in enumerate(target_groups):
+        if group.strip() and group.strip() not in known_groups:
+            bad.append(FieldViolation(f"target_groups.{i}", "unknown target group"))
+    return [v for v in bad if v.field not in already_named]
 
 
 def screen(command: RegisterInquiry, *, ref: Reference, today: date) -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
+
+from google.protobuf.json_format import MessageToDict
+from pydantic import ValidationError
 
 from services.intake.audit import access
-from services.intake.kas import handlers
+from services.intake.domain.deadlines import danish_date
+from services.intake.kas import handlers, model
 from services.intake.kas.extracts import (
     CSV_MEDIA_TYPE,
     EXTRACTS,
@@ -14,8 +18,17 @@ from services.intake.kas.extracts import (
     to_csv,
     to_xlsx,
 )
-from services.intake.kas.model import CloseKasCourse, KasForm, KasRegistration, SaveKasRegistration
+from services.intake.kas.model import (
+    NOT_STATED,
+    CloseKasCourse,
+    KasForm,
+    KasRegistration,
+    KasStatus,
+    SaveKasRegistration,
+)
+from services.intake.reference import Reference
 from services.kernel.context import VISO_STAFF, require_role
+from services.kernel.envelope import utcnow
 from services.kernel.errors import FieldViolation, InvalidInput
 from services.kernel.proto import parse_request, timestamp
 from vias.intake.v1 import kas_pb2, kas_pb2_grpc
@@ -68,8 +81,31 @@ def _date(
         return None
 
 
-def _query(request: Any) -> handlers.KasQuery:
-    bad: list[FieldViolation] = []
+def _code_violations(request: Any, ref: Reference) -> list[FieldViolation]:
+    """Filters naming a code the KaS lists do not have: named, not quietly matched."""
+    lists = ref.kas
+    codes = {
+        "status": (request.status, frozenset(get_args(KasStatus))),
+        "handling": (request.handling, Reference.ids(lists.handlings)),
+        "channel": (request.channel, Reference.ids(ref.channels)),
+        "inquirer_profile": (request.inquirer_profile, Reference.ids(lists.inquirer_profiles)),
+        "legal_area": (request.legal_area, Reference.ids(ref.legal_areas)),
+        "problem_area": (request.problem_area, Reference.ids(lists.problem_areas)),
+        "classification": (request.classification, Reference.ids(lists.classifications)),
+    }
+    bad = [
+        FieldViolation(name, f"unknown value {value!r}")
+        for name, (value, known) in codes.items()
+        if value and value not in known
+    ]
+    code = request.municipality_code
+    if code and code != NOT_STATED and ref.municipality(code) is None:
+        bad.append(FieldViolation("municipality_code", "not a Danish municipality code"))
+    return bad
+
+
+def _query(request: Any, ref: Reference) -> handlers.KasQuery:
+    bad: list[FieldViolation] = _code_violations(request, ref)
     view = request.view or "search"
     if view not in VIEWS:
         bad.append(FieldViolation("view", f"one of {', '.join(VIEWS)}"))
@@ -79,6 +115,8 @@ def _query(request: Any) -> handlers.KasQuery:
         bad.append(FieldViolation("limit", f"must be between 0 and {MAX_LIMIT}"))
     start = _date(request.inquiry_date_from, "inquiry_date_from", bad)
     end = _date(request.inquiry_date_to, "inquiry_date_to", bad)
+    if start and end and end < start:
+        bad.append(FieldViolation("inquiry_date_to", "before inquiry_date_from"))
     if bad:
         raise InvalidInput(bad)
     return handlers.KasQuery(
@@ -103,6 +141,35 @@ def _query(request: Any) -> handlers.KasQuery:
     )
 
 
+def _save_command(request: Any, ref: Reference) -> SaveKasRegistration:
+    """The save request as a command; when a field is malformed (a date like 2026-02-30), the
+    form's rules still run on the rest, so every bad field is named in one reply."""
+    try:
+        return parse_request(SaveKasRegistration, request)
+    except InvalidInput as invalid:
+        named = {v.field for v in invalid.violations}
+        values = MessageToDict(
+            request.form,
+            preserving_proto_field_name=True,
+            always_print_fields_with_no_presence=True,
+        )
+        for name in named:
+            head, _, rest = name.partition(".")
+            if head == "form" and rest:
+                values.pop(rest.split(".")[0], None)
+        try:
+            form = KasForm.model_validate(values)
+        except ValidationError:
+            raise invalid from None
+        rules = model.form_violations(
+            form, ref=ref, complete=request.complete, today=danish_date(utcnow())
+        )
+        more = [v for v in rules if v.field not in named]
+        if not more:
+            raise
+        raise InvalidInput([*invalid.violations, *more]) from None
+
+
 class KasApi(kas_pb2_grpc.KasServiceServicer):
     """KaS registrations, views and extracts."""
 
@@ -111,7 +178,7 @@ class KasApi(kas_pb2_grpc.KasServiceServicer):
 
     async def SaveKasRegistration(self, request: Any, context: Any) -> kas_pb2.KasRegistration:
         principal = require_role("kas_supplier")
-        command = parse_request(SaveKasRegistration, request)
+        command = _save_command(request, self.app.ref)
         seen = access(principal, "SaveKasRegistration", command.purpose)
         saved = await handlers.save(command, store=self.app.store, ref=self.app.ref, access=seen)
         return to_proto(saved)
@@ -127,6 +194,8 @@ class KasApi(kas_pb2_grpc.KasServiceServicer):
 
     async def GetKasRegistration(self, request: Any, context: Any) -> kas_pb2.KasRegistration:
         principal = require_role(*READERS)
+        if not request.registration_id.strip():
+            raise InvalidInput.single("registration_id", "required")
         seen = access(principal, "GetKasRegistration", request.purpose)
         found = await handlers.get(request.registration_id, store=self.app.store, access=seen)
         return to_proto(found)
@@ -136,7 +205,9 @@ class KasApi(kas_pb2_grpc.KasServiceServicer):
     ) -> kas_pb2.ListKasRegistrationsResponse:
         principal = require_role(*READERS)
         seen = access(principal, "ListKasRegistrations", request.purpose)
-        found = await handlers.find(_query(request), store=self.app.store, access=seen)
+        found = await handlers.find(
+            _query(request, self.app.ref), store=self.app.store, ref=self.app.ref, access=seen
+        )
         return kas_pb2.ListKasRegistrationsResponse(registrations=[to_proto(r) for r in found])
 
     async def ExportKasExtract(self, request: Any, context: Any) -> kas_pb2.KasExtract:

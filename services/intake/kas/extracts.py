@@ -84,7 +84,7 @@ def build(kind: ExtractKind, registrations: Sequence[KasRegistration], ref: Refe
                 r.closing_reason,
             )
             for r in done
-            if r.is_course
+            if r.is_course(ref)
         ]
         return Extract(
             title="Længerevarende forløb",

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 
 from services.intake import audit
 from services.intake.audit import Access
+from services.intake.domain.deadlines import danish_date
 from services.intake.kas import model
 from services.intake.kas.extracts import Extract, ExtractKind, build
 from services.intake.kas.messages import KasRegistrationSaved
@@ -53,14 +54,17 @@ async def _own(tx: Transaction, registration_id: str, principal: Principal) -> K
 
 
 async def _next_number(tx: Transaction, year: int) -> str:
-    counter = await tx.collection(COUNTERS).find_one_and_update(
-        {"_id": f"kas:{year}"},
-        {"$inc": {"seq": 1}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-        session=tx.session,
-    )
-    assert counter is not None
+    """The year's next KaS number, in the save's transaction (rolled back with it).
+
+    `update_one` and a read by `_id` rather than `find_one_and_update`, which SecantusDB
+    answers by scanning the whole collection.
+    """
+    counters = tx.collection(COUNTERS)
+    key = f"kas:{year}"
+    await counters.update_one({"_id": key}, {"$inc": {"seq": 1}}, upsert=True, session=tx.session)
+    counter = await counters.find_one({"_id": key}, session=tx.session)
+    if counter is None:
+        raise RuntimeError(f"the KaS number counter {key} vanished within its transaction")
     return model.kas_number(year, int(counter["seq"]))
 
 
@@ -77,7 +81,7 @@ async def save(
         existing = None
         if command.registration_id:
             existing = await _own(tx, command.registration_id, principal)
-        number = "" if existing else await _next_number(tx, now.year)
+        number = "" if existing else await _next_number(tx, danish_date(now).year)
         saved = model.save(
             existing,
             command,
@@ -107,7 +111,7 @@ async def close_course(
     async def work(tx: Transaction) -> KasRegistration:
         existing = await _own(tx, command.registration_id, access.principal)
         now = utcnow()
-        closed = model.close_course(existing, command, ref=ref, today=now.date())
+        closed = model.close_course(existing, command, ref=ref, today=danish_date(now))
         stored = await registrations.save(tx, closed, expected_version=command.expected_version)
         tx.emit(_saved(stored))
         await audit.write(tx, audit.kas_records(access, [stored], action="write", now=now))
@@ -151,11 +155,10 @@ class KasQuery:
     limit: int = 100
 
 
-COURSES = ["course_advice", "course_assessment_advice"]
-
-
-def to_filter(q: KasQuery, principal: Principal) -> dict[str, Any]:
+def to_filter(q: KasQuery, principal: Principal, ref: Reference) -> dict[str, Any]:
     """The MongoDB filter of a view or search, within the caller's scope."""
+    courses = sorted(ref.kas.course_handlings)
+    one_offs = sorted(h.id for h in ref.kas.handlings if h.id not in ref.kas.course_handlings)
     query: dict[str, Any] = scope(principal, q.supplier_id)
     me = principal.user_id
     if q.view == "my_ongoing":
@@ -165,10 +168,10 @@ def to_filter(q: KasQuery, principal: Principal) -> dict[str, Any]:
         ]
     elif q.view == "my_closed":
         query.update(
-            {"status": "closed", "form.kas_specialist_id": me, "form.handling": {"$in": COURSES}}
+            {"status": "closed", "form.kas_specialist_id": me, "form.handling": {"$in": courses}}
         )
     elif q.view == "my_inquiries":
-        query.update({"registered_by": me, "form.handling": {"$in": ["closed", "referred"]}})
+        query.update({"registered_by": me, "form.handling": {"$in": one_offs}})
     plain = {
         "kas_number": q.kas_number,
         "status": q.status,
@@ -207,11 +210,13 @@ def to_filter(q: KasQuery, principal: Principal) -> dict[str, Any]:
     return query
 
 
-async def find(q: KasQuery, *, store: MongoStore, access: Access) -> list[KasRegistration]:
+async def find(
+    q: KasQuery, *, store: MongoStore, ref: Reference, access: Access
+) -> list[KasRegistration]:
     """A view or a search, newest inquiry first; the persons the forms name are audited."""
     found = await registrations.find(
         store.db,
-        to_filter(q, access.principal),
+        to_filter(q, access.principal, ref),
         sort=(("form.inquiry_date", DESCENDING), ("_id", ASCENDING)),
         limit=q.limit,
     )

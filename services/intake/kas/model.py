@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from services.intake.commands import Command
+from services.intake.domain.deadlines import danish_date
 from services.intake.messages import EmptyIsNone, Text
 from services.intake.reference import Reference
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput
@@ -103,10 +104,9 @@ class KasRegistration(Aggregate):
         """The single handling choice, or "" in a draft without one."""
         return self.form.handling[0] if len(self.form.handling) == 1 else ""
 
-    @property
-    def is_course(self) -> bool:
-        """A course is expected (advice, or assessment and advice)."""
-        return self.handling in ("course_advice", "course_assessment_advice")
+    def is_course(self, ref: Reference) -> bool:
+        """A course is expected: the handling ticked is one the code list marks as a course."""
+        return self.handling in ref.kas.course_handlings
 
     @property
     def duration_months(self) -> int | None:
@@ -255,9 +255,12 @@ def save(
 ) -> KasRegistration:
     """The registration after saving the form as a draft or completing it."""
     form = command.form
+    today = danish_date(now)
     if form.inquiry_date is None:
-        form = form.model_copy(update={"inquiry_date": now.date()})
-    bad = form_violations(form, ref=ref, complete=command.complete, today=now.date())
+        form = form.model_copy(update={"inquiry_date": today})
+    bad = form_violations(form, ref=ref, complete=command.complete, today=today)
+    if command.registration_id and command.expected_version < 1:
+        bad.append(FieldViolation("expected_version", "the version read, to save an existing form"))
     if bad:
         raise InvalidInput(bad)
     if (
@@ -278,14 +281,14 @@ def save(
     )
     if not command.complete:
         return draft
-    return draft.model_copy(update={"status": "ongoing" if draft.is_course else "closed"})
+    return draft.model_copy(update={"status": "ongoing" if draft.is_course(ref) else "closed"})
 
 
 def close_course(
     registration: KasRegistration, command: CloseKasCourse, *, ref: Reference, today: date
 ) -> KasRegistration:
     """The course closed with its clarifying-meeting date, closing date and reason."""
-    if registration.status != "ongoing" or not registration.is_course:
+    if registration.status != "ongoing" or not registration.is_course(ref):
         raise IllegalTransition(
             f"KaS registration {registration.kas_number} is not an ongoing course"
         )

@@ -80,6 +80,11 @@ class KasLists(BaseModel):
     closing_reasons: tuple[Item, ...]
     course_duration_aim_months: int
 
+    @property
+    def course_handlings(self) -> frozenset[str]:
+        """The handling choices that expect a course (advice, or assessment and advice)."""
+        return frozenset(h.id for h in self.handlings if h.course)
+
 
 class Reference(BaseModel):
     """Every code list intake validates against."""
