@@ -321,6 +321,7 @@ async def answer_offer(
             today=today,
             calendar=env.calendar,
             catalog=env.catalog,
+            specialists={p.id: p.specialist_ids for p in known},
         )
 
     return await update_offer(env, command.offer_id, principal, decide)

@@ -14,7 +14,7 @@ from services.visitation.domain import meeting as meeting_steps
 from services.visitation.domain import offers as steps
 from services.visitation.domain.case import Events
 from services.visitation.domain.model import VisitationCase
-from services.visitation.domain.suppliers import Ranking, rank_suppliers
+from services.visitation.domain.suppliers import Ranking, SupplierProfile, rank_suppliers
 from services.visitation.messages import (
     AnswerOffer,
     CaseHandedToLeverance,
@@ -64,15 +64,32 @@ SUPPLIERS = [
 ]
 SPECIALIST_A = Principal("spec-a", "specialist", "alpha")
 ADMIN_A = Principal("admin-a", "supplier_admin", "alpha")
+# Each supplier's specialists as leverance announced them; the others have announced none.
+STAFF = {"alpha": ["spec-a", "spec-a2"]}
 
 
-def ranking_for(case: VisitationCase) -> Ranking:
+def ranking_for(case: VisitationCase, suppliers: list[SupplierProfile] = SUPPLIERS) -> Ranking:
     service = steps.chosen_service(case, CATALOG)
     return rank_suppliers(
-        SUPPLIERS,
+        suppliers,
         steps.need_of(case, service, TODAY),
         steps.price_estimate(Estimate(), CATALOG),
         offered=steps.offered_statuses(case),
+    )
+
+
+def answer(
+    case: VisitationCase, command: AnswerOffer, principal: Principal
+) -> tuple[VisitationCase, Events]:
+    return steps.answer_offer(
+        case,
+        command,
+        principal=principal,
+        ranking=ranking_for(case),
+        today=TODAY,
+        calendar=CAL,
+        catalog=CATALOG,
+        specialists=STAFF,
     )
 
 
@@ -102,6 +119,7 @@ def accepted(case: VisitationCase | None = None) -> VisitationCase:
         today=TODAY,
         calendar=CAL,
         catalog=CATALOG,
+        specialists=STAFF,
     )
     return changed
 
@@ -346,6 +364,7 @@ def test_a_no_needs_a_reason_and_prompts_the_next_candidate() -> None:
             today=TODAY,
             calendar=CAL,
             catalog=CATALOG,
+            specialists=STAFF,
         )
     assert [v.field for v in caught.value.violations] == ["reason"]
     declined, events = steps.answer_offer(
@@ -356,6 +375,7 @@ def test_a_no_needs_a_reason_and_prompts_the_next_candidate() -> None:
         today=TODAY,
         calendar=CAL,
         catalog=CATALOG,
+        specialists=STAFF,
     )
     assert declined.offers[0].status == "declined"
     assert any(isinstance(e, DeadlineMet) for e in events)
@@ -409,6 +429,7 @@ def test_a_mini_service_also_sets_the_preferred_14_day_meeting_deadline() -> Non
         today=TODAY,
         calendar=CAL,
         catalog=CATALOG,
+        specialists=STAFF,
     )
     preferred = next(d for d in yes.deadlines if d.rule == deadlines.PREFERRED_MEETING_RULE_ID)
     assert preferred.due == date(2026, 6, 15)
@@ -425,8 +446,56 @@ def test_a_supplier_admin_names_the_specialist_on_yes() -> None:
             today=TODAY,
             calendar=CAL,
             catalog=CATALOG,
+            specialists=STAFF,
         )
     assert [v.field for v in caught.value.violations] == ["specialist_id"]
+
+
+def test_a_yes_naming_someone_who_is_not_the_suppliers_specialist_is_refused() -> None:
+    case, _ = offered(proceeding_case(), "alpha")
+    with pytest.raises(InvalidInput) as caught:
+        answer(
+            case, AnswerOffer(offer_id="o1", accept=True, specialist_id="spec-of-bravo"), ADMIN_A
+        )
+    assert [v.field for v in caught.value.violations] == ["specialist_id"]
+    assert case.offers[0].status == "offered" and case.offers[0].specialist_id is None
+
+
+def test_a_supplier_admin_may_name_any_of_the_suppliers_specialists() -> None:
+    case, _ = offered(proceeding_case(), "alpha")
+    yes, _ = answer(case, AnswerOffer(offer_id="o1", accept=True, specialist_id="spec-a2"), ADMIN_A)
+    assert (yes.offers[0].status, yes.offers[0].specialist_id) == ("accepted", "spec-a2")
+
+
+def test_a_named_specialist_is_not_checked_while_leverance_has_announced_none() -> None:
+    case, _ = offered(proceeding_case(), "bravo")
+    admin_b = Principal("admin-b", "supplier_admin", "bravo")
+    yes, _ = answer(case, AnswerOffer(offer_id="o1", accept=True, specialist_id="anyone"), admin_b)
+    assert yes.offers[0].specialist_id == "anyone"
+
+
+def test_an_offer_naming_someone_who_is_not_the_suppliers_specialist_is_refused() -> None:
+    case = proceeding_case()
+    staffed = [
+        s.model_copy(update={"specialist_ids": ["spec-a"]}) if s.id == "alpha" else s
+        for s in SUPPLIERS
+    ]
+    command = OfferToSupplier(
+        case_id=case.id, supplier_id="alpha", justification="Fits.", specialist_id="spec-z"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        steps.offer_to_supplier(
+            case,
+            command,
+            ranking=ranking_for(case, staffed),
+            offer_id="o1",
+            by="c1",
+            today=TODAY,
+            calendar=CAL,
+            catalog=CATALOG,
+        )
+    assert [v.field for v in caught.value.violations] == ["specialist_id"]
+    assert case.offers == []
 
 
 def test_an_offer_is_answered_once() -> None:
@@ -439,6 +508,7 @@ def test_an_offer_is_answered_once() -> None:
             today=TODAY,
             calendar=CAL,
             catalog=CATALOG,
+            specialists=STAFF,
         )
 
 
@@ -670,6 +740,7 @@ def test_offer_steps_out_of_order_are_refused() -> None:
             today=TODAY,
             calendar=CAL,
             catalog=CATALOG,
+            specialists=STAFF,
         )
     with pytest.raises(NotFound):
         meeting_steps.record_inquirer_contact(

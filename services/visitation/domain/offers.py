@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Literal
 
@@ -98,6 +99,7 @@ def offer_to_supplier(
     )
     changed = require_statuses(case, OFFERING_STATUSES, "offering to a supplier")
     named = command.specialist_id.strip()
+    require_specialist_of(named, candidate.supplier_id, candidate.specialist_ids)
     recipients = [named] if named else list(candidate.specialist_ids)
     changed.offers.append(
         Offer(
@@ -177,6 +179,15 @@ def _next_supplier(
     )
 
 
+def require_specialist_of(specialist: str, supplier_id: str, staff: Sequence[str]) -> None:
+    """A named specialist must be one of the supplier's, when leverance has announced any:
+    deadlines and notices go to this user."""
+    if specialist and staff and specialist not in staff:
+        raise InvalidInput.single(
+            "specialist_id", f"{specialist} is not a specialist of supplier {supplier_id}"
+        )
+
+
 def answer_offer(
     case: VisitationCase,
     command: AnswerOffer,
@@ -186,8 +197,12 @@ def answer_offer(
     today: date,
     calendar: WorkingDayCalendar,
     catalog: Catalog,
+    specialists: Mapping[str, Sequence[str]],
 ) -> tuple[VisitationCase, Events]:
-    """The supplier's yes (with its specialist) or no (with a concrete reason)."""
+    """The supplier's yes (with its specialist) or no (with a concrete reason).
+
+    `specialists`: each supplier's specialists (user ids) as leverance last announced them.
+    """
     if not command.accept and not command.reason.strip():
         raise InvalidInput.single("reason", "a no must be concretely justified")
     specialist = command.specialist_id.strip() or (
@@ -198,6 +213,8 @@ def answer_offer(
     changed = require_statuses(case, OFFERING_STATUSES, "answering an offer")
     offer = find_offer(changed, command.offer_id)
     require_offer(offer, "offered", step="answering")
+    if command.accept:
+        require_specialist_of(specialist, offer.supplier_id, specialists.get(offer.supplier_id, ()))
     offer.answered_on = today
     offer.answered_by = principal.user_id
     events: Events = list(
