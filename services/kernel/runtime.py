@@ -205,7 +205,10 @@ class ServiceProcess:
         )
 
         @subscriber
-        async def on_events(body: Any, message: KafkaMessage) -> None:
+        async def on_events(body: Any) -> None:
+            # Read from the context here rather than injected as a parameter: FastStream runs
+            # an injected context field in a worker thread, one thread hop on every poll.
+            message: KafkaMessage = broker.context.get_local("message")
             raws = cast(tuple[ConsumerRecord[bytes, bytes], ...], message.raw_message)
             await consumer.process_batch(
                 [Record(r.topic, r.partition, r.offset, r.key, r.value or b"") for r in raws]
