@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from datetime import datetime
 
 from services.documents.messages import DocumentJournaled
 from services.kernel.context import Principal
-from services.kernel.envelope import Envelope, new_id, utcnow
+from services.kernel.envelope import Envelope, EventPayload, new_id, utcnow
 from services.kernel.store import MongoStore, Transaction
 from services.leverance.commands import (
     BookAnchoringActivity,
@@ -19,6 +21,7 @@ from services.leverance.commands import (
 from services.leverance.domain import agreements, closure
 from services.leverance.domain import course as rules
 from services.leverance.domain import suppliers as supplier_rules
+from services.leverance.domain.agreements import Delivery
 from services.leverance.domain.closure import ClosingChecklist
 from services.leverance.domain.course import Course, JournaledDocument
 from services.leverance.domain.reference import CLARIFYING_SUMMARY_NOTE
@@ -161,26 +164,40 @@ async def interrupt(
     async def work(tx: Transaction) -> Course:
         course = await load_course(tx, command.case_id, principal)
         check_version(course, command.expected_version, "course")
+        now = utcnow()
         updated, changed, events = rules.interrupt(
             course,
             await find_all(tx, deliveries, {"case_id": course.id}),
             reason=command.reason,
             note=command.note,
             actor=actor(principal),
-            now=utcnow(),
+            now=now,
             calendar=calendar,
         )
-        stored = await courses.save(tx, updated, expected_version=course.version)
-        await save_all(tx, deliveries, changed)
-        closed, close_events = closure.close_if_done(
-            stored, await find_all(tx, deliveries, {"case_id": course.id}), now=utcnow()
-        )
-        if closed != stored:
-            stored = await courses.save(tx, closed, expected_version=stored.version)
-        await emit(tx, [*events, *close_events])
-        return stored
+        return await _store_stopped(tx, course, updated, changed, events, now=now)
 
     return await store.transact(work)
+
+
+async def _store_stopped(
+    tx: Transaction,
+    course: Course,
+    updated: Course,
+    changed: list[Delivery],
+    events: Sequence[EventPayload],
+    *,
+    now: datetime,
+) -> Course:
+    """Save a stopped course and its changed parts; close the course once no part is open."""
+    stored = await courses.save(tx, updated, expected_version=course.version)
+    await save_all(tx, deliveries, changed)
+    closed, close_events = closure.close_if_done(
+        stored, await find_all(tx, deliveries, {"case_id": course.id}), now=now
+    )
+    if closed != stored:
+        stored = await courses.save(tx, closed, expected_version=stored.version)
+    await emit(tx, [*events, *close_events])
+    return stored
 
 
 async def stop_for_visitation(
@@ -199,14 +216,7 @@ async def stop_for_visitation(
     if result is None:
         return
     updated, changed, events = result
-    stored = await courses.save(tx, updated, expected_version=course.version)
-    await save_all(tx, deliveries, changed)
-    closed, close_events = closure.close_if_done(
-        stored, await find_all(tx, deliveries, {"case_id": course.id}), now=now
-    )
-    if closed != stored:
-        await courses.save(tx, closed, expected_version=stored.version)
-    await emit(tx, [*events, *close_events])
+    await _store_stopped(tx, course, updated, changed, events, now=now)
 
 
 async def record_closing_meeting(
