@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from services.kernel.consumer import EventHandler
-from services.kernel.envelope import Envelope, utcnow
+from services.kernel.envelope import Envelope, EventPayload, utcnow
 from services.kernel.store import Transaction
 from services.leverance.messages import (
     DeliveryAgreementProposed,
@@ -92,57 +93,24 @@ async def _add_once(tx: Transaction, notice: Notice) -> None:
         await notices.add(tx, notice)
 
 
-async def notify_manager(tx: Transaction, envelope: Envelope) -> None:
-    """A high-price delivery went to the manager."""
-    event = envelope.payload_as(HighPriceApprovalRequested)
-    notice = approval_requested_notice(
-        event,
-        notice_id=f"{envelope.event_id}:notice",
-        source_event_id=envelope.event_id,
-        now=utcnow(),
-    )
-    await _add_once(tx, notice)
+def _notifier(payload: type[EventPayload], build: Callable[..., Notice]) -> EventHandler:
+    """A handler adding, once, the notice `build` makes of the event."""
 
+    async def notify(tx: Transaction, envelope: Envelope) -> None:
+        notice = build(
+            envelope.payload_as(payload),
+            notice_id=f"{envelope.event_id}:notice",
+            source_event_id=envelope.event_id,
+            now=utcnow(),
+        )
+        await _add_once(tx, notice)
 
-async def notify_consultant_of_decision(tx: Transaction, envelope: Envelope) -> None:
-    """The manager decided a high-price delivery."""
-    event = envelope.payload_as(HighPriceDecided)
-    notice = decision_notice(
-        event,
-        notice_id=f"{envelope.event_id}:notice",
-        source_event_id=envelope.event_id,
-        now=utcnow(),
-    )
-    await _add_once(tx, notice)
-
-
-async def notify_consultant_of_proposal(tx: Transaction, envelope: Envelope) -> None:
-    """An agreement or a change awaits the consultant."""
-    event = envelope.payload_as(DeliveryAgreementProposed)
-    notice = proposed_notice(
-        event,
-        notice_id=f"{envelope.event_id}:notice",
-        source_event_id=envelope.event_id,
-        now=utcnow(),
-    )
-    await _add_once(tx, notice)
-
-
-async def notify_specialist_of_return(tx: Transaction, envelope: Envelope) -> None:
-    """The agreement came back to the specialist."""
-    event = envelope.payload_as(DeliveryAgreementReturned)
-    notice = returned_notice(
-        event,
-        notice_id=f"{envelope.event_id}:notice",
-        source_event_id=envelope.event_id,
-        now=utcnow(),
-    )
-    await _add_once(tx, notice)
+    return notify
 
 
 HANDLERS: dict[str, EventHandler] = {
-    "DeliveryAgreementProposed": notify_consultant_of_proposal,
-    "DeliveryAgreementReturned": notify_specialist_of_return,
-    "HighPriceApprovalRequested": notify_manager,
-    "HighPriceDecided": notify_consultant_of_decision,
+    "DeliveryAgreementProposed": _notifier(DeliveryAgreementProposed, proposed_notice),
+    "DeliveryAgreementReturned": _notifier(DeliveryAgreementReturned, returned_notice),
+    "HighPriceApprovalRequested": _notifier(HighPriceApprovalRequested, approval_requested_notice),
+    "HighPriceDecided": _notifier(HighPriceDecided, decision_notice),
 }
