@@ -103,10 +103,7 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
 
     async def GetCourse(self, request: Any, context: Any) -> pb.Course:
         principal = require_role(*CASE_ROLES)
-        found, checklist = await courses.get_course(
-            request.case_id, store=self.store, principal=principal
-        )
-        return convert.course(found, checklist)
+        return await self._course_reply(request.case_id, principal)
 
     async def _course_reply(self, case_id: str, principal: Any) -> pb.Course:
         found, checklist = await courses.get_course(case_id, store=self.store, principal=principal)

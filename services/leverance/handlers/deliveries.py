@@ -22,6 +22,7 @@ from services.leverance.domain import course as course_rules
 from services.leverance.domain import suppliers as supplier_rules
 from services.leverance.domain.agreements import Delivery
 from services.leverance.domain.consumption import ConsumptionEntry, Expense, Totals
+from services.leverance.domain.course import Course
 from services.leverance.domain.types import total
 from services.leverance.handlers.base import (
     actor,
@@ -268,6 +269,14 @@ async def list_consumption(
     return await store.transact(work)
 
 
+async def _course_of(tx: Transaction, delivery: Delivery) -> Course:
+    """The course the delivery is a part of; closing steps need it."""
+    course = await courses.get(tx, delivery.case_id)
+    if course is None:
+        raise IllegalTransition("the delivery has no course")
+    return course
+
+
 async def confirm_closing_step(
     command: ConfirmClosingStep, *, store: MongoStore, principal: Principal
 ) -> Delivery:
@@ -276,9 +285,7 @@ async def confirm_closing_step(
     async def work(tx: Transaction) -> Delivery:
         delivery = await load_delivery(tx, command.delivery_id, principal)
         check_version(delivery, command.expected_version, "delivery")
-        course = await courses.get(tx, delivery.case_id)
-        if course is None:
-            raise IllegalTransition("the delivery has no course")
+        course = await _course_of(tx, delivery)
         updated, events = closure.confirm_closing_step(
             course, delivery, step=command.step, actor=actor(principal), today=today(utcnow())
         )
@@ -297,9 +304,7 @@ async def submit_statement(
     async def work(tx: Transaction) -> Delivery:
         delivery = await load_delivery(tx, command.delivery_id, principal)
         check_version(delivery, command.expected_version, "delivery")
-        course = await courses.get(tx, delivery.case_id)
-        if course is None:
-            raise IllegalTransition("the delivery has no course")
+        course = await _course_of(tx, delivery)
         logged = await find_all(tx, entries, {"delivery_id": delivery.id})
         updated, events = closure.submit_statement(
             course,
@@ -325,9 +330,7 @@ async def approve_statement(
     async def work(tx: Transaction) -> Delivery:
         delivery = await load_delivery(tx, command.delivery_id, principal)
         check_version(delivery, command.expected_version, "delivery")
-        course = await courses.get(tx, delivery.case_id)
-        if course is None:
-            raise IllegalTransition("the delivery has no course")
+        course = await _course_of(tx, delivery)
         now = utcnow()
         updated, events = closure.approve_statement(
             course,
