@@ -129,25 +129,29 @@ class OutboxRelay:
         return True
 
     async def _publish_next(self, signalled: bool) -> tuple[int | None, bool]:
-        """Send what this process just committed, or sweep the outbox in commit order.
+        """Send what this process just committed, and sweep the outbox in commit order when due.
 
-        The fast path is taken only when woken by a commit while caught up; at least every
-        poll interval, however busy, and after any failure, the outbox itself is swept, which
-        also finds rows other instances of the service committed.
+        The fast path is taken only when woken by a commit while caught up, and it goes first:
+        a due sweep (marking what was sent, reading the outbox) follows it instead of delaying
+        it. At least every poll interval, however busy, and after any failure, the outbox itself
+        is swept, which also finds rows other instances of the service committed.
         """
         fresh = [r for r in self.store.take_committed_rows() if r["_id"] not in self._swept_ids]
         loop = asyncio.get_running_loop()
-        sweep_due = loop.time() - self._swept_at >= self.settings.relay_poll_interval_s
-        if signalled and self._caught_up and not sweep_due:
-            if not fresh:
-                return 0, False
-            published = await self._publish(sorted(fresh, key=lambda r: r["seq"]))
-            self._caught_up = published is not None
-            return published, False
+        sent = 0
+        if signalled and self._caught_up:
+            if fresh:
+                published = await self._publish(sorted(fresh, key=lambda r: r["seq"]))
+                self._caught_up = published is not None
+                if published is None:
+                    return None, False
+                sent = published
+            if loop.time() - self._swept_at < self.settings.relay_poll_interval_s:
+                return sent, False
         self._swept_at = loop.time()
         published, full = await self.publish_batch()
         self._caught_up = published is not None and not full
-        return published, full
+        return (None if published is None else sent + published), full
 
     async def _hold_lease(self) -> bool:
         """Whether this relay may publish; the lease is renewed once half of it has run out."""

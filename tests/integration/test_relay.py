@@ -43,9 +43,9 @@ class Scratch:
     relay: OutboxRelay
 
     @classmethod
-    async def open(cls, platform: Platform) -> Scratch:
+    async def open(cls, platform: Platform, **overrides: Any) -> Scratch:
         source = f"relaytest{new_id()[:8]}"
-        settings = platform.settings
+        settings = platform.settings.model_copy(update=overrides)
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             platform.mongo_uri, tz_aware=True
         )
@@ -155,7 +155,38 @@ async def test_rows_another_instance_commits_are_published_while_the_relay_is_bu
     await scratch.close()
 
 
-async def _all_published(store: MongoStore) -> bool:
+async def test_a_commit_is_sent_before_a_due_sweep_runs(platform: Platform) -> None:
+    # Woken by a commit while caught up, with a sweep due: the sweep (marking what was sent,
+    # reading the outbox) must follow the commit's send, not delay it.
+    scratch = await Scratch.open(platform)
+    store, relay = scratch.store, scratch.relay
+    steps: list[tuple[str, list[str]]] = []
+    sweep, publish = relay.publish_batch, relay._publish
+
+    async def recorded_sweep() -> tuple[int | None, bool]:
+        steps.append(("sweep", []))
+        return await sweep()
+
+    async def recorded_publish(rows: list[dict[str, Any]]) -> int | None:
+        steps.append(("send", [row["_id"] for row in rows]))
+        return await publish(rows)
+
+    try:
+        assert await relay._publish_next(signalled=False) == (0, False)  # caught up
+        await emit(store, "later", 0)
+        relay._swept_at = float("-inf")  # a sweep is due
+        relay.publish_batch = recorded_sweep  # type: ignore[method-assign]
+        relay._publish = recorded_publish  # type: ignore[method-assign]
+        assert await relay._publish_next(signalled=True) == (1, False)
+    finally:
+        await relay.close()
+    row = await store.db[OUTBOX].find_one({"key": "later"})
+    assert row is not None and row["published_at"] is not None
+    assert steps == [("send", [row["_id"]]), ("sweep", [])]
+    await scratch.close()
+
+
+async def _all_published(store: MongoStore, expected: int = 170) -> bool:
     pending = await store.db[OUTBOX].count_documents({"published_at": None})
     total = await store.db[OUTBOX].count_documents({})
-    return total == 170 and pending == 0
+    return total == expected and pending == 0
