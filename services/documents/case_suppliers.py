@@ -35,23 +35,15 @@ async def record_hand_over(tx: Transaction, envelope: Envelope) -> None:
     record = CaseSupplier(
         case_id=handed.case_id, inquiry_id=handed.inquiry_id, supplier_id=handed.supplier_id
     )
-    await tx.collection(CASE_SUPPLIERS).update_one(
-        {"_id": key(record.case_id, record.supplier_id)},
-        {"$setOnInsert": record.model_dump()},
-        upsert=True,
-        session=tx.session,
+    tx.insert_if_absent(
+        CASE_SUPPLIERS, {"_id": key(record.case_id, record.supplier_id), **record.model_dump()}
     )
 
 
 async def record_opened_case(tx: Transaction, envelope: Envelope) -> None:
     """Remember the inquiry a case was opened from; a redelivered opening changes nothing."""
     opened = envelope.payload_as(VisitationCaseOpened)
-    await tx.collection(CASES).update_one(
-        {"_id": opened.case_id},
-        {"$setOnInsert": {"inquiry_id": opened.inquiry_id}},
-        upsert=True,
-        session=tx.session,
-    )
+    tx.insert_if_absent(CASES, {"_id": opened.case_id, "inquiry_id": opened.inquiry_id})
 
 
 async def inquiry_of_case_for(tx: Transaction, case_id: str, principal: Principal) -> str | None:
@@ -62,13 +54,11 @@ async def inquiry_of_case_for(tx: Transaction, case_id: str, principal: Principa
     if documents saw the case opened, else None (the case may not have reached documents yet).
     """
     if not principal.is_supplier:
-        opened = await tx.collection(CASES).find_one({"_id": case_id}, session=tx.session)
+        opened = await tx.find_one(CASES, {"_id": case_id})
         return None if opened is None else str(opened["inquiry_id"])
     found = None
     if principal.supplier_id:
-        found = await tx.collection(CASE_SUPPLIERS).find_one(
-            {"_id": key(case_id, principal.supplier_id)}, session=tx.session
-        )
+        found = await tx.find_one(CASE_SUPPLIERS, {"_id": key(case_id, principal.supplier_id)})
     if found is None:
         raise NotFound("case", case_id)
     return str(found["inquiry_id"])

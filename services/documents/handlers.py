@@ -16,14 +16,12 @@ from services.visitation.messages import VisitationCaseOpened
 JOURNAL = "journal"
 
 
-async def _append(tx: Transaction, entry: JournalEntry) -> None:
+def append_entry(tx: Transaction, entry: JournalEntry) -> None:
     """Add the entry unless one with its id is there: ids derived from the source event make an
     event delivered again after the inbox forgot it journal nothing twice."""
     doc = entry.model_dump()
-    key = doc.pop("id")
-    await tx.collection(JOURNAL).update_one(
-        {"_id": key}, {"$setOnInsert": doc}, upsert=True, session=tx.session
-    )
+    doc["_id"] = doc.pop("id")
+    tx.insert_if_absent(JOURNAL, doc)
 
 
 async def journal_registration(tx: Transaction, envelope: Envelope) -> None:
@@ -34,7 +32,7 @@ async def journal_registration(tx: Transaction, envelope: Envelope) -> None:
         source_event_id=envelope.event_id,
         now=utcnow(),
     )
-    await _append(tx, entry)
+    append_entry(tx, entry)
 
 
 async def journal_opened_case(tx: Transaction, envelope: Envelope) -> None:
@@ -45,7 +43,7 @@ async def journal_opened_case(tx: Transaction, envelope: Envelope) -> None:
         source_event_id=envelope.event_id,
         now=utcnow(),
     )
-    await _append(tx, entry)
+    append_entry(tx, entry)
 
 
 async def journal_and_record_opened_case(tx: Transaction, envelope: Envelope) -> None:
@@ -73,7 +71,7 @@ async def journal_document(
         )
         envelope = tx.emit(event)
         entry = domain.entry_for_document(event, source_event_id=envelope.event_id)
-        await _append(tx, entry)
+        append_entry(tx, entry)
         return entry
 
     return await store.transact(work)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from services.documents.domain import JournalEntry
-from services.documents.handlers import JOURNAL, journal_registration
+from services.documents.handlers import append_entry, journal_registration
 from services.intake.messages import (
     InquiryConsentWithdrawn,
     InquiryLetterRequested,
@@ -32,39 +32,30 @@ def letter_entry(event: InquiryLetterRequested, *, source_event_id: str) -> Jour
     )
 
 
-async def _append(tx: Transaction, entry: JournalEntry) -> None:
-    # Ids derive from the source event: one delivered again after the inbox purge adds nothing.
-    doc = entry.model_dump()
-    key = doc.pop("id")
-    await tx.collection(JOURNAL).update_one(
-        {"_id": key}, {"$setOnInsert": doc}, upsert=True, session=tx.session
-    )
-
-
 async def journal_letter(tx: Transaction, envelope: Envelope) -> None:
     """Journal a receipt or personal-data letter."""
     event = envelope.payload_as(InquiryLetterRequested)
-    await _append(tx, letter_entry(event, source_event_id=envelope.event_id))
+    append_entry(tx, letter_entry(event, source_event_id=envelope.event_id))
 
 
 async def journal_supplement(tx: Transaction, envelope: Envelope) -> None:
     """Journal supplementary material on the ongoing course."""
     event = envelope.payload_as(SupplementaryMaterialReceived)
     text = f"Supplerende materiale ({event.received_via}): {', '.join(event.titles) or '-'}."
-    await _append(tx, _entry(envelope, event.inquiry_id, "supplementary_material", text))
+    append_entry(tx, _entry(envelope, event.inquiry_id, "supplementary_material", text))
 
 
 async def journal_note(tx: Transaction, envelope: Envelope) -> None:
     """Journal an internal note."""
     event = envelope.payload_as(InquiryNoteAdded)
-    await _append(tx, _entry(envelope, event.inquiry_id, "internal_note", event.text))
+    append_entry(tx, _entry(envelope, event.inquiry_id, "internal_note", event.text))
 
 
 async def journal_consent_withdrawn(tx: Transaction, envelope: Envelope) -> None:
     """Journal that consent was withdrawn; what was journaled before stays."""
     event = envelope.payload_as(InquiryConsentWithdrawn)
     text = "Samtykket er tilbagekaldt; forløbet er stoppet. Journaliseret materiale bevares."
-    await _append(tx, _entry(envelope, event.inquiry_id, "consent_withdrawn", text))
+    append_entry(tx, _entry(envelope, event.inquiry_id, "consent_withdrawn", text))
 
 
 def _entry(envelope: Envelope, inquiry_id: str, kind: str, text: str) -> JournalEntry:
@@ -84,7 +75,7 @@ async def journal_registration_and_attachments(tx: Transaction, envelope: Envelo
     event = envelope.payload_as(InquiryRegistered)
     for document_id in event.attachment_ids:
         entry = _entry(envelope, event.inquiry_id, "attachment", f"Bilag {document_id}.")
-        await _append(tx, entry.model_copy(update={"id": f"{envelope.event_id}:{document_id}"}))
+        append_entry(tx, entry.model_copy(update={"id": f"{envelope.event_id}:{document_id}"}))
 
 
 HANDLERS = {

@@ -36,13 +36,13 @@ async def journal_summary_note(tx: Transaction, envelope: Envelope) -> None:
     document = summary_note_document(
         envelope.payload_as(SummaryNoteSent), source_event_id=envelope.event_id
     )
-    if await tx.collection(JOURNAL).find_one({"_id": document.document_id}, session=tx.session):
+    if await tx.find_one(JOURNAL, {"_id": document.document_id}):
         return
     emitted = tx.emit(document)
     entry = entry_for_document(document, source_event_id=emitted.event_id)
     doc = entry.model_dump()
     doc["_id"] = doc.pop("id")
-    await tx.collection(JOURNAL).insert_one(doc, session=tx.session)
+    tx.insert(JOURNAL, doc)
 
 
 HANDLERS = {"SummaryNoteSent": journal_summary_note}

@@ -105,10 +105,9 @@ def kas_records(
     ]
 
 
-async def write(tx: Transaction, records: list[Doc]) -> None:
+def write(tx: Transaction, records: list[Doc]) -> None:
     """Store the records in the call's transaction."""
-    if records:
-        await tx.collection(AUDIT).insert_many(records, session=tx.session)
+    tx.insert(AUDIT, *records)
 
 
 async def write_alone(db: AsyncDatabase[Doc], records: list[Doc]) -> None:

@@ -76,12 +76,12 @@ async def register_inquiry(command: RegisterInquiry, *, app: Intake, access: Acc
     async def work(tx: Transaction) -> Inquiry:
         ongoing: dict[str, OngoingCourse] = {}
         for citizen_hash in hashes:  # equality per citizen uses the index; "$in" may scan
-            cursor = tx.collection(inquiries.collection).find(
+            found = await tx.find(
+                inquiries.collection,
                 {"citizen.cpr_hash": citizen_hash, "status": "assigned"},
                 {"citizen.cpr_hash": 1, "consultant_id": 1},
-                session=tx.session,
             )
-            async for doc in cursor:
+            for doc in found:
                 ongoing[doc["citizen"]["cpr_hash"]] = OngoingCourse(
                     inquiry_id=doc["_id"], consultant_id=doc["consultant_id"]
                 )
@@ -153,21 +153,19 @@ async def produce_distribution_list(
             "status": "registered",
             "distribution_date": {"$lte": command.list_date.isoformat()},
         }
-        cursor = (
-            tx.collection(inquiries.collection)
-            .find(query, session=tx.session)
-            .sort([("registered_at", ASCENDING), ("_id", ASCENDING)])
+        docs = await tx.find(
+            inquiries.collection, query, sort=[("registered_at", ASCENDING), ("_id", ASCENDING)]
         )
-        waiting = [inquiries.from_doc(doc) async for doc in cursor]
+        waiting = [inquiries.from_doc(doc) for doc in docs]
         ids = [i.id for i in waiting]
-        await tx.collection(LISTS).insert_one(
+        tx.insert(
+            LISTS,
             {
                 "_id": list_id,
                 "list_date": command.list_date.isoformat(),
                 "inquiry_ids": ids,
                 "produced_at": utcnow(),
             },
-            session=tx.session,
         )
         tx.emit(
             DistributionListProduced(list_id=list_id, list_date=command.list_date, inquiry_ids=ids)
@@ -308,8 +306,7 @@ async def _shown(
     now: datetime | None = None,
 ) -> None:
     """Audit the citizens a call's reply shows, in the call's transaction."""
-    records = audit.inquiry_records(access, shown, action=action, now=now or utcnow())
-    await audit.write(tx, records)
+    audit.write(tx, audit.inquiry_records(access, shown, action=action, now=now or utcnow()))
 
 
 async def create_indexes(store: MongoStore) -> None:

@@ -82,7 +82,7 @@ class EventConsumer:
 
         async def work(tx: Transaction) -> None:
             if handled:
-                await self.store.mark_processed(tx, self.group, *(e.event_id for e, _ in handled))
+                self.store.mark_processed(tx, self.group, *(e.event_id for e, _ in handled))
             for envelope, handler in handled:
                 token = current_trace.set(Trace(envelope.correlation_id, envelope.event_id))
                 try:
@@ -148,8 +148,17 @@ class EventConsumer:
             current_trace.reset(token)
 
     async def _apply(self, tx: Transaction, envelope: Envelope, handler: EventHandler) -> str:
-        await self.store.mark_processed(tx, self.group, envelope.event_id)
-        await handler(tx, envelope)
+        self.store.mark_processed(tx, self.group, envelope.event_id)
+        try:
+            await handler(tx, envelope)
+        except AlreadyProcessed:
+            raise
+        except Exception as error:
+            # The inbox mark is written first: a handler that failed on an event it had
+            # already applied shows as the duplicate it is, not as a failure to retry.
+            if await _already_processed(tx):
+                raise AlreadyProcessed(envelope.event_id) from error
+            raise
         return "processed"
 
     async def _dead_letter(
@@ -173,7 +182,7 @@ class EventConsumer:
 
         async def store_letter(tx: Transaction) -> None:
             if envelope is not None:
-                await self.store.mark_processed(tx, self.group, envelope.event_id)
+                self.store.mark_processed(tx, self.group, envelope.event_id)
             tx.messages.append(message)
 
         backoff = self.settings.consumer_retry_backoff_s
@@ -197,3 +206,14 @@ class EventConsumer:
             attempts,
             error,
         )
+
+
+async def _already_processed(tx: Transaction) -> bool:
+    """Whether writing the transaction's buffered inbox mark finds the event processed."""
+    try:
+        await tx.flush()
+    except AlreadyProcessed:
+        return True
+    except Exception:  # the handler's own error is the one to report
+        return False
+    return False

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -17,23 +16,35 @@ from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
-from services.kernel.context import current_trace
-from services.kernel.envelope import Envelope, EventPayload, new_id, utcnow
+from services.kernel.envelope import new_id, utcnow
 from services.kernel.errors import ConcurrencyConflict
 from services.kernel.topics import events_topic
+from services.kernel.transaction import Doc, OutboxMessage, Transaction, WriteRace
+
+__all__ = [
+    "INBOX",
+    "OUTBOX",
+    "Aggregate",
+    "AlreadyProcessed",
+    "Doc",
+    "MongoStore",
+    "OutboxMessage",
+    "Repository",
+    "Transaction",
+    "from_bson",
+    "to_bson",
+]
 
 log = logging.getLogger(__name__)
 
-Doc = dict[str, Any]
 T = TypeVar("T")
 A = TypeVar("A", bound="Aggregate")
 
 OUTBOX = "outbox"
 INBOX = "inbox"
 MAX_TRANSACTION_ATTEMPTS = 5
-DUPLICATE_KEY = 11000
 
 
 def to_bson(value: Any) -> Any:
@@ -73,45 +84,6 @@ class Aggregate(BaseModel):
 
 def _has_label(error: PyMongoError, label: str) -> bool:
     return isinstance(error, OperationFailure | PyMongoError) and error.has_error_label(label)
-
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    """One record to publish: a topic, its partition key, the event type and the JSON value."""
-
-    topic: str
-    key: str
-    type: str
-    value: str
-
-
-@dataclass
-class Transaction:
-    """What one use case writes: documents through the session, messages into the outbox."""
-
-    session: AsyncClientSession
-    db: AsyncDatabase[Doc]
-    source: str
-    topic: str
-    messages: list[OutboxMessage] = field(default_factory=list)
-
-    def emit(self, payload: EventPayload) -> Envelope:
-        """Record an event caused by the current unit of work; stored at commit."""
-        trace = current_trace.get()
-        envelope = Envelope.wrap(
-            payload,
-            source=self.source,
-            correlation_id=trace.correlation_id,
-            causation_id=trace.causation_id,
-        )
-        self.messages.append(
-            OutboxMessage(self.topic, envelope.subject, envelope.type, envelope.model_dump_json())
-        )
-        return envelope
-
-    def collection(self, name: str) -> AsyncCollection[Doc]:
-        """A collection of this service's database."""
-        return self.db[name]
 
 
 def _outbox_row(message: OutboxMessage, index: int) -> Doc:
@@ -167,23 +139,26 @@ class MongoStore:
         """Run `work` in one transaction, storing the events it emitted; retried if transient."""
         for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
             async with self.client.start_session() as session:
-                tx = Transaction(session=session, db=self.db, source=self.source, topic=self.topic)
+                tx = Transaction(session, self.db, self.source, self.topic)
                 try:
                     await session.start_transaction()
                     result = await work(tx)
                     rows = [_outbox_row(m, i) for i, m in enumerate(tx.messages)]
-                    if rows:
-                        await self.db[OUTBOX].insert_many(rows, session=session)
+                    tx.insert(OUTBOX, *rows)
+                    await tx.flush()
                     await self._commit(session)
-                except PyMongoError as error:
+                except (WriteRace, PyMongoError) as error:
                     if session.in_transaction:
                         await session.abort_transaction()
-                    if _has_label(error, "TransientTransactionError"):
-                        if attempt < MAX_TRANSACTION_ATTEMPTS:
-                            await asyncio.sleep(0.005 * attempt)
-                            continue
-                        raise ConcurrencyConflict("transaction", "-", 0) from error
-                    raise
+                    transient = isinstance(error, WriteRace) or _has_label(
+                        error, "TransientTransactionError"
+                    )
+                    if not transient:
+                        raise
+                    if attempt < MAX_TRANSACTION_ATTEMPTS:
+                        await asyncio.sleep(0.005 * attempt)
+                        continue
+                    raise ConcurrencyConflict("transaction", "-", 0) from error
                 except BaseException:
                     if session.in_transaction:
                         await session.abort_transaction()
@@ -205,21 +180,13 @@ class MongoStore:
                 if not _has_label(error, "UnknownTransactionCommitResult"):
                     raise
 
-    async def mark_processed(self, tx: Transaction, group: str, *event_ids: str) -> None:
-        """Record in the inbox that `group` processed events; AlreadyProcessed if it had one.
-
-        The duplicate-key error aborts the transaction, so nothing else it wrote survives.
-        """
+    def mark_processed(self, tx: Transaction, group: str, *event_ids: str) -> None:
+        """Record in the inbox that `group` processed events: the transaction fails with
+        AlreadyProcessed (at its next read or at commit) if it had one, and nothing else it
+        wrote survives."""
         now = utcnow()
         records = [{"_id": f"{group}:{event_id}", "processed_at": now} for event_id in event_ids]
-        try:
-            await tx.db[INBOX].insert_many(records, session=tx.session)
-        except (DuplicateKeyError, BulkWriteError) as error:
-            if isinstance(error, BulkWriteError) and not all(
-                e.get("code") == DUPLICATE_KEY for e in error.details.get("writeErrors", [])
-            ):
-                raise
-            raise AlreadyProcessed(", ".join(event_ids)) from error
+        tx.insert(INBOX, *records, on_duplicate=lambda: AlreadyProcessed(", ".join(event_ids)))
 
     async def purge_inbox(self, retention: timedelta) -> int:
         """Forget processed event ids older than the retention period."""
@@ -239,7 +206,7 @@ class Repository(Generic[A]):
 
     async def get(self, tx: Transaction, key: str) -> A | None:
         """The aggregate with this id, read inside the transaction."""
-        doc = await self._coll(tx.db).find_one({"_id": key}, session=tx.session)
+        doc = await tx.find_one(self.collection, {"_id": key})
         return self.from_doc(doc) if doc else None
 
     async def read(self, db: AsyncDatabase[Doc], key: str) -> A | None:
@@ -262,24 +229,29 @@ class Repository(Generic[A]):
     async def add(self, tx: Transaction, aggregate: A) -> A:
         """Store a new aggregate at version 1."""
         stored = aggregate.model_copy(update={"version": 1})
-        await self._coll(tx.db).insert_one(self._to_doc(stored), session=tx.session)
+        tx.insert(self.collection, self.to_doc(stored))
         return stored
 
+    def add_if_absent(self, tx: Transaction, *aggregates: A) -> None:
+        """Store each new aggregate at version 1 unless one with its id exists."""
+        docs = [self.to_doc(a.model_copy(update={"version": 1})) for a in aggregates]
+        tx.insert_if_absent(self.collection, *docs)
+
     async def save(self, tx: Transaction, aggregate: A, *, expected_version: int) -> A:
-        """Replace the aggregate if it is still at `expected_version`; raise otherwise."""
+        """Replace the aggregate if it is still at `expected_version`; the transaction fails
+        with ConcurrencyConflict otherwise."""
         stored = aggregate.model_copy(update={"version": expected_version + 1})
         # replace_one, not find_one_and_replace: the latter scans the collection on SecantusDB.
-        result = await self._coll(tx.db).replace_one(
+        tx.replace(
+            self.collection,
             {"_id": aggregate.id, "version": expected_version},
-            self._to_doc(stored),
-            session=tx.session,
+            self.to_doc(stored),
+            conflict=ConcurrencyConflict(self.collection, aggregate.id, expected_version),
         )
-        if result.matched_count == 0:
-            raise ConcurrencyConflict(self.collection, aggregate.id, expected_version)
         return stored
 
     @staticmethod
-    def _to_doc(aggregate: Aggregate) -> Doc:
+    def to_doc(aggregate: Aggregate) -> Doc:
         doc: Doc = to_bson(aggregate.model_dump(mode="python"))
         doc["_id"] = doc.pop("id")
         return doc

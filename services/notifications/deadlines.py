@@ -129,41 +129,34 @@ def offer_notices(event: SupplierOffered, *, event_id: str, now: datetime) -> li
     ]
 
 
-async def _store(tx: Transaction, found: list[Notice]) -> None:
-    """Add the notices not yet stored (a redelivered event finds its own)."""
-    for notice in found:
-        if await notices.get(tx, notice.id) is None:
-            await notices.add(tx, notice)
-
-
 async def on_deadline_set(tx: Transaction, envelope: Envelope) -> None:
     """Remind the responsible person of a new due date."""
     event = envelope.payload_as(DeadlineSet)
-    await _store(tx, reminder_notices(event, event_id=envelope.event_id, now=utcnow()))
+    notices.add_if_absent(tx, *reminder_notices(event, event_id=envelope.event_id, now=utcnow()))
 
 
 async def on_deadline_missed(tx: Transaction, envelope: Envelope) -> None:
     """Escalate a missed due date."""
     event = envelope.payload_as(DeadlineMissed)
-    await _store(tx, escalation_notices(event, event_id=envelope.event_id, now=utcnow()))
+    notices.add_if_absent(tx, *escalation_notices(event, event_id=envelope.event_id, now=utcnow()))
 
 
 async def on_deadline_changed(tx: Transaction, envelope: Envelope) -> None:
     """Tell the responsible person a due date moved."""
     event = envelope.payload_as(DeadlineChanged)
-    await _store(tx, changed_notices(event, event_id=envelope.event_id, now=utcnow()))
+    notices.add_if_absent(tx, *changed_notices(event, event_id=envelope.event_id, now=utcnow()))
 
 
 async def on_next_supplier_needed(tx: Transaction, envelope: Envelope) -> None:
     """Prompt the consultant with the next candidate supplier."""
     event = envelope.payload_as(NextSupplierNeeded)
-    await _store(tx, [next_supplier_notice(event, event_id=envelope.event_id, now=utcnow())])
+    notices.add_if_absent(tx, next_supplier_notice(event, event_id=envelope.event_id, now=utcnow()))
 
 
 async def on_supplier_offered(tx: Transaction, envelope: Envelope) -> None:
     """Tell the supplier's specialists of an offer."""
     event = envelope.payload_as(SupplierOffered)
-    await _store(tx, offer_notices(event, event_id=envelope.event_id, now=utcnow()))
+    notices.add_if_absent(tx, *offer_notices(event, event_id=envelope.event_id, now=utcnow()))
 
 
 def handlers() -> dict[str, EventHandler]:

@@ -86,15 +86,9 @@ def returned_notice(
     )
 
 
-async def _add_once(tx: Transaction, notice: Notice) -> None:
-    """Add the notice unless it is there: its id comes from the event, so an event delivered
-    again after the inbox purge does not notify twice."""
-    if await notices.get(tx, notice.id) is None:
-        await notices.add(tx, notice)
-
-
 def _notifier(payload: type[EventPayload], build: Callable[..., Notice]) -> EventHandler:
-    """A handler adding, once, the notice `build` makes of the event."""
+    """A handler adding, once, the notice `build` makes of the event: its id comes from the
+    event, so an event delivered again after the inbox purge does not notify twice."""
 
     async def notify(tx: Transaction, envelope: Envelope) -> None:
         notice = build(
@@ -103,7 +97,7 @@ def _notifier(payload: type[EventPayload], build: Callable[..., Notice]) -> Even
             source_event_id=envelope.event_id,
             now=utcnow(),
         )
-        await _add_once(tx, notice)
+        notices.add_if_absent(tx, notice)
 
     return notify
 

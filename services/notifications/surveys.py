@@ -260,7 +260,7 @@ surveys = Repository(Survey, "surveys")
 async def _inquirer(tx: Transaction, inquiry_id: str) -> Recipient | None:
     """The inquirer the receipt letter went to, if notifications recorded one."""
     query = {"inquiry_id": inquiry_id, "letter_kind": "receipt", "recipient.role": "inquirer"}
-    doc = await tx.db[letters.collection].find_one(query, session=tx.session)
+    doc = await tx.find_one(letters.collection, query)
     if doc is None:
         return None
     letter = letters.from_doc(doc)

@@ -47,9 +47,7 @@ def consent_withdrawn_handler(settings: VisitationSettings) -> EventHandler:
     async def stop_case_of_inquiry(tx: Transaction, envelope: Envelope) -> None:
         """Stop the case of an inquiry whose consent was withdrawn (H 2.2.3); keep the record."""
         withdrawn = envelope.payload_as(InquiryConsentWithdrawn)
-        doc = await tx.collection(cases.collection).find_one(
-            {"inquiry_id": withdrawn.inquiry_id}, session=tx.session
-        )
+        doc = await tx.find_one(cases.collection, {"inquiry_id": withdrawn.inquiry_id})
         if doc is None:
             log.info("no visitation case for inquiry %s; nothing to stop", withdrawn.inquiry_id)
             return
@@ -73,6 +71,4 @@ async def apply_supplier_profile(tx: Transaction, envelope: Envelope) -> None:
         return
     doc = to_bson(profile_from_event(changed).model_dump(mode="python"))
     doc["_id"] = doc.pop("id")
-    await tx.collection(suppliers.collection).replace_one(
-        {"_id": changed.supplier_id}, doc, upsert=True, session=tx.session
-    )
+    tx.replace(suppliers.collection, {"_id": changed.supplier_id}, doc, upsert=True)

@@ -99,9 +99,7 @@ async def update_offer(
     """Like update_case, for the case holding an offer; NOT_FOUND if the caller may not see it."""
 
     async def work(tx: Transaction) -> VisitationCase:
-        ref = await tx.collection(OFFER_REFS).find_one(
-            offer_ref_query(offer_id, principal), session=tx.session
-        )
+        ref = await tx.find_one(OFFER_REFS, offer_ref_query(offer_id, principal))
         if ref is None:
             raise NotFound("offer", offer_id)
         case = await cases.get(tx, ref["case_id"])
@@ -285,7 +283,7 @@ async def offer_to_supplier(
         case = await cases.get(tx, command.case_id)
         stored = await _apply(tx, case, command.case_id, command.expected_version, decide)
         ref = {"_id": offer_id, "case_id": stored.id, "supplier_id": command.supplier_id}
-        await tx.collection(OFFER_REFS).insert_one(ref, session=tx.session)
+        tx.insert(OFFER_REFS, ref)
         return stored
 
     stored = await env.store.transact(work)

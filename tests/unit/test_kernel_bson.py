@@ -23,7 +23,7 @@ def test_dates_and_decimals_survive_a_round_trip_through_bson() -> None:
         by_day={"first": date(2026, 5, 20)},
     )
     repository = Repository(Budget, "budgets")
-    encoded = BSON.encode(repository._to_doc(budget)).decode()
+    encoded = BSON.encode(repository.to_doc(budget)).decode()
     assert encoded["due"] == "2026-04-13" and encoded["_id"] == "b1"
     restored = repository.from_doc(encoded)
     assert restored.model_copy(update={"at": restored.at.replace(tzinfo=UTC)}) == budget

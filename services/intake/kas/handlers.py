@@ -59,10 +59,9 @@ async def _next_number(tx: Transaction, year: int) -> str:
     `update_one` and a read by `_id` rather than `find_one_and_update`, which SecantusDB
     answers by scanning the whole collection.
     """
-    counters = tx.collection(COUNTERS)
     key = f"kas:{year}"
-    await counters.update_one({"_id": key}, {"$inc": {"seq": 1}}, upsert=True, session=tx.session)
-    counter = await counters.find_one({"_id": key}, session=tx.session)
+    tx.update(COUNTERS, {"_id": key}, {"$inc": {"seq": 1}}, upsert=True)
+    counter = await tx.find_one(COUNTERS, {"_id": key})
     if counter is None:
         raise RuntimeError(f"the KaS number counter {key} vanished within its transaction")
     return model.kas_number(year, int(counter["seq"]))
@@ -97,7 +96,7 @@ async def save(
         else:
             stored = await registrations.save(tx, saved, expected_version=command.expected_version)
         tx.emit(_saved(stored))
-        await audit.write(tx, audit.kas_records(access, [stored], action="write", now=now))
+        audit.write(tx, audit.kas_records(access, [stored], action="write", now=now))
         return stored
 
     return await store.transact(work)
@@ -114,7 +113,7 @@ async def close_course(
         closed = model.close_course(existing, command, ref=ref, today=danish_date(now))
         stored = await registrations.save(tx, closed, expected_version=command.expected_version)
         tx.emit(_saved(stored))
-        await audit.write(tx, audit.kas_records(access, [stored], action="write", now=now))
+        audit.write(tx, audit.kas_records(access, [stored], action="write", now=now))
         return stored
 
     return await store.transact(work)

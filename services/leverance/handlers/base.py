@@ -58,8 +58,8 @@ def check_version(aggregate: Aggregate, expected: int, kind: str) -> None:
 
 async def find_all(tx: Transaction, repository: Repository[A], query: dict[str, Any]) -> list[A]:
     """Every aggregate matching a query, read inside the transaction."""
-    cursor = tx.db[repository.collection].find(query, session=tx.session).sort("_id", 1)
-    return [repository.from_doc(doc) async for doc in cursor]
+    docs = await tx.find(repository.collection, query, sort=[("_id", 1)])
+    return [repository.from_doc(doc) for doc in docs]
 
 
 async def load_delivery(tx: Transaction, delivery_id: str, principal: Principal) -> Delivery:

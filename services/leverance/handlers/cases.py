@@ -15,9 +15,9 @@ case_references = Repository(CaseReference, "case_references")
 async def reference_opened_case(tx: Transaction, envelope: Envelope) -> None:
     """Keep a reference to a newly opened visitation case; a redelivered event (after the inbox
     forgot it) finds the reference kept and changes nothing."""
-    reference = domain.reference_case(envelope.payload_as(VisitationCaseOpened))
-    if await case_references.get(tx, reference.id) is None:
-        await case_references.add(tx, reference)
+    case_references.add_if_absent(
+        tx, domain.reference_case(envelope.payload_as(VisitationCaseOpened))
+    )
 
 
 async def get_case_reference(case_id: str, *, store: MongoStore) -> CaseReference:

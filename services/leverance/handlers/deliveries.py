@@ -112,8 +112,8 @@ async def propose(
         # A plain find on the indexed delivery_id; `distinct` is a command SecantusDB may scan for.
         logged = {
             doc["activity_id"]
-            async for doc in tx.db[entries.collection].find(
-                {"delivery_id": delivery.id}, {"activity_id": 1}, session=tx.session
+            for doc in await tx.find(
+                entries.collection, {"delivery_id": delivery.id}, {"activity_id": 1}
             )
         }
         drafts, description, read_violations = agreements.read_proposal(

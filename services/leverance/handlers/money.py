@@ -59,13 +59,12 @@ async def create_settlement(
         for entry in payable:
             if entry.id not in paid:
                 continue
-            marked = await tx.db[entries.collection].update_one(
+            tx.update(
+                entries.collection,
                 {"_id": entry.id, "version": entry.version},
                 {"$set": {"settlement_id": settlement.id}, "$inc": {"version": 1}},
-                session=tx.session,
+                conflict=ConcurrencyConflict(entries.collection, entry.id, entry.version),
             )
-            if marked.matched_count != 1:
-                raise ConcurrencyConflict(entries.collection, entry.id, entry.version)
         tx.emit(event)
         return stored
 
