@@ -72,5 +72,6 @@ SPEC = ServiceSpec(
     handlers=lambda deps: dict(consumers.HANDLERS),
     servicers=_servicers,
     setup=_setup,
+    background_consumer=True,
     background=_background,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -218,7 +219,9 @@ class ServiceProcess:
             except Exception as error:  # redelivery is harmless; the inbox deduplicates
                 log.warning("offset commit failed: %r", error)
 
-        subscriber.get_msg = MethodType(_poll_without_pause, subscriber)  # type: ignore[method-assign]
+        linger = settings.consumer_background_linger_ms if self.spec.background_consumer else 0
+        poll = functools.partial(_poll_without_pause, linger_s=linger / 1000)
+        subscriber.get_msg = MethodType(poll, subscriber)  # type: ignore[method-assign]
         rewind.subscriber = subscriber
         return broker, rewind
 
@@ -280,16 +283,23 @@ class ServiceProcess:
                 raise
 
 
-async def _poll_without_pause(subscriber: Any, consumer: Any) -> tuple[Any, ...]:
-    """FastStream's batch poll, minus the pause it takes after an empty poll.
+async def _poll_without_pause(
+    subscriber: Any, consumer: Any, *, linger_s: float = 0.0
+) -> tuple[Any, ...]:
+    """FastStream's batch poll, minus the pause it takes after an empty poll; with a linger,
+    what arrives within it after the first records joins them.
 
     getmany returns as soon as records are fetched, so waiting long in it costs no latency,
     while the pause after an empty poll would delay every record that arrives during it.
     """
-    batches = await consumer.getmany(
-        timeout_ms=subscriber.batch_timeout_ms, max_records=subscriber.max_records
-    )
-    return tuple(chain.from_iterable(batches.values()))
+    wanted = subscriber.max_records
+    batches = await consumer.getmany(timeout_ms=subscriber.batch_timeout_ms, max_records=wanted)
+    records = list(chain.from_iterable(batches.values()))
+    if records and linger_s > 0 and len(records) < wanted:
+        await asyncio.sleep(linger_s)
+        more = await consumer.getmany(timeout_ms=0, max_records=wanted - len(records))
+        records.extend(chain.from_iterable(more.values()))
+    return tuple(records)
 
 
 async def _retry(what: str, start: Callable[[], Awaitable[Any]]) -> None:

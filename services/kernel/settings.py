@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         "less often and apply more events per transaction, leaving the broker and the "
         "database to the consumers on a person's path.",
     )
+    consumer_background_linger_ms: int = Field(
+        default=200,
+        ge=0,
+        description="How long a background consumer lets events gather after the first arrives "
+        "before applying them in one transaction: fewer, fuller transactions, and its work "
+        "keeps clear of the moment the consumers on a person's path apply the same events.",
+    )
     kafka_metadata_max_age_ms: int = Field(
         default=5000,
         ge=100,
