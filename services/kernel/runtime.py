@@ -131,8 +131,10 @@ class ServiceProcess:
         consumer_sentinel = BrokerSentinel(settings, f"consumer.{consumer_group(name)}", [])
         if self.spec.subscribes_to:
             broker, rewind = self._consumer(deps)
-            await _retry("kafka consumer", broker.start)
-            self._spawn(self._watch_data_loss(consumer_sentinel, rewind, store), "rewind")
+            # Joining a new consumer group takes the broker seconds; the gRPC side need not wait
+            # for it. Events published meanwhile wait in their topics (the group reads a topic
+            # from its start the first time).
+            self._spawn(self._consume(broker, consumer_sentinel, rewind, store), "consumer")
 
         registrations = self.spec.servicers(deps)
         server, port, health = build_server(
@@ -224,6 +226,17 @@ class ServiceProcess:
         subscriber.get_msg = MethodType(poll, subscriber)  # type: ignore[method-assign]
         rewind.subscriber = subscriber
         return broker, rewind
+
+    async def _consume(
+        self,
+        broker: KafkaBroker,
+        sentinel: BrokerSentinel,
+        rewind: RewindAfterDataLoss,
+        store: MongoStore,
+    ) -> None:
+        await _retry("kafka consumer", broker.start)
+        log.info("%s consuming as group %s", self.spec.name, consumer_group(self.spec.name))
+        await self._watch_data_loss(sentinel, rewind, store)
 
     async def _watch_data_loss(
         self, sentinel: BrokerSentinel, rewind: RewindAfterDataLoss, store: MongoStore
