@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -44,6 +45,7 @@ A = TypeVar("A", bound="Aggregate")
 
 OUTBOX = "outbox"
 INBOX = "inbox"
+LEGACY_OUTBOX_SEQ_INDEX = "seq_1"
 MAX_TRANSACTION_ATTEMPTS = 5
 
 
@@ -131,9 +133,14 @@ class MongoStore:
 
     async def ensure_indexes(self) -> None:
         """Indexes the kernel relies on."""
+        # Every outbox query starts with published_at (pending rows in commit order, the oldest
+        # pending, the purge); each further index costs every insert and every mark.
         await self.db[OUTBOX].create_index([("published_at", ASCENDING), ("seq", ASCENDING)])
-        await self.db[OUTBOX].create_index([("seq", ASCENDING)])
         await self.db[INBOX].create_index([("processed_at", ASCENDING)])
+        indexes = await self.db[OUTBOX].index_information()
+        if LEGACY_OUTBOX_SEQ_INDEX in indexes:  # created by earlier versions, never used
+            with contextlib.suppress(OperationFailure):
+                await self.db[OUTBOX].drop_index(LEGACY_OUTBOX_SEQ_INDEX)
 
     async def transact(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         """Run `work` in one transaction, storing the events it emitted; retried if transient."""

@@ -175,3 +175,17 @@ async def test_a_handler_failing_on_an_event_it_already_applied_counts_as_a_dupl
     assert await consumer.process(record) == "duplicate"
     assert await store.db.cases.count_documents({}) == 1
     assert await store.db[OUTBOX].count_documents({}) == 0
+
+
+async def test_ensure_indexes_leaves_the_outbox_one_index_and_drops_the_legacy_one(
+    scratch: tuple[MongoStore, WriteCommands],
+) -> None:
+    store, _ = scratch
+    outbox = store.db[OUTBOX]
+    await outbox.create_index("seq")  # as versions before this one did
+
+    await store.ensure_indexes()
+    await store.ensure_indexes()  # and again, with nothing left to drop
+
+    keys = {name: info["key"] for name, info in (await outbox.index_information()).items()}
+    assert keys == {"_id_": [("_id", 1)], "published_at_1_seq_1": [("published_at", 1), ("seq", 1)]}
