@@ -66,6 +66,12 @@ class Metrics:
             ["group", "type"],
             registry=r,
         )
+        self.consumer_assigned_partitions = Gauge(
+            "vias_consumer_assigned_partitions",
+            "Partitions the consumer group's member in this process holds (0 until it joined).",
+            ["group"],
+            registry=r,
+        )
         self.outbox_backlog = Gauge(
             "vias_outbox_backlog",
             "Events committed but not yet published.",

@@ -66,11 +66,13 @@ class ServiceSpec:
 
 
 class RewindAfterDataLoss(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Rewinds partitions to the start after the broker lost its data, also on reassignment."""
+    """Rewinds partitions to the start after the broker lost its data, also on reassignment;
+    reports how many partitions the consumer holds."""
 
-    def __init__(self) -> None:
+    def __init__(self, assigned_partitions: Callable[[int], None] = lambda count: None) -> None:
         self.subscriber: Any = None
         self._until = 0.0
+        self._report_assigned = assigned_partitions
 
     @property
     def consumer(self) -> Any:
@@ -84,9 +86,10 @@ class RewindAfterDataLoss(ConsumerRebalanceListener):  # type: ignore[misc]
             await self.consumer.seek_to_beginning()
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        return None
+        self._report_assigned(0)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        self._report_assigned(len(assigned))
         rewinding = asyncio.get_running_loop().time() < self._until
         if assigned and rewinding and self.consumer is not None:
             await self.consumer.seek_to_beginning(*assigned)
@@ -190,7 +193,7 @@ class ServiceProcess:
             logger=logging.getLogger("vias.faststream"),
             log_level=logging.DEBUG,
         )
-        rewind = RewindAfterDataLoss()
+        rewind = RewindAfterDataLoss(deps.metrics.consumer_assigned_partitions.labels(group).set)
         subscriber = broker.subscriber(
             *self.spec.subscribes_to,
             group_id=group,

@@ -15,6 +15,8 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.kernel.settings import Settings
+from services.visitation.main import SPEC as VISITATION
 from tests.conftest import ROOT
 from tests.support import DEADLINE, Clients, eventually, fake_cpr, metric_value
 from vias.documents.v1 import documents_pb2
@@ -143,6 +145,11 @@ async def test_metrics_count_calls_and_events(clients: Clients) -> None:
         )
 
     assert await eventually(consumed) >= 1
+    # The only member of its group holds every partition of the topics it subscribes to.
+    partitions = Settings().kafka_topic_partitions * len(VISITATION.subscribes_to)
+    visitation = clients.metrics("visitation")
+    held = metric_value(visitation, "vias_consumer_assigned_partitions", group="vias.visitation")
+    assert held == partitions
 
 
 @pytest.mark.parametrize(
