@@ -37,10 +37,10 @@ class Settings(BaseSettings):
         default=50,
         ge=1,
         description="Longest a fetch waits for records, for consumers someone waits on. A "
-        "broker answers as soon as records arrive (Tansu mostly: measured hop p50 about 5 ms at "
-        "10, 20 and 50 ms, p99 10, 14 and 31 ms), while every empty answer costs the broker "
-        "and the consumer CPU: at 50 ms instead of 20 the idle platform uses about a third "
-        "less CPU (scripts/benchmark.py --fetch-wait-ms).",
+        "broker answers when records arrive (Tansu mostly does, a little later the longer the "
+        "wait), while every empty answer costs the broker and the consumer CPU: at 50 ms "
+        "instead of 20 the idle platform used about a third less CPU "
+        "(scripts/benchmark.py --fetch-wait-ms 20, against the default).",
     )
     kafka_background_fetch_max_wait_ms: int = Field(
         default=250,
