@@ -45,7 +45,7 @@ import traceback
 import urllib.request
 import uuid
 from asyncio import FIRST_COMPLETED
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -544,15 +544,27 @@ async def raw_transactions_at(
     return durations, time.perf_counter() - began
 
 
+@contextlib.asynccontextmanager
+async def raw_database(platform: Platform) -> AsyncIterator[AsyncMongoClient[Doc]]:
+    """A client on a fresh scratch database, its collections created by a few transactions at
+    concurrency 1 (created concurrently inside transactions, they conflict); dropped after."""
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(platform.mongo_uri, tz_aware=True)
+    try:
+        await client.drop_database(RAW_DATABASE)
+        await raw_transactions_at(client, RAW_WARMUP, 1)
+        yield client
+    finally:
+        with contextlib.suppress(Exception):
+            await client.drop_database(RAW_DATABASE)
+        await client.close()
+
+
 async def measure_raw_mongo(
     platform: Platform, report: Report, *, concurrency: int, total: int
 ) -> None:
     """Bare two-insert transactions in a scratch database, at concurrency 1 and `concurrency`."""
     heading("3a. Raw floor: bare MongoDB transactions (2 inserts) on the same SecantusDB")
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(platform.mongo_uri, tz_aware=True)
-    try:
-        await client.drop_database(RAW_DATABASE)
-        await raw_transactions_at(client, RAW_WARMUP, 1)
+    async with raw_database(platform) as client:
         single, wall = await raw_transactions_at(client, RAW_LATENCY_SAMPLES, 1)
         single_ms = ms(single)
         say(f"  concurrency 1: {spread(single_ms)}, {len(single) / wall:.0f} txn/s")
@@ -598,10 +610,6 @@ async def measure_raw_mongo(
         report.add(
             f"raw_txn_rate_c{concurrency}", f"raw txn rate (conc. {concurrency})", rate, "txn/s"
         )
-    finally:
-        with contextlib.suppress(Exception):
-            await client.drop_database(RAW_DATABASE)
-        await client.close()
 
 
 # --------------------------------------------------------------------------------------------
@@ -1008,15 +1016,8 @@ async def judge_throughput(platform: Platform, report: Report, *, concurrency: i
     Raw figures taken before and after the pipeline's window bracket it.
     """
     heading(f"4b. Raw floor again, after the pipeline: bare transactions at {concurrency}")
-    client: AsyncMongoClient[Doc] = AsyncMongoClient(platform.mongo_uri, tz_aware=True)
-    try:
-        await client.drop_database(RAW_DATABASE)
-        await raw_transactions_at(client, RAW_WARMUP, 1)  # creates the collections
+    async with raw_database(platform) as client:
         durations, wall = await raw_transactions_at(client, RAW_RECHECK_TXNS, concurrency)
-    finally:
-        with contextlib.suppress(Exception):
-            await client.drop_database(RAW_DATABASE)
-        await client.close()
     after = len(durations) / wall
     before = report.value(f"raw_txn_rate_c{concurrency}")
     raw_rate = (before + after) / 2 if before is not None else after

@@ -10,18 +10,23 @@ from services.documents.messages import JournalDocument
 from services.intake.messages import InquiryRegistered
 from services.kernel.context import Principal
 from services.kernel.envelope import Envelope, new_id, utcnow
-from services.kernel.store import MongoStore, Transaction
+from services.kernel.store import Doc, MongoStore, Transaction
 from services.visitation.messages import VisitationCaseOpened
 
 JOURNAL = "journal"
 
 
+def entry_doc(entry: JournalEntry) -> Doc:
+    """The journal's stored form of an entry."""
+    doc = entry.model_dump()
+    doc["_id"] = doc.pop("id")
+    return doc
+
+
 def append_entry(tx: Transaction, entry: JournalEntry) -> None:
     """Add the entry unless one with its id is there: ids derived from the source event make an
     event delivered again after the inbox forgot it journal nothing twice."""
-    doc = entry.model_dump()
-    doc["_id"] = doc.pop("id")
-    tx.insert_if_absent(JOURNAL, doc)
+    tx.insert_if_absent(JOURNAL, entry_doc(entry))
 
 
 async def journal_registration(tx: Transaction, envelope: Envelope) -> None:

@@ -5,7 +5,7 @@ DocumentJournaled makes leverance's agreement proposal due."""
 from __future__ import annotations
 
 from services.documents.domain import entry_for_document
-from services.documents.handlers import JOURNAL
+from services.documents.handlers import JOURNAL, entry_doc
 from services.documents.messages import DocumentJournaled
 from services.kernel.envelope import Envelope
 from services.kernel.store import Transaction
@@ -40,9 +40,7 @@ async def journal_summary_note(tx: Transaction, envelope: Envelope) -> None:
         return
     emitted = tx.emit(document)
     entry = entry_for_document(document, source_event_id=emitted.event_id)
-    doc = entry.model_dump()
-    doc["_id"] = doc.pop("id")
-    tx.insert(JOURNAL, doc)
+    tx.insert(JOURNAL, entry_doc(entry))
 
 
 HANDLERS = {"SummaryNoteSent": journal_summary_note}

@@ -9,7 +9,7 @@ from datetime import UTC, tzinfo
 from services.intake.messages import InquiryAssigned, InquiryConsentWithdrawn
 from services.kernel.consumer import EventHandler
 from services.kernel.envelope import Envelope, new_id, utcnow
-from services.kernel.store import Transaction, to_bson
+from services.kernel.store import Transaction
 from services.leverance.messages import SupplierProfileChanged
 from services.visitation import domain
 from services.visitation.domain import case as transitions
@@ -69,6 +69,5 @@ async def apply_supplier_profile(tx: Transaction, envelope: Envelope) -> None:
     current = await suppliers.get(tx, changed.supplier_id)
     if not is_newer(current, changed):
         return
-    doc = to_bson(profile_from_event(changed).model_dump(mode="python"))
-    doc["_id"] = doc.pop("id")
+    doc = suppliers.to_doc(profile_from_event(changed))
     tx.replace(suppliers.collection, {"_id": changed.supplier_id}, doc, upsert=True)
