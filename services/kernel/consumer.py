@@ -7,21 +7,31 @@ import base64
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import ValidationError
-from pymongo.errors import ConnectionFailure, PyMongoError
+from pymongo import ReturnDocument
 
 from services.kernel.context import Trace, current_trace
 from services.kernel.envelope import Envelope, utcnow
 from services.kernel.metrics import Metrics
+from services.kernel.retry import is_transient, wait_out
 from services.kernel.settings import Settings
-from services.kernel.store import AlreadyProcessed, MongoStore, OutboxMessage, Transaction
+from services.kernel.store import (
+    ATTEMPTS,
+    AlreadyProcessed,
+    MongoStore,
+    OutboxMessage,
+    Transaction,
+)
 from services.kernel.topics import dead_letter_topic
 
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[Transaction, Envelope], Awaitable[None]]
+Partition = tuple[str, int]
+
+ERROR_TEXT_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -34,15 +44,45 @@ class Record:
     key: bytes | None
     value: bytes
 
+    @property
+    def tp(self) -> Partition:
+        """The record's (topic, partition)."""
+        return (self.topic, self.partition)
+
+
+class PartitionHalted(Exception):
+    """A record could be neither applied nor durably dead-lettered: its partition stops there."""
+
+    def __init__(self, record: Record, reason: str) -> None:
+        self.record = record
+        self.reason = reason
+        super().__init__(f"{record.topic}[{record.partition}]@{record.offset}: {reason}")
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch left done: per partition the offset to commit (the next one to read), and
+    the partitions that stopped at a record (its offset) instead of moving past it."""
+
+    next_offsets: dict[Partition, int] = field(default_factory=dict)
+    halted: dict[Partition, int] = field(default_factory=dict)
+
+
+def bounded(text: str, limit: int = ERROR_TEXT_LIMIT) -> str:
+    """An error text short enough for a log line and a dead letter."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more chars)"
+
 
 class EventConsumer:
     """Applies each event once per consumer group, whatever the broker redelivers.
 
     A handler's effect, the inbox mark and any events it emits commit in one transaction; the
-    caller commits the Kafka offset only after `process` returns. A record whose handler keeps
-    failing is dead-lettered (through the outbox, so that is not lost either) after
-    `consumer_max_attempts` tries, and processing moves on. Database outages are waited out,
-    never counted as attempts.
+    caller commits a partition's offset only past records that were applied, found to be
+    duplicates, or durably dead-lettered. Transient failures (write conflicts, transient
+    transaction errors, the database unreachable) are waited out and never count as attempts.
+    Any other failure counts; the counts are stored, so a restart does not reset them, and
+    after `consumer_max_attempts` the record is dead-lettered through the outbox. If even that
+    fails for a reason other than a transient one, the record's partition halts at it.
     """
 
     def __init__(
@@ -61,17 +101,30 @@ class EventConsumer:
         self.metrics = metrics
         self.dlq_topic = dead_letter_topic(group)
 
-    async def process_batch(self, records: Sequence[Record]) -> None:
+    async def process_batch(self, records: Sequence[Record]) -> BatchOutcome:
         """Handle records in order: all in one transaction when that succeeds, else one by one.
 
         The shared transaction is only a fast path: any duplicate, malformed record, handler
         error or database trouble rolls it back whole, and each record then goes through
         `process` with its own deduplication, retries and dead-lettering.
         """
+        outcome = BatchOutcome()
         if len(records) > 1 and await self._apply_together(records):
-            return
+            for record in records:
+                outcome.next_offsets[record.tp] = record.offset + 1
+            return outcome
         for record in records:
-            await self.process(record)
+            if record.tp in outcome.halted:
+                continue
+            try:
+                await self.process(record)
+            except PartitionHalted as halted:
+                outcome.halted[record.tp] = record.offset
+                self.metrics.partitions_halted_total.labels(self.group).inc()
+                log.error("partition halted, nothing after it is applied: %s", halted)
+                continue
+            outcome.next_offsets[record.tp] = record.offset + 1
+        return outcome
 
     async def _apply_together(self, records: Sequence[Record]) -> bool:
         try:
@@ -101,7 +154,10 @@ class EventConsumer:
         return True
 
     async def process(self, record: Record) -> str:
-        """Handle one record; returns the outcome. Raises only on cancellation."""
+        """Handle one record; its outcome: processed, duplicate, ignored or dead_lettered.
+
+        Raises PartitionHalted when the record could not be dead-lettered, and on cancellation.
+        """
         try:
             envelope = Envelope.from_bytes(record.value)
         except ValidationError as error:
@@ -111,41 +167,49 @@ class EventConsumer:
         if handler is None:
             self.metrics.events_consumed.labels(self.group, envelope.type, "ignored").inc()
             return "ignored"
-        attempts = 0
-        backoff = self.settings.consumer_retry_backoff_s
         token = current_trace.set(Trace(envelope.correlation_id, envelope.event_id))
         try:
-            while True:
-                try:
-                    outcome = await self.store.transact(
-                        lambda tx: self._apply(tx, envelope, handler)
-                    )
-                except AlreadyProcessed:
-                    outcome = "duplicate"
-                    self.metrics.events_consumed.labels(self.group, envelope.type, outcome).inc()
-                    return outcome
-                except (TimeoutError, ConnectionFailure) as error:
-                    log.warning("database unavailable while handling %s: %r", envelope.type, error)
-                except Exception as error:  # a handler bug or a bad payload: counted
-                    attempts += 1
-                    self.metrics.events_failed.labels(self.group, envelope.type).inc()
-                    log.warning(
-                        "attempt %d at %s %s failed: %r",
-                        attempts,
-                        envelope.type,
-                        envelope.event_id,
-                        error,
-                    )
-                    if attempts >= self.settings.consumer_max_attempts:
-                        await self._dead_letter(record, envelope, repr(error), attempts=attempts)
-                        return "dead_lettered"
-                else:
-                    self.metrics.events_consumed.labels(self.group, envelope.type, outcome).inc()
-                    return outcome
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.settings.consumer_retry_backoff_max_s)
+            outcome = await self._apply_with_retries(record, envelope, handler)
         finally:
             current_trace.reset(token)
+        self.metrics.events_consumed.labels(self.group, envelope.type, outcome).inc()
+        return outcome
+
+    async def _apply_with_retries(
+        self, record: Record, envelope: Envelope, handler: EventHandler
+    ) -> str:
+        backoff = self.settings.consumer_retry_backoff_s
+        while True:
+            try:
+                return await wait_out(
+                    f"{self.group} applying {envelope.type} {envelope.event_id}",
+                    lambda: self.store.transact(lambda tx: self._apply(tx, envelope, handler)),
+                    retry_on=lambda error: self._transient(error, envelope.type),
+                    initial_s=self.settings.consumer_retry_backoff_s,
+                    max_s=self.settings.consumer_retry_backoff_max_s,
+                )
+            except AlreadyProcessed:
+                return "duplicate"
+            except Exception as error:  # a handler bug or a bad payload: counted
+                self.metrics.events_failed.labels(self.group, envelope.type).inc()
+                attempts = await self._count_attempt(record, envelope, error)
+                log.warning(
+                    "attempt %d at %s %s failed: %s",
+                    attempts,
+                    envelope.type,
+                    envelope.event_id,
+                    bounded(repr(error)),
+                )
+                if attempts >= self.settings.consumer_max_attempts:
+                    return await self._dead_letter(record, envelope, repr(error), attempts=attempts)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self.settings.consumer_retry_backoff_max_s)
+
+    def _transient(self, error: BaseException, event_type: str) -> bool:
+        if isinstance(error, AlreadyProcessed) or not is_transient(error):
+            return False
+        self.metrics.events_waited.labels(self.group, event_type).inc()
+        return True
 
     async def _apply(self, tx: Transaction, envelope: Envelope, handler: EventHandler) -> str:
         self.store.mark_processed(tx, self.group, envelope.event_id)
@@ -161,13 +225,40 @@ class EventConsumer:
             raise
         return "processed"
 
+    async def _count_attempt(self, record: Record, envelope: Envelope, error: Exception) -> int:
+        """Store one more failed attempt at the event; the count so far."""
+
+        async def count() -> int:
+            doc = await self.store.db[ATTEMPTS].find_one_and_update(
+                {"_id": f"{self.group}:{envelope.event_id}"},
+                {
+                    "$inc": {"attempts": 1},
+                    "$set": {
+                        "group": self.group,
+                        "event_type": envelope.type,
+                        "last_error": bounded(repr(error)),
+                        "updated_at": utcnow(),
+                    },
+                },
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+            return int(doc["attempts"]) if doc else 1
+
+        try:
+            return await wait_out(f"{self.group} counting a failed attempt", count)
+        except Exception as db_error:
+            raise PartitionHalted(record, f"cannot count a failed attempt: {db_error!r}") from None
+
     async def _dead_letter(
         self, record: Record, envelope: Envelope | None, error: str, *, attempts: int
-    ) -> None:
+    ) -> str:
+        """Publish the record to the group's dead-letter topic through the outbox, marking the
+        event processed in the same transaction; raises PartitionHalted if that cannot be done."""
         event_type = envelope.type if envelope else "unparseable"
         letter = {
             "group": self.group,
-            "error": error,
+            "error": bounded(error),
             "attempts": attempts,
             "failed_at": utcnow().isoformat(),
             "topic": record.topic,
@@ -185,17 +276,22 @@ class EventConsumer:
                 self.store.mark_processed(tx, self.group, envelope.event_id)
             tx.messages.append(message)
 
-        backoff = self.settings.consumer_retry_backoff_s
-        while True:
-            try:
-                await self.store.transact(store_letter)
-                break
-            except AlreadyProcessed:
-                return
-            except PyMongoError as db_error:
-                log.warning("cannot store dead letter yet: %r", db_error)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.settings.consumer_retry_backoff_max_s)
+        try:
+            await wait_out(
+                f"{self.group} storing a dead letter",
+                lambda: self.store.transact(store_letter),
+                retry_on=lambda error: (
+                    is_transient(error) and not isinstance(error, AlreadyProcessed)
+                ),
+                initial_s=self.settings.consumer_retry_backoff_s,
+                max_s=self.settings.consumer_retry_backoff_max_s,
+            )
+        except AlreadyProcessed:
+            return "duplicate"
+        except Exception as db_error:
+            raise PartitionHalted(record, f"cannot store the dead letter: {db_error!r}") from None
+        if envelope is not None:
+            await self._forget_attempts(envelope)
         self.metrics.events_dead_lettered.labels(self.group, event_type).inc()
         log.error(
             "dead-lettered %s at %s[%d]@%d after %d attempts: %s",
@@ -204,8 +300,15 @@ class EventConsumer:
             record.partition,
             record.offset,
             attempts,
-            error,
+            bounded(error),
         )
+        return "dead_lettered"
+
+    async def _forget_attempts(self, envelope: Envelope) -> None:
+        try:
+            await self.store.db[ATTEMPTS].delete_one({"_id": f"{self.group}:{envelope.event_id}"})
+        except Exception as error:  # a leftover count is purged with the inbox
+            log.info("could not clear the attempt count of %s: %r", envelope.event_id, error)
 
 
 async def _already_processed(tx: Transaction) -> bool:

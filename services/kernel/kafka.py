@@ -5,8 +5,6 @@ from __future__ import annotations
 import ssl
 from typing import Any
 
-from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
-
 from services.kernel.settings import Settings
 
 
@@ -38,24 +36,3 @@ def producer_options(settings: Settings) -> dict[str, Any]:
         "enable_idempotence": settings.kafka_idempotent_producer,
         "linger_ms": 0,
     }
-
-
-def faststream_security(settings: Settings) -> BaseSecurity | None:
-    """The same connection security, in FastStream's terms."""
-    options = kafka_client_options(settings)
-    ssl_context = options.get("ssl_context")
-    mechanism = settings.kafka_sasl_mechanism
-    if mechanism is None:
-        return BaseSecurity(ssl_context=ssl_context) if ssl_context else None
-    kinds: dict[str, type[SASLPlaintext | SASLScram256 | SASLScram512]] = {
-        "PLAIN": SASLPlaintext,
-        "SCRAM-SHA-256": SASLScram256,
-        "SCRAM-SHA-512": SASLScram512,
-    }
-    password = settings.kafka_sasl_password
-    return kinds[mechanism](
-        username=settings.kafka_sasl_username or "",
-        password=password.get_secret_value() if password else "",
-        ssl_context=ssl_context,
-        use_ssl=settings.kafka_security_protocol == "SASL_SSL",
-    )

@@ -51,5 +51,5 @@ def configure_logging(service: str, *, level: str = "INFO", fmt: str = "json") -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiokafka", "faststream", "pymongo", "grpc"):
+    for noisy in ("aiokafka", "pymongo", "grpc"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

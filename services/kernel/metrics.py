@@ -66,6 +66,66 @@ class Metrics:
             ["group", "type"],
             registry=r,
         )
+        self.events_waited = Counter(
+            "vias_events_waited",
+            "Transient failures (write conflicts, database unreachable) waited out while "
+            "processing an event; never counted as attempts.",
+            ["group", "type"],
+            registry=r,
+        )
+        self.partitions_halted_total = Counter(
+            "vias_consumer_partitions_halted",
+            "Times a partition stopped at a record that could be neither applied nor "
+            "dead-lettered (it is retried after a pause; nothing after it is skipped).",
+            ["group"],
+            registry=r,
+        )
+        self.consumer_halted_partitions = Gauge(
+            "vias_consumer_halted_partitions",
+            "Partitions currently stopped at a record that could not be dead-lettered.",
+            ["group"],
+            registry=r,
+        )
+        self.reconciliation_missing = Counter(
+            "vias_reconciliation_missing",
+            "Events a producer's outbox holds as published that the group had not processed, "
+            "found by reconciliation and applied.",
+            ["group", "topic"],
+            registry=r,
+        )
+        self.reconciliation_runs = Counter(
+            "vias_reconciliation_runs",
+            "Reconciliation checks by outcome (ok, skipped while lagging, failed).",
+            ["group", "outcome"],
+            registry=r,
+        )
+        self.relay_delay = Histogram(
+            "vias_event_relay_delay_seconds",
+            "From an event's commit to the broker's acknowledgement of it.",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.delivery_delay = Histogram(
+            "vias_event_delivery_delay_seconds",
+            "From the relay's send of an event (record timestamp) to its fetch by the group.",
+            ["group"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.handling_time = Histogram(
+            "vias_event_handling_seconds",
+            "From the fetch of a batch of events to the commit of its effects.",
+            ["group"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.event_age = Histogram(
+            "vias_event_age_seconds",
+            "From an event's occurrence to the commit of its effect by the group.",
+            ["group"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
         self.consumer_assigned_partitions = Gauge(
             "vias_consumer_assigned_partitions",
             "Partitions the consumer group's member in this process holds (0 until it joined).",

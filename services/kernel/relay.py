@@ -11,11 +11,14 @@ from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import PyMongoError
 
 from services.kernel.envelope import utcnow
 from services.kernel.metrics import Metrics
+from services.kernel.producer import discard_producer
+from services.kernel.retry import is_duplicate_key
 from services.kernel.sentinel import BrokerSentinel
 from services.kernel.settings import Settings
 from services.kernel.store import OUTBOX, Doc, MongoStore
@@ -28,10 +31,13 @@ SEND_TIMEOUT_S = 30.0
 STEP_TIMEOUT_S = 120.0
 BACKLOG_COUNT_LIMIT = 100_000
 MARK_BATCH = 100
+PARTITIONER = DefaultPartitioner()
 
 
-def _failed(result: object) -> bool:
-    return isinstance(result, BaseException)
+async def _partition_of(producer: AIOKafkaProducer, topic: str, key: bytes) -> int:
+    """The partition the default partitioner gives a key, as every Kafka client would."""
+    partitions = sorted(await producer.partitions_for(topic))
+    return int(PARTITIONER(key, partitions, partitions))
 
 
 class OutboxRelay:
@@ -173,7 +179,7 @@ class OutboxRelay:
                 return_document=ReturnDocument.AFTER,
             )
         except PyMongoError as error:
-            if "duplicate key" in str(error).lower():
+            if is_duplicate_key(error):  # another relay's lease is live: our upsert collided
                 return False
             raise
         held = doc is not None and doc.get("owner") == self.owner
@@ -198,37 +204,29 @@ class OutboxRelay:
         return published, published is not None and len(rows) == limit
 
     async def _publish(self, rows: list[Doc]) -> int | None:
-        """Send rows in order; mark the acknowledged ones published. None when any failed."""
+        """Send rows, each partition's in order; mark the acknowledged ones published.
+
+        Each partition's rows go as record batches one after another, the next only once the
+        broker acknowledged the one before, and a partition stops at its first failure: a retry
+        can never overtake, so the events of one key arrive in commit order whatever fails.
+        Partitions go in parallel. Returns None when any row failed.
+        """
         producer = await self._connected_producer()
-        sends = []
+        lanes: dict[tuple[str, int], list[Doc]] = {}
         for row in rows:
-            try:
-                sends.append(
-                    await producer.send(
-                        row["topic"],
-                        value=row["value"].encode(),
-                        key=row["key"].encode(),
-                        headers=[("event_type", row["type"].encode())],
-                    )
-                )
-            except Exception as error:
-                log.warning("broker refused an event: %r", error)
-                break
-        try:
-            results = await asyncio.wait_for(
-                asyncio.gather(*sends, return_exceptions=True), SEND_TIMEOUT_S
-            )
-        except TimeoutError as error:
-            log.warning("the broker did not acknowledge %d events in time", len(sends))
-            results = [error] * len(sends)
-        attempted = rows[: len(sends)]
-        done = [r for r, res in zip(attempted, results, strict=True) if not _failed(res)]
-        failed = [r for r, res in zip(attempted, results, strict=True) if _failed(res)]
-        failed += rows[len(sends) :]
+            partition = await _partition_of(producer, row["topic"], row["key"].encode())
+            lanes.setdefault((row["topic"], partition), []).append(row)
+        results = await asyncio.gather(
+            *(self._send_lane(producer, topic, p, lane) for (topic, p), lane in lanes.items())
+        )
+        done = [row for sent, _ in results for row in sent]
+        failed = [row for _, unsent in results for row in unsent]
         if done:
+            now = utcnow()
             self._unmarked.extend(row["_id"] for row in done)
             for row in done:
                 self.metrics.events_published.labels(type=row["type"]).inc()
+                self.metrics.relay_delay.observe(max((now - row["created_at"]).total_seconds(), 0))
             if len(self._unmarked) >= MARK_BATCH:
                 await self._flush_marks()
         if failed:
@@ -241,6 +239,31 @@ class OutboxRelay:
             )
             return None
         return len(done)
+
+    async def _send_lane(
+        self, producer: AIOKafkaProducer, topic: str, partition: int, rows: list[Doc]
+    ) -> tuple[list[Doc], list[Doc]]:
+        """Send one partition's rows in order, batch after acknowledged batch; (sent, unsent)."""
+        sent = 0
+        while sent < len(rows):
+            batch = producer.create_batch()
+            count = 0
+            for row in rows[sent:]:
+                headers = [("event_type", row["type"].encode())]
+                key, value = row["key"].encode(), row["value"].encode()
+                if batch.append(key=key, value=value, timestamp=None, headers=headers) is None:
+                    break
+                count += 1
+            try:
+                if count == 0:
+                    raise ValueError("an event larger than a record batch")
+                delivered = await producer.send_batch(batch, topic, partition=partition)
+                await asyncio.wait_for(delivered, SEND_TIMEOUT_S)
+            except Exception as error:
+                log.warning("the broker did not take %s[%d]: %r", topic, partition, error)
+                return rows[:sent], rows[sent:]
+            sent += count
+        return rows, []
 
     async def _flush_marks(self) -> None:
         """Mark the acknowledged rows published."""
@@ -264,21 +287,28 @@ class OutboxRelay:
     async def _connected_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
             producer = self.producer_factory()
-            await producer.start()
             self._producer = producer
+            try:
+                await producer.start()
+            except BaseException:
+                self._producer = None
+                await discard_producer(producer)
+                raise
         return self._producer
 
     async def close(self) -> None:
-        """Drop the producer and the sentinel's connection; the next batch reconnects.
+        """Discard the producer and the sentinel's connection; the next batch reconnects.
 
-        A fresh client is the reliable way out of any state a broker restart left it in.
+        A fresh client is the reliable way out of any state a broker restart left it in, and
+        the old one is discarded, not stopped: stopping would wait to deliver its queued
+        batches, and a producer that delivers them after the broker came back writes beside
+        the new one (the embedded broker then loses records it acknowledged to the new one).
         """
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._flush_marks(), 5)
         producer, self._producer = self._producer, None
         if producer is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(producer.stop(), 5)
+            await discard_producer(producer)
         await self.sentinel.close()
 
     async def requeue_retained(self) -> int:

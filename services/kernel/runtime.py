@@ -4,41 +4,39 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from itertools import chain
-from types import MethodType
-from typing import Any, cast
+from typing import Any
 
-from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from pymongo import AsyncMongoClient
 
 from services.kernel.auth import TokenAuthority
-from services.kernel.consumer import EventConsumer, EventHandler, Record
+from services.kernel.consumer import EventConsumer, EventHandler
 from services.kernel.grpc_server import Registration, build_server, set_serving
-from services.kernel.kafka import faststream_security, kafka_client_options, producer_options
+from services.kernel.kafka import kafka_client_options, producer_options
 from services.kernel.logs import configure_logging
 from services.kernel.metrics import Metrics
+from services.kernel.reconcile import Reconciler
 from services.kernel.relay import OutboxRelay
+from services.kernel.retry import wait_out
 from services.kernel.sentinel import BrokerSentinel
 from services.kernel.settings import Settings
 from services.kernel.store import MongoStore
+from services.kernel.subscription import Subscription
 from services.kernel.topics import consumer_group, dead_letter_topic, events_topic
 
 log = logging.getLogger(__name__)
 
-RESET_GRACE_SECONDS = 30.0
-POLL_TIMEOUT_MS = 500
 INBOX_PURGE_INTERVAL_S = 3600.0
+
+
+def _anything(error: BaseException) -> bool:
+    return isinstance(error, Exception)
 
 
 @dataclass(frozen=True)
@@ -65,36 +63,6 @@ class ServiceSpec:
     background: Callable[[Deps], Sequence[Awaitable[None]]] | None = None
 
 
-class RewindAfterDataLoss(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Rewinds partitions to the start after the broker lost its data, also on reassignment;
-    reports how many partitions the consumer holds."""
-
-    def __init__(self, assigned_partitions: Callable[[int], None] = lambda count: None) -> None:
-        self.subscriber: Any = None
-        self._until = 0.0
-        self._report_assigned = assigned_partitions
-
-    @property
-    def consumer(self) -> Any:
-        """The subscriber's aiokafka consumer, once it has started."""
-        return None if self.subscriber is None else self.subscriber.consumer
-
-    async def rewind(self) -> None:
-        """Re-read every assigned partition, and any assigned in the next grace period."""
-        self._until = asyncio.get_running_loop().time() + RESET_GRACE_SECONDS
-        if self.consumer is not None and self.consumer.assignment():
-            await self.consumer.seek_to_beginning()
-
-    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        self._report_assigned(0)
-
-    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        self._report_assigned(len(assigned))
-        rewinding = asyncio.get_running_loop().time() < self._until
-        if assigned and rewinding and self.consumer is not None:
-            await self.consumer.seek_to_beginning(*assigned)
-
-
 @dataclass
 class ServiceProcess:
     """One running service: server, relay, consumer and their watchers."""
@@ -114,7 +82,7 @@ class ServiceProcess:
         )
         store = MongoStore(client, settings.database_name(name), name)
         deps = Deps(settings, store, metrics, TokenAuthority.from_settings(settings))
-        await _retry("database", store.ensure_indexes)
+        await wait_out("database", store.ensure_indexes, retry_on=_anything, max_s=5)
         if self.spec.setup is not None:
             await self.spec.setup(deps)
 
@@ -130,14 +98,23 @@ class ServiceProcess:
             )
             self._spawn(relay.run(), "relay")
 
-        broker: KafkaBroker | None = None
         consumer_sentinel = BrokerSentinel(settings, f"consumer.{consumer_group(name)}", [])
         if self.spec.subscribes_to:
-            broker, rewind = self._consumer(deps)
+            subscription, event_consumer = self._subscription(deps)
             # Joining a new consumer group takes the broker seconds; the gRPC side need not wait
             # for it. Events published meanwhile wait in their topics (the group reads a topic
             # from its start the first time).
-            self._spawn(self._consume(broker, consumer_sentinel, rewind, store), "consumer")
+            self._spawn(subscription.run(), "consumer")
+            self._spawn(self._watch_data_loss(consumer_sentinel, subscription, store), "data-loss")
+            reconciler = Reconciler(
+                consumer=event_consumer,
+                topics=self.spec.subscribes_to,
+                client=client,
+                settings=settings,
+                metrics=metrics,
+                caught_up=subscription.caught_up,
+            )
+            self._spawn(reconciler.run(), "reconciler")
 
         registrations = self.spec.servicers(deps)
         server, port, health = build_server(
@@ -162,8 +139,6 @@ class ServiceProcess:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        if broker is not None:
-            await broker.stop()
         await consumer_sentinel.close()
         if relay is not None:
             await relay.close()
@@ -174,7 +149,7 @@ class ServiceProcess:
         self.tasks.append(asyncio.ensure_future(coro))
         self.tasks[-1].set_name(name)
 
-    def _consumer(self, deps: Deps) -> tuple[KafkaBroker, RewindAfterDataLoss]:
+    def _subscription(self, deps: Deps) -> tuple[Subscription, EventConsumer]:
         settings = deps.settings
         group = consumer_group(self.spec.name)
         consumer = EventConsumer(
@@ -184,65 +159,24 @@ class ServiceProcess:
             settings=settings,
             metrics=deps.metrics,
         )
-        broker = KafkaBroker(
-            settings.kafka_bootstrap_servers.split(","),
-            security=faststream_security(settings),
-            allow_auto_create_topics=False,
-            metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
-            consumer_only=True,
-            logger=logging.getLogger("vias.faststream"),
-            log_level=logging.DEBUG,
-        )
-        rewind = RewindAfterDataLoss(deps.metrics.consumer_assigned_partitions.labels(group).set)
-        subscriber = broker.subscriber(
-            *self.spec.subscribes_to,
-            group_id=group,
-            auto_offset_reset="earliest",
-            ack_policy=AckPolicy.MANUAL,
+        background = self.spec.background_consumer
+        subscription = Subscription(
+            group=group,
+            topics=self.spec.subscribes_to,
+            consumer=consumer,
+            settings=settings,
+            metrics=deps.metrics,
             fetch_max_wait_ms=(
                 settings.kafka_background_fetch_max_wait_ms
-                if self.spec.background_consumer
+                if background
                 else settings.kafka_fetch_max_wait_ms
             ),
-            batch=True,
-            max_records=settings.consumer_batch_size,
-            batch_timeout_ms=POLL_TIMEOUT_MS,
-            listener=rewind,
+            linger_s=settings.consumer_background_linger_ms / 1000 if background else 0.0,
         )
-
-        @subscriber
-        async def on_events(body: Any) -> None:
-            # Read from the context here rather than injected as a parameter: FastStream runs
-            # an injected context field in a worker thread, one thread hop on every poll.
-            message: KafkaMessage = broker.context.get_local("message")
-            raws = cast(tuple[ConsumerRecord[bytes, bytes], ...], message.raw_message)
-            await consumer.process_batch(
-                [Record(r.topic, r.partition, r.offset, r.key, r.value or b"") for r in raws]
-            )
-            try:
-                await message.ack()
-            except Exception as error:  # redelivery is harmless; the inbox deduplicates
-                log.warning("offset commit failed: %r", error)
-
-        linger = settings.consumer_background_linger_ms if self.spec.background_consumer else 0
-        poll = functools.partial(_poll_without_pause, linger_s=linger / 1000)
-        subscriber.get_msg = MethodType(poll, subscriber)  # type: ignore[method-assign]
-        rewind.subscriber = subscriber
-        return broker, rewind
-
-    async def _consume(
-        self,
-        broker: KafkaBroker,
-        sentinel: BrokerSentinel,
-        rewind: RewindAfterDataLoss,
-        store: MongoStore,
-    ) -> None:
-        await _retry("kafka consumer", broker.start)
-        log.info("%s consuming as group %s", self.spec.name, consumer_group(self.spec.name))
-        await self._watch_data_loss(sentinel, rewind, store)
+        return subscription, consumer
 
     async def _watch_data_loss(
-        self, sentinel: BrokerSentinel, rewind: RewindAfterDataLoss, store: MongoStore
+        self, sentinel: BrokerSentinel, subscription: Subscription, store: MongoStore
     ) -> None:
         retention = timedelta(hours=self.settings.inbox_retention_hours)
         loop = asyncio.get_running_loop()
@@ -251,7 +185,7 @@ class ServiceProcess:
             try:
                 if await sentinel.broker_lost_data():
                     log.info("the broker is new or lost its data: reading from the start")
-                    await rewind.rewind()
+                    await subscription.rewind()
                 if loop.time() >= next_purge:
                     await store.purge_inbox(retention)
                     next_purge = loop.time() + INBOX_PURGE_INTERVAL_S
@@ -297,37 +231,6 @@ class ServiceProcess:
                 if admin is not None:
                     await admin.close()
                 raise
-
-
-async def _poll_without_pause(
-    subscriber: Any, consumer: Any, *, linger_s: float = 0.0
-) -> tuple[Any, ...]:
-    """FastStream's batch poll, minus the pause it takes after an empty poll; with a linger,
-    what arrives within it after the first records joins them.
-
-    getmany returns as soon as records are fetched, so waiting long in it costs no latency,
-    while the pause after an empty poll would delay every record that arrives during it.
-    """
-    wanted = subscriber.max_records
-    batches = await consumer.getmany(timeout_ms=subscriber.batch_timeout_ms, max_records=wanted)
-    records = list(chain.from_iterable(batches.values()))
-    if records and linger_s > 0 and len(records) < wanted:
-        await asyncio.sleep(linger_s)
-        more = await consumer.getmany(timeout_ms=0, max_records=wanted - len(records))
-        records.extend(chain.from_iterable(more.values()))
-    return tuple(records)
-
-
-async def _retry(what: str, start: Callable[[], Awaitable[Any]]) -> None:
-    delay = 0.2
-    while True:
-        try:
-            await start()
-            return
-        except Exception as error:
-            log.warning("%s not available yet: %r", what, error)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
 
 
 async def _wait_for_stop_signal() -> None:

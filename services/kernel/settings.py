@@ -91,6 +91,24 @@ class Settings(BaseSettings):
     )
     consumer_retry_backoff_s: float = Field(default=0.2, gt=0)
     consumer_retry_backoff_max_s: float = Field(default=5.0, gt=0)
+    consumer_halt_retry_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a partition stays stopped at a record that could be neither "
+        "applied nor dead-lettered before that record is tried again.",
+    )
+    reconcile_interval_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often each consumer group compares the producers' outboxes with "
+        "its inbox and applies what it never received.",
+    )
+    reconcile_grace_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long after an event was published it may still be on its way: "
+        "reconciliation looks only at events published longer ago.",
+    )
 
     health_check_interval_s: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"

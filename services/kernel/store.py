@@ -21,6 +21,7 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from services.kernel.envelope import new_id, utcnow
 from services.kernel.errors import ConcurrencyConflict
+from services.kernel.retry import COMMIT_RETRY_LIMIT_S, is_unknown_commit_result, wait_out
 from services.kernel.topics import events_topic
 from services.kernel.transaction import Doc, OutboxMessage, Transaction, WriteRace
 
@@ -45,6 +46,8 @@ A = TypeVar("A", bound="Aggregate")
 
 OUTBOX = "outbox"
 INBOX = "inbox"
+ATTEMPTS = "consumer_attempts"
+"""Failed attempts per (group, event), kept across restarts until the event is dead-lettered."""
 LEGACY_OUTBOX_SEQ_INDEX = "seq_1"
 MAX_TRANSACTION_ATTEMPTS = 5
 
@@ -96,6 +99,7 @@ def _outbox_row(message: OutboxMessage, index: int) -> Doc:
         "key": message.key,
         "type": message.type,
         "value": message.value,
+        "event_id": message.event_id,
         "created_at": utcnow(),
         "published_at": None,
         "attempts": 0,
@@ -179,13 +183,16 @@ class MongoStore:
 
     @staticmethod
     async def _commit(session: AsyncClientSession) -> None:
-        while True:
-            try:
-                await session.commit_transaction()
-                return
-            except PyMongoError as error:
-                if not _has_label(error, "UnknownTransactionCommitResult"):
-                    raise
+        """Commit; a result the server left unknown is retried (committing twice is safe) with
+        backoff for at most COMMIT_RETRY_LIMIT_S, as the driver's `with_transaction` does."""
+        await wait_out(
+            "transaction commit with unknown result",
+            session.commit_transaction,
+            retry_on=is_unknown_commit_result,
+            initial_s=0.01,
+            max_s=1.0,
+            limit_s=COMMIT_RETRY_LIMIT_S,
+        )
 
     def mark_processed(self, tx: Transaction, group: str, *event_ids: str) -> None:
         """Record in the inbox that `group` processed events: the transaction fails with
@@ -197,7 +204,9 @@ class MongoStore:
 
     async def purge_inbox(self, retention: timedelta) -> int:
         """Forget processed event ids older than the retention period."""
-        result = await self.db[INBOX].delete_many({"processed_at": {"$lt": utcnow() - retention}})
+        cutoff = utcnow() - retention
+        result = await self.db[INBOX].delete_many({"processed_at": {"$lt": cutoff}})
+        await self.db[ATTEMPTS].delete_many({"updated_at": {"$lt": cutoff}})
         return result.deleted_count
 
 

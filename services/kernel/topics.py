@@ -20,6 +20,14 @@ def events_topic(service: str) -> str:
     return f"vias.{service}.events.v1"
 
 
+def topic_producer(topic: str) -> str | None:
+    """The service publishing an events topic, or None for any other topic."""
+    parts = topic.split(".")
+    if len(parts) == 4 and parts[0] == "vias" and parts[2] == "events":
+        return parts[1]
+    return None
+
+
 def dead_letter_topic(group: str) -> str:
     """Topic receiving the messages a consumer group gave up on."""
     return f"{group}.dlq.v1"

@@ -29,6 +29,7 @@ class OutboxMessage:
     key: str
     type: str
     value: str
+    event_id: str | None = None
 
 
 @dataclass
@@ -90,7 +91,13 @@ class Transaction:
             causation_id=trace.causation_id,
         )
         self.messages.append(
-            OutboxMessage(self.topic, envelope.subject, envelope.type, envelope.model_dump_json())
+            OutboxMessage(
+                self.topic,
+                envelope.subject,
+                envelope.type,
+                envelope.model_dump_json(),
+                envelope.event_id,
+            )
         )
         return envelope
 
