@@ -248,7 +248,9 @@ class EventConsumer:
         try:
             return await wait_out(f"{self.group} counting a failed attempt", count)
         except Exception as db_error:
-            raise PartitionHalted(record, f"cannot count a failed attempt: {db_error!r}") from None
+            raise PartitionHalted(
+                record, bounded(f"cannot count a failed attempt: {db_error!r}")
+            ) from None
 
     async def _dead_letter(
         self, record: Record, envelope: Envelope | None, error: str, *, attempts: int
@@ -289,7 +291,9 @@ class EventConsumer:
         except AlreadyProcessed:
             return "duplicate"
         except Exception as db_error:
-            raise PartitionHalted(record, f"cannot store the dead letter: {db_error!r}") from None
+            raise PartitionHalted(
+                record, bounded(f"cannot store the dead letter: {db_error!r}")
+            ) from None
         if envelope is not None:
             await self._forget_attempts(envelope)
         self.metrics.events_dead_lettered.labels(self.group, event_type).inc()

@@ -111,3 +111,18 @@ async def wait_out(
         with attempt:
             return await work()
     raise AssertionError("unreachable: the policy re-raises the last error")
+
+
+async def commit_with_retry(
+    commit: Callable[[], Awaitable[None]], *, limit_s: float = COMMIT_RETRY_LIMIT_S
+) -> None:
+    """Commit; a result the server left unknown is retried (committing twice is safe) with
+    backoff for at most `limit_s`, as the driver's `with_transaction` does; then it is raised."""
+    await wait_out(
+        "transaction commit with unknown result",
+        commit,
+        retry_on=is_unknown_commit_result,
+        initial_s=0.01,
+        max_s=1.0,
+        limit_s=limit_s,
+    )

@@ -21,7 +21,7 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from services.kernel.envelope import new_id, utcnow
 from services.kernel.errors import ConcurrencyConflict
-from services.kernel.retry import COMMIT_RETRY_LIMIT_S, is_unknown_commit_result, wait_out
+from services.kernel.retry import commit_with_retry
 from services.kernel.topics import events_topic
 from services.kernel.transaction import Doc, OutboxMessage, Transaction, WriteRace
 
@@ -183,16 +183,7 @@ class MongoStore:
 
     @staticmethod
     async def _commit(session: AsyncClientSession) -> None:
-        """Commit; a result the server left unknown is retried (committing twice is safe) with
-        backoff for at most COMMIT_RETRY_LIMIT_S, as the driver's `with_transaction` does."""
-        await wait_out(
-            "transaction commit with unknown result",
-            session.commit_transaction,
-            retry_on=is_unknown_commit_result,
-            initial_s=0.01,
-            max_s=1.0,
-            limit_s=COMMIT_RETRY_LIMIT_S,
-        )
+        await commit_with_retry(session.commit_transaction)
 
     def mark_processed(self, tx: Transaction, group: str, *event_ids: str) -> None:
         """Record in the inbox that `group` processed events: the transaction fails with
