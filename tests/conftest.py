@@ -7,6 +7,11 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+# Tests restart the broker and services from this process while it holds gRPC channels; with
+# gRPC's fork handlers on, a child forked then can crash (SIGABRT in ev_epoll1_linux.cc).
+# Set before grpc is first imported.
+os.environ["GRPC_ENABLE_FORK_SUPPORT"] = "0"
+
 import pytest
 
 from services.platform.infra import Platform

@@ -204,16 +204,24 @@ async def read_topic(platform: Platform, topic: str, *, timeout: float = 5.0) ->
                 TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []
             ]
         consumer.assign(partitions)
+        # The embedded broker reports a partition's end as its last batch's base offset + 1,
+        # so the end offsets are only where to start looking: read on until nothing comes.
         ends = await consumer.end_offsets(partitions)
         records: list[Any] = []
         deadline = time.monotonic() + timeout
+        quiet_since: float | None = None
         while time.monotonic() < deadline:
-            positions = {tp: await consumer.position(tp) for tp in partitions}
-            if all(positions[tp] >= ends[tp] for tp in partitions):
-                break
             batch = await consumer.getmany(timeout_ms=200)
             for found in batch.values():
                 records.extend(found)
+            positions = {tp: await consumer.position(tp) for tp in partitions}
+            at_end = all(positions[tp] >= ends[tp] for tp in partitions)
+            if batch or not at_end:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= 0.5:
+                break
         return records
     finally:
         await consumer.stop()
