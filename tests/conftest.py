@@ -31,6 +31,10 @@ TEST_ENV = {
     "VIAS_CONSUMER_RETRY_BACKOFF_S": "0.05",
     "VIAS_CONSUMER_RETRY_BACKOFF_MAX_S": "0.2",
     "VIAS_KAFKA_FETCH_MAX_WAIT_MS": "20",
+    # Reconciliation every 2 s for events published more than 8 s ago, so a loss heals within
+    # a test.
+    "VIAS_RECONCILE_INTERVAL_S": "2",
+    "VIAS_RECONCILE_GRACE_S": "8",
     # Lets a manager's CheckDeadlines look ahead, so offers can expire within a test.
     "VIAS_VISITATION_CHECK_AS_OF_MAX_DAYS_AHEAD": "60",
 }

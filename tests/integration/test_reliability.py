@@ -8,11 +8,12 @@ import json
 from typing import Any
 
 import grpc
+from aiokafka.admin import AIOKafkaAdminClient
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.intake.messages import InquiryAssigned
 from services.kernel.envelope import Envelope, new_id, utcnow
-from services.kernel.topics import dead_letter_topic, events_topic
+from services.kernel.topics import dead_letter_topic, ensure_topics, events_topic
 from services.platform.infra import Platform
 from tests.integration.test_walking_skeleton import case_of
 from tests.support import DEADLINE, Clients, eventually, metric_value, produce, read_topic
@@ -258,3 +259,53 @@ async def test_concurrent_updates_of_one_inquiry_one_wins_the_other_is_aborted(
     assert retried.version == 3
     changes = {"key": inquiry.inquiry_id, "type": "InquiryDescriptionChanged"}
     assert await count(clients, "intake", "outbox", changes) == 2
+
+
+async def test_events_deleted_from_a_topic_behind_a_consumer_are_healed_by_reconciliation(
+    clients: Clients, platform: Platform
+) -> None:
+    # Visitation is down while intake publishes an assignment; then an operator deletes and
+    # re-creates intake's topic. Visitation never receives the event from the broker: its
+    # reconciliation finds it published in intake's outbox but not in its inbox.
+    await asyncio.to_thread(platform.stop_service, "visitation")
+    try:
+        inquiry = await clients.register_and_assign()
+
+        async def published() -> bool:
+            row = await clients.db("intake").outbox.find_one(
+                {"key": inquiry.inquiry_id, "type": "InquiryAssigned"}
+            )
+            return bool(row and row["published_at"] is not None)
+
+        await eventually(published)
+        topic = events_topic("intake")
+        admin = AIOKafkaAdminClient(bootstrap_servers=platform.kafka_bootstrap_servers)
+        await admin.start()
+        try:
+            await admin.delete_topics([topic])
+        finally:
+            await admin.close()
+        await eventually(lambda: _topic_gone(platform, topic))
+        await ensure_topics(platform.settings, [topic])
+    finally:
+        await asyncio.to_thread(platform.start_service, "visitation")
+
+    case = await case_of(clients, inquiry.inquiry_id, timeout=90)
+    assert case.inquiry_id == inquiry.inquiry_id
+    healed = metric_value(
+        clients.metrics("visitation"),
+        "vias_reconciliation_missing_total",
+        group="vias.visitation",
+        topic=events_topic("intake"),
+    )
+    assert healed >= 1
+    assert await count(clients, "visitation", "cases", {"inquiry_id": inquiry.inquiry_id}) == 1
+
+
+async def _topic_gone(platform: Platform, topic: str) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=platform.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        return topic not in await admin.list_topics()
+    finally:
+        await admin.close()

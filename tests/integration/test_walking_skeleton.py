@@ -25,7 +25,7 @@ from vias.notifications.v1 import notifications_pb2
 from vias.visitation.v1 import visitation_pb2
 
 
-async def case_of(clients: Clients, inquiry_id: str) -> Any:
+async def case_of(clients: Clients, inquiry_id: str, *, timeout: float = 30.0) -> Any:
     """The visitation case of an inquiry, once visitation has opened it."""
 
     async def probe() -> Any:
@@ -39,7 +39,7 @@ async def case_of(clients: Clients, inquiry_id: str) -> Any:
             assert error.code() == grpc.StatusCode.NOT_FOUND
             return None
 
-    return await eventually(probe)
+    return await eventually(probe, timeout=timeout)
 
 
 async def notices_about(clients: Clients, consultant: str, case_id: str) -> list[Any]:
