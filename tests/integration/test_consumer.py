@@ -125,7 +125,7 @@ async def group(platform: Platform) -> AsyncIterator[Group]:
         await client.close()
 
 
-async def stop(task: asyncio.Task[None]) -> None:
+async def stop(task: asyncio.Task[Any]) -> None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
 
