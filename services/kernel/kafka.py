@@ -35,4 +35,5 @@ def producer_options(settings: Settings) -> dict[str, Any]:
         "acks": "all",
         "enable_idempotence": settings.kafka_idempotent_producer,
         "linger_ms": 0,
+        "max_batch_size": 256 * 1024,
     }

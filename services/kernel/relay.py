@@ -34,10 +34,29 @@ MARK_BATCH = 100
 PARTITIONER = DefaultPartitioner()
 
 
-async def _partition_of(producer: AIOKafkaProducer, topic: str, key: bytes) -> int:
-    """The partition the default partitioner gives a key, as every Kafka client would."""
-    partitions = sorted(await producer.partitions_for(topic))
-    return int(PARTITIONER(key, partitions, partitions))
+async def _lanes(
+    producer: AIOKafkaProducer, rows: list[Doc]
+) -> tuple[dict[tuple[str, int], list[Doc]], list[Doc]]:
+    """Rows by (topic, partition) in their order, as the default partitioner places their keys
+    (as every Kafka client would); and the rows of topics whose partitions are unknown."""
+    lanes: dict[tuple[str, int], list[Doc]] = {}
+    unroutable: list[Doc] = []
+    partitions_of: dict[str, list[int] | None] = {}
+    for row in rows:
+        topic = row["topic"]
+        if topic not in partitions_of:
+            try:
+                partitions_of[topic] = sorted(await producer.partitions_for(topic))
+            except Exception as error:
+                log.warning("no partitions known for %s: %r", topic, error)
+                partitions_of[topic] = None
+        partitions = partitions_of[topic]
+        if not partitions:
+            unroutable.append(row)
+            continue
+        partition = int(PARTITIONER(row["key"].encode(), partitions, partitions))
+        lanes.setdefault((topic, partition), []).append(row)
+    return lanes, unroutable
 
 
 class OutboxRelay:
@@ -212,15 +231,12 @@ class OutboxRelay:
         Partitions go in parallel. Returns None when any row failed.
         """
         producer = await self._connected_producer()
-        lanes: dict[tuple[str, int], list[Doc]] = {}
-        for row in rows:
-            partition = await _partition_of(producer, row["topic"], row["key"].encode())
-            lanes.setdefault((row["topic"], partition), []).append(row)
+        lanes, unroutable = await _lanes(producer, rows)
         results = await asyncio.gather(
             *(self._send_lane(producer, topic, p, lane) for (topic, p), lane in lanes.items())
         )
         done = [row for sent, _ in results for row in sent]
-        failed = [row for _, unsent in results for row in unsent]
+        failed = unroutable + [row for _, unsent in results for row in unsent]
         if done:
             now = utcnow()
             self._unmarked.extend(row["_id"] for row in done)
@@ -244,6 +260,7 @@ class OutboxRelay:
         self, producer: AIOKafkaProducer, topic: str, partition: int, rows: list[Doc]
     ) -> tuple[list[Doc], list[Doc]]:
         """Send one partition's rows in order, batch after acknowledged batch; (sent, unsent)."""
+        limit = self.settings.kafka_max_message_bytes
         sent = 0
         while sent < len(rows):
             batch = producer.create_batch()
@@ -251,12 +268,14 @@ class OutboxRelay:
             for row in rows[sent:]:
                 headers = [("event_type", row["type"].encode())]
                 key, value = row["key"].encode(), row["value"].encode()
+                if len(key) + len(value) > limit:  # the next round fails at it
+                    break
                 if batch.append(key=key, value=value, timestamp=None, headers=headers) is None:
                     break
                 count += 1
             try:
                 if count == 0:
-                    raise ValueError("an event larger than a record batch")
+                    raise ValueError(f"an event larger than the broker takes ({limit} bytes)")
                 delivered = await producer.send_batch(batch, topic, partition=partition)
                 await asyncio.wait_for(delivered, SEND_TIMEOUT_S)
             except Exception as error:

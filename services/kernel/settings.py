@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         "before applying them in one transaction: fewer, fuller transactions, and its work "
         "keeps clear of the moment the consumers on a person's path apply the same events.",
     )
+    kafka_max_message_bytes: int = Field(
+        default=1_000_000,
+        ge=1024,
+        description="Largest event (key and value) the relay sends; Kafka's brokers refuse "
+        "larger ones by default (message.max.bytes), the embedded broker does not.",
+    )
     kafka_metadata_max_age_ms: int = Field(
         default=5000,
         ge=100,

@@ -15,7 +15,7 @@ from pymongo import AsyncMongoClient
 from services.kernel.envelope import EventPayload, new_id
 from services.kernel.kafka import producer_options
 from services.kernel.metrics import Metrics
-from services.kernel.relay import OutboxRelay
+from services.kernel.relay import PARTITIONER, OutboxRelay
 from services.kernel.sentinel import BrokerSentinel
 from services.kernel.store import OUTBOX, MongoStore, Transaction
 from services.kernel.topics import events_topic
@@ -78,6 +78,19 @@ async def emit(store: MongoStore, aggregate: str, number: int) -> None:
         tx.emit(Counted(aggregate=aggregate, number=number))
 
     await store.transact(work)
+
+
+class Padded(EventPayload):
+    """A numbered event with padding, to make it large."""
+
+    event_type: ClassVar[str] = "Padded"
+
+    aggregate: str
+    number: int
+    pad: str
+
+    def subject(self) -> str:
+        return self.aggregate
 
 
 async def emit_many(store: MongoStore, numbered: list[tuple[str, int]]) -> None:
@@ -253,4 +266,50 @@ async def test_a_broker_lost_while_batches_are_queued_loses_no_acknowledged_even
     # producer still held, written after the loss beside the new producer.
     stale = [r for r in records if r.timestamp < back_at_ms]
     assert stale == [], f"{len(stale)} records from the producer before the broker loss"
+    await scratch.close()
+
+
+async def test_a_partition_that_fails_stops_there_while_the_others_go_on(
+    platform: Platform,
+) -> None:
+    # One key's second event is larger than the broker takes: that partition's later events
+    # must not overtake it, on this try or any retry, while other partitions are published.
+    scratch = await Scratch.open(platform, kafka_max_message_bytes=4096)
+    store, relay = scratch.store, scratch.relay
+    try:
+        keys = [f"agg-{i}" for i in range(8)]
+        partitions = list(range(platform.settings.kafka_topic_partitions))
+        lane = {k: PARTITIONER(k.encode(), partitions, partitions) for k in keys}
+        blocked = keys[0]
+        others = [k for k in keys if lane[k] != lane[blocked]]
+        assert others
+        for number in range(3):
+            for key in keys:
+                await emit(store, key, number)
+
+        async def oversized(tx: Transaction) -> None:
+            tx.emit(Padded(aggregate=blocked, number=1000, pad="x" * 8000))
+
+        await store.transact(oversized)
+        for number in range(3, 6):
+            await emit(store, blocked, number)
+
+        for _ in range(3):  # the first try and two retries
+            assert await relay.publish_batch() == (None, False)
+    finally:
+        await relay.close()
+
+    records = await read_topic(platform, events_topic(store.source), timeout=10)
+    seen: dict[str, list[int]] = defaultdict(list)
+    for record in records:
+        payload = json.loads(record.value)["payload"]
+        seen[payload["aggregate"]].append(payload["number"])
+    assert seen[blocked] == [0, 1, 2], "an event of the blocked key overtook the failed one"
+    for key in others:
+        assert seen[key] == [0, 1, 2]
+    pending = await store.db[OUTBOX].find({"published_at": None}).sort("seq").to_list()
+    pending_blocked = [
+        json.loads(r["value"])["payload"]["number"] for r in pending if r["key"] == blocked
+    ]
+    assert pending_blocked == [1000, 3, 4, 5]
     await scratch.close()
