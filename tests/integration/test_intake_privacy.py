@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import grpc
@@ -17,14 +18,15 @@ from vias.documents.v1 import documents_pb2
 from vias.intake.v1 import intake_pb2
 
 
-def forms_of(digits: str) -> tuple[str, str]:
-    """The ten digits and the DDMMYY-SSSS form."""
-    return digits, f"{digits[:6]}-{digits[6:]}"
+# Every ten-digit and DDMMYY-SSSS window of a text, overlapping: the same occurrences as
+# looking for each number in the text, in time that does not grow with the numbers used.
+CPR_WINDOWS = re.compile(r"(?=(\d{10}|\d{6}-\d{4}))")
 
 
 def leaks(text: str) -> set[str]:
     """The used CPR numbers that occur in `text`."""
-    return {d for d in USED_CPRS for form in forms_of(d) if form in text}
+    windows = {match.replace("-", "") for match in CPR_WINDOWS.findall(text)}
+    return windows & USED_CPRS
 
 
 async def exercise_every_path(clients: Clients) -> str:
