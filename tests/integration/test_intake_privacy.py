@@ -17,7 +17,6 @@ from tests.support import DEADLINE, USED_CPRS, Clients, adult_form, eventually, 
 from vias.documents.v1 import documents_pb2
 from vias.intake.v1 import intake_pb2
 
-
 # Every ten-digit and DDMMYY-SSSS window of a text, overlapping: the same occurrences as
 # looking for each number in the text, in time that does not grow with the numbers used.
 CPR_WINDOWS = re.compile(r"(?=(\d{10}|\d{6}-\d{4}))")
