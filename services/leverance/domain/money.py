@@ -11,6 +11,7 @@ from typing import get_args
 from pydantic import Field
 
 from services.intake.messages import MainArea
+from services.kernel.bounds import DAY_RANGE, plausible_day
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
 from services.leverance.domain.consumption import ConsumptionEntry
@@ -25,9 +26,12 @@ MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 def month_end(month: str) -> date:
     """The last day of a "YYYY-MM" month; INVALID_ARGUMENT for anything else."""
     found = MONTH.match(month)
-    if found is None:
-        raise InvalidInput.single("month", "expected YYYY-MM")
-    return end_of_month(date(int(found.group(1)), int(found.group(2)), 1))
+    try:
+        if found is None:
+            raise ValueError(month)
+        return end_of_month(plausible_day(date(int(found.group(1)), int(found.group(2)), 1)))
+    except ValueError:
+        raise InvalidInput.single("month", f"expected YYYY-MM {DAY_RANGE}") from None
 
 
 class SettlementLine(Value):
