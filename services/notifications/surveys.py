@@ -35,6 +35,7 @@ from vias.notifications.v1 import surveys_pb2_grpc
 DEFAULT_FILE = "satisfaction_survey.json"
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 MAX_LIMIT = 500
+MAX_ANSWERS = 100
 SurveyStatus = Literal["sent", "unsent", "answered"]
 
 
@@ -180,7 +181,7 @@ def answer_survey(survey: Survey, answers: Sequence[Answer], *, now: datetime) -
         seen.add(given.question_id)
     for question in survey.questions:
         if question.id not in seen:
-            violations.append(FieldViolation(f"answers.{question.id}", "not answered"))
+            violations.append(FieldViolation("answers", f"question {question.id} not answered"))
     if violations:
         raise InvalidInput(violations)
     order = {q.id: i for i, q in enumerate(survey.questions)}
@@ -412,6 +413,8 @@ class SurveysApi(surveys_pb2_grpc.SurveysServiceServicer):
         require_role(*VISO_STAFF)
         if not request.survey_id:
             raise InvalidInput.single("survey_id", "required")
+        if len(request.answers) > MAX_ANSWERS:
+            raise InvalidInput.single("answers", f"at most {MAX_ANSWERS}, one per question")
         given = [Answer(question_id=a.question_id, answer=a.answer) for a in request.answers]
         return to_proto(await answer(self.store, request.survey_id, given))
 
