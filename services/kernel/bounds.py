@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from services.kernel.errors import FieldViolation
+from services.kernel.errors import FieldViolation, InvalidInput
 
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2100, 12, 31)
@@ -44,11 +44,23 @@ Month = Annotated[
 ]
 """A calendar month YYYY-MM within the plausible range."""
 
+Year = Annotated[int, Field(ge=EARLIEST_DAY.year, le=LATEST_DAY.year)]
+"""A calendar year within the plausible range."""
+
 Version = Annotated[int, Field(ge=0, le=MAX_STORED_INT - 1)]
 """An aggregate version a caller read; the next one still fits an int64."""
 
 ReadVersion = Annotated[Version, Field(ge=1)]
 """The version of an existing aggregate a caller read: 1 or more."""
+
+
+def check_year(year: int, field: str = "year") -> int:
+    """`year` if it is plausible; INVALID_ARGUMENT on `field` otherwise."""
+    if not EARLIEST_DAY.year <= year <= LATEST_DAY.year:
+        raise InvalidInput.single(
+            field, f"must be a year between {EARLIEST_DAY.year} and {LATEST_DAY.year}"
+        )
+    return year
 
 
 def parse_day(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from services.intake.messages import MainArea
-from services.kernel.bounds import Month, Version
+from services.kernel.bounds import Month, Version, Year
 from services.leverance.domain.anchoring import AnchoringKind
 from services.leverance.domain.reference import (
     ClosingStepKind,
@@ -225,6 +225,6 @@ class CreateMonthlySettlement(Command):
 class SetAppropriation(Command):
     """Set the appropriation of a year and main area."""
 
-    year: int = Field(ge=2000, le=2100)
+    year: Year
     main_area: MainArea
     amount_dkk: Amount

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from pymongo import ASCENDING, DESCENDING
 
 from services.intake.messages import MainArea
+from services.kernel.bounds import check_year
 from services.kernel.consumer import EventHandler
 from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.envelope import Envelope, utcnow
@@ -393,7 +394,7 @@ class SurveysApi(surveys_pb2_grpc.SurveysServiceServicer):
             if getattr(request, name):
                 query[name] = getattr(request, name)
         if request.year:
-            query["year"] = request.year
+            query["year"] = check_year(request.year)
         found = await surveys.find(
             self.store.db,
             query,
@@ -420,9 +421,7 @@ class SurveysApi(surveys_pb2_grpc.SurveysServiceServicer):
 
     async def GetSurveySummary(self, request: Any, context: Any) -> pb.SurveySummary:
         require_role(*VISO_STAFF)
-        if not 2000 <= request.year <= 2100:
-            raise InvalidInput.single("year", "a year between 2000 and 2100")
-        query: dict[str, Any] = {"year": request.year}
+        query: dict[str, Any] = {"year": check_year(request.year)}
         if request.main_area:
             query["main_area"] = request.main_area
         cursor = self.store.db[surveys.collection].find(query)

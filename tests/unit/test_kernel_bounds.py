@@ -10,9 +10,10 @@ from services.kernel.bounds import (
     Day,
     Month,
     Version,
+    check_year,
     parse_day,
 )
-from services.kernel.errors import FieldViolation
+from services.kernel.errors import FieldViolation, InvalidInput
 
 
 class _Request(BaseModel):
@@ -55,3 +56,11 @@ def test_parse_day_names_the_field_of_a_malformed_or_implausible_day() -> None:
     assert [v.field for v in bad] == ["from"] * 5
     assert parse_day("", "to", bad, required=True) is None
     assert bad[-1] == FieldViolation("to", "required, YYYY-MM-DD")
+
+
+def test_a_year_outside_the_plausible_range_is_named() -> None:
+    assert check_year(2026) == 2026
+    for year in (0, 1999, 2101, 2**31 - 1):
+        with pytest.raises(InvalidInput) as caught:
+            check_year(year, "period")
+        assert [v.field for v in caught.value.violations] == ["period"]

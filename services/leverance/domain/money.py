@@ -8,10 +8,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import get_args
 
-from pydantic import Field
-
 from services.intake.messages import MainArea
-from services.kernel.bounds import DAY_RANGE, plausible_day
+from services.kernel.bounds import DAY_RANGE, Year, plausible_day
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
 from services.leverance.domain.consumption import ConsumptionEntry
@@ -122,7 +120,7 @@ def settle(
 class Appropriation(Aggregate):
     """The appropriation (bevilling) for one year and main area (id = year:area)."""
 
-    year: int = Field(ge=2000, le=2100)
+    year: Year
     main_area: MainArea
     amount_dkk: Amount
 
