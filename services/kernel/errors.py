@@ -91,10 +91,12 @@ class InvalidInput(DomainError):
 
     @classmethod
     def from_pydantic(cls, error: ValidationError, prefix: str = "") -> InvalidInput:
-        """Translate pydantic's errors, naming fields by their dotted path."""
+        """Translate pydantic's errors, naming fields by their dotted path (a map's key, which
+        the caller chose, masked like an echoed value)."""
         violations = []
         for item in error.errors():
-            path = ".".join(str(part) for part in item["loc"]) or "request"
+            parts = [mask(part, MAX_FIELD_CHARS) for part in item["loc"] if part != "[key]"]
+            path = ".".join(parts) or "request"
             violations.append(FieldViolation(f"{prefix}{path}", item["msg"]))
         return cls(violations)
 

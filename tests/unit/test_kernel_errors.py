@@ -1,5 +1,7 @@
+from typing import Annotated
+
 from google.rpc import code_pb2, error_details_pb2
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from services.kernel.errors import (
     MAX_VIOLATIONS,
@@ -97,3 +99,15 @@ def test_a_correlation_id_is_kept_only_when_it_is_a_plain_token() -> None:
     for given in ("010190-1234", "x" * 65, "a\r\nb", "", "ø"):
         kept = correlation_id({"x-correlation-id": given})
         assert kept != given and len(kept) == 36
+
+
+def test_a_map_key_the_caller_chose_is_named_masked() -> None:
+    class _Facts(BaseModel):
+        facts: dict[str, bool] = Field(max_length=5)
+        named: dict[Annotated[str, Field(max_length=3)], bool] = Field(default_factory=dict)
+
+    try:
+        _Facts.model_validate({"facts": {}, "named": {"0101901234": True}})
+    except ValidationError as error:
+        invalid = InvalidInput.from_pydantic(error)
+    assert [v.field for v in invalid.violations] == ["named.<cpr>"]
