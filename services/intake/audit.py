@@ -19,7 +19,7 @@ from services.intake.domain.screening import NO_CPR
 from services.intake.kas.model import KasRegistration
 from services.kernel.context import Principal, current_trace
 from services.kernel.envelope import new_id
-from services.kernel.errors import CPR_LIKE, InvalidInput
+from services.kernel.errors import InvalidInput, holds_cpr
 from services.kernel.store import Transaction
 
 AUDIT = "audit_trail"
@@ -43,7 +43,7 @@ class Access:
 
 def access(principal: Principal, call: str, purpose: str) -> Access:
     """Who is shown personal data through `call` and why; a stated purpose may hold no CPR."""
-    if CPR_LIKE.search(purpose):
+    if holds_cpr(purpose):
         raise InvalidInput.single("purpose", NO_CPR)
     return Access(principal, call, purpose)
 

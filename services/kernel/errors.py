@@ -10,6 +10,11 @@ from pydantic import ValidationError
 
 CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 """Ten digits, with or without the dash after six: what a CPR number looks like."""
+_UUID_OR_CPR = re.compile(
+    r"(?P<uuid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+    rf"|(?P<cpr>{CPR_LIKE.pattern})"
+)
+"""A UUID is matched whole first, so the digits of an id like ab123456-7890-... stay."""
 MAX_ECHO_CHARS = 40
 MAX_VIOLATIONS = 20
 """A refusal lists at most this many fields; its message says how many more there were."""
@@ -27,9 +32,19 @@ def clip(text: str, limit: int) -> str:
     return f"{text[:limit]}... ({len(text)} characters)"
 
 
+def _masked(found: re.Match[str]) -> str:
+    return found.group("uuid") or "<cpr>"
+
+
 def mask(value: object, limit: int = MAX_ECHO_CHARS) -> str:
-    """A caller-supplied value with CPR-like numbers masked, at most `limit` characters."""
-    return clip(CPR_LIKE.sub("<cpr>", str(value)), limit)
+    """A caller-supplied value with CPR-like numbers (outside UUIDs) masked, at most `limit`
+    characters."""
+    return clip(_UUID_OR_CPR.sub(_masked, str(value)), limit)
+
+
+def holds_cpr(text: str) -> bool:
+    """Whether `text` holds something shaped like a CPR number outside a UUID."""
+    return any(found.group("cpr") for found in _UUID_OR_CPR.finditer(text))
 
 
 def echo(value: object, limit: int = MAX_ECHO_CHARS) -> str:

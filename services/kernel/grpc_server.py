@@ -20,7 +20,6 @@ from services.kernel.auth import TokenAuthority
 from services.kernel.context import Trace, current_principal, current_trace
 from services.kernel.envelope import new_id
 from services.kernel.errors import (
-    CPR_LIKE,
     ConcurrencyConflict,
     DomainError,
     Forbidden,
@@ -28,6 +27,7 @@ from services.kernel.errors import (
     InvalidInput,
     NotFound,
     Unauthenticated,
+    holds_cpr,
 )
 from services.kernel.metrics import Metrics
 
@@ -48,7 +48,7 @@ it, control characters) is replaced by a fresh id, so logs and events never echo
 def correlation_id(metadata: dict[str, Any]) -> str:
     """The caller's correlation id when it is a plain token, else a new one."""
     given = str(metadata.get("x-correlation-id") or "")
-    if CORRELATION_ID.fullmatch(given) and not CPR_LIKE.search(given):
+    if CORRELATION_ID.fullmatch(given) and not holds_cpr(given):
         return given
     return new_id()
 

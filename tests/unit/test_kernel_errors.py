@@ -111,3 +111,11 @@ def test_a_map_key_the_caller_chose_is_named_masked() -> None:
     except ValidationError as error:
         invalid = InvalidInput.from_pydantic(error)
     assert [v.field for v in invalid.violations] == ["named.<cpr>"]
+
+
+def test_an_id_that_is_a_uuid_is_echoed_and_kept_as_it_is_even_with_a_cpr_shaped_run() -> None:
+    uuid = "ac654321-1234-4c38-8321-a1c527424201"
+    assert echo(uuid) == repr(uuid)
+    assert str(NotFound("delivery", uuid)) == f"delivery '{uuid}' not found"
+    assert correlation_id({"x-correlation-id": uuid}) == uuid
+    assert mask(f"{uuid} 0101901234", 100) == f"{uuid} <cpr>"

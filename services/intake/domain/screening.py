@@ -8,14 +8,14 @@ from datetime import date
 from services.intake.commands import Person, RegisterInquiry
 from services.intake.domain.consent import ADULT_AGE, consent_violations
 from services.intake.reference import Reference
-from services.kernel.errors import CPR_LIKE, FieldViolation, InvalidInput, echo
+from services.kernel.errors import FieldViolation, InvalidInput, echo, holds_cpr
 
 NO_CPR = "do not write a CPR number in free text; give it in the citizen's cpr field"
 
 
 def cpr_in_text(texts: Mapping[str, str]) -> list[FieldViolation]:
     """The free-text fields (by name) holding something shaped like a CPR number."""
-    return [FieldViolation(f, NO_CPR) for f, text in texts.items() if CPR_LIKE.search(text)]
+    return [FieldViolation(f, NO_CPR) for f, text in texts.items() if holds_cpr(text)]
 
 
 def refuse_cpr_in_text(texts: Mapping[str, str]) -> None:

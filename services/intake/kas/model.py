@@ -13,7 +13,7 @@ from services.intake.domain.deadlines import danish_date
 from services.intake.messages import EmptyIsNone, Text
 from services.intake.reference import Reference
 from services.kernel.bounds import Day, ReadVersion, Version
-from services.kernel.errors import CPR_LIKE, FieldViolation, IllegalTransition, InvalidInput, echo
+from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput, echo, holds_cpr
 from services.kernel.store import Aggregate
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
@@ -164,7 +164,7 @@ def form_violations(
             )
 
     for name in ("person_ref", "own_journal_number", "inquirer_name", "referred_to"):
-        if CPR_LIKE.search(getattr(form, name)):
+        if holds_cpr(getattr(form, name)):
             bad.append(FieldViolation(f"form.{name}", "do not enter a CPR number here"))
 
     required("form.channel", form.channel)
