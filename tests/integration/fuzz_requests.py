@@ -193,10 +193,44 @@ def _dateish(name: str) -> bool:
     return name == "on" or any(hint in name for hint in DATE_HINTS)
 
 
+SUPPLIER_ROW = [
+    "fuzz-supplier",
+    "Fuzz Center",
+    "self_owning",
+    "nej",
+    "true",
+    "Vej 1",
+    "5000",
+    "Odense",
+    "461",
+    "1",
+    "c-1",
+    "adults",
+    "single_case",
+    "2024-01-01",
+    "2028-12-31",
+    "18",
+    "99",
+    "autism_spectrum",
+    "",
+    "900.00",
+    "3.79",
+    "450.00",
+]
+"""A valid supplier CSV row, in the order of COLUMNS."""
+
+
 def _csv_text(ids: Sequence[str]) -> st.SearchStrategy[str]:
-    """A supplier CSV: the real header (or a broken one), rows of fuzzed cells, any line end."""
+    """A supplier CSV: the real header (or a broken one), valid rows with one cell fuzzed or
+    rows of fuzzed cells, any line end."""
     cell = st.sampled_from(("", "x", "a,b", '"q"', "1", "ja", *ids, *DATES[:3], *TEXTS[6:12]))
-    row = st.lists(cell, min_size=len(COLUMNS) - 2, max_size=len(COLUMNS) + 1)
+
+    def with_cell(index: int, value: str) -> list[str]:
+        return [value if i == index else c for i, c in enumerate(SUPPLIER_ROW)]
+
+    mutated = st.builds(with_cell, st.integers(0, len(SUPPLIER_ROW) - 1), cell)
+    fuzzed = st.lists(cell, min_size=len(COLUMNS) - 2, max_size=len(COLUMNS) + 1)
+    row = mutated | fuzzed
     header = st.sampled_from((list(COLUMNS), [*COLUMNS[:-1], "extra"], list(COLUMNS)[::-1]))
     line_end = st.sampled_from(("\n", "\r\n", "\r", "\n\r"))
 
