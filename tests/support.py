@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 import urllib.request
@@ -90,16 +91,21 @@ async def eventually(
     raise AssertionError(f"not reached within {timeout}s; last result {last!r}")
 
 
-def bad_fields(error: grpc.aio.AioRpcError) -> set[str]:
-    """The fields a google.rpc.BadRequest detail of an error names."""
+def violations(error: grpc.aio.AioRpcError) -> list[tuple[str, str]]:
+    """The (field, description) pairs a google.rpc.BadRequest detail of an error lists."""
     status = rpc_status.from_call(error)
     assert status is not None, "the error carries no google.rpc.Status"
-    fields: set[str] = set()
+    found: list[tuple[str, str]] = []
     for detail in status.details:
         bad = error_details_pb2.BadRequest()
         if detail.Unpack(bad):
-            fields |= {v.field for v in bad.field_violations}
-    return fields
+            found += [(v.field, v.description) for v in bad.field_violations]
+    return found
+
+
+def bad_fields(error: grpc.aio.AioRpcError) -> set[str]:
+    """The fields a google.rpc.BadRequest detail of an error names."""
+    return {field for field, _ in violations(error)}
 
 
 class Clients:
@@ -152,6 +158,15 @@ class Clients:
         """An inquiry registered and assigned, so that visitation opens its case."""
         inquiry = await self.register(**fields)
         return await self.assign(inquiry.inquiry_id, consultant=consultant)
+
+    async def correlated_events(
+        self, service: str, correlation_ids: set[str], since: int
+    ) -> set[str]:
+        """Which of `correlation_ids` a service's outbox rows stored since `since` (a
+        time.time_ns() taken before the calls) carry."""
+        rows = self.db(service).outbox.find({"seq": {"$gte": since}}, {"value": 1})
+        carried = {json.loads(row["value"]).get("correlation_id", "") async for row in rows}
+        return carried & correlation_ids
 
     def metrics(self, service: str) -> str:
         """The Prometheus text a service exposes."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, get_args
 
 from services.intake import handlers, queries
@@ -29,8 +28,9 @@ from services.intake.kas.api import KasApi
 from services.intake.messages import MainArea
 from services.intake.queries import InquiryFilter
 from services.intake.reference import Item, Reference
+from services.kernel.bounds import parse_day
 from services.kernel.context import ROLES, VISO_STAFF, require_role
-from services.kernel.errors import FieldViolation, InvalidInput
+from services.kernel.errors import FieldViolation, InvalidInput, echo
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import parse_request, timestamp
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc, kas_pb2, kas_pb2_grpc
@@ -142,21 +142,11 @@ def to_proto(inquiry: Inquiry, revealed: Cpr | None = None) -> intake_pb2.Inquir
     return message
 
 
-def _optional_date(text: str, field: str, bad: list[FieldViolation]) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        bad.append(FieldViolation(field, "must be a date YYYY-MM-DD"))
-        return None
-
-
 def parse_filter(request: Any, ref: Reference) -> InquiryFilter:
     """The listing filter of a ListInquiriesRequest; an unknown code is named, not matched."""
     bad: list[FieldViolation] = []
-    start = _optional_date(request.registered_from, "registered_from", bad)
-    end = _optional_date(request.registered_to, "registered_to", bad)
+    start = parse_day(request.registered_from, "registered_from", bad)
+    end = parse_day(request.registered_to, "registered_to", bad)
     if start and end and end < start:
         bad.append(FieldViolation("registered_to", "before registered_from"))
     if not 0 <= request.limit <= MAX_LIMIT:
@@ -169,7 +159,7 @@ def parse_filter(request: Any, ref: Reference) -> InquiryFilter:
     }
     for name, (value, known) in codes.items():
         if value and value not in known:
-            bad.append(FieldViolation(name, f"unknown value {value!r}"))
+            bad.append(FieldViolation(name, f"unknown value {echo(value)}"))
     if request.municipality_code and ref.municipality(request.municipality_code) is None:
         bad.append(FieldViolation("municipality_code", "not a Danish municipality code"))
     if bad:

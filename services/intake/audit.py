@@ -15,11 +15,11 @@ from typing import Any, Literal
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.intake.domain import Inquiry
-from services.intake.domain.screening import CPR_LIKE, NO_CPR
+from services.intake.domain.screening import NO_CPR
 from services.intake.kas.model import KasRegistration
-from services.kernel.context import Principal
+from services.kernel.context import Principal, current_trace
 from services.kernel.envelope import new_id
-from services.kernel.errors import InvalidInput
+from services.kernel.errors import InvalidInput, holds_cpr
 from services.kernel.store import Transaction
 
 AUDIT = "audit_trail"
@@ -43,7 +43,7 @@ class Access:
 
 def access(principal: Principal, call: str, purpose: str) -> Access:
     """Who is shown personal data through `call` and why; a stated purpose may hold no CPR."""
-    if CPR_LIKE.search(purpose):
+    if holds_cpr(purpose):
         raise InvalidInput.single("purpose", NO_CPR)
     return Access(principal, call, purpose)
 
@@ -52,6 +52,7 @@ def _record(access: Access, *, action: Action, now: datetime, **subject: object)
     return {
         "_id": new_id(),
         "at": now,
+        "correlation_id": current_trace.get().correlation_id,
         "user_id": access.principal.user_id,
         "role": access.principal.role,
         "supplier_id": access.principal.supplier_id,

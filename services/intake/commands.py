@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -22,6 +21,7 @@ from services.intake.messages import (
     Name,
     Text,
 )
+from services.kernel.bounds import Day, ReadVersion
 
 
 def _unused(value: str) -> str:
@@ -114,7 +114,7 @@ class UpdateInquiryDescription(Command):
     """Replace an inquiry's description, if it is still at the version the caller read."""
 
     inquiry_id: Id
-    expected_version: int = Field(ge=1)
+    expected_version: ReadVersion
     description: Description
     purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
 
@@ -125,7 +125,7 @@ class AssignInquiry(Command):
     inquiry_id: Id
     consultant_id: Id
     consultant_name: Text = ""
-    distributed_on: date
+    distributed_on: Day
     purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
 
 
@@ -194,5 +194,5 @@ class WithdrawConsent(Command):
 class ProduceDistributionList(Command):
     """The list of waiting inquiries for a distribution day."""
 
-    list_date: date
+    list_date: Day
     purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")

@@ -9,7 +9,7 @@ from pathlib import Path
 import jwt
 
 from services.kernel.context import ROLES, SUPPLIER_ROLES, Principal
-from services.kernel.errors import InvalidInput, Unauthenticated
+from services.kernel.errors import InvalidInput, Unauthenticated, echo
 from services.kernel.settings import Settings
 
 ALGORITHM = "HS256"
@@ -95,7 +95,7 @@ class TokenAuthority:
         role = claims["role"]
         supplier_id = claims.get("supplier_id")
         if role not in ROLES:
-            raise Unauthenticated(f"unknown role {role!r}")
+            raise Unauthenticated(f"unknown role {echo(role)}")
         if role in SUPPLIER_ROLES and not supplier_id:
             raise Unauthenticated("a supplier role needs a supplier_id claim")
         return Principal(user_id=str(claims["sub"]), role=role, supplier_id=supplier_id)

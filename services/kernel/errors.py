@@ -2,10 +2,55 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pydantic import ValidationError
+
+CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+"""Ten digits, with or without the dash after six: what a CPR number looks like."""
+_UUID_OR_CPR = re.compile(
+    r"(?P<uuid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+    rf"|(?P<cpr>{CPR_LIKE.pattern})"
+)
+"""A UUID is matched whole first, so the digits of an id like ab123456-7890-... stay."""
+MAX_ECHO_CHARS = 40
+MAX_VIOLATIONS = 20
+"""A refusal lists at most this many fields; its message says how many more there were."""
+MAX_LISTED_CHARS = 2_500
+"""Field names and descriptions a refusal lists in all: gRPC trailers hold 8 KiB."""
+MAX_FIELD_CHARS = 100
+MAX_DESCRIPTION_CHARS = 200
+MAX_NAMES_CHARS = 400
+
+
+def clip(text: str, limit: int) -> str:
+    """`text`, cut to `limit` characters with a note of its full length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
+
+
+def _masked(found: re.Match[str]) -> str:
+    return found.group("uuid") or "<cpr>"
+
+
+def mask(value: object, limit: int = MAX_ECHO_CHARS) -> str:
+    """A caller-supplied value with CPR-like numbers (outside UUIDs) masked, at most `limit`
+    characters."""
+    return clip(_UUID_OR_CPR.sub(_masked, str(value)), limit)
+
+
+def holds_cpr(text: str) -> bool:
+    """Whether `text` holds something shaped like a CPR number outside a UUID."""
+    return any(found.group("cpr") for found in _UUID_OR_CPR.finditer(text))
+
+
+def echo(value: object, limit: int = MAX_ECHO_CHARS) -> str:
+    """A caller-supplied value as an error or a log line may quote it: masked (`mask`),
+    quoted, control characters escaped."""
+    return repr(mask(value, limit))
 
 
 @dataclass(frozen=True)
@@ -14,6 +59,30 @@ class FieldViolation:
 
     field: str
     description: str
+
+    def clipped(self) -> FieldViolation:
+        """The violation with its field path and description cut to their limits."""
+        return FieldViolation(
+            clip(self.field, MAX_FIELD_CHARS), clip(self.description, MAX_DESCRIPTION_CHARS)
+        )
+
+
+def _listed(violations: Sequence[FieldViolation]) -> tuple[FieldViolation, ...]:
+    listed: list[FieldViolation] = []
+    size = 0
+    for violation in violations[:MAX_VIOLATIONS]:
+        shown = violation.clipped()
+        size += len(shown.field) + len(shown.description)
+        if listed and size > MAX_LISTED_CHARS:
+            break
+        listed.append(shown)
+    return tuple(listed)
+
+
+def _summary(listed: Sequence[FieldViolation], unlisted: int) -> str:
+    names = clip(", ".join(dict.fromkeys(v.field for v in listed)), MAX_NAMES_CHARS)
+    more = f" and {unlisted} more" if unlisted else ""
+    return f"invalid fields: {names}{more}" if listed else "invalid request"
 
 
 class DomainError(Exception):
@@ -25,8 +94,10 @@ class InvalidInput(DomainError):
 
     def __init__(self, violations: Iterable[FieldViolation]) -> None:
         self.violations = tuple(violations)
-        fields = ", ".join(v.field for v in self.violations)
-        super().__init__(f"invalid fields: {fields}")
+        self.listed = _listed(self.violations)
+        """The violations a reply lists: the first ones, clipped, within the limits."""
+        self.unlisted = len(self.violations) - len(self.listed)
+        super().__init__(_summary(self.listed, self.unlisted))
 
     @classmethod
     def single(cls, field: str, description: str) -> InvalidInput:
@@ -35,10 +106,12 @@ class InvalidInput(DomainError):
 
     @classmethod
     def from_pydantic(cls, error: ValidationError, prefix: str = "") -> InvalidInput:
-        """Translate pydantic's errors, naming fields by their dotted path."""
+        """Translate pydantic's errors, naming fields by their dotted path (a map's key, which
+        the caller chose, masked like an echoed value)."""
         violations = []
         for item in error.errors():
-            path = ".".join(str(part) for part in item["loc"]) or "request"
+            parts = [mask(part, MAX_FIELD_CHARS) for part in item["loc"] if part != "[key]"]
+            path = ".".join(parts) or "request"
             violations.append(FieldViolation(f"{prefix}{path}", item["msg"]))
         return cls(violations)
 
@@ -49,7 +122,7 @@ class NotFound(DomainError):
     def __init__(self, kind: str, key: str) -> None:
         self.kind = kind
         self.key = key
-        super().__init__(f"{kind} {key} not found")
+        super().__init__(f"{kind} {echo(key)} not found")
 
 
 class IllegalTransition(DomainError):
@@ -60,7 +133,7 @@ class ConcurrencyConflict(DomainError):
     """Someone else changed the aggregate since it was read (ABORTED)."""
 
     def __init__(self, kind: str, key: str, expected_version: int) -> None:
-        super().__init__(f"{kind} {key} is no longer at version {expected_version}")
+        super().__init__(f"{kind} {echo(key)} is no longer at version {expected_version}")
 
 
 class Forbidden(DomainError):

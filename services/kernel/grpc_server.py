@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -26,6 +27,7 @@ from services.kernel.errors import (
     InvalidInput,
     NotFound,
     Unauthenticated,
+    holds_cpr,
 )
 from services.kernel.metrics import Metrics
 
@@ -38,6 +40,17 @@ UNAUTHENTICATED_PREFIXES = (
 )
 
 Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+"""A caller's x-correlation-id that is kept; anything else (too long, a CPR number typed into
+it, control characters) is replaced by a fresh id, so logs and events never echo it."""
+
+
+def correlation_id(metadata: dict[str, Any]) -> str:
+    """The caller's correlation id when it is a plain token, else a new one."""
+    given = str(metadata.get("x-correlation-id") or "")
+    if CORRELATION_ID.fullmatch(given) and not holds_cpr(given):
+        return given
+    return new_id()
 
 
 def status_for(error: Exception) -> status_pb2.Status:
@@ -50,7 +63,7 @@ def status_for(error: Exception) -> status_pb2.Status:
                 error_details_pb2.BadRequest.FieldViolation(
                     field=v.field, description=v.description
                 )
-                for v in error.violations
+                for v in error.listed
             ]
         )
         detail = any_pb2.Any()
@@ -100,7 +113,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
             metadata = dict(context.invocation_metadata() or ())
-            trace = Trace(correlation_id=str(metadata.get("x-correlation-id") or new_id()))
+            trace = Trace(correlation_id=correlation_id(metadata))
             trace_token = current_trace.set(trace)
             principal_token = current_principal.set(None)
             started = time.perf_counter()

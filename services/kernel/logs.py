@@ -8,12 +8,17 @@ import sys
 from datetime import UTC, datetime
 
 from services.kernel.context import current_principal, current_trace
+from services.kernel.errors import clip, mask
+
+MAX_MESSAGE_CHARS = 4_000
+MAX_TRACEBACK_CHARS = 20_000
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line."""
+    """One JSON object per line, of bounded length: the message and traceback are cut to their
+    limits and the caller's user id is masked like an echoed value."""
 
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -27,17 +32,17 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "service": self.service,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": clip(record.getMessage(), MAX_MESSAGE_CHARS),
             "correlation_id": trace.correlation_id,
         }
         if principal is not None:
-            line["user"] = principal.user_id
+            line["user"] = mask(principal.user_id, 100)
             line["role"] = principal.role
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
                 line[key] = value
         if record.exc_info:
-            line["exc"] = self.formatException(record.exc_info)
+            line["exc"] = clip(self.formatException(record.exc_info), MAX_TRACEBACK_CHARS)
         return json.dumps(line, default=str)
 
 

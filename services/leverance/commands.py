@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from services.intake.messages import MainArea
+from services.kernel.bounds import Month, Version, Year
 from services.leverance.domain.anchoring import AnchoringKind
 from services.leverance.domain.reference import (
     ClosingStepKind,
@@ -15,11 +16,11 @@ from services.leverance.domain.reference import (
     SupplierKind,
 )
 from services.leverance.domain.suppliers import Address, Contract, Specialist
-from services.leverance.domain.types import ZERO, Amount, Day, Hours, Money
+from services.leverance.domain.types import ZERO, Amount, Hours, Money, RequestDay
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
-ExpectedVersion = Annotated[int, Field(ge=0)]
+ExpectedVersion = Version
 
 
 def _empty_as_zero(value: object) -> object:
@@ -123,7 +124,7 @@ class LogConsumption(Command):
 
     delivery_id: Id
     activity_id: Id
-    worked_on: Day
+    worked_on: RequestDay
     hours: Hours = ZERO
     expense_category: ExpenseCategory | None = None
     expense_amount_dkk: Annotated[Money, Field(gt=0)] | None = None
@@ -186,7 +187,7 @@ class RecordClosingMeeting(Command):
 
     case_id: Id
     expected_version: ExpectedVersion = 0
-    held_on: Day
+    held_on: RequestDay
 
 
 class BookAnchoringActivity(Command):
@@ -195,7 +196,7 @@ class BookAnchoringActivity(Command):
     case_id: Id
     expected_version: ExpectedVersion = 0
     kind: AnchoringKind
-    on: Day
+    on: RequestDay
 
 
 class RecordAnchoringActivityHeld(Command):
@@ -218,12 +219,12 @@ class CreateMonthlySettlement(Command):
     """Settle a supplier's month."""
 
     supplier_id: Id
-    month: Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    month: Month
 
 
 class SetAppropriation(Command):
     """Set the appropriation of a year and main area."""
 
-    year: int = Field(ge=2000, le=2100)
+    year: Year
     main_area: MainArea
     amount_dkk: Amount

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from pymongo import ASCENDING, DESCENDING
 
 from services.intake.messages import MainArea
+from services.kernel.bounds import check_year
 from services.kernel.consumer import EventHandler
 from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.envelope import Envelope, utcnow
@@ -35,6 +36,7 @@ from vias.notifications.v1 import surveys_pb2_grpc
 DEFAULT_FILE = "satisfaction_survey.json"
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 MAX_LIMIT = 500
+MAX_ANSWERS = 100
 SurveyStatus = Literal["sent", "unsent", "answered"]
 
 
@@ -180,7 +182,7 @@ def answer_survey(survey: Survey, answers: Sequence[Answer], *, now: datetime) -
         seen.add(given.question_id)
     for question in survey.questions:
         if question.id not in seen:
-            violations.append(FieldViolation(f"answers.{question.id}", "not answered"))
+            violations.append(FieldViolation("answers", f"question {question.id} not answered"))
     if violations:
         raise InvalidInput(violations)
     order = {q.id: i for i, q in enumerate(survey.questions)}
@@ -392,7 +394,7 @@ class SurveysApi(surveys_pb2_grpc.SurveysServiceServicer):
             if getattr(request, name):
                 query[name] = getattr(request, name)
         if request.year:
-            query["year"] = request.year
+            query["year"] = check_year(request.year)
         found = await surveys.find(
             self.store.db,
             query,
@@ -412,14 +414,14 @@ class SurveysApi(surveys_pb2_grpc.SurveysServiceServicer):
         require_role(*VISO_STAFF)
         if not request.survey_id:
             raise InvalidInput.single("survey_id", "required")
+        if len(request.answers) > MAX_ANSWERS:
+            raise InvalidInput.single("answers", f"at most {MAX_ANSWERS}, one per question")
         given = [Answer(question_id=a.question_id, answer=a.answer) for a in request.answers]
         return to_proto(await answer(self.store, request.survey_id, given))
 
     async def GetSurveySummary(self, request: Any, context: Any) -> pb.SurveySummary:
         require_role(*VISO_STAFF)
-        if not 2000 <= request.year <= 2100:
-            raise InvalidInput.single("year", "a year between 2000 and 2100")
-        query: dict[str, Any] = {"year": request.year}
+        query: dict[str, Any] = {"year": check_year(request.year)}
         if request.main_area:
             query["main_area"] = request.main_area
         cursor = self.store.db[surveys.collection].find(query)

@@ -9,12 +9,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.intake.messages import MainArea
+from services.kernel.bounds import Day, Version
 from services.kernel.envelope import EventPayload
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Version = Annotated[int, Field(ge=0, description="The version the caller read; 0: no check.")]
 
 InformationArea = Literal[
     "basic_facts",
@@ -52,20 +52,20 @@ class CaseCommand(Command):
     """A command on one case, guarded by the version the caller read."""
 
     case_id: Id
-    expected_version: Version = 0
+    expected_version: Version = Field(default=0, description="The version read; 0: no check.")
 
 
 class RecordFirstContact(CaseCommand):
     """The consultant contacted the inquirer on `contacted_on`."""
 
-    contacted_on: date
+    contacted_on: Day
 
 
 class RecordSupplierContact(CaseCommand):
     """The consultant contacted a supplier about the case, e.g. for extended phone advice."""
 
     supplier_id: Id
-    contacted_on: date
+    contacted_on: Day
     note: str = Field(default="", max_length=2_000)
 
 
@@ -102,8 +102,8 @@ class ProceedWithService(CaseCommand):
     service_id: Id
     inquirer_role: Id
     subject: Subject
-    facts: dict[str, bool] = Field(default_factory=dict)
-    complexity_areas: list[str] = Field(default_factory=list)
+    facts: dict[Id, bool] = Field(default_factory=dict, max_length=50)
+    complexity_areas: list[Id] = Field(default_factory=list, max_length=20)
     planned_duration_months: int | None = Field(default=None, ge=1, le=60)
     target_groups: list[Id] | None = Field(
         default=None, description="Replaces the case's target groups when given."
@@ -147,15 +147,15 @@ class RecordInquirerContact(Command):
     """The specialist contacted the inquirer and booked the clarifying meeting."""
 
     offer_id: Id
-    contacted_on: date
-    meeting_on: date
+    contacted_on: Day
+    meeting_on: Day
 
 
 class RecordClarifyingMeeting(Command):
     """The clarifying meeting was held; whether the citizen took part, or why not."""
 
     offer_id: Id
-    held_on: date
+    held_on: Day
     citizen_attended: bool
     citizen_absence_reason: str = Field(default="", max_length=2_000)
     outside_scope_reason: str = Field(
@@ -167,7 +167,7 @@ class RecordSummaryNote(Command):
     """The specialist sent the summary note of the clarifying meeting."""
 
     offer_id: Id
-    sent_on: date
+    sent_on: Day
     note: Text
 
 
@@ -175,7 +175,7 @@ class MoveDeadline(CaseCommand):
     """Agree a new due date for a pending deadline, with the reason (e.g. the inquirer's wish)."""
 
     deadline_id: Id
-    new_due: date
+    new_due: Day
     reason: Text
 
 
@@ -189,7 +189,7 @@ class CloseCase(CaseCommand):
 class CheckDeadlines(Command):
     """Report overdue deadlines now, optionally as of another day and for one case."""
 
-    as_of: date | None = None
+    as_of: Day | None = None
     case_id: str = Field(default="", max_length=100)
 
 

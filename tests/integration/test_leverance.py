@@ -739,7 +739,7 @@ async def test_a_supplier_list_imported_from_csv_announces_each_profile(clients:
             metadata=clients.auth(),
             timeout=DEADLINE,
         )
-    assert bad_fields(caught.value) == {"csv.line2.hourly_rate_dkk"}
+    assert bad_fields(caught.value) == {"csv_text.line2.hourly_rate_dkk"}
 
 
 def test_the_command_line_imports_a_supplier_list_and_reads_it_back(

@@ -147,7 +147,7 @@ async def test_every_step_on_another_suppliers_case_answers_like_a_missing_one_a
             admin,
         )
         assert code == grpc.StatusCode.NOT_FOUND
-        assert details.replace(supplier_id, "<id>") == "supplier <id> not found"
+        assert details.replace(supplier_id, "<id>") == "supplier '<id>' not found"
     after_delivery = await case.call("GetDelivery", case.as_consultant())
     assert after_delivery.version == before_delivery.version
     assert (await case.course()).version == before_course.version

@@ -12,7 +12,7 @@ from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import events_topic
 from services.leverance.messages import SatisfactionSurveyRequested
 from tests.integration.test_leverance import TODAY, Case, new_supplier
-from tests.support import DEADLINE, Clients, bad_fields, eventually, produce
+from tests.support import DEADLINE, Clients, bad_fields, eventually, produce, violations
 from vias.documents.v1 import documents_pb2
 from vias.leverance.v1 import leverance_pb2 as pb
 from vias.notifications.v1 import letters_pb2, letters_pb2_grpc, surveys_pb2, surveys_pb2_grpc
@@ -115,12 +115,8 @@ async def test_a_closed_single_case_course_sends_a_survey_to_the_inquirer_answer
             timeout=DEADLINE,
         )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert bad_fields(caught.value) == {
-        "answers.0.answer",
-        "answers.understood_context",
-        "answers.positive_change",
-        "answers.would_recommend",
-    }
+    assert bad_fields(caught.value) == {"answers.0.answer", "answers"}
+    assert ("answers", "question would_recommend not answered") in violations(caught.value)
     before = await stub.GetSurveySummary(
         surveys_pb2.GetSurveySummaryRequest(year=sent.year, main_area="children_youth"),
         metadata=staff,

@@ -1,7 +1,10 @@
+from typing import Annotated
+
 from google.rpc import code_pb2, error_details_pb2
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from services.kernel.errors import (
+    MAX_VIOLATIONS,
     ConcurrencyConflict,
     FieldViolation,
     Forbidden,
@@ -9,8 +12,10 @@ from services.kernel.errors import (
     InvalidInput,
     NotFound,
     Unauthenticated,
+    echo,
+    mask,
 )
-from services.kernel.grpc_server import status_for
+from services.kernel.grpc_server import correlation_id, status_for
 
 
 class _Command(BaseModel):
@@ -53,3 +58,64 @@ def test_an_unexpected_error_is_internal_and_reveals_nothing() -> None:
     status = status_for(RuntimeError("secret detail"))
     assert status.code == code_pb2.INTERNAL
     assert "secret" not in status.message
+
+
+def test_a_refusal_lists_at_most_the_capped_violations_and_says_how_many_more() -> None:
+    error = InvalidInput(FieldViolation(f"items.{i}", "unknown") for i in range(20_000))
+    status = status_for(error)
+    bad = error_details_pb2.BadRequest()
+    assert status.details[0].Unpack(bad)
+    assert len(bad.field_violations) == MAX_VIOLATIONS
+    assert bad.field_violations[0].field == "items.0"
+    assert status.message.endswith(f"and {20_000 - MAX_VIOLATIONS} more")
+    assert len(status.message) < 500
+    assert len(error.violations) == 20_000  # all are kept for the caller of the domain
+
+
+def test_long_fields_and_descriptions_are_clipped_so_the_trailers_stay_small() -> None:
+    error = InvalidInput(FieldViolation("f" * 5_000, "d" * 50_000) for _ in range(MAX_VIOLATIONS))
+    status = status_for(error)
+    assert len(status.SerializeToString()) < 4_000
+    assert "(5000 characters)" in status.message
+
+
+def test_echo_masks_cpr_numbers_escapes_line_ends_and_bounds_the_value() -> None:
+    assert echo("case-1") == "'case-1'"
+    assert echo("0101901234") == "'<cpr>'" == echo("010190-1234")
+    assert echo("a\r\nb") == "'a\\r\\nb'"
+    long = echo("x" * 10_000)
+    assert len(long) < 80 and "10000 characters" in long
+    assert mask("my cpr 010190-1234 ok") == "my cpr <cpr> ok"
+
+
+def test_not_found_and_conflicts_quote_the_id_bounded_and_without_cpr_numbers() -> None:
+    assert str(NotFound("case", "010190-1234")) == "case '<cpr>' not found"
+    assert len(str(NotFound("case", "x" * 1_000_000))) < 100
+    assert "0101901234" not in str(ConcurrencyConflict("case", "0101901234", 2))
+
+
+def test_a_correlation_id_is_kept_only_when_it_is_a_plain_token() -> None:
+    assert correlation_id({"x-correlation-id": "req-42.a:b"}) == "req-42.a:b"
+    for given in ("010190-1234", "x" * 65, "a\r\nb", "", "ø"):
+        kept = correlation_id({"x-correlation-id": given})
+        assert kept != given and len(kept) == 36
+
+
+def test_a_map_key_the_caller_chose_is_named_masked() -> None:
+    class _Facts(BaseModel):
+        facts: dict[str, bool] = Field(max_length=5)
+        named: dict[Annotated[str, Field(max_length=3)], bool] = Field(default_factory=dict)
+
+    try:
+        _Facts.model_validate({"facts": {}, "named": {"0101901234": True}})
+    except ValidationError as error:
+        invalid = InvalidInput.from_pydantic(error)
+    assert [v.field for v in invalid.violations] == ["named.<cpr>"]
+
+
+def test_an_id_that_is_a_uuid_is_echoed_and_kept_as_it_is_even_with_a_cpr_shaped_run() -> None:
+    uuid = "ac654321-1234-4c38-8321-a1c527424201"
+    assert echo(uuid) == repr(uuid)
+    assert str(NotFound("delivery", uuid)) == f"delivery '{uuid}' not found"
+    assert correlation_id({"x-correlation-id": uuid}) == uuid
+    assert mask(f"{uuid} 0101901234", 100) == f"{uuid} <cpr>"

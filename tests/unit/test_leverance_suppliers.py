@@ -85,9 +85,9 @@ def test_every_bad_csv_cell_is_named_by_line_and_column() -> None:
     with pytest.raises(InvalidInput) as raised:
         parse_suppliers("\n".join([HEADER, bad, twice, twice]))
     assert {v.field for v in raised.value.violations} == {
-        "csv.line2.kind",
-        "csv.line2.hourly_rate_dkk",
-        "csv.line4.contract_id",
+        "csv_text.line2.kind",
+        "csv_text.line2.hourly_rate_dkk",
+        "csv_text.line4.contract_id",
     }
 
 
@@ -101,16 +101,50 @@ def test_a_bad_address_is_named_by_its_columns_with_the_rest_of_the_row() -> Non
     with pytest.raises(InvalidInput) as raised:
         parse_suppliers("\n".join([HEADER, bad]))
     assert {v.field for v in raised.value.violations} == {
-        "csv.line2.postcode",
-        "csv.line2.municipality_code",
-        "csv.line2.kind",
+        "csv_text.line2.postcode",
+        "csv_text.line2.municipality_code",
+        "csv_text.line2.kind",
     }
 
 
 def test_a_row_with_more_cells_than_the_header_is_refused() -> None:
     with pytest.raises(InvalidInput) as raised:
         parse_suppliers("\n".join([HEADER, ROW.format(cid="c-1", rate="1,5")]))
-    assert {v.field for v in raised.value.violations} == {"csv.line2"}
+    assert {v.field for v in raised.value.violations} == {"csv_text.line2"}
+
+
+@pytest.mark.parametrize("end", ["\r\n", "\r", "\n"], ids=["CRLF", "CR", "LF"])
+def test_lines_may_end_in_crlf_a_lone_cr_or_lf(end: str) -> None:
+    text = end.join([HEADER, ROW.format(cid="c-1", rate="950.00"), ROW.format(cid="c-2", rate="9")])
+    [imported] = parse_suppliers(text + end)
+    assert [c.contract_id for c in imported.contracts] == ["c-1", "c-2"]
+    assert imported.profile.address.city == "Odense"
+
+
+def test_a_quoted_cell_may_hold_a_line_break_and_lines_are_counted_in_the_file() -> None:
+    first, bad = (
+        ROW.format(cid=cid, rate=rate).replace("Vej 1", '"Vej 1\r\nBagindgang"')
+        for cid, rate in (("c-1", "950.00"), ("c-2", "-5"))
+    )
+    with pytest.raises(InvalidInput) as raised:
+        parse_suppliers("\r\n".join([HEADER, first, bad]))
+    assert {v.field for v in raised.value.violations} == {"csv_text.line4.hourly_rate_dkk"}
+
+
+def test_a_stray_carriage_return_in_a_cell_ends_its_line_and_is_named() -> None:
+    broken = ROW.format(cid="c-1", rate="950.00").replace("Odense", "Oden\rse")
+    with pytest.raises(InvalidInput) as raised:
+        parse_suppliers("\n".join([HEADER, broken]))
+    assert {v.field.split(".")[1] for v in raised.value.violations} == {"line2", "line3"}
+
+
+def test_text_the_csv_module_cannot_read_is_named_not_an_internal_error() -> None:
+    huge = ROW.format(cid="c-1", rate="950.00").replace("Odense", '"' + "x" * 200_000 + '"')
+    with pytest.raises(InvalidInput) as raised:
+        parse_suppliers("\n".join([HEADER, huge]))
+    [violation] = raised.value.violations
+    assert violation.field == "csv_text"
+    assert violation.description.startswith("not readable as CSV after line 1: field larger")
 
 
 def test_a_csv_without_the_required_columns_is_refused() -> None:

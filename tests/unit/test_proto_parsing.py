@@ -38,3 +38,17 @@ def test_a_valid_request_becomes_a_command() -> None:
     assert command == UpdateInquiryDescription(
         inquiry_id="i", expected_version=3, description="new"
     )
+
+
+def test_a_list_of_twenty_thousand_items_is_refused_without_reading_every_item() -> None:
+    citizen = intake_pb2.Citizen(name="A", cpr="0101901234")
+    request = intake_pb2.RegisterInquiryRequest(
+        inquirer_name="x" * 201, citizens=[citizen] * 20_000, target_groups=["g"] * 61
+    )
+    with pytest.raises(InvalidInput) as caught:
+        parse_request(RegisterInquiry, request)
+    named = {v.field: v.description for v in caught.value.violations}
+    assert named["citizens"] == "at most 12 items, not 20000"
+    assert named["target_groups"] == "at most 60 items, not 61"
+    assert "inquirer_name" in named  # the other fields are still named
+    assert len(request.citizens) == 20_000  # the caller's message is left as it was

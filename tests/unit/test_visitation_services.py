@@ -261,7 +261,7 @@ def test_unknown_ids_are_invalid_input_naming_each_field() -> None:
         "service_id",
         "inquirer_role",
         "facts.moon_phase",
-        "complexity_areas",
+        "complexity_areas.0",
     }
 
 

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date
 
 from services.intake.commands import Person, RegisterInquiry
 from services.intake.domain.consent import ADULT_AGE, consent_violations
 from services.intake.reference import Reference
-from services.kernel.errors import FieldViolation, InvalidInput
+from services.kernel.errors import FieldViolation, InvalidInput, echo, holds_cpr
 
-CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 NO_CPR = "do not write a CPR number in free text; give it in the citizen's cpr field"
 
 
 def cpr_in_text(texts: Mapping[str, str]) -> list[FieldViolation]:
     """The free-text fields (by name) holding something shaped like a CPR number."""
-    return [FieldViolation(f, NO_CPR) for f, text in texts.items() if CPR_LIKE.search(text)]
+    return [FieldViolation(f, NO_CPR) for f, text in texts.items() if holds_cpr(text)]
 
 
 def refuse_cpr_in_text(texts: Mapping[str, str]) -> None:
@@ -93,7 +91,7 @@ def inquirer_violations(
         bad.append(FieldViolation(municipality_field, "not a Danish municipality code"))
     kind = ref.inquirer_type(type_id)
     if kind is None:
-        return [FieldViolation(type_field, f"unknown inquirer type {type_id!r}"), *bad]
+        return [FieldViolation(type_field, f"unknown inquirer type {echo(type_id)}"), *bad]
     if required and kind.municipality_required and not municipality_code:
         bad.append(FieldViolation(municipality_field, f"required for {kind.id}"))
     if required and organisation is not None and kind.organisation_required and not organisation:
@@ -121,7 +119,7 @@ def code_violations(
         bad.append(FieldViolation("inquirer.municipality_code", "not a Danish municipality code"))
     kind = inquirer_type.strip()
     if kind and ref.inquirer_type(kind) is None:
-        bad.append(FieldViolation("inquirer.type", f"unknown inquirer type {kind!r}"))
+        bad.append(FieldViolation("inquirer.type", f"unknown inquirer type {echo(kind)}"))
     service = requested_service.strip()
     if service and ref.service(service) is None:
         bad.append(FieldViolation("requested_service", "unknown advisory service"))

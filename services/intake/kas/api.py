@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any, get_args
 
 from google.protobuf.json_format import MessageToDict
@@ -27,9 +26,10 @@ from services.intake.kas.model import (
     SaveKasRegistration,
 )
 from services.intake.reference import Reference
+from services.kernel.bounds import parse_day
 from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.envelope import utcnow
-from services.kernel.errors import FieldViolation, InvalidInput
+from services.kernel.errors import FieldViolation, InvalidInput, echo
 from services.kernel.proto import parse_request, timestamp
 from vias.intake.v1 import kas_pb2, kas_pb2_grpc
 
@@ -67,20 +67,6 @@ def to_proto(r: KasRegistration) -> kas_pb2.KasRegistration:
     )
 
 
-def _date(
-    text: str, field: str, bad: list[FieldViolation], *, required: bool = False
-) -> date | None:
-    if not text:
-        if required:
-            bad.append(FieldViolation(field, "required, YYYY-MM-DD"))
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        bad.append(FieldViolation(field, "must be a date YYYY-MM-DD"))
-        return None
-
-
 def _code_violations(request: Any, ref: Reference) -> list[FieldViolation]:
     """Filters naming a code the KaS lists do not have: named, not quietly matched."""
     lists = ref.kas
@@ -94,7 +80,7 @@ def _code_violations(request: Any, ref: Reference) -> list[FieldViolation]:
         "classification": (request.classification, Reference.ids(lists.classifications)),
     }
     bad = [
-        FieldViolation(name, f"unknown value {value!r}")
+        FieldViolation(name, f"unknown value {echo(value)}")
         for name, (value, known) in codes.items()
         if value and value not in known
     ]
@@ -113,8 +99,8 @@ def _query(request: Any, ref: Reference) -> handlers.KasQuery:
         bad.append(FieldViolation("group_case", 'one of "yes", "no" or empty'))
     if not 0 <= request.limit <= MAX_LIMIT:
         bad.append(FieldViolation("limit", f"must be between 0 and {MAX_LIMIT}"))
-    start = _date(request.inquiry_date_from, "inquiry_date_from", bad)
-    end = _date(request.inquiry_date_to, "inquiry_date_to", bad)
+    start = parse_day(request.inquiry_date_from, "inquiry_date_from", bad)
+    end = parse_day(request.inquiry_date_to, "inquiry_date_to", bad)
     if start and end and end < start:
         bad.append(FieldViolation("inquiry_date_to", "before inquiry_date_from"))
     if bad:
@@ -217,8 +203,8 @@ class KasApi(kas_pb2_grpc.KasServiceServicer):
             bad.append(FieldViolation("extract", f"one of {', '.join(EXTRACTS)}"))
         if request.format not in ("csv", "xlsx"):
             bad.append(FieldViolation("format", 'one of "csv", "xlsx"'))
-        start = _date(request.period_from, "period_from", bad, required=True)
-        end = _date(request.period_to, "period_to", bad, required=True)
+        start = parse_day(request.period_from, "period_from", bad, required=True)
+        end = parse_day(request.period_to, "period_to", bad, required=True)
         if start and end and end < start:
             bad.append(FieldViolation("period_to", "before period_from"))
         if bad or start is None or end is None:

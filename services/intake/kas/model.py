@@ -12,7 +12,8 @@ from services.intake.commands import Command
 from services.intake.domain.deadlines import danish_date
 from services.intake.messages import EmptyIsNone, Text
 from services.intake.reference import Reference
-from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput
+from services.kernel.bounds import Day, ReadVersion, Version
+from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput, echo, holds_cpr
 from services.kernel.store import Aggregate
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
@@ -36,13 +37,12 @@ RULE_SOURCE = {
     "offer_location": "offer_municipality_code",
 }
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_CPR_LIKE = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 
 
 class KasForm(Command):
     """The form's fields; every field may be empty in a draft."""
 
-    inquiry_date: Annotated[date | None, EmptyIsNone] = None
+    inquiry_date: Annotated[Day | None, EmptyIsNone] = None
     channel: Code = ""
     inquirer_profile: Code = ""
     municipality_code: Code = ""
@@ -69,7 +69,7 @@ class SaveKasRegistration(Command):
     """Save the form as a draft or complete it."""
 
     registration_id: Code = ""
-    expected_version: int = Field(default=0, ge=0)
+    expected_version: Version = 0
     form: KasForm = Field(default_factory=KasForm)
     complete: bool = False
     purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
@@ -79,9 +79,9 @@ class CloseKasCourse(Command):
     """Close an ongoing course."""
 
     registration_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    expected_version: int = Field(ge=1)
-    clarifying_meeting_date: date
-    closing_date: Annotated[date | None, EmptyIsNone] = None
+    expected_version: ReadVersion
+    clarifying_meeting_date: Day
+    closing_date: Annotated[Day | None, EmptyIsNone] = None
     closing_reason: Code
     purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
 
@@ -126,7 +126,7 @@ def form_violations(
 
     def known(field: str, value: str, ids: frozenset[str]) -> None:
         if value and value not in ids:
-            bad.append(FieldViolation(field, f"unknown value {value!r}"))
+            bad.append(FieldViolation(field, f"unknown value {echo(value)}"))
 
     def required(field: str, value: object, why: str = "mandatory") -> None:
         if complete and not value:
@@ -164,7 +164,7 @@ def form_violations(
             )
 
     for name in ("person_ref", "own_journal_number", "inquirer_name", "referred_to"):
-        if _CPR_LIKE.search(getattr(form, name)):
+        if holds_cpr(getattr(form, name)):
             bad.append(FieldViolation(f"form.{name}", "do not enter a CPR number here"))
 
     required("form.channel", form.channel)

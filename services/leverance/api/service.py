@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.kernel.bounds import check_year
 from services.kernel.context import ROLES, VISO_STAFF, require_role
 from services.kernel.envelope import utcnow
 from services.kernel.errors import InvalidInput
@@ -285,8 +286,7 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
 
     async def GetSpending(self, request: Any, context: Any) -> pb.Spending:
         require_role(*VISO_STAFF)
-        if not 2000 <= request.year <= 2100:
-            raise InvalidInput.single("year", "must be between 2000 and 2100")
+        check_year(request.year)
         return convert.spending(
             request.year, await money.get_spending(request.year, store=self.store)
         )

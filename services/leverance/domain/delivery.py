@@ -17,7 +17,7 @@ from services.leverance.domain.reference import (
     service_rules,
 )
 from services.leverance.domain.suppliers import Contract
-from services.leverance.domain.types import ZERO, Amount, Day, Hours, Money, Value, ore
+from services.leverance.domain.types import ZERO, Amount, Day, Hours, Money, RequestDay, Value, ore
 from services.workdays import add_months
 
 MIN_GOAL_WORDS = 3
@@ -52,7 +52,7 @@ class ActivityDraft(Value):
     hours: Hours = ZERO
     kilometres: Hours = ZERO
     amount_dkk: Amount = ZERO
-    planned_on: Day
+    planned_on: RequestDay
     anchoring: bool = Field(default=False, description="An anchoring activity (H 5.4).")
 
     @field_validator("hours", "kilometres", "amount_dkk", mode="before")

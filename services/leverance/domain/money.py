@@ -8,9 +8,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import get_args
 
-from pydantic import Field
-
 from services.intake.messages import MainArea
+from services.kernel.bounds import DAY_RANGE, Year, plausible_day
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
 from services.leverance.domain.consumption import ConsumptionEntry
@@ -25,9 +24,12 @@ MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 def month_end(month: str) -> date:
     """The last day of a "YYYY-MM" month; INVALID_ARGUMENT for anything else."""
     found = MONTH.match(month)
-    if found is None:
-        raise InvalidInput.single("month", "expected YYYY-MM")
-    return end_of_month(date(int(found.group(1)), int(found.group(2)), 1))
+    try:
+        if found is None:
+            raise ValueError(month)
+        return end_of_month(plausible_day(date(int(found.group(1)), int(found.group(2)), 1)))
+    except ValueError:
+        raise InvalidInput.single("month", f"expected YYYY-MM {DAY_RANGE}") from None
 
 
 class SettlementLine(Value):
@@ -118,7 +120,7 @@ def settle(
 class Appropriation(Aggregate):
     """The appropriation (bevilling) for one year and main area (id = year:area)."""
 
-    year: int = Field(ge=2000, le=2100)
+    year: Year
     main_area: MainArea
     amount_dkk: Amount
 

@@ -71,32 +71,45 @@ def _violations(error: ValidationError, line: int, renames: dict[str, str]) -> l
         loc = item["loc"][1:] if item["loc"][:1] == ("address",) else item["loc"]
         head = str(loc[0]) if loc else "row"
         column = renames.get(head, head)
-        found.append(FieldViolation(f"csv.line{line}.{column}", item["msg"]))
+        found.append(FieldViolation(f"csv_text.line{line}.{column}", item["msg"]))
     return found
 
 
 def parse_suppliers(text: str) -> list[ImportedSupplier]:
-    """Every supplier in the file; INVALID_ARGUMENT naming each bad line and column."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    """Every supplier in the file; INVALID_ARGUMENT naming each bad line and column.
+
+    Lines may end in LF, CRLF or a lone CR (as spreadsheets write them); a row is named by the
+    file's line where it starts (a quoted cell may hold line breaks)."""
+    # newline="" lets the csv module see every kind of line end, also inside quoted cells.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        return _read(reader)
+    except csv.Error as error:
+        where = f"after line {reader.line_num}"
+        raise InvalidInput.single("csv_text", f"not readable as CSV {where}: {error}") from None
+
+
+def _read(reader: csv.DictReader[str]) -> list[ImportedSupplier]:
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise InvalidInput.single("csv", f"missing columns: {', '.join(missing)}")
+        raise InvalidInput.single("csv_text", f"missing columns: {', '.join(missing)}")
     violations: list[FieldViolation] = []
     profiles: dict[str, tuple[int, SupplierProfile]] = {}
     contracts: dict[str, list[Contract]] = {}
+    ended = reader.line_num
     for index, raw in enumerate(reader):
-        line = index + 2
+        line, ended = ended + 1, reader.line_num
         if index >= MAX_ROWS:
-            violations.append(FieldViolation("csv", f"more than {MAX_ROWS} rows"))
+            violations.append(FieldViolation("csv_text", f"more than {MAX_ROWS} rows"))
             break
         if None in raw:
-            violations.append(FieldViolation(f"csv.line{line}", "more cells than the header"))
+            violations.append(FieldViolation(f"csv_text.line{line}", "more cells than the header"))
             continue
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if isinstance(v, str | None)}
         supplier_id = row["supplier_id"]
         if not supplier_id:
-            violations.append(FieldViolation(f"csv.line{line}.supplier_id", "required"))
+            violations.append(FieldViolation(f"csv_text.line{line}.supplier_id", "required"))
             continue
         try:
             profile = SupplierProfile(
@@ -138,7 +151,7 @@ def parse_suppliers(text: str) -> list[ImportedSupplier]:
             if earlier[1] != profile:
                 violations.append(
                     FieldViolation(
-                        f"csv.line{line}.supplier_id",
+                        f"csv_text.line{line}.supplier_id",
                         f"the supplier's columns differ from line {earlier[0]}",
                     )
                 )
@@ -146,13 +159,13 @@ def parse_suppliers(text: str) -> list[ImportedSupplier]:
             mine = contracts.setdefault(supplier_id, [])
             if any(c.contract_id == contract.contract_id for c in mine):
                 violations.append(
-                    FieldViolation(f"csv.line{line}.contract_id", "the same contract twice")
+                    FieldViolation(f"csv_text.line{line}.contract_id", "the same contract twice")
                 )
             mine.append(contract)
     if violations:
         raise InvalidInput(violations)
     if not profiles:
-        raise InvalidInput.single("csv", "no suppliers in the file")
+        raise InvalidInput.single("csv_text", "no suppliers in the file")
     return [
         ImportedSupplier(supplier_id, profile, tuple(contracts.get(supplier_id, [])))
         for supplier_id, (_, profile) in profiles.items()

@@ -11,7 +11,7 @@ from services.intake.messages import MainArea
 from services.kernel.errors import IllegalTransition
 from services.kernel.store import Aggregate
 from services.leverance.domain.reference import SERVICES, SupplierKind, TrainingStatus
-from services.leverance.domain.types import Amount, Day, Value
+from services.leverance.domain.types import Amount, RequestDay, Value
 from services.leverance.messages import ContractTerms, SupplierProfileChanged
 
 
@@ -30,8 +30,8 @@ class Contract(Value):
     contract_id: str = Field(min_length=1, max_length=100)
     main_area: MainArea
     services: tuple[str, ...] = Field(min_length=1)
-    valid_from: Day
-    valid_to: Day
+    valid_from: RequestDay
+    valid_to: RequestDay
     min_age: int = Field(ge=0, le=130)
     max_age: int = Field(ge=0, le=130)
     target_groups: tuple[str, ...] = ()

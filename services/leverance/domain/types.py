@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
+from services.kernel.bounds import Day as PlausibleDay
+from services.kernel.errors import echo
+
 ORE = Decimal("0.01")
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 ZERO = Decimal("0.00")
@@ -24,7 +27,7 @@ def to_decimal(value: object) -> object:
         try:
             return Decimal(text)
         except InvalidOperation as error:
-            raise ValueError(f"not a decimal number: {value!r}") from error
+            raise ValueError(f"not a decimal number: {echo(value)}") from error
     return value
 
 
@@ -90,6 +93,9 @@ Hours = Annotated[
 
 Day = Annotated[date, PlainSerializer(_day_text, return_type=str)]
 """A calendar day; stored as ISO text so it sorts and compares in the database."""
+
+RequestDay = Annotated[PlausibleDay, PlainSerializer(_day_text, return_type=str)]
+"""A calendar day a caller gives: within the plausible range, stored like `Day`."""
 
 
 def danish_day(moment: datetime) -> date:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, Literal
 
 from services.kernel.context import Principal
-from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
+from services.kernel.errors import IllegalTransition, InvalidInput, NotFound, echo
 from services.visitation.catalog import AdvisoryService, Catalog
 from services.visitation.catalog import Estimate as PriceEstimate
 from services.visitation.domain import deadlines
@@ -83,7 +83,9 @@ def offer_to_supplier(
     """Send the case to an eligible supplier, recording the justification and its rank."""
     service = chosen_service(case, catalog)
     if command.supplier_id in offered_statuses(case):
-        raise IllegalTransition(f"the case was already offered to supplier {command.supplier_id}")
+        raise IllegalTransition(
+            f"the case was already offered to supplier {echo(command.supplier_id)}"
+        )
     candidate = ranking.candidate(command.supplier_id)
     if candidate is None:
         excluded = next((e for e in ranking.excluded if e.supplier_id == command.supplier_id), None)

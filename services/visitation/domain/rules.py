@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.intake.messages import MainArea
-from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput
+from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput, mask
 from services.visitation.catalog import AdvisoryService, Catalog
 from services.visitation.messages import ProceedWithService
 
@@ -19,10 +19,11 @@ def validate_vocabulary(command: ProceedWithService, catalog: Catalog) -> Adviso
         known = ", ".join(catalog.inquirer_roles)
         violations.append(FieldViolation("inquirer_role", f"unknown role; one of {known}"))
     for fact in sorted(set(command.facts) - set(catalog.facts)):
-        violations.append(FieldViolation(f"facts.{fact}", "unknown fact"))
+        violations.append(FieldViolation(f"facts.{mask(fact)}", "unknown fact"))
     areas = {a for s in catalog.services for a in s.complexity_areas}
-    for area in sorted(set(command.complexity_areas) - areas):
-        violations.append(FieldViolation("complexity_areas", f"unknown area {area}"))
+    for index, area in enumerate(command.complexity_areas):
+        if area not in areas:
+            violations.append(FieldViolation(f"complexity_areas.{index}", "unknown area"))
     if violations:
         raise InvalidInput(violations)
     assert service is not None
