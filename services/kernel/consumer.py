@@ -6,11 +6,12 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 from pymongo import ReturnDocument
+from pymongo.errors import PyMongoError
 
 from services.kernel.context import Trace, current_trace
 from services.kernel.envelope import Envelope, utcnow
@@ -19,6 +20,7 @@ from services.kernel.retry import is_transient, wait_out
 from services.kernel.settings import Settings
 from services.kernel.store import (
     ATTEMPTS,
+    INBOX,
     AlreadyProcessed,
     MongoStore,
     OutboxMessage,
@@ -104,34 +106,60 @@ class EventConsumer:
     async def process_batch(self, records: Sequence[Record]) -> BatchOutcome:
         """Handle records in order: all in one transaction when that succeeds, else one by one.
 
+        Events the inbox already holds are found with one read and passed over (a broker that
+        redelivers or replays a partition costs a read, not a failed transaction per event).
         The shared transaction is only a fast path: any duplicate, malformed record, handler
         error or database trouble rolls it back whole, and each record then goes through
         `process` with its own deduplication, retries and dead-lettering.
         """
-        outcome = BatchOutcome()
-        if len(records) > 1 and await self._apply_together(records):
-            for record in records:
-                outcome.next_offsets[record.tp] = record.offset + 1
-            return outcome
-        for record in records:
-            if record.tp in outcome.halted:
+        envelopes = [_parsed(record) for record in records]
+        seen = await self._processed(
+            [e.event_id for e in envelopes if e is not None and e.type in self.handlers]
+        )
+        todo: list[Record] = []
+        for record, envelope in zip(records, envelopes, strict=True):
+            if envelope is not None and envelope.event_id in seen:
+                self.metrics.events_consumed.labels(self.group, envelope.type, "duplicate").inc()
+            else:
+                todo.append(record)
+        halted: dict[Partition, int] = {}
+        if len(todo) > 1 and await self._apply_together(todo):
+            todo = []
+        for record in todo:
+            if record.tp in halted:
                 continue
             try:
                 await self.process(record)
-            except PartitionHalted as halted:
-                outcome.halted[record.tp] = record.offset
+            except PartitionHalted as halt:
+                halted[record.tp] = record.offset
                 self.metrics.partitions_halted_total.labels(self.group).inc()
-                log.error("partition halted, nothing after it is applied: %s", halted)
-                continue
-            outcome.next_offsets[record.tp] = record.offset + 1
+                log.error("partition halted, nothing after it is applied: %s", halt)
+        outcome = BatchOutcome(halted=halted)
+        for record in records:  # a partition's offset moves up to the record it halted at
+            if record.tp not in halted or record.offset < halted[record.tp]:
+                outcome.next_offsets[record.tp] = record.offset + 1
         return outcome
 
-    async def _apply_together(self, records: Sequence[Record]) -> bool:
+    async def _processed(self, event_ids: list[str]) -> set[str]:
+        """Which of these events the inbox holds for this group (none, if it cannot be read)."""
+        if not event_ids:
+            return set()
+        prefix = f"{self.group}:"
         try:
-            envelopes = [Envelope.from_bytes(record.value) for record in records]
-        except ValidationError:
+            found = self.store.db[INBOX].find(
+                {"_id": {"$in": [prefix + event_id for event_id in event_ids]}}, {"_id": 1}
+            )
+            return {doc["_id"][len(prefix) :] async for doc in found}
+        except PyMongoError as error:  # each record's own transaction finds out
+            log.info("inbox not read ahead of a batch: %r", error)
+            return set()
+
+    async def _apply_together(self, records: Sequence[Record]) -> bool:
+        envelopes = [_parsed(record) for record in records]
+        if any(envelope is None for envelope in envelopes):
             return False
-        handled = [(e, self.handlers[e.type]) for e in envelopes if e.type in self.handlers]
+        parsed = [e for e in envelopes if e is not None]
+        handled = [(e, self.handlers[e.type]) for e in parsed if e.type in self.handlers]
 
         async def work(tx: Transaction) -> None:
             if handled:
@@ -148,9 +176,10 @@ class EventConsumer:
         except Exception as error:
             log.info("a batch of %d falls back to one at a time: %r", len(records), error)
             return False
-        for envelope in envelopes:
+        for envelope in parsed:
             outcome = "processed" if envelope.type in self.handlers else "ignored"
             self.metrics.events_consumed.labels(self.group, envelope.type, outcome).inc()
+        self._observe_age(envelope for envelope, _ in handled)
         return True
 
     async def process(self, record: Record) -> str:
@@ -173,7 +202,15 @@ class EventConsumer:
         finally:
             current_trace.reset(token)
         self.metrics.events_consumed.labels(self.group, envelope.type, outcome).inc()
+        if outcome == "processed":
+            self._observe_age([envelope])
         return outcome
+
+    def _observe_age(self, envelopes: Iterable[Envelope]) -> None:
+        now = utcnow()
+        age = self.metrics.event_age.labels(self.group)
+        for envelope in envelopes:
+            age.observe(max((now - envelope.occurred_at).total_seconds(), 0.0))
 
     async def _apply_with_retries(
         self, record: Record, envelope: Envelope, handler: EventHandler
@@ -313,6 +350,13 @@ class EventConsumer:
             await self.store.db[ATTEMPTS].delete_one({"_id": f"{self.group}:{envelope.event_id}"})
         except Exception as error:  # a leftover count is purged with the inbox
             log.info("could not clear the attempt count of %s: %r", envelope.event_id, error)
+
+
+def _parsed(record: Record) -> Envelope | None:
+    try:
+        return Envelope.from_bytes(record.value)
+    except ValidationError:
+        return None
 
 
 async def _already_processed(tx: Transaction) -> bool:
