@@ -26,11 +26,12 @@ from services.kernel.store import OUTBOX, Doc, MongoStore
 log = logging.getLogger(__name__)
 
 LEASES = "relay_lease"
-LEASE_SECONDS = 10.0
+LEASE_SECONDS = 20.0
 SEND_TIMEOUT_S = 30.0
 STEP_TIMEOUT_S = 120.0
 BACKLOG_COUNT_LIMIT = 100_000
 MARK_BATCH = 100
+BACKLOG_METRICS_INTERVAL_S = 5.0
 PARTITIONER = DefaultPartitioner()
 
 
@@ -92,6 +93,9 @@ class OutboxRelay:
         self._caught_up = False
         self._swept_ids: set[str] = set()
         self._swept_at = 0.0
+        # How long to wait for a commit before sweeping: the poll interval while there is
+        # work, doubling up to the idle interval while sweeps find nothing.
+        self._sweep_interval = settings.relay_poll_interval_s
         # Acknowledged by the broker, not yet marked published: marked together before the
         # next sweep, so the update is off the path of the events that follow. A crash in
         # between only publishes them again, which consumers deduplicate.
@@ -118,7 +122,7 @@ class OutboxRelay:
                     if await self.sentinel.broker_lost_data():
                         await self.requeue_retained()
                     published, full = await self._publish_next(signalled)
-                if loop.time() - last_metrics > 1:
+                if loop.time() - last_metrics > BACKLOG_METRICS_INTERVAL_S:
                     await self._update_backlog_metrics()
                     last_metrics = loop.time()
                 if loop.time() - last_purge > 60:
@@ -142,9 +146,10 @@ class OutboxRelay:
                 self._backoff = min(self._backoff * 2, self.settings.relay_retry_backoff_max_s)
 
     async def _wait_for_work(self) -> bool:
-        """Wait for a commit of this process or the poll interval; whether a commit came."""
+        """Wait for a commit of this process, the next sweep or the next broker check; whether
+        a commit came."""
         signal = self.store.committed_signal
-        timeout = min(self.settings.relay_poll_interval_s, self.settings.broker_check_interval_s)
+        timeout = min(self._sweep_interval, max(self.sentinel.seconds_to_next_check(), 0.05))
         try:
             await asyncio.wait_for(signal.wait(), timeout)
         except TimeoutError:
@@ -176,6 +181,13 @@ class OutboxRelay:
         self._swept_at = loop.time()
         published, full = await self.publish_batch()
         self._caught_up = published is not None and not full
+        if sent or published or full:
+            self._sweep_interval = self.settings.relay_poll_interval_s
+        else:  # nothing anywhere: sweep less often, up to the idle interval
+            idle = max(
+                self.settings.relay_idle_poll_interval_s, self.settings.relay_poll_interval_s
+            )
+            self._sweep_interval = min(self._sweep_interval * 2, idle)
         return (None if published is None else sent + published), full
 
     async def _hold_lease(self) -> bool:
@@ -247,6 +259,7 @@ class OutboxRelay:
                 await self._flush_marks()
         if failed:
             log.warning("publishing failed for %d of %d events", len(failed), len(rows))
+            self.sentinel.check_soon()  # the broker may have come back empty
             await self.close()
             self.metrics.events_publish_failed.inc(len(failed))
             await self._outbox.bulk_write(
@@ -353,6 +366,10 @@ class OutboxRelay:
         return int(result.deleted_count)
 
     async def _update_backlog_metrics(self) -> None:
+        if self._caught_up:  # the last sweep left nothing pending
+            self.metrics.outbox_backlog.set(0)
+            self.metrics.outbox_oldest_age.set(0.0)
+            return
         # A bounded read of the (published_at, seq) index: count_documents is an aggregation,
         # which SecantusDB answers with a collection scan.
         pending = len(

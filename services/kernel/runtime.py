@@ -129,7 +129,8 @@ class ServiceProcess:
         if self.spec.background is not None:
             for number, work in enumerate(self.spec.background(deps)):
                 self._spawn(work, f"background-{number}")
-        self._spawn(self._watch_health(client, health, names, metrics), "health")
+        sentinels = [consumer_sentinel] + ([relay.sentinel] if relay is not None else [])
+        self._spawn(self._watch_health(client, health, names, metrics, sentinels), "health")
         log.info("%s serving gRPC on port %d", name, port)
 
         await _wait_for_stop_signal()
@@ -193,7 +194,8 @@ class ServiceProcess:
                 raise
             except Exception as error:
                 log.debug("data-loss check failed: %r", error)
-            await asyncio.sleep(self.settings.broker_check_interval_s)
+                await asyncio.sleep(self.settings.broker_check_interval_s)
+            await sentinel.wait_until_due()
 
     async def _watch_health(
         self,
@@ -201,8 +203,12 @@ class ServiceProcess:
         health: Any,
         names: Sequence[str],
         metrics: Metrics,
+        sentinels: Sequence[BrokerSentinel],
     ) -> None:
+        """Probe the database and the broker; when the broker answers again after it did not,
+        have the sentinels look at once whether it lost its data."""
         admin: AIOKafkaAdminClient | None = None
+        kafka_was_up = True
         while True:
             database_up = kafka_up = False
             try:
@@ -222,6 +228,10 @@ class ServiceProcess:
                     with contextlib.suppress(Exception):
                         await admin.close()
                     admin = None
+            if kafka_up and not kafka_was_up:
+                for sentinel in sentinels:
+                    sentinel.check_soon()
+            kafka_was_up = kafka_up
             metrics.dependency_up.labels("mongodb").set(int(database_up))
             metrics.dependency_up.labels("kafka").set(int(kafka_up))
             await set_serving(health, names, database_up and kafka_up)

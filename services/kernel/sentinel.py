@@ -29,6 +29,7 @@ class BrokerSentinel:
         self.owned_topics = owned_topics
         self._admin: AIOKafkaAdminClient | None = None
         self._next_check = 0.0
+        self._soon = asyncio.Event()
 
     async def _client(self) -> AIOKafkaAdminClient:
         if self._admin is None:
@@ -43,13 +44,30 @@ class BrokerSentinel:
             await self._admin.close()
             self._admin = None
 
+    def check_soon(self) -> None:
+        """Check at the next call, not after the interval: the broker was unreachable."""
+        self._next_check = 0.0
+        self._soon.set()
+
+    async def wait_until_due(self) -> None:
+        """Sleep until the next check is due, or until someone asks for one sooner."""
+        delay = self.seconds_to_next_check()
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._soon.wait(), delay)
+        self._soon.clear()
+
+    def seconds_to_next_check(self) -> float:
+        """How long until the next call checks the broker."""
+        return self._next_check - asyncio.get_running_loop().time()
+
     async def broker_lost_data(self) -> bool:
         """True once after the marker was found missing and the topics were recreated."""
         loop = asyncio.get_running_loop()
         if loop.time() < self._next_check:
             return False
-        admin = await self._client()
         try:
+            admin = await self._client()
             present = self.marker in set(await admin.list_topics())
             if present:
                 self._next_check = loop.time() + self.settings.broker_check_interval_s

@@ -63,10 +63,10 @@ class Settings(BaseSettings):
         "larger ones by default (message.max.bytes), the embedded broker does not.",
     )
     kafka_metadata_max_age_ms: int = Field(
-        default=5000,
+        default=30_000,
         ge=100,
-        description="How often clients refresh topic metadata, so consumers notice a topic "
-        "that was re-created with another partition count within seconds.",
+        description="How often clients refresh topic metadata when nothing else makes them; "
+        "a client refreshes at once on errors such as a partition it no longer finds.",
     )
 
     mongo_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true&retryWrites=false"
@@ -83,11 +83,27 @@ class Settings(BaseSettings):
     auth_audience: str = "vias"
 
     relay_enabled: bool = True
-    relay_poll_interval_s: float = Field(default=0.5, gt=0)
+    relay_poll_interval_s: float = Field(
+        default=0.5,
+        gt=0,
+        description="How often the relay sweeps the outbox while there is work: it finds rows "
+        "other instances of the service committed (its own it sends at once).",
+    )
+    relay_idle_poll_interval_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="The longest time between sweeps when they find nothing: the longest a "
+        "row committed by another instance of the service waits after a quiet spell.",
+    )
     relay_batch_size: int = Field(default=500, ge=1)
     relay_retry_backoff_s: float = Field(default=0.2, gt=0)
     relay_retry_backoff_max_s: float = Field(default=5.0, gt=0)
-    broker_check_interval_s: float = Field(default=1.0, gt=0)
+    broker_check_interval_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often the relay and the consumer look whether the broker lost its "
+        "data; at once after a failed publish or when the broker is reachable again.",
+    )
     outbox_retention_hours: float = Field(default=168.0, gt=0)
     inbox_retention_hours: float = Field(default=336.0, gt=0)
 
@@ -97,6 +113,18 @@ class Settings(BaseSettings):
     )
     consumer_retry_backoff_s: float = Field(default=0.2, gt=0)
     consumer_retry_backoff_max_s: float = Field(default=5.0, gt=0)
+    consumer_idle_after_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long a consumer keeps fetching continuously after its last records.",
+    )
+    consumer_idle_poll_interval_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="Once idle, how long a consumer rests between fetches: the longest the "
+        "first event after a quiet spell waits. 0 fetches continuously (for Apache Kafka, "
+        "whose fetches wait cheaply until records arrive).",
+    )
     consumer_halt_retry_s: float = Field(
         default=30.0,
         gt=0,
@@ -116,7 +144,7 @@ class Settings(BaseSettings):
         "reconciliation looks only at events published longer ago.",
     )
 
-    health_check_interval_s: float = Field(default=2.0, gt=0)
+    health_check_interval_s: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|text)$")
 

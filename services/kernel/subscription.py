@@ -93,11 +93,19 @@ class Subscription:
         self._kafka = kafka
         await wait_out(f"kafka consumer {self.group}", kafka.start, retry_on=_anything, max_s=5)
         log.info("consuming %s as group %s", ", ".join(self.topics), self.group)
+        active_until = 0.0
+        # While idle, one fetch's wait is enough to see whether anything came: waiting longer
+        # in getmany would only send more fetches.
+        glance_ms = self.fetch_max_wait_ms + 50
         try:
             while True:
-                records = await self._poll(kafka)
+                idle = time.monotonic() >= active_until
+                records = await self._poll(kafka, glance_ms if idle else POLL_TIMEOUT_MS)
                 if records:
                     await self._apply(kafka, records)
+                    active_until = time.monotonic() + self.settings.consumer_idle_after_s
+                elif time.monotonic() >= active_until:
+                    await self._rest(kafka)
         finally:
             self._kafka = None
             for handle in self._halted.values():
@@ -106,11 +114,34 @@ class Subscription:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(kafka.stop(), STOP_TIMEOUT_S)
 
-    async def _poll(self, kafka: AIOKafkaConsumer) -> list[ConsumerRecord[bytes, bytes]]:
+    async def _rest(self, kafka: AIOKafkaConsumer) -> None:
+        """Idle: fetch nothing for `consumer_idle_poll_interval_s`, then poll again.
+
+        A broker that answers a fetch as soon as records arrive (Apache Kafka) makes this
+        pointless, and it is off there (interval 0). The embedded broker does not: it looks
+        for records again and again until the fetch's wait is over, so a consumer keeps it
+        busy all the time, and a long wait only delays the records. Resting between polls
+        once nothing came for `consumer_idle_after_s` keeps the idle platform quiet; the
+        first records after a rest wait for the rest to end.
+        """
+        interval = self.settings.consumer_idle_poll_interval_s
+        if interval <= 0:
+            return
+        resting = [tp for tp in kafka.assignment() if tp not in self._halted]
+        kafka.pause(*resting)
+        try:
+            await asyncio.sleep(interval)
+        finally:
+            held = kafka.assignment()
+            kafka.resume(*(tp for tp in resting if tp in held and tp not in self._halted))
+
+    async def _poll(
+        self, kafka: AIOKafkaConsumer, timeout_ms: int
+    ) -> list[ConsumerRecord[bytes, bytes]]:
         """The next records; with a linger, what arrives within it after the first joins them."""
         wanted = self.settings.consumer_batch_size
         try:
-            batches = await kafka.getmany(timeout_ms=POLL_TIMEOUT_MS, max_records=wanted)
+            batches = await kafka.getmany(timeout_ms=timeout_ms, max_records=wanted)
             records = list(chain.from_iterable(batches.values()))
             if records and self.linger_s > 0 and len(records) < wanted:
                 await asyncio.sleep(self.linger_s)
