@@ -31,6 +31,9 @@ TEST_ENV = {
     "VIAS_CONSUMER_RETRY_BACKOFF_S": "0.05",
     "VIAS_CONSUMER_RETRY_BACKOFF_MAX_S": "0.2",
     "VIAS_KAFKA_FETCH_MAX_WAIT_MS": "20",
+    # Idle consumers rest between fetches, briefly: the first event after a quiet spell in a
+    # test waits at most this long.
+    "VIAS_CONSUMER_IDLE_POLL_INTERVAL_S": "0.2",
     # Reconciliation every 2 s for events published more than 8 s ago, so a loss heals within
     # a test.
     "VIAS_RECONCILE_INTERVAL_S": "2",

@@ -119,7 +119,7 @@ class Settings(BaseSettings):
         description="How long a consumer keeps fetching continuously after its last records.",
     )
     consumer_idle_poll_interval_s: float = Field(
-        default=1.0,
+        default=2.0,
         ge=0,
         description="Once idle, how long a consumer rests between fetches: the longest the "
         "first event after a quiet spell waits. 0 fetches continuously (for Apache Kafka, "
