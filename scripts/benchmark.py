@@ -108,6 +108,8 @@ TARGET_STARTUP_S = 15.0
 TARGET_RSS_MB = 120.0
 TARGET_THROUGHPUT_RATIO = 0.80
 TARGET_LATENCY_RATIO = 1.5
+TARGET_IDLE_CPU = 5.0
+LIGHT_SHARE = 0.2  # light load: at most this share of the capacity the same run measured
 
 SECANTUS = "secantus (mongodb)"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -433,18 +435,32 @@ def platform_pids(platform: Platform) -> dict[str, int]:
     return pids
 
 
-def measure_idle(platform: Platform, report: Report) -> None:
-    """Let the platform idle, then print its memory and the CPU it used while idle."""
-    heading(f"2. Memory after {IDLE_SETTLE_S:g} s idle")
+def measure_idle(platform: Platform, report: Report, *, seconds: float) -> None:
+    """Let the platform settle into idling, then print its memory and the CPU it uses idle."""
+    settle = platform.settings.consumer_idle_after_s + IDLE_SETTLE_S
+    heading(f"2. Idle: memory and CPU over {seconds:g} s, after {settle:g} s of settling")
+    say(
+        f"  (consumers count as idle {platform.settings.consumer_idle_after_s:g} s after their "
+        f"last records; they then fetch every {platform.settings.consumer_idle_poll_interval_s:g}"
+        " s)"
+    )
+    time.sleep(settle)
     sampler = CpuSampler(platform_pids(platform))
     before = sampler.snapshot()
-    time.sleep(IDLE_SETTLE_S)
+    time.sleep(seconds)
     usage = CpuSampler.usage(before, sampler.snapshot())
     measure_memory(platform, report, when="idle", targets=True)
-    print_cpu(f"those {IDLE_SETTLE_S:g} s of idling", usage)
+    print_cpu(f"those {seconds:g} s of idling", usage)
     report.details["idle_cpu_percent_of_core"] = usage
     own = sum(v for k, v in usage.items() if not k.startswith("("))
-    report.add("idle_cpu", "platform CPU while idle (all processes)", own, "% core")
+    report.add(
+        "idle_cpu",
+        "platform CPU while idle (all processes)",
+        own,
+        "% core",
+        target=f"<= {TARGET_IDLE_CPU:g} % core",
+        met=own <= TARGET_IDLE_CPU,
+    )
 
 
 def measure_memory(platform: Platform, report: Report, *, when: str, targets: bool) -> None:
@@ -1098,6 +1114,112 @@ async def register_ahead(pipeline: Pipeline, total: int) -> list[str]:
     return ids
 
 
+# Where the time of the measured path goes, from the services' own histograms: each step of
+# the path from the AssignInquiry call to the notice, in order.
+PATH_STEPS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
+    ("AssignInquiry call (gRPC, intake's txn)", "intake", "vias_rpc_latency_seconds",
+     {"method": "AssignInquiry", "code": "OK"}),
+    ("intake commit -> broker ack (relay)", "intake", "vias_event_relay_delay_seconds", {}),
+    ("send -> fetched by visitation (hop)", "visitation", "vias_event_delivery_delay_seconds",
+     {"group": "vias.visitation"}),
+    ("fetch -> visitation commit (handler txn)", "visitation", "vias_event_handling_seconds",
+     {"group": "vias.visitation"}),
+    ("visitation commit -> broker ack (relay)", "visitation", "vias_event_relay_delay_seconds",
+     {}),
+    ("send -> fetched by notifications (hop)", "notifications",
+     "vias_event_delivery_delay_seconds", {"group": "vias.notifications"}),
+    ("fetch -> notifications commit (handler txn)", "notifications",
+     "vias_event_handling_seconds", {"group": "vias.notifications"}),
+)  # fmt: skip
+
+
+@dataclass
+class Histogram:
+    """A Prometheus histogram's cumulative bucket counts, sum and count at one moment."""
+
+    buckets: dict[float, float] = field(default_factory=dict)
+    total: float = 0.0
+    count: float = 0.0
+
+    def minus(self, earlier: Histogram) -> Histogram:
+        """What was observed between `earlier` and this reading."""
+        return Histogram(
+            {le: n - earlier.buckets.get(le, 0.0) for le, n in self.buckets.items()},
+            self.total - earlier.total,
+            self.count - earlier.count,
+        )
+
+    def quantile(self, q: float) -> float | None:
+        """The q-quantile, interpolated linearly within its bucket."""
+        if self.count <= 0:
+            return None
+        wanted = q * self.count
+        lower, below = 0.0, 0.0
+        for le in sorted(self.buckets):
+            cumulative = self.buckets[le]
+            if cumulative >= wanted:
+                if math.isinf(le) or cumulative == below:
+                    return lower
+                return lower + (le - lower) * (wanted - below) / (cumulative - below)
+            lower, below = le, cumulative
+        return lower
+
+    def mean(self) -> float | None:
+        """The mean observation."""
+        return self.total / self.count if self.count > 0 else None
+
+
+def read_histogram(text: str, metric: str, labels: dict[str, str]) -> Histogram:
+    """A histogram from /metrics text, summed over the series whose labels include `labels`."""
+    found = Histogram()
+    for family in text_string_to_metric_families(text):
+        if family.name != metric:
+            continue
+        for sample in family.samples:
+            if any(sample.labels.get(k) != v for k, v in labels.items()):
+                continue
+            if sample.name.endswith("_bucket"):
+                le = float(sample.labels["le"])
+                found.buckets[le] = found.buckets.get(le, 0.0) + sample.value
+            elif sample.name.endswith("_sum"):
+                found.total += sample.value
+            elif sample.name.endswith("_count"):
+                found.count += sample.value
+    return found
+
+
+def path_histograms(platform: Platform) -> list[Histogram]:
+    """The histograms of PATH_STEPS now."""
+    texts = {name: fetch_text(platform.metrics_url(name)) for name in platform.services}
+    return [read_histogram(texts[svc], metric, labels) for _, svc, metric, labels in PATH_STEPS]
+
+
+def print_path_steps(
+    before: list[Histogram], after: list[Histogram], raw_txn: float | None, raw_hop: float | None
+) -> dict[str, float | None]:
+    """Per step of the path: p50 and mean over the phase, beside the raw floor it compares to."""
+    say("  where the time goes, step by step (the services' histograms over this phase;")
+    say("  p50 interpolated within buckets):")
+    say(f"    {'step':<44} {'p50':>8} {'mean':>8} {'n':>6}")
+    figures: dict[str, float | None] = {}
+    total = 0.0
+    for (label, _, _, _), first, last in zip(PATH_STEPS, before, after, strict=True):
+        observed = last.minus(first)
+        p50, mean = observed.quantile(0.5), observed.mean()
+        figures[label] = None if p50 is None else p50 * 1000
+        total += p50 or 0.0
+        shown = "n/a" if p50 is None else f"{p50 * 1000:.1f}"
+        mean_shown = "n/a" if mean is None else f"{mean * 1000:.1f}"
+        say(f"    {label:<44} {shown:>8} {mean_shown:>8} {observed.count:>6.0f}")
+    say(f"    {'sum of the steps':<44} {total * 1000:>8.1f}")
+    if raw_txn is not None and raw_hop is not None:
+        say(
+            f"    (raw floors: a bare transaction {raw_txn:.1f} ms, a bare produce -> consume "
+            f"hop {raw_hop:.1f} ms, which includes its ack)"
+        )
+    return figures
+
+
 async def measure_latency(
     platform: Platform,
     pipeline: Pipeline,
@@ -1146,6 +1268,7 @@ async def measure_latency(
     # Wall clock minus monotonic clock: places visitation's opened_at on the monotonic clock.
     wall_offset = time.time() - time.perf_counter()
     sampler = CpuSampler({**platform_pids(platform), "benchmark (this process)": os.getpid()})
+    steps_before = await asyncio.to_thread(path_histograms, platform)
     try:
         cpu_before = sampler.snapshot()
         began = time.perf_counter() + 0.1
@@ -1213,6 +1336,10 @@ async def measure_latency(
     say("     transaction: its commit counts in the last step)")
     raw_txn = report.value("raw_txn_p50_ms")
     raw_hop = report.value("raw_hop_p50_ms")
+    steps_after = await asyncio.to_thread(path_histograms, platform)
+    report.details[f"latency_steps_p50_ms{suffix}"] = print_path_steps(
+        steps_before, steps_after, raw_txn, raw_hop
+    )
     raw_sum = (
         PATH_TRANSACTIONS * raw_txn + PATH_HOPS * raw_hop
         if raw_txn is not None and raw_hop is not None
@@ -1263,6 +1390,25 @@ async def measure_latency(
 # Orchestration
 
 
+def light_rate(report: Report, args: argparse.Namespace) -> float:
+    """The judged latency phase's rate: as given, else the light share of the capacity."""
+    capacity = report.value("cases_per_s")
+    if args.light_rate is not None:
+        rate = float(args.light_rate)
+    elif capacity is None:
+        rate = 1.0
+        say("  no capacity was measured: the light load defaults to 1/s")
+    else:
+        rate = max(round(args.light_share * capacity, 1), 0.1)
+    if capacity is not None:
+        say(
+            f"  light load: {rate:g} inquiries/s, {rate / capacity:.0%} of the {capacity:.1f} "
+            "cases/s the pipeline sustained in step 4"
+        )
+    report.add("light_rate", "light load rate (judged latency phase)", rate, "/s")
+    return rate
+
+
 async def measure_running(platform: Platform, report: Report, args: argparse.Namespace) -> None:
     """Steps 3 to 5, against a running platform."""
     raw_total = min(max(200, RAW_TXNS_PER_INQUIRY * args.inquiries), 3000)
@@ -1278,7 +1424,7 @@ async def measure_running(platform: Platform, report: Report, args: argparse.Nam
         await judge_throughput(platform, report, concurrency=args.concurrency)
         await asyncio.sleep(1.0)
         await measure_latency(
-            platform, pipeline, report, rate=args.light_rate, seconds=args.light_seconds
+            platform, pipeline, report, rate=light_rate(report, args), seconds=args.light_seconds
         )
         if args.also_rate > 0:
             await asyncio.sleep(1.0)
@@ -1400,14 +1546,27 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--inquiries", type=positive_int, default=300, help="default: 300")
     parser.add_argument("--concurrency", type=positive_int, default=20, help="default: 20")
     parser.add_argument(
-        "--light-rate", type=positive_float, default=20.0, help="inquiries/s, default: 20"
+        "--light-rate",
+        type=positive_float,
+        default=None,
+        help="inquiries/s of the judged latency phase; default: --light-share of the capacity "
+        "the throughput step measured",
+    )
+    parser.add_argument(
+        "--light-share",
+        type=positive_float,
+        default=LIGHT_SHARE,
+        help=f"light load as a share of the measured capacity, default: {LIGHT_SHARE:g}",
+    )
+    parser.add_argument(
+        "--idle-seconds", type=positive_float, default=30.0, help="idle window, default: 30"
     )
     parser.add_argument("--light-seconds", type=positive_float, default=10.0, help="default: 10")
     parser.add_argument(
         "--also-rate",
         type=non_negative_float,
-        default=5.0,
-        help="a second latency phase at this rate, informational (0: none), default: 5",
+        default=0.0,
+        help="a second latency phase at this rate, informational (0: none), default: 0",
     )
     parser.add_argument(
         "--fetch-wait-ms",
@@ -1445,9 +1604,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         ephemeral_ports=True,
     )
     report = Report()
+    light = (
+        f"{args.light_rate:g}/s"
+        if args.light_rate is not None
+        else f"{args.light_share:.0%} of the measured capacity"
+    )
     say(
         f"VIAS benchmark: {args.inquiries} inquiries at concurrency {args.concurrency}, "
-        f"light load {args.light_rate:g}/s for {args.light_seconds:g} s; {NCPU} CPUs, "
+        f"light load {light} for {args.light_seconds:g} s; {NCPU} CPUs, "
         f"load average {os.getloadavg()[0]:.2f}"
     )
     say(f"  working directory {workdir} (SecantusDB on disk in {workdir / 'mongo'})")
@@ -1460,7 +1624,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         measure_startup(platform, report)
         wait_consumers_joined(platform, report)
-        measure_idle(platform, report)
+        measure_idle(platform, report, seconds=args.idle_seconds)
         asyncio.run(measure_running(platform, report, args))
         heading("Memory after the load")
         measure_memory(platform, report, when="after load", targets=False)

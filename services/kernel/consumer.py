@@ -106,25 +106,21 @@ class EventConsumer:
     async def process_batch(self, records: Sequence[Record]) -> BatchOutcome:
         """Handle records in order: all in one transaction when that succeeds, else one by one.
 
-        Events the inbox already holds are found with one read and passed over (a broker that
-        redelivers or replays a partition costs a read, not a failed transaction per event).
         The shared transaction is only a fast path: any duplicate, malformed record, handler
-        error or database trouble rolls it back whole, and each record then goes through
-        `process` with its own deduplication, retries and dead-lettering.
+        error or database trouble rolls it back whole. Then the events the inbox already holds
+        are found with one read and passed over (a broker that redelivers or replays a
+        partition costs a read, not a failed transaction per event), the rest are tried
+        together once more, and if that fails too each record goes through `process` with its
+        own deduplication, retries and dead-lettering.
         """
-        envelopes = [_parsed(record) for record in records]
-        seen = await self._processed(
-            [e.event_id for e in envelopes if e is not None and e.type in self.handlers]
-        )
-        todo: list[Record] = []
-        for record, envelope in zip(records, envelopes, strict=True):
-            if envelope is not None and envelope.event_id in seen:
-                self.metrics.events_consumed.labels(self.group, envelope.type, "duplicate").inc()
-            else:
-                todo.append(record)
-        halted: dict[Partition, int] = {}
+        todo = list(records)
         if len(todo) > 1 and await self._apply_together(todo):
             todo = []
+        elif len(todo) > 1:  # perhaps a redelivery or a replay: one read finds the duplicates
+            todo = await self._without_processed(todo)
+            if len(todo) > 1 and await self._apply_together(todo):
+                todo = []
+        halted: dict[Partition, int] = {}
         for record in todo:
             if record.tp in halted:
                 continue
@@ -139,6 +135,21 @@ class EventConsumer:
             if record.tp not in halted or record.offset < halted[record.tp]:
                 outcome.next_offsets[record.tp] = record.offset + 1
         return outcome
+
+    async def _without_processed(self, records: list[Record]) -> list[Record]:
+        """The records whose events the inbox does not hold yet; the others count as the
+        duplicates they are."""
+        envelopes = [_parsed(record) for record in records]
+        seen = await self._processed(
+            [e.event_id for e in envelopes if e is not None and e.type in self.handlers]
+        )
+        left: list[Record] = []
+        for record, envelope in zip(records, envelopes, strict=True):
+            if envelope is not None and envelope.event_id in seen:
+                self.metrics.events_consumed.labels(self.group, envelope.type, "duplicate").inc()
+            else:
+                left.append(record)
+        return left
 
     async def _processed(self, event_ids: list[str]) -> set[str]:
         """Which of these events the inbox holds for this group (none, if it cannot be read)."""

@@ -6,7 +6,29 @@ from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+LATENCY_BUCKETS = (
+    0.0005,
+    0.001,
+    0.002,
+    0.003,
+    0.004,
+    0.005,
+    0.0075,
+    0.01,
+    0.015,
+    0.02,
+    0.03,
+    0.05,
+    0.075,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+)
 
 
 @dataclass
@@ -101,7 +123,8 @@ class Metrics:
         )
         self.relay_delay = Histogram(
             "vias_event_relay_delay_seconds",
-            "From an event's commit to the broker's acknowledgement of it.",
+            "From the commit of an event (for events another instance committed, from their "
+            "creation) to the broker's acknowledgement of it.",
             buckets=LATENCY_BUCKETS,
             registry=r,
         )

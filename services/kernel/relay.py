@@ -7,7 +7,7 @@ import contextlib
 import logging
 import socket
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -21,7 +21,7 @@ from services.kernel.producer import discard_producer
 from services.kernel.retry import is_duplicate_key
 from services.kernel.sentinel import BrokerSentinel
 from services.kernel.settings import Settings
-from services.kernel.store import OUTBOX, Doc, MongoStore
+from services.kernel.store import COMMITTED_AT, OUTBOX, Doc, MongoStore
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +254,8 @@ class OutboxRelay:
             self._unmarked.extend(row["_id"] for row in done)
             for row in done:
                 self.metrics.events_published.labels(type=row["type"]).inc()
-                self.metrics.relay_delay.observe(max((now - row["created_at"]).total_seconds(), 0))
+                since: datetime = row.get(COMMITTED_AT) or row["created_at"]
+                self.metrics.relay_delay.observe(max((now - since).total_seconds(), 0))
             if len(self._unmarked) >= MARK_BATCH:
                 await self._flush_marks()
         if failed:

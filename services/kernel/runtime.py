@@ -206,7 +206,8 @@ class ServiceProcess:
         sentinels: Sequence[BrokerSentinel],
     ) -> None:
         """Probe the database and the broker; when the broker answers again after it did not,
-        have the sentinels look at once whether it lost its data."""
+        or a sentinel's marker topic is missing, have the sentinels look at once whether it
+        lost its data (they look on their own only every broker check interval)."""
         admin: AIOKafkaAdminClient | None = None
         kafka_was_up = True
         while True:
@@ -220,8 +221,10 @@ class ServiceProcess:
                 if admin is None:
                     admin = AIOKafkaAdminClient(**kafka_client_options(self.settings))
                     await asyncio.wait_for(admin.start(), 3)
-                await asyncio.wait_for(admin.list_topics(), 3)
+                topics = set(await asyncio.wait_for(admin.list_topics(), 3))
                 kafka_up = True
+                for sentinel in sentinels:
+                    sentinel.note_topics(topics)
             except Exception as error:
                 log.warning("kafka unreachable: %r", error)
                 if admin is not None:

@@ -57,6 +57,11 @@ class BrokerSentinel:
                 await asyncio.wait_for(self._soon.wait(), delay)
         self._soon.clear()
 
+    def note_topics(self, topics: set[str]) -> None:
+        """Someone listed the broker's topics: without the marker among them, check at once."""
+        if self.marker not in topics:
+            self.check_soon()
+
     def seconds_to_next_check(self) -> float:
         """How long until the next call checks the broker."""
         return self._next_check - asyncio.get_running_loop().time()

@@ -26,6 +26,8 @@ from services.kernel.topics import events_topic
 from services.kernel.transaction import Doc, OutboxMessage, Transaction, WriteRace
 
 __all__ = [
+    "ATTEMPTS",
+    "COMMITTED_AT",
     "INBOX",
     "OUTBOX",
     "Aggregate",
@@ -46,6 +48,8 @@ A = TypeVar("A", bound="Aggregate")
 
 OUTBOX = "outbox"
 INBOX = "inbox"
+COMMITTED_AT = "committed_at"
+"""On the outbox rows a commit hands to the relay in process (not stored): when it committed."""
 ATTEMPTS = "consumer_attempts"
 """Failed attempts per (group, event), kept across restarts until the event is dead-lettered."""
 LEGACY_OUTBOX_SEQ_INDEX = "seq_1"
@@ -176,7 +180,8 @@ class MongoStore:
                     raise
             if rows:
                 if self._fresh is not None:
-                    self._fresh.extend(rows)
+                    committed_at = utcnow()
+                    self._fresh.extend({**row, COMMITTED_AT: committed_at} for row in rows)
                 self._committed.set()
             return result
         raise AssertionError("unreachable")

@@ -96,7 +96,7 @@ class Subscription:
         active_until = 0.0
         # While idle, one fetch's wait is enough to see whether anything came: waiting longer
         # in getmany would only send more fetches.
-        glance_ms = self.fetch_max_wait_ms + 50
+        glance_ms = self.fetch_max_wait_ms + 10
         try:
             while True:
                 idle = time.monotonic() >= active_until
