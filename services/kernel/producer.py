@@ -1,12 +1,14 @@
-"""Ending a Kafka producer so that nothing it holds is ever written."""
+"""A Kafka producer lives no longer than its connection to the broker it started with."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.conn import CloseReason
 from aiokafka.errors import KafkaConnectionError
 
 log = logging.getLogger(__name__)
@@ -45,3 +47,24 @@ async def discard_producer(producer: AIOKafkaProducer) -> None:
 async def _close_connections(producer: AIOKafkaProducer) -> None:
     with contextlib.suppress(Exception):
         await asyncio.wait_for(producer.client.close(), DISCARD_TIMEOUT_S)
+
+
+def on_connection_lost(producer: AIOKafkaProducer, lost: Callable[[], None]) -> None:
+    """Call `lost` whenever a connection of the producer breaks (not when it is closed on
+    purpose); install before the producer starts.
+
+    A producer left running through a broker outage retries its batches when the broker
+    returns, while that broker, come back empty, may be recreating the very topic: the embedded
+    broker can then forget records it acknowledged. The relay discards a producer as soon as
+    its connection breaks instead, and sends again only after it has recreated its topics.
+    aiokafka offers no public hook for this; the tests around a broker loss rely on it.
+    """
+    client = producer.client
+    original = client._on_connection_closed
+
+    def closed(conn: object, reason: object) -> None:
+        original(conn, reason)
+        if reason in (CloseReason.CONNECTION_BROKEN, CloseReason.CONNECTION_TIMEOUT):
+            lost()
+
+    client._on_connection_closed = closed

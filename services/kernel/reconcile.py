@@ -137,6 +137,7 @@ class Reconciler:
         processed = {doc["_id"].split(":", 1)[1] async for doc in seen}
         lost = [row for event_id, row in by_event.items() if event_id not in processed]
         applied = 0
+        healed: list[str] = []
         for row in lost:
             full = await outbox.find_one({"_id": row["_id"]})
             if full is None:  # purged meanwhile
@@ -145,14 +146,16 @@ class Reconciler:
             outcome = await self.consumer.process(record)
             if outcome in ("processed", "dead_lettered"):
                 applied += 1
+                healed.append(f"{row.get('type')} {row.get('event_id')}")
         if applied:
             self.metrics.reconciliation_missing.labels(self.group, topic).inc(applied)
             log.warning(
                 "reconciliation: %d events on %s were published but never reached %s; "
-                "applied them now",
+                "applied them now: %s",
                 applied,
                 topic,
                 self.group,
+                ", ".join(healed[:10]) + (f" and {len(healed) - 10} more" if applied > 10 else ""),
             )
         return applied
 

@@ -17,7 +17,7 @@ from pymongo.errors import PyMongoError
 
 from services.kernel.envelope import utcnow
 from services.kernel.metrics import Metrics
-from services.kernel.producer import discard_producer
+from services.kernel.producer import discard_producer, on_connection_lost
 from services.kernel.retry import is_duplicate_key
 from services.kernel.sentinel import BrokerSentinel
 from services.kernel.settings import Settings
@@ -26,7 +26,7 @@ from services.kernel.store import COMMITTED_AT, OUTBOX, Doc, MongoStore
 log = logging.getLogger(__name__)
 
 LEASES = "relay_lease"
-LEASE_SECONDS = 20.0
+LEASE_SECONDS = 10.0
 SEND_TIMEOUT_S = 30.0
 STEP_TIMEOUT_S = 120.0
 BACKLOG_COUNT_LIMIT = 100_000
@@ -96,6 +96,8 @@ class OutboxRelay:
         # How long to wait for a commit before sweeping: the poll interval while there is
         # work, doubling up to the idle interval while sweeps find nothing.
         self._sweep_interval = settings.relay_poll_interval_s
+        # Set when a connection of the current producer broke: it is discarded, never reused.
+        self._connection_lost = asyncio.Event()
         # Acknowledged by the broker, not yet marked published: marked together before the
         # next sweep, so the update is off the path of the events that follow. A crash in
         # between only publishes them again, which consumers deduplicate.
@@ -291,12 +293,27 @@ class OutboxRelay:
                 if count == 0:
                     raise ValueError(f"an event larger than the broker takes ({limit} bytes)")
                 delivered = await producer.send_batch(batch, topic, partition=partition)
-                await asyncio.wait_for(delivered, SEND_TIMEOUT_S)
+                await self._acknowledged(delivered)
             except Exception as error:
                 log.warning("the broker did not take %s[%d]: %r", topic, partition, error)
                 return rows[:sent], rows[sent:]
             sent += count
         return rows, []
+
+    async def _acknowledged(self, delivered: asyncio.Future[Any]) -> None:
+        """Wait for the broker's acknowledgement; fail if the producer's connection breaks
+        first (the producer must not deliver the batch later) or it takes too long."""
+        lost: asyncio.Future[Any] = asyncio.ensure_future(self._connection_lost.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {delivered, lost}, timeout=SEND_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            lost.cancel()
+        if delivered in done:
+            delivered.result()
+            return
+        raise ConnectionError("the producer lost its connection" if done else "no acknowledgement")
 
     async def _flush_marks(self) -> None:
         """Mark the acknowledged rows published."""
@@ -318,8 +335,13 @@ class OutboxRelay:
             raise
 
     async def _connected_producer(self) -> AIOKafkaProducer:
+        if self._producer is not None and self._connection_lost.is_set():
+            log.warning("the producer lost its connection to the broker: discarding it")
+            await self.close()
         if self._producer is None:
             producer = self.producer_factory()
+            self._connection_lost = asyncio.Event()
+            on_connection_lost(producer, self._lost_connection)
             self._producer = producer
             try:
                 await producer.start()
@@ -328,6 +350,10 @@ class OutboxRelay:
                 await discard_producer(producer)
                 raise
         return self._producer
+
+    def _lost_connection(self) -> None:
+        self._connection_lost.set()
+        self.sentinel.check_soon()  # the broker may come back empty
 
     async def close(self) -> None:
         """Discard the producer and the sentinel's connection; the next batch reconnects.
