@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from services.contracts.visitation import CaseHandedToLeverance, VisitationCaseOpened
 from services.kernel.context import Principal
 from services.kernel.envelope import Envelope
 from services.kernel.errors import InvalidInput, NotFound
 from services.kernel.store import Transaction
-from services.visitation.messages import CaseHandedToLeverance, VisitationCaseOpened
 
 CASE_SUPPLIERS = "case_suppliers"
 CASES = "cases"

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from services.documents.messages import DocumentJournaled, JournalDocument
-from services.intake.messages import InquiryRegistered
-from services.visitation.messages import VisitationCaseOpened
+from services.contracts.documents import DocumentJournaled, JournalDocument
+from services.contracts.intake import InquiryRegistered
+from services.contracts.visitation import VisitationCaseOpened
 
 
 class JournalEntry(BaseModel):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pymongo import ASCENDING
 
+from services.contracts.documents import JournalDocument
+from services.contracts.intake import InquiryRegistered
+from services.contracts.visitation import VisitationCaseOpened
 from services.documents import case_suppliers, domain
 from services.documents.domain import JournalEntry
-from services.documents.messages import JournalDocument
-from services.intake.messages import InquiryRegistered
 from services.kernel.context import Principal
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.store import Doc, MongoStore, Transaction
-from services.visitation.messages import VisitationCaseOpened
 
 JOURNAL = "journal"
 

@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
-from services.documents.domain import JournalEntry
-from services.documents.handlers import append_entry, journal_registration
-from services.intake.messages import (
+from services.contracts.intake import (
     InquiryConsentWithdrawn,
     InquiryLetterRequested,
     InquiryNoteAdded,
     InquiryRegistered,
     SupplementaryMaterialReceived,
 )
+from services.documents.domain import JournalEntry
+from services.documents.handlers import append_entry, journal_registration
 from services.kernel.envelope import Envelope, utcnow
 from services.kernel.store import Transaction
 

@@ -4,12 +4,12 @@ DocumentJournaled makes leverance's agreement proposal due."""
 
 from __future__ import annotations
 
+from services.contracts.documents import DocumentJournaled
+from services.contracts.visitation import SummaryNoteSent
 from services.documents.domain import entry_for_document
 from services.documents.handlers import JOURNAL, entry_doc
-from services.documents.messages import DocumentJournaled
 from services.kernel.envelope import Envelope
 from services.kernel.store import Transaction
-from services.visitation.messages import SummaryNoteSent
 
 SUMMARY_NOTE_TITLE = "Opsamlingsnotat fra afklarende møde"
 

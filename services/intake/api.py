@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
+from services.contracts.common import MainArea
 from services.intake import handlers, queries
 from services.intake.audit import access
 from services.intake.commands import (
@@ -25,7 +26,6 @@ from services.intake.domain import Inquiry, code_violations
 from services.intake.domain.model import Kind, Status
 from services.intake.handlers import Intake
 from services.intake.kas.api import KasApi
-from services.intake.messages import MainArea
 from services.intake.queries import InquiryFilter
 from services.intake.reference import Item, Reference
 from services.kernel.bounds import parse_day

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from services.intake.cpr import Cpr
-from services.intake.messages import (
+from services.contracts.common import MainArea
+from services.contracts.intake import (
     ConsentBasis,
     ContactChannel,
     ContactOutcome,
@@ -17,10 +17,10 @@ from services.intake.messages import (
     Id,
     InternalKind,
     LongText,
-    MainArea,
     Name,
     Text,
 )
+from services.intake.cpr import Cpr
 from services.kernel.bounds import Day, ReadVersion
 
 

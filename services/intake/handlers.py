@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from pymongo import ASCENDING, DESCENDING
 
+from services.contracts.intake import DistributionListProduced
 from services.intake import audit, domain
 from services.intake.audit import AUDIT, Access
 from services.intake.commands import (
@@ -22,7 +23,6 @@ from services.intake.commands import (
     WithdrawConsent,
 )
 from services.intake.domain import Inquiry, OngoingCourse
-from services.intake.messages import DistributionListProduced
 from services.intake.privacy import CprVault, IntakeSettings
 from services.intake.reference import Reference
 from services.kernel.context import Principal

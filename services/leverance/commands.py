@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
 from services.kernel.bounds import Month, Version, Year
 from services.leverance.domain.anchoring import AnchoringKind
 from services.leverance.domain.reference import (

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.contracts.deadlines import DeadlineChanged, DeadlineMissed, DeadlineSet
+from services.contracts.visitation import NextSupplierNeeded, SupplierOffered
 from services.kernel.consumer import EventHandler
 from services.kernel.envelope import Envelope, utcnow
 from services.kernel.store import Transaction
 from services.notifications.domain import Notice
 from services.notifications.handlers import notices
-from services.visitation.messages import NextSupplierNeeded, SupplierOffered
-from services.workdays.events import DeadlineChanged, DeadlineMissed, DeadlineSet
 
 
 def _notice(

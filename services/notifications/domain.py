@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.contracts.visitation import VisitationCaseOpened
 from services.kernel.store import Aggregate
-from services.visitation.messages import VisitationCaseOpened
 
 
 class Notice(Aggregate):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pymongo import ASCENDING, DESCENDING
 
+from services.contracts.visitation import VisitationCaseOpened
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.store import MongoStore, Repository, Transaction
 from services.notifications import domain
 from services.notifications.domain import Notice
-from services.visitation.messages import VisitationCaseOpened
 
 notices = Repository(Notice, "notices")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from services.intake.messages import (
+from services.contracts.intake import (
     InquiryHeldForOngoingCourse,
     InquiryLetterRequested,
     LetterRecipient,

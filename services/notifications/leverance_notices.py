@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from services.kernel.consumer import EventHandler
-from services.kernel.envelope import Envelope, EventPayload, utcnow
-from services.kernel.store import Transaction
-from services.leverance.messages import (
+from services.contracts.leverance import (
     DeliveryAgreementProposed,
     DeliveryAgreementReturned,
     HighPriceApprovalRequested,
     HighPriceDecided,
 )
+from services.kernel.consumer import EventHandler
+from services.kernel.envelope import Envelope, EventPayload, utcnow
+from services.kernel.store import Transaction
 from services.notifications.domain import Notice
 from services.notifications.handlers import notices
 

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pymongo import ASCENDING, DESCENDING
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
+from services.contracts.leverance import SatisfactionSurveyRequested
 from services.kernel.bounds import check_year
 from services.kernel.consumer import EventHandler
 from services.kernel.context import VISO_STAFF, require_role
@@ -28,7 +29,6 @@ from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInp
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import timestamp
 from services.kernel.store import Aggregate, MongoStore, Repository, Transaction
-from services.leverance.messages import SatisfactionSurveyRequested
 from services.notifications.letters import letters
 from vias.notifications.v1 import surveys_pb2 as pb
 from vias.notifications.v1 import surveys_pb2_grpc

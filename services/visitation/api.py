@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.kernel.context import ROLES, VISO_STAFF, require_role
-from services.kernel.errors import FieldViolation, InvalidInput
-from services.kernel.grpc_server import Registration
-from services.kernel.proto import parse_request
-from services.visitation import deadline_check, handlers, queries
-from services.visitation.catalog import ALL_MAIN_AREAS
-from services.visitation.domain.model import CASE_STATUSES, OFFER_STATUSES
-from services.visitation.handlers import Visitation
-from services.visitation.messages import (
+from services.contracts.visitation import (
     AnswerOffer,
     CheckDeadlines,
     CloseCase,
@@ -30,6 +22,14 @@ from services.visitation.messages import (
     RecordSupplierContact,
     ReferElsewhere,
 )
+from services.kernel.context import ROLES, VISO_STAFF, require_role
+from services.kernel.errors import FieldViolation, InvalidInput
+from services.kernel.grpc_server import Registration
+from services.kernel.proto import parse_request
+from services.visitation import deadline_check, handlers, queries
+from services.visitation.catalog import ALL_MAIN_AREAS
+from services.visitation.domain.model import CASE_STATUSES, OFFER_STATUSES
+from services.visitation.handlers import Visitation
 from services.visitation.wire import (
     case_to_proto,
     offer_to_proto,

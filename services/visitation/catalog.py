@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
 
 ComplexityArea = Literal[
     "complex_problems",

@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 from datetime import UTC, tzinfo
 
-from services.intake.messages import InquiryAssigned, InquiryConsentWithdrawn
+from services.contracts.intake import InquiryAssigned, InquiryConsentWithdrawn
+from services.contracts.leverance import SupplierProfileChanged
 from services.kernel.consumer import EventHandler
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.store import Transaction
-from services.leverance.messages import SupplierProfileChanged
 from services.visitation import domain
 from services.visitation.domain import case as transitions
 from services.visitation.domain.suppliers import is_newer, profile_from_event

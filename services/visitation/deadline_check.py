@@ -6,13 +6,13 @@ import logging
 from datetime import date
 from typing import Any
 
+from services.contracts.visitation import Estimate
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import ConcurrencyConflict, NotFound
 from services.visitation.domain import deadlines, offers
 from services.visitation.domain.model import VisitationCase
 from services.visitation.domain.suppliers import Ranking, SupplierProfile, rank_suppliers
 from services.visitation.handlers import Visitation, all_suppliers, cases, update_case
-from services.visitation.messages import Estimate
 
 log = logging.getLogger(__name__)
 

@@ -6,20 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.kernel.context import Principal
-from services.kernel.envelope import EventPayload, new_id, utcnow
-from services.kernel.errors import ConcurrencyConflict, NotFound
-from services.kernel.store import MongoStore, Repository, Transaction
-from services.visitation.catalog import Catalog
-from services.visitation.domain import case as transitions
-from services.visitation.domain import meeting, offers, visibility
-from services.visitation.domain.model import Offer, VisitationCase
-from services.visitation.domain.suppliers import (
-    Ranking,
-    SupplierProfile,
-    rank_suppliers,
-)
-from services.visitation.messages import (
+from services.contracts.visitation import (
     AnswerOffer,
     CloseCase,
     CloseWithAdvice,
@@ -35,6 +22,19 @@ from services.visitation.messages import (
     RecordSummaryNote,
     RecordSupplierContact,
     ReferElsewhere,
+)
+from services.kernel.context import Principal
+from services.kernel.envelope import EventPayload, new_id, utcnow
+from services.kernel.errors import ConcurrencyConflict, NotFound
+from services.kernel.store import MongoStore, Repository, Transaction
+from services.visitation.catalog import Catalog
+from services.visitation.domain import case as transitions
+from services.visitation.domain import meeting, offers, visibility
+from services.visitation.domain.model import Offer, VisitationCase
+from services.visitation.domain.suppliers import (
+    Ranking,
+    SupplierProfile,
+    rank_suppliers,
 )
 from services.visitation.settings import VisitationSettings
 from services.workdays import WorkingDayCalendar

@@ -6,6 +6,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
+from services.contracts.visitation import Estimate
 from services.kernel.context import Principal
 from services.kernel.errors import NotFound
 from services.visitation.domain import visibility
@@ -18,7 +19,6 @@ from services.visitation.handlers import (
     offer_ref_query,
     ranking_of,
 )
-from services.visitation.messages import Estimate
 
 
 async def get_case(env: Visitation, case_id: str, principal: Principal) -> VisitationCase:

@@ -14,17 +14,18 @@ from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 from hypothesis import strategies as st
 
-from services.documents.messages import DocumentKind
-from services.intake.kas.extracts import ExtractKind
-from services.intake.kas.model import KasStatus, MunicipalityBasis
-from services.intake.messages import (
+from services.contracts.common import MainArea
+from services.contracts.documents import DocumentKind
+from services.contracts.intake import (
     ConsentBasis,
     ContactChannel,
     ContactOutcome,
     CourseDecision,
     InternalKind,
-    MainArea,
 )
+from services.contracts.visitation import ClosingKind, InformationArea, OutsideScopeReason, Subject
+from services.intake.kas.extracts import ExtractKind
+from services.intake.kas.model import KasStatus, MunicipalityBasis
 from services.leverance.domain.anchoring import AnchoringKind
 from services.leverance.domain.reference import (
     ActivityKind,
@@ -35,7 +36,6 @@ from services.leverance.domain.reference import (
 from services.leverance.domain.supplier_csv import COLUMNS
 from services.visitation.catalog import ComplexityArea
 from services.visitation.domain.model import CaseStatus, OfferStatus
-from services.visitation.messages import ClosingKind, InformationArea, OutsideScopeReason, Subject
 from tests.conftest import ROOT
 
 INT32 = (-(2**31), 2**31 - 1)

@@ -10,9 +10,9 @@ from typing import Any
 import grpc
 import pytest
 
+from services.contracts.leverance import CourseClosed
 from services.kernel.envelope import Envelope, new_id
 from services.kernel.topics import events_topic
-from services.leverance.messages import CourseClosed
 from tests.integration.test_walking_skeleton import case_of
 from tests.integration.visitation_helpers import call, staff
 from tests.support import DEADLINE, Clients, eventually, fake_cpr, produce

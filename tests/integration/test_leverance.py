@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 import grpc
 import pytest
 
+from services.contracts.visitation import CaseHandedToLeverance
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import events_topic
 from services.leverance.domain.supplier_csv import COLUMNS
-from services.visitation.messages import CaseHandedToLeverance
 from tests.conftest import ROOT
 from tests.support import DEADLINE, Clients, bad_fields, eventually, produce, read_topic
 from vias.documents.v1 import documents_pb2

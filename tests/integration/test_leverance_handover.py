@@ -6,13 +6,13 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from services.kernel.envelope import Envelope, new_id, utcnow
-from services.kernel.topics import consumer_group, dead_letter_topic, events_topic
-from services.visitation.messages import (
+from services.contracts.visitation import (
     CaseHandedToLeverance,
     VisitationCaseClosed,
     VisitationCaseOpened,
 )
+from services.kernel.envelope import Envelope, new_id, utcnow
+from services.kernel.topics import consumer_group, dead_letter_topic, events_topic
 from tests.integration.test_leverance import TODAY, Case, new_supplier
 from tests.support import DEADLINE, Clients, eventually, produce
 from vias.leverance.v1 import leverance_pb2 as pb

@@ -9,10 +9,10 @@ from typing import Any
 import grpc
 import pytest
 
+from services.contracts.leverance import HighPriceDecided
+from services.contracts.visitation import CaseHandedToLeverance, VisitationCaseOpened
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import consumer_group, events_topic
-from services.leverance.messages import HighPriceDecided
-from services.visitation.messages import CaseHandedToLeverance, VisitationCaseOpened
 from tests.integration.test_leverance import CLARIFYING, notices
 from tests.support import DEADLINE, Clients, bad_fields, eventually, produce
 from vias.documents.v1 import documents_pb2

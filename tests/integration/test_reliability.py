@@ -11,7 +11,7 @@ import grpc
 from aiokafka.admin import AIOKafkaAdminClient
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from services.intake.messages import InquiryAssigned
+from services.contracts.intake import InquiryAssigned
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import dead_letter_topic, ensure_topics, events_topic
 from services.platform.infra import Platform

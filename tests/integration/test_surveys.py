@@ -8,9 +8,9 @@ from datetime import timedelta
 import grpc
 import pytest
 
+from services.contracts.leverance import SatisfactionSurveyRequested
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import events_topic
-from services.leverance.messages import SatisfactionSurveyRequested
 from tests.integration.test_leverance import TODAY, Case, new_supplier
 from tests.support import DEADLINE, Clients, bad_fields, eventually, produce, violations
 from vias.documents.v1 import documents_pb2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from services.intake.messages import InquiryConsentWithdrawn
+from services.contracts.intake import InquiryConsentWithdrawn
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import consumer_group, events_topic
 from tests.integration.test_walking_skeleton import case_of

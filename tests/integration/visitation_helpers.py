@@ -12,10 +12,10 @@ from typing import Any
 import grpc
 import holidays
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
+from services.contracts.leverance import ContractTerms, SupplierProfileChanged
 from services.kernel.envelope import Envelope, new_id
 from services.kernel.topics import events_topic
-from services.leverance.messages import ContractTerms, SupplierProfileChanged
 from tests.integration.test_walking_skeleton import case_of
 from tests.support import DEADLINE, Clients, eventually, produce
 from vias.visitation.v1 import visitation_pb2 as pb

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.contracts.deadlines import DeadlineMet, DeadlineSet
 from services.intake import domain
 from services.intake.commands import CloseContactInquiry, CreateInternalCase, RegisterContactInquiry
 from services.intake.domain import Inquiry
@@ -15,7 +16,6 @@ from services.intake.privacy import IntakeSettings
 from services.intake.reference import load_reference
 from services.kernel.errors import IllegalTransition
 from services.workdays import WorkingDayCalendar
-from services.workdays.events import DeadlineMet, DeadlineSet
 
 REF = load_reference()
 CALENDAR = WorkingDayCalendar()

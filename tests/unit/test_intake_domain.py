@@ -9,6 +9,13 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from services.contracts.intake import (
+    ContactInquiryClosed,
+    InquiryAssigned,
+    InquiryHeldForOngoingCourse,
+    InquiryLetterRequested,
+    InquiryRegistered,
+)
 from services.intake import domain
 from services.intake.commands import (
     AddSupplementaryMaterial,
@@ -22,13 +29,6 @@ from services.intake.commands import (
 )
 from services.intake.cpr import Cpr, CprCipher, CprHasher
 from services.intake.domain import Inquiry, OngoingCourse
-from services.intake.messages import (
-    ContactInquiryClosed,
-    InquiryAssigned,
-    InquiryHeldForOngoingCourse,
-    InquiryLetterRequested,
-    InquiryRegistered,
-)
 from services.intake.privacy import CprVault, IntakeSettings
 from services.intake.queries import start_of_danish_day
 from services.intake.reference import load_reference

@@ -3,7 +3,7 @@ from datetime import datetime
 import pytest
 from pydantic import ValidationError
 
-from services.intake.messages import InquiryRegistered
+from services.contracts.intake import InquiryRegistered
 from services.kernel.envelope import Envelope, utcnow
 
 

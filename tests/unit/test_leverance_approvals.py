@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
+from services.contracts.deadlines import DeadlineSet
+from services.contracts.leverance import HighPriceApprovalRequested, HighPriceDecided
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.leverance.domain import agreements
 from services.leverance.domain import course as course_rules
-from services.leverance.messages import HighPriceApprovalRequested, HighPriceDecided
 from services.workdays import DEFAULT_CALENDAR
-from services.workdays.events import DeadlineSet
 from tests.unit.test_leverance_builders import (
     CONSULTANT,
     MANAGER,

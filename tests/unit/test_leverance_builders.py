@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from services.contracts.visitation import CaseHandedToLeverance
 from services.kernel.envelope import EventPayload
 from services.leverance.domain import agreements
 from services.leverance.domain import course as course_rules
@@ -18,7 +19,6 @@ from services.leverance.domain.agreements import (
 )
 from services.leverance.domain.course import Course
 from services.leverance.domain.suppliers import Contract
-from services.visitation.messages import CaseHandedToLeverance
 from services.workdays import DEFAULT_CALENDAR
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
+from services.contracts.deadlines import DeadlineCancelled, DeadlineChanged, DeadlineSet
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.leverance.domain import course as course_rules
 from services.workdays import DEFAULT_CALENDAR
-from services.workdays.events import DeadlineCancelled, DeadlineChanged, DeadlineSet
 from tests.unit.test_leverance_builders import (
     MANAGER,
     NOW,

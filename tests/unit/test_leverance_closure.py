@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from services.contracts.deadlines import DeadlineCancelled, DeadlineSet
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.leverance.domain import closure
 from services.leverance.domain import course as rules
@@ -15,7 +16,6 @@ from services.leverance.domain.agreements import Delivery
 from services.leverance.domain.course import Course, JournaledDocument
 from services.leverance.domain.reference import InterruptionReason
 from services.workdays import DEFAULT_CALENDAR
-from services.workdays.events import DeadlineCancelled, DeadlineSet
 from tests.unit.test_leverance_builders import (
     CONSULTANT,
     NOW,

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from services.contracts.deadlines import DeadlineMet
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.leverance.domain import consumption
 from services.leverance.domain.agreements import Delivery
 from services.leverance.domain.consumption import ConsumptionEntry, Expense
-from services.workdays.events import DeadlineMet
 from tests.unit.test_leverance_builders import (
     CONSULTANT,
     NOW,

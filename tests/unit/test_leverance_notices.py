@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from services.leverance.messages import (
+from services.contracts.leverance import (
     DeliveryAgreementReturned,
     HighPriceApprovalRequested,
     HighPriceDecided,

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from services.contracts.leverance import SatisfactionSurveyRequested
 from services.kernel.errors import IllegalTransition, InvalidInput
-from services.leverance.messages import SatisfactionSurveyRequested
 from services.notifications import surveys
 from services.notifications.surveys import Answer, Recipient
 

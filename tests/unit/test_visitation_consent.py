@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.intake.messages import InquiryConsentWithdrawn
+from services.contracts.deadlines import DeadlineCancelled
+from services.contracts.intake import InquiryConsentWithdrawn
+from services.contracts.visitation import CloseWithAdvice, VisitationCaseClosed
 from services.visitation.domain import case as transitions
-from services.visitation.messages import CloseWithAdvice, VisitationCaseClosed
-from services.workdays.events import DeadlineCancelled
 from tests.unit.visitation_fixtures import NOW, TODAY, contacted_case, opened_case
 
 WITHDRAWN = InquiryConsentWithdrawn(inquiry_id="i1", consultant_id="c1", withdrawn_at=NOW)

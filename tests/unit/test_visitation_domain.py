@@ -6,16 +6,14 @@ from datetime import date
 
 import pytest
 
-from services.kernel.context import Principal
-from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
-from services.visitation.domain import case as transitions
-from services.visitation.domain import deadlines, visibility
-from services.visitation.domain import meeting as meeting_steps
-from services.visitation.domain import offers as steps
-from services.visitation.domain.case import Events
-from services.visitation.domain.model import VisitationCase
-from services.visitation.domain.suppliers import Ranking, SupplierProfile, rank_suppliers
-from services.visitation.messages import (
+from services.contracts.deadlines import (
+    DeadlineCancelled,
+    DeadlineChanged,
+    DeadlineMet,
+    DeadlineMissed,
+    DeadlineSet,
+)
+from services.contracts.visitation import (
     AnswerOffer,
     CaseHandedToLeverance,
     CloseCase,
@@ -35,13 +33,15 @@ from services.visitation.messages import (
     VisitationCaseOpened,
     VisitationDecided,
 )
-from services.workdays.events import (
-    DeadlineCancelled,
-    DeadlineChanged,
-    DeadlineMet,
-    DeadlineMissed,
-    DeadlineSet,
-)
+from services.kernel.context import Principal
+from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
+from services.visitation.domain import case as transitions
+from services.visitation.domain import deadlines, visibility
+from services.visitation.domain import meeting as meeting_steps
+from services.visitation.domain import offers as steps
+from services.visitation.domain.case import Events
+from services.visitation.domain.model import VisitationCase
+from services.visitation.domain.suppliers import Ranking, SupplierProfile, rank_suppliers
 from tests.unit.visitation_fixtures import (
     CAL,
     CATALOG,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from services.contracts.deadlines import DeadlineChanged, DeadlineMissed, DeadlineSet
+from services.contracts.visitation import NextSupplierNeeded
 from services.notifications.deadlines import (
     changed_notices,
     escalation_notices,
     next_supplier_notice,
     reminder_notices,
 )
-from services.visitation.messages import NextSupplierNeeded
-from services.workdays.events import DeadlineChanged, DeadlineMissed, DeadlineSet
 
 NOW = datetime(2026, 6, 1, 8, tzinfo=UTC)
 BASE = {

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from services.leverance.messages import SupplierProfileChanged
+from services.contracts.deadlines import DeadlineSet
+from services.contracts.leverance import SupplierProfileChanged
+from services.contracts.visitation import Estimate, OfferToSupplier, SupplierOffered
 from services.notifications.deadlines import (
     escalation_notices,
     offer_notices,
@@ -19,8 +21,6 @@ from services.visitation.domain.suppliers import (
     profile_from_event,
     rank_suppliers,
 )
-from services.visitation.messages import Estimate, OfferToSupplier, SupplierOffered
-from services.workdays.events import DeadlineSet
 from tests.unit.visitation_fixtures import CAL, CATALOG, TODAY, proceeding_case, supplier, terms
 
 GROUPS = ["autism_spectrum", "anxiety"]

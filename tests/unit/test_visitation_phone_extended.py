@@ -7,6 +7,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from services.contracts.deadlines import DeadlineMet, DeadlineSet
+from services.contracts.visitation import (
+    CloseWithAdvice,
+    Estimate,
+    OfferToSupplier,
+    RecordFirstContact,
+    RecordSupplierContact,
+)
 from services.kernel.context import Principal
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.visitation.domain import case as transitions
@@ -14,14 +22,6 @@ from services.visitation.domain import offers as steps
 from services.visitation.domain import visibility
 from services.visitation.domain.model import VisitationCase
 from services.visitation.domain.suppliers import rank_suppliers
-from services.visitation.messages import (
-    CloseWithAdvice,
-    Estimate,
-    OfferToSupplier,
-    RecordFirstContact,
-    RecordSupplierContact,
-)
-from services.workdays.events import DeadlineMet, DeadlineSet
 from tests.unit.visitation_fixtures import (
     CAL,
     CATALOG,

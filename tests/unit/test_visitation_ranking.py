@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from services.leverance.messages import SupplierProfileChanged
+from services.contracts.leverance import SupplierProfileChanged
 from services.visitation.catalog import Estimate
 from services.visitation.domain.suppliers import (
     Need,

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from services.contracts.visitation import ProceedWithService
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.visitation.catalog import Catalog, load_catalog
 from services.visitation.domain.rules import check_service_choice, rule_breaches
-from services.visitation.messages import ProceedWithService
 
 CATALOG = load_catalog()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from services.contracts.visitation import SummaryNoteSent
 from services.documents.visitation_journal import summary_note_document
 from services.leverance.domain.reference import CLARIFYING_SUMMARY_NOTE
-from services.visitation.messages import SummaryNoteSent
 
 SENT = SummaryNoteSent(
     case_id="k1",

@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from services.intake.messages import InquiryAssigned
-from services.leverance.messages import ContractTerms
+from services.contracts.intake import InquiryAssigned
+from services.contracts.leverance import ContractTerms
+from services.contracts.visitation import ProceedWithService, RecordFirstContact
 from services.visitation.catalog import Catalog, load_catalog
 from services.visitation.domain import case as transitions
 from services.visitation.domain.model import VisitationCase
 from services.visitation.domain.suppliers import SupplierProfile
-from services.visitation.messages import ProceedWithService, RecordFirstContact
 from services.workdays import DEFAULT_CALENDAR
 
 CATALOG: Catalog = load_catalog()

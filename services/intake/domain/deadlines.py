@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
+from services.contracts.deadlines import DeadlineMet, DeadlineMissed, DeadlineSet
 from services.workdays import WorkingDayCalendar
-from services.workdays.events import DeadlineMet, DeadlineMissed, DeadlineSet
 
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 FORM_CUTOFF = time(14, 0)

@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.contracts.common import MainArea
 from services.intake.commands import ConsentInput, DocumentRef, InquirerInput, Person
 from services.intake.domain.deadlines import FormDeadline
-from services.intake.messages import MainArea
 from services.kernel.store import Aggregate
 
 Status = Literal[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.contracts.intake import ContactInquiryClosed, InquiryNoteAdded, InquiryRegistered
 from services.intake.commands import (
     CloseContactInquiry,
     CreateInternalCase,
@@ -14,7 +15,6 @@ from services.intake.domain import deadlines
 from services.intake.domain.model import Inquiry, Note
 from services.intake.domain.registration import assigned_event, refuse_if_stopped
 from services.intake.domain.screening import cpr_in_text, inquirer_violations
-from services.intake.messages import ContactInquiryClosed, InquiryNoteAdded, InquiryRegistered
 from services.intake.reference import Reference
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput

@@ -6,18 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.intake.commands import (
-    AddSupplementaryMaterial,
-    AssignInquiry,
-    CitizenInput,
-    DecideOngoingCourse,
-    RegisterInquiry,
-    WithdrawConsent,
-)
-from services.intake.domain.deadlines import danish_date
-from services.intake.domain.model import HeldFor, Inquiry, StoredCitizen, Supplement
-from services.intake.domain.screening import refuse_cpr_in_text
-from services.intake.messages import (
+from services.contracts.intake import (
     InquiryAssigned,
     InquiryConsentWithdrawn,
     InquiryCourseEnded,
@@ -29,6 +18,17 @@ from services.intake.messages import (
     OngoingCourseDecided,
     SupplementaryMaterialReceived,
 )
+from services.intake.commands import (
+    AddSupplementaryMaterial,
+    AssignInquiry,
+    CitizenInput,
+    DecideOngoingCourse,
+    RegisterInquiry,
+    WithdrawConsent,
+)
+from services.intake.domain.deadlines import danish_date
+from services.intake.domain.model import HeldFor, Inquiry, StoredCitizen, Supplement
+from services.intake.domain.screening import refuse_cpr_in_text
 from services.intake.privacy import ProtectedCpr
 from services.intake.reference import Reference
 from services.kernel.envelope import EventPayload

@@ -9,12 +9,12 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
+from services.contracts.kas import KasRegistrationSaved
 from services.intake import audit
 from services.intake.audit import Access
 from services.intake.domain.deadlines import danish_date
 from services.intake.kas import model
 from services.intake.kas.extracts import Extract, ExtractKind, build
-from services.intake.kas.messages import KasRegistrationSaved
 from services.intake.kas.model import CloseKasCourse, KasRegistration, SaveKasRegistration
 from services.intake.reference import Reference
 from services.kernel.context import Principal

@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from services.contracts.intake import EmptyIsNone, Text
 from services.intake.commands import Command
 from services.intake.domain.deadlines import danish_date
-from services.intake.messages import EmptyIsNone, Text
 from services.intake.reference import Reference
 from services.kernel.bounds import Day, ReadVersion, Version
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput, echo, holds_cpr

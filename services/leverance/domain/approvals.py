@@ -6,6 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
+from services.contracts.leverance import (
+    DeliveryAgreementApproved,
+    DeliveryAgreementReturned,
+    HighPriceApprovalRequested,
+    HighPriceDecided,
+)
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.leverance.domain import deadlines
@@ -14,12 +20,6 @@ from services.leverance.domain.delivery import (
     Actor,
     AgreementVersion,
     Delivery,
-)
-from services.leverance.messages import (
-    DeliveryAgreementApproved,
-    DeliveryAgreementReturned,
-    HighPriceApprovalRequested,
-    HighPriceDecided,
 )
 
 

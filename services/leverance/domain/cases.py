@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
+from services.contracts.visitation import VisitationCaseOpened
 from services.kernel.store import Aggregate
-from services.visitation.messages import VisitationCaseOpened
 
 
 class CaseReference(Aggregate):

@@ -6,6 +6,14 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from services.contracts.leverance import (
+    ClosingMeetingHeld,
+    ClosingStepConfirmed,
+    CourseClosed,
+    FinancialStatementApproved,
+    FinancialStatementSubmitted,
+    SatisfactionSurveyRequested,
+)
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.leverance.domain import deadlines
@@ -28,14 +36,6 @@ from services.leverance.domain.reference import (
     service_rules,
 )
 from services.leverance.domain.types import Value
-from services.leverance.messages import (
-    ClosingMeetingHeld,
-    ClosingStepConfirmed,
-    CourseClosed,
-    FinancialStatementApproved,
-    FinancialStatementSubmitted,
-    SatisfactionSurveyRequested,
-)
 from services.workdays import WorkingDayCalendar
 
 

@@ -9,7 +9,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
+from services.contracts.leverance import ConsumptionLogged, ConsumptionReviewed
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import FieldViolation, Forbidden, IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
@@ -17,7 +18,6 @@ from services.leverance.domain import deadlines
 from services.leverance.domain.agreements import Actor, Delivery
 from services.leverance.domain.reference import HOUR_KINDS, ExpenseCategory
 from services.leverance.domain.types import ZERO, Day, Hours, Money, Value, ore, total
-from services.leverance.messages import ConsumptionLogged, ConsumptionReviewed
 
 EntryStatus = Literal["logged", "approved", "rejected"]
 # After the statement only anchoring activities may still be logged (H 5.4 comes after closing).

@@ -8,7 +8,16 @@ from typing import Literal, get_args
 
 from pydantic import Field
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
+from services.contracts.leverance import (
+    AnchoringActivityBooked,
+    AnchoringActivityHeld,
+    CoordinatorNamed,
+    CourseInterrupted,
+    CourseOpened,
+    CourseStarted,
+)
+from services.contracts.visitation import CaseHandedToLeverance
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
@@ -22,15 +31,6 @@ from services.leverance.domain.reference import (
     service_rules,
 )
 from services.leverance.domain.types import Day, Value
-from services.leverance.messages import (
-    AnchoringActivityBooked,
-    AnchoringActivityHeld,
-    CoordinatorNamed,
-    CourseInterrupted,
-    CourseOpened,
-    CourseStarted,
-)
-from services.visitation.messages import CaseHandedToLeverance
 from services.workdays import WorkingDayCalendar
 
 CourseStatus = Literal["awaiting_agreement", "running", "interrupted", "closed"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.workdays import WorkingDayCalendar, end_of_month
-from services.workdays.events import (
+from services.contracts.deadlines import (
     DeadlineCancelled,
     DeadlineChanged,
     DeadlineMet,
     DeadlineSet,
 )
+from services.workdays import WorkingDayCalendar, end_of_month
 
 LOG_CONSUMPTION = "leverance.log_consumption"
 FINANCIAL_STATEMENT = "leverance.financial_statement"

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
 from services.kernel.store import Aggregate
 from services.leverance.domain.reference import (
     TRANSPORT_TIME_KINDS,

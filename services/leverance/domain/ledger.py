@@ -9,16 +9,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from services.kernel.envelope import EventPayload
-from services.kernel.store import Aggregate
-from services.leverance.domain.types import Day
-from services.workdays.events import (
+from services.contracts.deadlines import (
     DeadlineCancelled,
     DeadlineChanged,
     DeadlineMet,
     DeadlineMissed,
     DeadlineSet,
 )
+from services.kernel.envelope import EventPayload
+from services.kernel.store import Aggregate
+from services.leverance.domain.types import Day
 
 LedgerStatus = Literal["open", "met", "missed", "cancelled"]
 DeadlineEvent = DeadlineSet | DeadlineMet | DeadlineChanged | DeadlineCancelled | DeadlineMissed

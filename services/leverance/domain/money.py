@@ -8,13 +8,13 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import get_args
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
+from services.contracts.leverance import SettlementCreated
 from services.kernel.bounds import DAY_RANGE, Year, plausible_day
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
 from services.leverance.domain.consumption import ConsumptionEntry
 from services.leverance.domain.types import ZERO, Amount, Day, Hours, Money, Value, ore, total
-from services.leverance.messages import SettlementCreated
 from services.workdays import end_of_month
 
 MAIN_AREAS: tuple[str, ...] = get_args(MainArea)

@@ -8,6 +8,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from services.contracts.leverance import (
+    DeliveryAgreementProposed,
+)
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import FieldViolation, Forbidden, IllegalTransition, InvalidInput
 from services.leverance.domain import deadlines
@@ -32,9 +35,6 @@ from services.leverance.domain.reference import (
 )
 from services.leverance.domain.suppliers import Contract
 from services.leverance.domain.types import danish_day, total
-from services.leverance.messages import (
-    DeliveryAgreementProposed,
-)
 from services.workdays import WorkingDayCalendar, add_months
 
 

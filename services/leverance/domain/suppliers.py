@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
+from services.contracts.leverance import ContractTerms, SupplierProfileChanged
 from services.kernel.errors import IllegalTransition
 from services.kernel.store import Aggregate
 from services.leverance.domain.reference import SERVICES, SupplierKind, TrainingStatus
 from services.leverance.domain.types import Amount, RequestDay, Value
-from services.leverance.messages import ContractTerms, SupplierProfileChanged
 
 
 class Address(Value):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from services.contracts.visitation import VisitationCaseOpened
 from services.kernel.envelope import Envelope
 from services.kernel.errors import NotFound
 from services.kernel.store import MongoStore, Repository, Transaction
 from services.leverance.domain import cases as domain
 from services.leverance.domain.cases import CaseReference
-from services.visitation.messages import VisitationCaseOpened
 
 case_references = Repository(CaseReference, "case_references")
 

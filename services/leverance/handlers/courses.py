@@ -6,7 +6,8 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from services.documents.messages import DocumentJournaled
+from services.contracts.documents import DocumentJournaled
+from services.contracts.visitation import CaseHandedToLeverance, VisitationCaseClosed
 from services.kernel.context import Principal
 from services.kernel.envelope import Envelope, EventPayload, new_id, utcnow
 from services.kernel.store import MongoStore, Transaction
@@ -38,7 +39,6 @@ from services.leverance.handlers.base import (
     suppliers,
     today,
 )
-from services.visitation.messages import CaseHandedToLeverance, VisitationCaseClosed
 from services.workdays import WorkingDayCalendar
 
 log = logging.getLogger(__name__)

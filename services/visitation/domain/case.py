@@ -9,21 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from services.intake.messages import InquiryAssigned, InquiryConsentWithdrawn, MainArea
-from services.kernel.envelope import EventPayload
-from services.kernel.errors import IllegalTransition, InvalidInput
-from services.visitation.catalog import Catalog
-from services.visitation.domain import deadlines
-from services.visitation.domain.model import (
-    CLOSED_STATUSES,
-    OPEN_OFFER_STATUSES,
-    Decision,
-    InformationEntry,
-    SupplierContact,
-    VisitationCase,
-)
-from services.visitation.domain.rules import check_service_choice
-from services.visitation.messages import (
+from services.contracts.common import MainArea
+from services.contracts.intake import InquiryAssigned, InquiryConsentWithdrawn
+from services.contracts.visitation import (
     CloseCase,
     CloseWithAdvice,
     DeclareOutsideScope,
@@ -37,6 +25,19 @@ from services.visitation.messages import (
     VisitationCaseOpened,
     VisitationDecided,
 )
+from services.kernel.envelope import EventPayload
+from services.kernel.errors import IllegalTransition, InvalidInput
+from services.visitation.catalog import Catalog
+from services.visitation.domain import deadlines
+from services.visitation.domain.model import (
+    CLOSED_STATUSES,
+    OPEN_OFFER_STATUSES,
+    Decision,
+    InformationEntry,
+    SupplierContact,
+    VisitationCase,
+)
+from services.visitation.domain.rules import check_service_choice
 from services.workdays import WorkingDayCalendar
 
 Events = list[EventPayload]

@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
-from services.visitation.domain.model import CaseDeadline, VisitationCase
-from services.workdays import Deadline, WorkingDayCalendar
-from services.workdays.events import (
+from services.contracts.deadlines import (
     DeadlineCancelled,
     DeadlineChanged,
     DeadlineMet,
     DeadlineMissed,
     DeadlineSet,
 )
+from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
+from services.visitation.domain.model import CaseDeadline, VisitationCase
+from services.workdays import Deadline, WorkingDayCalendar
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from services.contracts.visitation import (
+    CaseHandedToLeverance,
+    RecordClarifyingMeeting,
+    RecordInquirerContact,
+    RecordSummaryNote,
+    SummaryNoteSent,
+    VisitationDecided,
+)
 from services.kernel.context import Principal
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.visitation.catalog import Catalog
@@ -17,14 +25,6 @@ from services.visitation.domain.model import (
     VisitationCase,
 )
 from services.visitation.domain.offers import OFFERING_STATUSES, find_offer, require_offer
-from services.visitation.messages import (
-    CaseHandedToLeverance,
-    RecordClarifyingMeeting,
-    RecordInquirerContact,
-    RecordSummaryNote,
-    SummaryNoteSent,
-    VisitationDecided,
-)
 from services.workdays import WorkingDayCalendar
 
 

@@ -7,7 +7,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
 from services.kernel.store import Aggregate
 
 CaseStatus = Literal[

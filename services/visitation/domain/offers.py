@@ -6,6 +6,14 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Literal
 
+from services.contracts.visitation import (
+    AnswerOffer,
+    Estimate,
+    NextSupplierNeeded,
+    OfferAnswered,
+    OfferToSupplier,
+    SupplierOffered,
+)
 from services.kernel.context import Principal
 from services.kernel.errors import IllegalTransition, InvalidInput, NotFound, echo
 from services.visitation.catalog import AdvisoryService, Catalog
@@ -14,14 +22,6 @@ from services.visitation.domain import deadlines
 from services.visitation.domain.case import Events, require_statuses
 from services.visitation.domain.model import Offer, VisitationCase
 from services.visitation.domain.suppliers import Need, Ranking
-from services.visitation.messages import (
-    AnswerOffer,
-    Estimate,
-    NextSupplierNeeded,
-    OfferAnswered,
-    OfferToSupplier,
-    SupplierOffered,
-)
 from services.workdays import WorkingDayCalendar
 
 OFFERING_STATUSES = ("proceeding", "handed_over")

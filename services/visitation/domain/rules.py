@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
+from services.contracts.visitation import ProceedWithService
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput, mask
 from services.visitation.catalog import AdvisoryService, Catalog
-from services.visitation.messages import ProceedWithService
 
 
 def validate_vocabulary(command: ProceedWithService, catalog: Catalog) -> AdvisoryService:

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
+from services.contracts.leverance import ContractTerms, SupplierProfileChanged
 from services.kernel.store import Aggregate
-from services.leverance.messages import ContractTerms, SupplierProfileChanged
 from services.visitation.catalog import Estimate
 
 

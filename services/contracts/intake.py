@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from services.contracts.common import MainArea
 from services.kernel.envelope import EventPayload
 
-MainArea = Literal["adults", "children_youth", "special_education", "other"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
 from services.kernel.envelope import EventPayload
 
 SupplierKind = str  # "municipal", "regional", "self_owning", "private"

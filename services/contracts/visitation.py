@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.intake.messages import MainArea
+from services.contracts.common import MainArea
 from services.kernel.bounds import Day, Version
 from services.kernel.envelope import EventPayload
 

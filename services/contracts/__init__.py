@@ -1,0 +1,14 @@
+"""The published language of VIAS: every event payload, by producing service and topic.
+
+Services import only the kernel, this package and their own code. A producer validates
+strictly what it emits; a consumer reads tolerantly (unknown fields ignored). A contract
+changes only additively within a `schema_version`; `scripts/check` proves it against the
+committed schemas in `docs/contracts/`.
+
+- `intake`, `kas`: `vias.intake.events.v1`
+- `visitation`: `vias.visitation.events.v1`
+- `leverance`: `vias.leverance.events.v1`
+- `documents`: `vias.documents.events.v1`
+- `deadlines`: the `Deadline*` events, on the topic of the service that owns the deadline
+- `common`: shared types (`MainArea`)
+"""
