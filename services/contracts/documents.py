@@ -1,11 +1,11 @@
-"""Documents' commands and events; the events are also the Kafka payload schema."""
+"""Documents' events (the Kafka payload schema) and the types its commands share."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from services.kernel.envelope import EventPayload
 
@@ -21,19 +21,6 @@ DocumentKind = Literal[
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-
-
-class JournalDocument(BaseModel):
-    """Journal a document on a case."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    case_id: Id
-    inquiry_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
-    kind: DocumentKind
-    title: Text
-    reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
-    sent_to: list[Text] = Field(default_factory=list, max_length=50)
 
 
 class DocumentJournaled(EventPayload):

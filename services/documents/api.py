@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.contracts.documents import JournalDocument as JournalDocumentCommand
 from services.documents import handlers
+from services.documents.commands import JournalDocument as JournalDocumentCommand
 from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import parse_request, timestamp

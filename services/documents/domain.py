@@ -6,9 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from services.contracts.documents import DocumentJournaled, JournalDocument
+from services.contracts.documents import DocumentJournaled
 from services.contracts.intake import InquiryRegistered
 from services.contracts.visitation import VisitationCaseOpened
+from services.documents.commands import JournalDocument
 
 
 class JournalEntry(BaseModel):

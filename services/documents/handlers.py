@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pymongo import ASCENDING
 
-from services.contracts.documents import JournalDocument
 from services.contracts.intake import InquiryRegistered
 from services.contracts.visitation import VisitationCaseOpened
 from services.documents import case_suppliers, domain
+from services.documents.commands import JournalDocument
 from services.documents.domain import JournalEntry
 from services.kernel.context import Principal
 from services.kernel.envelope import Envelope, new_id, utcnow

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.contracts.visitation import (
+from services.kernel.context import ROLES, VISO_STAFF, require_role
+from services.kernel.errors import FieldViolation, InvalidInput
+from services.kernel.grpc_server import Registration
+from services.kernel.proto import parse_request
+from services.visitation import deadline_check, handlers, queries
+from services.visitation.catalog import ALL_MAIN_AREAS
+from services.visitation.commands import (
     AnswerOffer,
     CheckDeadlines,
     CloseCase,
@@ -22,12 +28,6 @@ from services.contracts.visitation import (
     RecordSupplierContact,
     ReferElsewhere,
 )
-from services.kernel.context import ROLES, VISO_STAFF, require_role
-from services.kernel.errors import FieldViolation, InvalidInput
-from services.kernel.grpc_server import Registration
-from services.kernel.proto import parse_request
-from services.visitation import deadline_check, handlers, queries
-from services.visitation.catalog import ALL_MAIN_AREAS
 from services.visitation.domain.model import CASE_STATUSES, OFFER_STATUSES
 from services.visitation.handlers import Visitation
 from services.visitation.wire import (

@@ -6,9 +6,9 @@ import logging
 from datetime import date
 from typing import Any
 
-from services.contracts.visitation import Estimate
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import ConcurrencyConflict, NotFound
+from services.visitation.commands import Estimate
 from services.visitation.domain import deadlines, offers
 from services.visitation.domain.model import VisitationCase
 from services.visitation.domain.suppliers import Ranking, SupplierProfile, rank_suppliers

@@ -6,7 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.contracts.visitation import (
+from services.kernel.context import Principal
+from services.kernel.envelope import EventPayload, new_id, utcnow
+from services.kernel.errors import ConcurrencyConflict, NotFound
+from services.kernel.store import MongoStore, Repository, Transaction
+from services.visitation.catalog import Catalog
+from services.visitation.commands import (
     AnswerOffer,
     CloseCase,
     CloseWithAdvice,
@@ -23,11 +28,6 @@ from services.contracts.visitation import (
     RecordSupplierContact,
     ReferElsewhere,
 )
-from services.kernel.context import Principal
-from services.kernel.envelope import EventPayload, new_id, utcnow
-from services.kernel.errors import ConcurrencyConflict, NotFound
-from services.kernel.store import MongoStore, Repository, Transaction
-from services.visitation.catalog import Catalog
 from services.visitation.domain import case as transitions
 from services.visitation.domain import meeting, offers, visibility
 from services.visitation.domain.model import Offer, VisitationCase

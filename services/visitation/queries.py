@@ -6,9 +6,9 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
-from services.contracts.visitation import Estimate
 from services.kernel.context import Principal
 from services.kernel.errors import NotFound
+from services.visitation.commands import Estimate
 from services.visitation.domain import visibility
 from services.visitation.domain.model import Offer, VisitationCase
 from services.visitation.domain.suppliers import Ranking

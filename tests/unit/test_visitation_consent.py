@@ -6,7 +6,8 @@ from datetime import date
 
 from services.contracts.deadlines import DeadlineCancelled
 from services.contracts.intake import InquiryConsentWithdrawn
-from services.contracts.visitation import CloseWithAdvice, VisitationCaseClosed
+from services.contracts.visitation import VisitationCaseClosed
+from services.visitation.commands import CloseWithAdvice
 from services.visitation.domain import case as transitions
 from tests.unit.visitation_fixtures import NOW, TODAY, contacted_case, opened_case
 

@@ -14,14 +14,21 @@ from services.contracts.deadlines import (
     DeadlineSet,
 )
 from services.contracts.visitation import (
-    AnswerOffer,
     CaseHandedToLeverance,
+    NextSupplierNeeded,
+    SummaryNoteSent,
+    VisitationCaseOpened,
+    VisitationDecided,
+)
+from services.kernel.context import Principal
+from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
+from services.visitation.commands import (
+    AnswerOffer,
     CloseCase,
     CloseWithAdvice,
     DeclareOutsideScope,
     Estimate,
     MoveDeadline,
-    NextSupplierNeeded,
     OfferToSupplier,
     RecordClarifyingMeeting,
     RecordFirstContact,
@@ -29,12 +36,7 @@ from services.contracts.visitation import (
     RecordInquirerContact,
     RecordSummaryNote,
     ReferElsewhere,
-    SummaryNoteSent,
-    VisitationCaseOpened,
-    VisitationDecided,
 )
-from services.kernel.context import Principal
-from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
 from services.visitation.domain import case as transitions
 from services.visitation.domain import deadlines, visibility
 from services.visitation.domain import meeting as meeting_steps

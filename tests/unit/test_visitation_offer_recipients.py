@@ -6,12 +6,13 @@ from datetime import UTC, date, datetime
 
 from services.contracts.deadlines import DeadlineSet
 from services.contracts.leverance import SupplierProfileChanged
-from services.contracts.visitation import Estimate, OfferToSupplier, SupplierOffered
+from services.contracts.visitation import SupplierOffered
 from services.notifications.deadlines import (
     escalation_notices,
     offer_notices,
     reminder_notices,
 )
+from services.visitation.commands import Estimate, OfferToSupplier
 from services.visitation.domain import deadlines
 from services.visitation.domain import offers as steps
 from services.visitation.domain.case import Events

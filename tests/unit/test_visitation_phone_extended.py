@@ -8,15 +8,15 @@ from datetime import UTC, date, datetime
 import pytest
 
 from services.contracts.deadlines import DeadlineMet, DeadlineSet
-from services.contracts.visitation import (
+from services.kernel.context import Principal
+from services.kernel.errors import IllegalTransition, InvalidInput
+from services.visitation.commands import (
     CloseWithAdvice,
     Estimate,
     OfferToSupplier,
     RecordFirstContact,
     RecordSupplierContact,
 )
-from services.kernel.context import Principal
-from services.kernel.errors import IllegalTransition, InvalidInput
 from services.visitation.domain import case as transitions
 from services.visitation.domain import offers as steps
 from services.visitation.domain import visibility

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from services.contracts.visitation import ProceedWithService
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.visitation.catalog import Catalog, load_catalog
+from services.visitation.commands import ProceedWithService
 from services.visitation.domain.rules import check_service_choice, rule_breaches
 
 CATALOG = load_catalog()

@@ -8,8 +8,8 @@ from typing import Any
 
 from services.contracts.intake import InquiryAssigned
 from services.contracts.leverance import ContractTerms
-from services.contracts.visitation import ProceedWithService, RecordFirstContact
 from services.visitation.catalog import Catalog, load_catalog
+from services.visitation.commands import ProceedWithService, RecordFirstContact
 from services.visitation.domain import case as transitions
 from services.visitation.domain.model import VisitationCase
 from services.visitation.domain.suppliers import SupplierProfile

@@ -12,6 +12,14 @@ from datetime import date, datetime
 from services.contracts.common import MainArea
 from services.contracts.intake import InquiryAssigned, InquiryConsentWithdrawn
 from services.contracts.visitation import (
+    VisitationCaseClosed,
+    VisitationCaseOpened,
+    VisitationDecided,
+)
+from services.kernel.envelope import EventPayload
+from services.kernel.errors import IllegalTransition, InvalidInput
+from services.visitation.catalog import Catalog
+from services.visitation.commands import (
     CloseCase,
     CloseWithAdvice,
     DeclareOutsideScope,
@@ -21,13 +29,7 @@ from services.contracts.visitation import (
     RecordInformation,
     RecordSupplierContact,
     ReferElsewhere,
-    VisitationCaseClosed,
-    VisitationCaseOpened,
-    VisitationDecided,
 )
-from services.kernel.envelope import EventPayload
-from services.kernel.errors import IllegalTransition, InvalidInput
-from services.visitation.catalog import Catalog
 from services.visitation.domain import deadlines
 from services.visitation.domain.model import (
     CLOSED_STATUSES,

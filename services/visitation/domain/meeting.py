@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from services.contracts.visitation import (
-    CaseHandedToLeverance,
-    RecordClarifyingMeeting,
-    RecordInquirerContact,
-    RecordSummaryNote,
-    SummaryNoteSent,
-    VisitationDecided,
-)
+from services.contracts.visitation import CaseHandedToLeverance, SummaryNoteSent, VisitationDecided
 from services.kernel.context import Principal
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.visitation.catalog import Catalog
+from services.visitation.commands import (
+    RecordClarifyingMeeting,
+    RecordInquirerContact,
+    RecordSummaryNote,
+)
 from services.visitation.domain import deadlines
 from services.visitation.domain.case import Events, not_after_today, not_before, require_statuses
 from services.visitation.domain.model import (

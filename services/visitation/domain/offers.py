@@ -6,18 +6,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Literal
 
-from services.contracts.visitation import (
-    AnswerOffer,
-    Estimate,
-    NextSupplierNeeded,
-    OfferAnswered,
-    OfferToSupplier,
-    SupplierOffered,
-)
+from services.contracts.visitation import NextSupplierNeeded, OfferAnswered, SupplierOffered
 from services.kernel.context import Principal
 from services.kernel.errors import IllegalTransition, InvalidInput, NotFound, echo
 from services.visitation.catalog import AdvisoryService, Catalog
 from services.visitation.catalog import Estimate as PriceEstimate
+from services.visitation.commands import AnswerOffer, Estimate, OfferToSupplier
 from services.visitation.domain import deadlines
 from services.visitation.domain.case import Events, require_statuses
 from services.visitation.domain.model import Offer, VisitationCase

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from services.contracts.common import MainArea
-from services.contracts.visitation import ProceedWithService
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput, mask
 from services.visitation.catalog import AdvisoryService, Catalog
+from services.visitation.commands import ProceedWithService
 
 
 def validate_vocabulary(command: ProceedWithService, catalog: Catalog) -> AdvisoryService:
