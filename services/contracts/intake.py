@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from services.contracts.common import MainArea
-from services.kernel.envelope import EventPayload
+from services.kernel.envelope import ContractModel, EventPayload
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -125,10 +125,8 @@ class InquiryAssigned(EventPayload):
         return self.inquiry_id
 
 
-class LetterRecipient(BaseModel):
+class LetterRecipient(ContractModel):
     """Who a letter goes to; names and contact details, never a CPR."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     role: Literal["inquirer", "citizen", "custody_holder", "guardian", "party_representative"]

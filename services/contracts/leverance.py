@@ -6,18 +6,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import Field, PlainSerializer
 
 from services.contracts.common import MainArea
-from services.kernel.envelope import EventPayload
+from services.kernel.envelope import ContractModel, EventPayload
 
 SupplierKind = str  # "municipal", "regional", "self_owning", "private"
 
 
-class ContractTerms(BaseModel):
+class ContractTerms(ContractModel):
     """One framework contract of a supplier, as visitation needs it for ranking."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     contract_id: str
     main_area: MainArea

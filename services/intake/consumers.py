@@ -29,7 +29,7 @@ class _CaseEnd(BaseModel):
 
 
 async def _end(tx: Transaction, envelope: Envelope, reason: str) -> None:
-    ended = _CaseEnd.model_validate(envelope.payload)
+    ended = envelope.payload_as(_CaseEnd)
     inquiry = await inquiries.get(tx, ended.inquiry_id)
     if inquiry is None:
         return
@@ -43,7 +43,7 @@ async def _end(tx: Transaction, envelope: Envelope, reason: str) -> None:
 
 async def visitation_decided(tx: Transaction, envelope: Envelope) -> None:
     """Visitation closed the case without a course (advised, referred, outside scope)."""
-    decided = _CaseEnd.model_validate(envelope.payload)
+    decided = envelope.payload_as(_CaseEnd)
     if decided.outcome == "proceed":
         return
     await _end(tx, envelope, f"visitation_{decided.outcome or 'closed'}")
@@ -51,13 +51,13 @@ async def visitation_decided(tx: Transaction, envelope: Envelope) -> None:
 
 async def visitation_case_closed(tx: Transaction, envelope: Envelope) -> None:
     """Visitation stopped the case (interrupted, consent withdrawn)."""
-    closed = _CaseEnd.model_validate(envelope.payload)
+    closed = envelope.payload_as(_CaseEnd)
     await _end(tx, envelope, f"case_closed_{closed.kind or 'stopped'}")
 
 
 async def course_closed(tx: Transaction, envelope: Envelope) -> None:
     """Leverance closed the course, completed or interrupted."""
-    closed = _CaseEnd.model_validate(envelope.payload)
+    closed = envelope.payload_as(_CaseEnd)
     await _end(tx, envelope, "course_interrupted" if closed.interrupted else "course_closed")
 
 

@@ -14,7 +14,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import PyMongoError
 
 from services.kernel.context import Trace, current_trace
-from services.kernel.envelope import Envelope, utcnow
+from services.kernel.envelope import Envelope, UnknownSchemaVersion, utcnow
 from services.kernel.metrics import Metrics
 from services.kernel.retry import is_transient, wait_out
 from services.kernel.settings import Settings
@@ -238,6 +238,8 @@ class EventConsumer:
                 )
             except AlreadyProcessed:
                 return "duplicate"
+            except UnknownSchemaVersion as error:  # retrying cannot help: dead-letter at once
+                return await self._dead_letter(record, envelope, str(error), attempts=1)
             except Exception as error:  # a handler bug or a bad payload: counted
                 self.metrics.events_failed.labels(self.group, envelope.type).inc()
                 attempts = await self._count_attempt(record, envelope, error)

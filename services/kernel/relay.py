@@ -15,7 +15,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.errors import PyMongoError
 
-from services.kernel.envelope import utcnow
+from services.kernel.envelope import CONTENT_TYPE, utcnow
 from services.kernel.metrics import Metrics
 from services.kernel.producer import discard_producer, on_connection_lost
 from services.kernel.retry import is_duplicate_key
@@ -33,6 +33,13 @@ BACKLOG_COUNT_LIMIT = 100_000
 MARK_BATCH = 100
 BACKLOG_METRICS_INTERVAL_S = 5.0
 PARTITIONER = DefaultPartitioner()
+
+
+def _headers(row: Doc) -> list[tuple[str, bytes]]:
+    """A row's record headers: the CloudEvents attributes stored with an event (rows written
+    before they were, and dead letters, carry the event type only)."""
+    stored = row.get("headers") or [("event_type", row["type"]), ("content-type", CONTENT_TYPE)]
+    return [(str(name), str(value).encode()) for name, value in stored]
 
 
 async def _lanes(
@@ -282,7 +289,7 @@ class OutboxRelay:
             batch = producer.create_batch()
             count = 0
             for row in rows[sent:]:
-                headers = [("event_type", row["type"].encode())]
+                headers = _headers(row)
                 key, value = row["key"].encode(), row["value"].encode()
                 if len(key) + len(value) > limit:  # the next round fails at it
                     break

@@ -104,6 +104,7 @@ def _outbox_row(message: OutboxMessage, index: int) -> Doc:
         "type": message.type,
         "value": message.value,
         "event_id": message.event_id,
+        "headers": [list(header) for header in message.headers],
         "created_at": utcnow(),
         "published_at": None,
         "attempts": 0,

@@ -30,6 +30,8 @@ class OutboxMessage:
     type: str
     value: str
     event_id: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    """Kafka record headers (the CloudEvents attributes of an event)."""
 
 
 @dataclass
@@ -97,6 +99,7 @@ class Transaction:
                 envelope.type,
                 envelope.model_dump_json(),
                 envelope.event_id,
+                tuple(envelope.cloudevent_headers()),
             )
         )
         return envelope
