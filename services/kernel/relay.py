@@ -103,6 +103,9 @@ class OutboxRelay:
         # How long to wait for a commit before sweeping: the poll interval while there is
         # work, doubling up to the idle interval while sweeps find nothing.
         self._sweep_interval = settings.relay_poll_interval_s
+        # Topics that exist on the broker as far as this relay knows: its own, and every topic
+        # it created before sending to it.
+        self._known_topics: set[str] = set(sentinel.owned_topics)
         # Set when a connection of the current producer broke: it is discarded, never reused.
         self._connection_lost = asyncio.Event()
         # Acknowledged by the broker, not yet marked published: marked together before the
@@ -251,6 +254,7 @@ class OutboxRelay:
         can never overtake, so the events of one key arrive in commit order whatever fails.
         Partitions go in parallel. Returns None when any row failed.
         """
+        await self._ensure_topics(rows)
         producer = await self._connected_producer()
         lanes, unroutable = await _lanes(producer, rows)
         results = await asyncio.gather(
@@ -278,6 +282,15 @@ class OutboxRelay:
             )
             return None
         return len(done)
+
+    async def _ensure_topics(self, rows: list[Doc]) -> None:
+        """Create a topic explicitly before the first event for it (e.g. a supplier's feed):
+        a broker that creates it on the first produce request may do so while the batch is
+        being written, and the embedded broker then loses acknowledged records."""
+        new = sorted({row["topic"] for row in rows} - self._known_topics)
+        if new:
+            await self.sentinel.ensure(new)
+            self._known_topics.update(new)
 
     async def _send_lane(
         self, producer: AIOKafkaProducer, topic: str, partition: int, rows: list[Doc]
@@ -390,6 +403,7 @@ class OutboxRelay:
         )
         self.metrics.events_republished.inc(result.modified_count)
         self._caught_up = False
+        self._known_topics = set(self.sentinel.owned_topics)  # recreated by the sentinel
         return int(result.modified_count)
 
     async def purge_published(self) -> int:

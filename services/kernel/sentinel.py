@@ -44,6 +44,17 @@ class BrokerSentinel:
             await self._admin.close()
             self._admin = None
 
+    async def ensure(self, topics: list[str]) -> None:
+        """Create these topics if they are missing, with the configured partition count, and
+        own them from now on (recreated like the others after a data loss)."""
+        try:
+            admin = await self._client()
+            await ensure_topics(self.settings, topics, admin=admin)
+        except KafkaError:
+            await self.close()
+            raise
+        self.owned_topics.extend(t for t in topics if t not in self.owned_topics)
+
     def check_soon(self) -> None:
         """Check at the next call, not after the interval: the broker was unreachable."""
         self._next_check = 0.0

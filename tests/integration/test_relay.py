@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
 from services.kernel.envelope import EventPayload, new_id
@@ -17,8 +18,8 @@ from services.kernel.kafka import producer_options
 from services.kernel.metrics import Metrics
 from services.kernel.relay import PARTITIONER, OutboxRelay
 from services.kernel.sentinel import BrokerSentinel
-from services.kernel.store import OUTBOX, MongoStore, Transaction
-from services.kernel.topics import events_topic
+from services.kernel.store import OUTBOX, MongoStore, OutboxMessage, Transaction
+from services.kernel.topics import describe_topics, events_topic
 from services.platform.infra import Platform
 from tests.support import eventually, read_topic
 
@@ -312,4 +313,34 @@ async def test_a_partition_that_fails_stops_there_while_the_others_go_on(
         json.loads(r["value"])["payload"]["number"] for r in pending if r["key"] == blocked
     ]
     assert pending_blocked == [1000, 3, 4, 5]
+    await scratch.close()
+
+
+async def test_a_topic_the_relay_has_not_sent_to_is_created_with_its_partitions_first(
+    platform: Platform,
+) -> None:
+    # A broker that creates a topic on the first produce request gives it its own default
+    # partition count, and may be creating it while the batch is written.
+    scratch = await Scratch.open(platform, kafka_topic_partitions=3)
+    store, relay = scratch.store, scratch.relay
+    other = f"vias.relaytestfeed{new_id()[:8]}.v1"
+    try:
+
+        async def work(tx: Transaction) -> None:
+            for number in range(5):
+                tx.messages.append(OutboxMessage(other, f"k{number}", "Counted", f'"{number}"'))
+
+        await store.transact(work)
+        assert await relay.publish_batch() == (5, False)
+    finally:
+        await relay.close()
+    admin = AIOKafkaAdminClient(bootstrap_servers=platform.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        assert await describe_topics(admin, [other]) == {other: 3}
+    finally:
+        await admin.close()
+    records = await read_topic(platform, other)
+    assert sorted(r.value for r in records) == [f'"{n}"'.encode() for n in range(5)]
+    assert other in relay.sentinel.owned_topics  # recreated with the rest after a data loss
     await scratch.close()
