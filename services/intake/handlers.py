@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 
 from pymongo import ASCENDING, DESCENDING
 
@@ -27,12 +29,62 @@ from services.intake.privacy import CprVault, IntakeSettings
 from services.intake.reference import Reference
 from services.kernel.context import Principal
 from services.kernel.envelope import new_id, utcnow
-from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
+from services.kernel.errors import ConcurrencyConflict, IllegalTransition, InvalidInput, NotFound
+from services.kernel.retry import wait_out
 from services.kernel.store import MongoStore, Repository, Transaction
 from services.workdays import WorkingDayCalendar
 
-inquiries = Repository(Inquiry, "inquiries")
+T = TypeVar("T")
+
+CITIZENS = "citizens"
+"""One marker document per citizen (by keyed hash), written with every inquiry about them."""
 LISTS = "distribution_lists"
+DECISION_PATIENCE_S = 10.0
+
+
+class Inquiries(Repository[Inquiry]):
+    """Inquiries, serialised per citizen.
+
+    Whether a new inquiry is held for an ongoing course depends on other inquiries about the
+    same citizen; two transactions that each read the other's inquiry as it was could both
+    commit (a registration missing the assignment that starts a course). So every write of an
+    inquiry about a citizen also writes that citizen's marker document: of two such
+    transactions one fails with a write conflict and runs again, seeing the other.
+    """
+
+    async def add(self, tx: Transaction, aggregate: Inquiry) -> Inquiry:
+        _mark_citizen(tx, aggregate)
+        return await super().add(tx, aggregate)
+
+    async def save(self, tx: Transaction, aggregate: Inquiry, *, expected_version: int) -> Inquiry:
+        _mark_citizen(tx, aggregate)
+        return await super().save(tx, aggregate, expected_version=expected_version)
+
+
+def _mark_citizen(tx: Transaction, inquiry: Inquiry) -> None:
+    if inquiry.citizen_ref:
+        tx.update(
+            CITIZENS,
+            {"_id": inquiry.citizen_ref},
+            {"$inc": {"decisions": 1}, "$set": {"last_inquiry_id": inquiry.id}},
+            upsert=True,
+        )
+
+
+inquiries = Inquiries(Inquiry, "inquiries")
+
+
+async def transact_per_citizen(store: MongoStore, work: Callable[[Transaction], Awaitable[T]]) -> T:
+    """Run a use case that decides about a citizen, again while it meets another one deciding
+    about the same citizen (bounded by DECISION_PATIENCE_S, then ABORTED)."""
+    return await wait_out(
+        "a decision about a citizen",
+        lambda: store.transact(work),
+        retry_on=lambda error: isinstance(error, ConcurrencyConflict),
+        initial_s=0.01,
+        max_s=0.2,
+        limit_s=DECISION_PATIENCE_S,
+    )
 
 
 @dataclass(frozen=True)
@@ -102,7 +154,7 @@ async def register_inquiry(command: RegisterInquiry, *, app: Intake, access: Acc
         await _shown(tx, access, stored[0], now=now)
         return stored[0]
 
-    return await app.store.transact(work)
+    return await transact_per_citizen(app.store, work)
 
 
 async def update_description(
@@ -135,7 +187,7 @@ async def assign_inquiry(command: AssignInquiry, *, app: Intake, access: Access)
         await _shown(tx, access, stored, now=now)
         return stored
 
-    return await app.store.transact(work)
+    return await transact_per_citizen(app.store, work)
 
 
 async def produce_distribution_list(
