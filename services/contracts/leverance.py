@@ -103,6 +103,10 @@ class DeliveryAgreementProposed(_DeliveryEvent):
     total_dkk: Dkk
     consultant_id: str
     proposed_by: str
+    high_price: bool = Field(
+        default=False,
+        description="Above the high-price threshold (added): the manager must approve it too.",
+    )
 
 
 class DeliveryAgreementReturned(_DeliveryEvent):

@@ -22,7 +22,10 @@ MAX_LISTED_CHARS = 2_500
 """Field names and descriptions a refusal lists in all: gRPC trailers hold 8 KiB."""
 MAX_FIELD_CHARS = 100
 MAX_DESCRIPTION_CHARS = 200
-MAX_NAMES_CHARS = 400
+MAX_SUMMARY_CHARS = 1_000
+"""The status message: each listed field with its reason, cut to this."""
+PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+"""What pydantic puts before a validator's own message; a person needs only the message."""
 
 
 def clip(text: str, limit: int) -> str:
@@ -63,7 +66,8 @@ class FieldViolation:
     def clipped(self) -> FieldViolation:
         """The violation with its field path and description cut to their limits."""
         return FieldViolation(
-            clip(self.field, MAX_FIELD_CHARS), clip(self.description, MAX_DESCRIPTION_CHARS)
+            clip(self.field, MAX_FIELD_CHARS),
+            clip(_plain(self.description), MAX_DESCRIPTION_CHARS),
         )
 
 
@@ -80,9 +84,21 @@ def _listed(violations: Sequence[FieldViolation]) -> tuple[FieldViolation, ...]:
 
 
 def _summary(listed: Sequence[FieldViolation], unlisted: int) -> str:
-    names = clip(", ".join(dict.fromkeys(v.field for v in listed)), MAX_NAMES_CHARS)
-    more = f" and {unlisted} more" if unlisted else ""
-    return f"invalid fields: {names}{more}" if listed else "invalid request"
+    """The status message: every listed field with its reason, e.g.
+    "invalid fields: citizens.1.cpr: not a valid birth date; main_area: ..."."""
+    if not listed:
+        return "invalid request"
+    reasons = "; ".join(f"{v.field}: {v.description}" for v in listed)
+    more = f"; and {unlisted} more" if unlisted else ""
+    return f"invalid fields: {clip(reasons, MAX_SUMMARY_CHARS)}{more}"
+
+
+def _plain(message: str) -> str:
+    """A validation message without pydantic's prefix."""
+    for prefix in PYDANTIC_PREFIXES:
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
 
 
 class DomainError(Exception):

@@ -42,6 +42,7 @@ class Kas:
 
     def __init__(self, clients: Clients, supplier: str, user: str = "kas-1") -> None:
         self.stub = kas_pb2_grpc.KasServiceStub(clients._channels["intake"])
+        self.supplier_id = supplier
         self.metadata = clients.auth(user=user, role="kas_supplier", supplier=supplier)
 
     async def save(self, form: kas_pb2.KasForm, *, complete: bool = True, **more: Any) -> Any:
@@ -108,12 +109,12 @@ async def test_a_draft_is_completed_closed_and_hidden_from_other_suppliers(
         "ListKasRegistrations", kas_pb2.ListKasRegistrationsRequest(kas_number=closed.kas_number)
     )
     assert list(search.registrations) == []
-    # Naming the other supplier explicitly changes nothing: a KaS user stays in their own.
-    named = await other.call(
+    # Naming the other supplier explicitly is refused: no silent switch to the caller's own.
+    named = await other.error(
         "ListKasRegistrations", kas_pb2.ListKasRegistrationsRequest(supplier_id=supplier)
     )
-    assert list(named.registrations) == []
-    extract = await other.call(
+    assert named.code() == grpc.StatusCode.PERMISSION_DENIED
+    extract = await other.error(
         "ExportKasExtract",
         kas_pb2.ExportKasExtractRequest(
             extract="longer_courses",
@@ -123,7 +124,12 @@ async def test_a_draft_is_completed_closed_and_hidden_from_other_suppliers(
             supplier_id=supplier,
         ),
     )
-    assert extract.row_count == 0 and closed.kas_number not in extract.content.decode("utf-8")
+    assert extract.code() == grpc.StatusCode.PERMISSION_DENIED
+    own = await other.call(
+        "ListKasRegistrations",
+        kas_pb2.ListKasRegistrationsRequest(supplier_id=other.supplier_id),
+    )
+    assert closed.kas_number not in {r.kas_number for r in own.registrations}
     overwrite = await other.error(
         "SaveKasRegistration",
         kas_pb2.SaveKasRegistrationRequest(

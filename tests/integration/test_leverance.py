@@ -228,6 +228,7 @@ async def test_a_high_price_agreement_needs_both_approvals_and_the_consultant_is
     await case.hand_over()
     proposed = await case.propose(line("visitation", "4"), line("assessment", "160"))
     assert proposed.versions[0].total_dkk == "155800.00"  # above the 150,000 DKK default
+    assert proposed.versions[0].high_price, "marked high-price as soon as it is proposed"
 
     waiting = await case.call("ApproveAgreement", case.as_consultant())
     assert waiting.status == "awaiting_manager" and waiting.versions[0].manager_id == "manager-1"

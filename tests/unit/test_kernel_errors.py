@@ -1,7 +1,8 @@
 from typing import Annotated
 
+import pytest
 from google.rpc import code_pb2, error_details_pb2
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from services.kernel.errors import (
     MAX_VIOLATIONS,
@@ -119,3 +120,34 @@ def test_an_id_that_is_a_uuid_is_echoed_and_kept_as_it_is_even_with_a_cpr_shaped
     assert str(NotFound("delivery", uuid)) == f"delivery '{uuid}' not found"
     assert correlation_id({"x-correlation-id": uuid}) == uuid
     assert mask(f"{uuid} 0101901234", 100) == f"{uuid} <cpr>"
+
+
+def test_the_status_message_names_each_field_with_its_reason() -> None:
+    error = InvalidInput(
+        [
+            FieldViolation("citizens.1.cpr", "not a valid birth date"),
+            FieldViolation("main_area", "must be one of adults, children_youth"),
+        ]
+    )
+    assert str(error) == (
+        "invalid fields: citizens.1.cpr: not a valid birth date; "
+        "main_area: must be one of adults, children_youth"
+    )
+
+
+def test_pydantic_prefixes_never_reach_the_caller() -> None:
+    class Form(BaseModel):
+        age: int
+
+        @field_validator("age")
+        @classmethod
+        def _adult(cls, value: int) -> int:
+            if value < 18:
+                raise ValueError("must be at least 18")
+            return value
+
+    with pytest.raises(ValidationError) as caught:
+        Form(age=3)
+    error = InvalidInput.from_pydantic(caught.value)
+    assert [(v.field, v.description) for v in error.listed] == [("age", "must be at least 18")]
+    assert "Value error" not in str(error)

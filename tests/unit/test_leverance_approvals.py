@@ -7,7 +7,11 @@ from datetime import date
 import pytest
 
 from services.contracts.deadlines import DeadlineSet
-from services.contracts.leverance import HighPriceApprovalRequested, HighPriceDecided
+from services.contracts.leverance import (
+    DeliveryAgreementProposed,
+    HighPriceApprovalRequested,
+    HighPriceDecided,
+)
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.leverance.domain import agreements
 from services.leverance.domain import course as course_rules
@@ -17,6 +21,7 @@ from tests.unit.test_leverance_builders import (
     MANAGER,
     NOW,
     OTHER_SPECIALIST,
+    THRESHOLD,
     approve,
     draft,
     handed,
@@ -204,3 +209,20 @@ def test_a_due_date_on_a_weekend_rolls_to_the_next_working_day() -> None:
         delivery, sent_on=date(2026, 3, 2), calendar=DEFAULT_CALENDAR
     )
     assert deadline.model_dump()["due"] == date(2026, 3, 9)  # Saturday 7th -> Monday 9th
+
+
+def test_a_proposal_above_the_threshold_is_high_price_as_soon_as_it_is_proposed() -> None:
+    _, delivery = opened()
+    cheap, cheap_events = propose(delivery, high_price_threshold=THRESHOLD)
+    assert cheap.versions[-1].high_price is False
+    costly, events = propose(
+        delivery,
+        [draft("visitation", hours="4"), draft(hours="1000")],
+        high_price_threshold=THRESHOLD,
+    )
+    version = costly.versions[-1]
+    assert version.total_dkk > THRESHOLD and version.high_price is True
+    proposed = events[0]
+    assert isinstance(proposed, DeliveryAgreementProposed) and proposed.high_price
+    cheap_proposed = next(e for e in cheap_events if isinstance(e, DeliveryAgreementProposed))
+    assert not cheap_proposed.high_price

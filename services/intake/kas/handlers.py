@@ -42,6 +42,8 @@ def scope(principal: Principal, supplier_filter: str = "") -> dict[str, Any]:
     if principal.role == "kas_supplier":
         if not principal.supplier_id:
             raise Forbidden("a KaS user's token must name the supplier")
+        if supplier_filter and supplier_filter != principal.supplier_id:
+            raise Forbidden("a KaS user sees only their own supplier's registrations")
         return {"supplier_id": principal.supplier_id}
     return {"supplier_id": supplier_filter} if supplier_filter else {}
 

@@ -186,7 +186,12 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
         principal = require_role(*SPECIALISTS)
         command = parse_request(commands.ProposeAgreement, request)
         found = await deliveries.propose(
-            command, change=change, store=self.store, principal=principal, calendar=self.calendar
+            command,
+            change=change,
+            store=self.store,
+            principal=principal,
+            calendar=self.calendar,
+            high_price_threshold=self.settings.high_price_threshold_dkk,
         )
         return convert.delivery(found)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,6 +15,7 @@ from services.contracts.leverance import (
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import FieldViolation, Forbidden, IllegalTransition, InvalidInput
 from services.leverance.domain import deadlines
+from services.leverance.domain.approvals import needs_manager
 from services.leverance.domain.delivery import (
     Activity,
     ActivityDraft,
@@ -166,8 +168,13 @@ def propose(
     calendar: WorkingDayCalendar,
     activities_with_consumption: Collection[str] = (),
     read_violations: Sequence[FieldViolation] = (),
+    high_price_threshold: Decimal | None = None,
 ) -> tuple[Delivery, list[EventPayload]]:
-    """A version the specialist proposes: the first agreement, or a change of a running one."""
+    """A version the specialist proposes: the first agreement, or a change of a running one.
+
+    It is marked high-price as soon as it is proposed when its total is above the threshold
+    (for a change: and dearer than the version in force), so everyone sees that the manager
+    must approve it too."""
     _require_specialist(delivery, actor)
     change = delivery.status == "running"
     if delivery.status not in ("awaiting_proposal", "renegotiation", "running"):
@@ -214,6 +221,9 @@ def propose(
         proposed_by=actor.user_id,
         proposed_at=now,
     )
+    if high_price_threshold is not None:
+        high = needs_manager(version, delivery.current, high_price_threshold)
+        version = version.model_copy(update={"high_price": high})
     events: list[EventPayload] = []
     if not delivery.versions and delivery.summary_note_sent_on is not None:
         spec = proposal_deadline(delivery, delivery.summary_note_sent_on, calendar)
@@ -234,6 +244,7 @@ def propose(
         total_dkk=version.total_dkk,
         consultant_id=delivery.consultant_id,
         proposed_by=actor.user_id,
+        high_price=version.high_price,
     )
     return updated, [event, *events]
 

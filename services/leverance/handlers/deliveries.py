@@ -89,6 +89,7 @@ async def propose(
     store: MongoStore,
     principal: Principal,
     calendar: WorkingDayCalendar,
+    high_price_threshold: Decimal,
 ) -> Delivery:
     """The specialist proposes the agreement (change=False) or a change of it (change=True)."""
 
@@ -131,6 +132,7 @@ async def propose(
             justification=command.justification,
             duration_justification=command.duration_justification,
             activities_with_consumption=logged,
+            high_price_threshold=high_price_threshold,
         )
         stored = await deliveries.save(tx, updated, expected_version=delivery.version)
         await emit(tx, events)
