@@ -93,6 +93,11 @@ class SupplierOffered(EventPayload):
         description="Who at the supplier is told of the offer: the specialist the consultant "
         "named, else every specialist the supplier lists; empty if it lists none.",
     )
+    tie_broken_with: list[str] = Field(
+        default_factory=list,
+        description="(added) Suppliers tied with this one in the ranking that the consultant "
+        "chose it over; VISO's own record, never shown to suppliers.",
+    )
 
     def subject(self) -> str:
         return self.case_id

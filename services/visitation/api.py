@@ -29,6 +29,7 @@ from services.visitation.commands import (
     ReferElsewhere,
 )
 from services.visitation.domain.model import CASE_STATUSES, OFFER_STATUSES
+from services.visitation.domain.offers import estimate_figures
 from services.visitation.handlers import Visitation
 from services.visitation.wire import (
     case_to_proto,
@@ -170,7 +171,7 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
                 FieldViolation(f"estimate.{v.field}", v.description) for v in error.violations
             ) from error
         _, ranking = await queries.rank(self.env, request.case_id, estimate)
-        return ranking_to_proto(ranking)
+        return ranking_to_proto(ranking, estimate_figures(estimate, self.env.catalog))
 
     async def OfferToSupplier(self, request: Any, context: Any) -> pb.Offer:
         principal = require_role(*CONSULTANT)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from services.kernel.proto import timestamp
 from services.visitation.catalog import AdvisoryService
 from services.visitation.domain.model import CaseDeadline, Decision, Offer, VisitationCase
+from services.visitation.domain.offers import EstimateFigure
 from services.visitation.domain.suppliers import Ranking
 from vias.visitation.v1 import visitation_pb2 as pb
 
@@ -67,6 +69,7 @@ def offer_to_proto(case: VisitationCase, offer: Offer) -> pb.Offer:
         offered_by=offer.offered_by,
         contact_specialist_id=offer.contact_specialist_id or "",
         notified_specialist_ids=offer.notified_specialist_ids,
+        tie_broken_with_supplier_ids=offer.tie_broken_with,
         answered_on=_day(offer.answered_on),
         specialist_id=offer.specialist_id or "",
         decline_reason=offer.decline_reason or "",
@@ -137,9 +140,15 @@ def case_to_proto(case: VisitationCase) -> pb.VisitationCase:
     return message
 
 
-def ranking_to_proto(ranking: Ranking) -> pb.RankSuppliersResponse:
-    """The wire form of a ranking."""
+def ranking_to_proto(
+    ranking: Ranking, estimate_used: Sequence[EstimateFigure] = ()
+) -> pb.RankSuppliersResponse:
+    """The wire form of a ranking, with the estimate its prices were computed with."""
     return pb.RankSuppliersResponse(
+        estimate_used=[
+            pb.EstimateFigure(name=f.name, value=str(f.value), source=f.source)
+            for f in estimate_used
+        ],
         candidates=[
             pb.RankedSupplier(
                 rank=c.rank,
@@ -154,6 +163,7 @@ def ranking_to_proto(ranking: Ranking) -> pb.RankSuppliersResponse:
                 reasons=c.reasons,
                 offer_status=c.offer_status or "",
                 specialist_ids=c.specialist_ids,
+                tied_with_supplier_ids=c.tied_with,
             )
             for c in ranking.candidates
         ],

@@ -1,4 +1,4 @@
-"""Supplier ranking (H 5.1.2): eligibility, qualification, price tie-break and reasons; and the
+"""Supplier ranking (H 5.1.2): eligibility, qualification, price, reported ties and reasons; and the
 read model keeping the newest snapshot."""
 
 from __future__ import annotations
@@ -154,3 +154,25 @@ def test_a_kas_supplier_is_left_out_with_the_reason_however_well_it_fits() -> No
     assert left_out.reasons == (
         "KaS supplier: registers and visits its own inquiries (KaS), not offered by VISO",
     )
+
+
+def test_suppliers_equal_on_coverage_and_price_share_a_rank_and_say_so() -> None:
+    ranking = rank_suppliers(
+        [
+            supplier("b-tied", [terms(groups=list(GROUPS), rate="600")]),
+            supplier("a-tied", [terms(groups=list(GROUPS), rate="600")]),
+            supplier("dearer", [terms(groups=list(GROUPS), rate="900")]),
+        ],
+        NEED,
+        ESTIMATE,
+    )
+    assert [(c.supplier_id, c.rank) for c in ranking.candidates] == [
+        ("a-tied", 1),
+        ("b-tied", 1),
+        ("dearer", 3),
+    ]
+    first, second, third = ranking.candidates
+    assert first.tied_with == ("b-tied",) and second.tied_with == ("a-tied",)
+    assert third.tied_with == ()
+    assert any(r.startswith("tied with B-Tied") and "13150.00 DKK" in r for r in first.reasons)
+    assert not any("tied" in r for r in third.reasons)

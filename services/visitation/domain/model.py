@@ -102,6 +102,11 @@ class Offer(BaseModel):
     offered_on: date
     offered_by: str
     contact_specialist_id: str | None = None
+    tie_broken_with: list[str] = Field(
+        default_factory=list,
+        description="Suppliers tied with this one (same rank: as qualified, same estimated "
+        "price) that the consultant chose it over; the justification says why.",
+    )
     notified_specialist_ids: list[str] = Field(
         default_factory=list,
         description="Who at the supplier was told of the offer: the named specialist, else "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, Literal
 
 from services.contracts.visitation import NextSupplierNeeded, OfferAnswered, SupplierOffered
@@ -19,6 +21,29 @@ from services.visitation.domain.suppliers import Need, Ranking
 from services.workdays import WorkingDayCalendar
 
 OFFERING_STATUSES = ("proceeding", "handed_over")
+
+
+@dataclass(frozen=True)
+class EstimateFigure:
+    """One figure of the estimate a ranking priced with, and where it came from."""
+
+    name: str
+    value: Decimal
+    source: str
+
+
+def estimate_figures(estimate: Estimate, catalog: Catalog) -> list[EstimateFigure]:
+    """The estimate used, figure by figure: the consultant's, or the reference data's default
+    where the consultant gave none (shown, never applied silently)."""
+    used = price_estimate(estimate, catalog)
+    return [
+        EstimateFigure(
+            name,
+            getattr(used, name),
+            "consultant" if getattr(estimate, name) is not None else "reference data",
+        )
+        for name in ("hours", "transport_km", "transport_hours")
+    ]
 
 
 def price_estimate(estimate: Estimate, catalog: Catalog) -> PriceEstimate:
@@ -110,6 +135,11 @@ def offer_to_supplier(
             offered_on=today,
             offered_by=by,
             contact_specialist_id=named or None,
+            tie_broken_with=[
+                c.supplier_id
+                for c in ranking.candidates
+                if c.supplier_id in candidate.tied_with and c.offer_status is None
+            ],
             notified_specialist_ids=recipients,
         )
     )
@@ -133,6 +163,7 @@ def offer_to_supplier(
         answer_due=deadline_set.due,
         consultant_id=case.consultant_id,
         notify_user_ids=recipients,
+        tie_broken_with=changed.offers[-1].tie_broken_with,
     )
     contacted = deadlines.meet(changed, deadlines.PHONE_EXTENDED_SUPPLIER_CONTACT.id, today)
     return changed, [offered, deadline_set, *contacted]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -83,6 +83,8 @@ class Candidate:
     rank: int = 0
     offer_status: str | None = None
     specialist_ids: tuple[str, ...] = ()
+    tied_with: tuple[str, ...] = ()
+    """The other candidates with the same rank: as qualified, the same estimated price."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,40 @@ def _candidate(
 
 
 def _sort_key(c: Candidate) -> tuple[int, Decimal, str, str]:
-    return (-len(c.covered), c.estimated_price_dkk, c.name, c.supplier_id)
+    return (*_merit(c), c.name, c.supplier_id)
+
+
+def _merit(c: Candidate) -> tuple[int, Decimal]:
+    """What ranks a candidate: the target groups covered, then the estimated price."""
+    return (-len(c.covered), c.estimated_price_dkk)
+
+
+def _ranked(ordered: list[Candidate], offered: dict[str, str]) -> tuple[Candidate, ...]:
+    """Ranks in order, the same rank for a tie (1, 1, 3): a tie is reported, not broken by
+    the name the list happens to sort by."""
+    ranked: list[Candidate] = []
+    for position, candidate in enumerate(ordered, start=1):
+        ties = [c for c in ordered if c is not candidate and _merit(c) == _merit(candidate)]
+        tied_above = bool(ranked) and _merit(ranked[-1]) == _merit(candidate)
+        rank = ranked[-1].rank if tied_above else position
+        reasons = candidate.reasons
+        if ties:
+            names = ", ".join(c.name for c in ties)
+            reasons = (
+                *reasons,
+                f"tied with {names}: the same estimated price {candidate.estimated_price_dkk} "
+                f"DKK and target groups covered; the consultant chooses and justifies",
+            )
+        ranked.append(
+            replace(
+                candidate,
+                rank=rank,
+                offer_status=offered.get(candidate.supplier_id),
+                tied_with=tuple(c.supplier_id for c in ties),
+                reasons=reasons,
+            )
+        )
+    return tuple(ranked)
 
 
 def rank_suppliers(
@@ -182,7 +217,8 @@ def rank_suppliers(
     offered: dict[str, str] | None = None,
 ) -> Ranking:
     """Eligible suppliers: the best qualified first (most of the case's target groups covered),
-    equally qualified ones by the lowest estimated total price; with the reasons.
+    equally qualified ones by the lowest estimated total price; with the reasons. Candidates
+    equal on both share a rank and say whom they tie with.
 
     Eligible: not a KaS supplier, active, free capacity, and a contract valid on the day for the
     case's main area and service, covering the citizen's age and at least one of the target groups.
@@ -213,9 +249,5 @@ def rank_suppliers(
             excluded.append(Excluded(supplier.id, supplier.name, tuple(reasons)))
             continue
         candidates.append(min(options, key=_sort_key))
-    ordered = sorted(candidates, key=_sort_key)
-    ranked = tuple(
-        Candidate(**{**c.__dict__, "rank": i, "offer_status": offered.get(c.supplier_id)})
-        for i, c in enumerate(ordered, start=1)
-    )
+    ranked = _ranked(sorted(candidates, key=_sort_key), offered)
     return Ranking(ranked, tuple(sorted(excluded, key=lambda e: (e.name, e.supplier_id))))

@@ -23,7 +23,9 @@ def view_for(case: VisitationCase, principal: Principal) -> VisitationCase:
     # The consultant's choice among suppliers (who ranked first, why this one) is VISO's own
     # record and names other suppliers: supplier staff see their offer without it.
     own_offers = [
-        o.model_copy(update={"top_ranked_supplier_id": "", "justification": ""})
+        o.model_copy(
+            update={"top_ranked_supplier_id": "", "justification": "", "tie_broken_with": []}
+        )
         for o in case.offers
         if o.offer_id in mine
     ]
