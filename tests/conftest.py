@@ -39,7 +39,7 @@ TEST_ENV = {
     "VIAS_RECONCILE_INTERVAL_S": "2",
     "VIAS_RECONCILE_GRACE_S": "8",
     # Lets a manager's CheckDeadlines look ahead, so offers can expire within a test.
-    "VIAS_VISITATION_CHECK_AS_OF_MAX_DAYS_AHEAD": "60",
+    "VIAS_DEADLINE_CHECK_MAX_DAYS_AHEAD": "60",
 }
 
 

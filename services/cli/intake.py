@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from services.cli.deadlines import add_check_deadlines
 from services.intake.reference import load_reference
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc, kas_pb2, kas_pb2_grpc
 
@@ -187,6 +188,7 @@ def add_commands(sub: Any) -> None:
     lists = intake.add_parser("distribution", help="the distribution list for a date")
     lists.add_argument("date", help="YYYY-MM-DD, a distribution day")
     lists.set_defaults(call=distribution)
+    add_check_deadlines(intake, _stub, intake_pb2.CheckDeadlinesRequest)
 
     kas = sub.add_parser("kas", help="KaS registrations").add_subparsers(
         dest="action", required=True

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from services.cli.deadlines import add_check_deadlines
 from vias.leverance.v1 import leverance_pb2 as pb
 from vias.leverance.v1 import leverance_pb2_grpc
 
@@ -74,10 +75,6 @@ async def spending(args: argparse.Namespace, client: Client) -> Any:
     return await client.call(_stub(client).GetSpending, pb.GetSpendingRequest(year=args.year))
 
 
-async def check_deadlines(args: argparse.Namespace, client: Client) -> Any:
-    return await client.call(_stub(client).CheckDeadlines, pb.CheckDeadlinesRequest())
-
-
 def add_commands(actions: Any) -> None:
     """Add leverance's commands to the `vias leverance` sub-command parsers."""
     cmd = actions.add_parser("import-suppliers", help="import a supplier list (CSV)")
@@ -117,5 +114,4 @@ def add_commands(actions: Any) -> None:
     cmd = actions.add_parser("spending", help="spending per main area against the appropriation")
     cmd.add_argument("--year", type=int, required=True)
     cmd.set_defaults(call=spending)
-    cmd = actions.add_parser("check-deadlines", help="report overdue deadlines missed now")
-    cmd.set_defaults(call=check_deadlines)
+    add_check_deadlines(actions, _stub, pb.CheckDeadlinesRequest)

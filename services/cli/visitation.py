@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from services.cli.deadlines import add_check_deadlines
 from vias.visitation.v1 import visitation_pb2 as pb
 from vias.visitation.v1 import visitation_pb2_grpc
 
@@ -206,11 +207,6 @@ async def note(args: argparse.Namespace, client: Client) -> Any:
     return await client.call(_stub(client).RecordSummaryNote, request)
 
 
-async def check_deadlines(args: argparse.Namespace, client: Client) -> Any:
-    request = pb.CheckDeadlinesRequest(as_of=args.as_of or "", case_id=args.case or "")
-    return await client.call(_stub(client).CheckDeadlines, request)
-
-
 def _case_step(actions: Any, name: str, help_text: str, call: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = actions.add_parser(name, help=help_text)
     parser.add_argument("case")
@@ -329,7 +325,4 @@ def add_commands(sub: Any) -> None:
     noted.add_argument("--sent-on", required=True)
     noted.add_argument("--note", required=True)
     noted.set_defaults(call=note)
-    checked = actions.add_parser("check-deadlines", help="report overdue deadlines now")
-    checked.add_argument("--as-of", help="check as of this day (YYYY-MM-DD) instead of today")
-    checked.add_argument("--case", help="check this case only")
-    checked.set_defaults(call=check_deadlines)
+    add_check_deadlines(actions, _stub, pb.CheckDeadlinesRequest)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any, get_args
 
 from services.contracts.common import MainArea
-from services.intake import handlers, queries
+from services.intake import deadline_check, handlers, queries
 from services.intake.audit import access
 from services.intake.commands import (
     AddSupplementaryMaterial,
     AssignInquiry,
+    CheckDeadlines,
     CloseContactInquiry,
     CreateInternalCase,
     DecideOngoingCourse,
@@ -30,9 +31,11 @@ from services.intake.queries import InquiryFilter
 from services.intake.reference import Item, Reference
 from services.kernel.bounds import parse_day
 from services.kernel.context import ROLES, VISO_STAFF, require_role
+from services.kernel.envelope import utcnow
 from services.kernel.errors import FieldViolation, InvalidInput, echo
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import parse_request, timestamp
+from services.workdays.settings import CalendarSettings
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc, kas_pb2, kas_pb2_grpc
 
 MAX_LIMIT = 500
@@ -360,6 +363,19 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     async def GetReferenceData(self, request: Any, context: Any) -> intake_pb2.ReferenceData:
         require_role(*ROLES)
         return _code_lists(self.app.ref)
+
+    async def CheckDeadlines(self, request: Any, context: Any) -> intake_pb2.CheckDeadlinesResponse:
+        require_role("manager")
+        command = parse_request(CheckDeadlines, request, as_of=request.as_of or None)
+        moment = deadline_check.check_moment(
+            command.as_of,
+            now=utcnow(),
+            max_days_ahead=CalendarSettings().deadline_check_max_days_ahead,
+        )
+        reported = await deadline_check.check_form_deadlines(
+            self.app, now=moment, inquiry_id=command.case_id
+        )
+        return intake_pb2.CheckDeadlinesResponse(reported_missed=reported)
 
 
 def registrations(app: Intake) -> list[Registration]:

@@ -196,3 +196,12 @@ class ProduceDistributionList(Command):
 
     list_date: Day
     purpose: Text = Field(default="", description="Why, for the audit trail; default the call.")
+
+
+class CheckDeadlines(BaseModel):
+    """Report overdue form deadlines now, optionally as of another day and for one inquiry."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    as_of: Day | None = None
+    case_id: str = Field(default="", max_length=100)

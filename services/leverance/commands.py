@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from services.contracts.common import MainArea
-from services.kernel.bounds import Month, Version, Year
+from services.kernel.bounds import Day, Month, Version, Year
 from services.leverance.domain.anchoring import AnchoringKind
 from services.leverance.domain.reference import (
     ClosingStepKind,
@@ -228,3 +228,10 @@ class SetAppropriation(Command):
     year: Year
     main_area: MainArea
     amount_dkk: Amount
+
+
+class CheckDeadlines(Command):
+    """Report overdue deadlines now, optionally as of another day and for one case."""
+
+    as_of: Day | None = None
+    case_id: str = Field(default="", max_length=100)

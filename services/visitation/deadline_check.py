@@ -13,6 +13,7 @@ from services.visitation.domain import deadlines, offers
 from services.visitation.domain.model import VisitationCase
 from services.visitation.domain.suppliers import Ranking, SupplierProfile, rank_suppliers
 from services.visitation.handlers import Visitation, all_suppliers, cases, update_case
+from services.workdays.settings import check_day
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ async def check_deadlines(env: Visitation, *, as_of: date | None = None, case_id
     Each case changes in its own transaction with its version checked, so two replicas running
     the check at once report a deadline once: the slower one's write is refused and skipped.
     """
-    today = deadlines.check_day(
+    today = check_day(
         today=env.settings.today(),
         as_of=as_of,
         max_days_ahead=env.settings.check_as_of_max_days_ahead,

@@ -11,7 +11,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.workdays import WorkingDayCalendar
-from services.workdays.settings import platform_calendar
+from services.workdays.settings import CalendarSettings, platform_calendar
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +28,12 @@ class VisitationSettings(BaseSettings):
         default=3600.0, gt=0, description="How often overdue deadlines are looked for."
     )
     check_as_of_max_days_ahead: int = Field(
-        default=0,
+        default_factory=lambda: CalendarSettings().deadline_check_max_days_ahead,
         ge=0,
         le=366,
         description="How far after today a manager's CheckDeadlines may look (as_of); 0: not "
-        "at all. Only for rehearsals and tests: a deadline reported missed early stays missed.",
+        "at all. Default: the platform's VIAS_DEADLINE_CHECK_MAX_DAYS_AHEAD (this one, kept "
+        "for older configurations, overrides it for visitation).",
     )
     timezone: str = Field(default="Europe/Copenhagen", description="Whose 'today' counts.")
 

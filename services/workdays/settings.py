@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.kernel.errors import InvalidInput
 from services.workdays.calendar import (
     DEFAULT_RECURRING_CLOSING_DAYS,
     DatedClosingDay,
@@ -25,6 +28,14 @@ class CalendarSettings(BaseSettings):
     extra_closing_days: tuple[DatedClosingDay, ...] = Field(
         default=(), description='Dated closing days as JSON, e.g. ["2026-12-28 Office move"].'
     )
+    deadline_check_max_days_ahead: int = Field(
+        default=0,
+        ge=0,
+        le=366,
+        description="How far after today a manager's CheckDeadlines may look (as_of), in every "
+        "service; 0: not at all. Only for rehearsals and tests: a deadline reported missed "
+        "early stays missed.",
+    )
 
     def calendar(self) -> WorkingDayCalendar:
         """The working-day calendar with the configured closing days."""
@@ -37,3 +48,17 @@ class CalendarSettings(BaseSettings):
 def platform_calendar() -> WorkingDayCalendar:
     """The calendar every deadline of the platform is computed with (read from the environment)."""
     return CalendarSettings().calendar()
+
+
+def check_day(*, today: date, as_of: date | None, max_days_ahead: int) -> date:
+    """The day a manager's deadline check counts from: today, or `as_of` up to
+    `max_days_ahead` days after today (reporting a deadline missed early cannot be undone).
+
+    The same rule in every service: as_of in the future beyond the limit is INVALID_ARGUMENT.
+    """
+    if as_of is None:
+        return today
+    if as_of > today + timedelta(days=max_days_ahead):
+        limit = "today" if max_days_ahead == 0 else f"{max_days_ahead} days after today"
+        raise InvalidInput.single("as_of", f"must not be after {limit}")
+    return as_of

@@ -7,8 +7,8 @@ from datetime import UTC, date
 import pytest
 
 from services.kernel.errors import InvalidInput
-from services.visitation.domain import deadlines
 from services.visitation.settings import VisitationSettings
+from services.workdays.settings import check_day
 
 
 def test_configured_closing_days_move_a_due_date(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,14 +32,10 @@ def test_an_unknown_time_zone_falls_back_to_utc(monkeypatch: pytest.MonkeyPatch)
 
 def test_a_deadline_check_looks_ahead_only_as_far_as_configured() -> None:
     today = date(2026, 6, 1)
-    assert deadlines.check_day(today=today, as_of=None, max_days_ahead=0) == today
-    assert deadlines.check_day(today=today, as_of=date(2026, 5, 1), max_days_ahead=0) == date(
-        2026, 5, 1
-    )
-    assert deadlines.check_day(today=today, as_of=date(2026, 6, 11), max_days_ahead=10) == date(
-        2026, 6, 11
-    )
+    assert check_day(today=today, as_of=None, max_days_ahead=0) == today
+    assert check_day(today=today, as_of=date(2026, 5, 1), max_days_ahead=0) == date(2026, 5, 1)
+    assert check_day(today=today, as_of=date(2026, 6, 11), max_days_ahead=10) == date(2026, 6, 11)
     for as_of, ahead in ((date(2026, 6, 2), 0), (date(2026, 6, 12), 10)):
         with pytest.raises(InvalidInput) as refused:
-            deadlines.check_day(today=today, as_of=as_of, max_days_ahead=ahead)
+            check_day(today=today, as_of=as_of, max_days_ahead=ahead)
         assert [v.field for v in refused.value.violations] == ["as_of"]

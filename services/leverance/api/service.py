@@ -17,6 +17,7 @@ from services.leverance.handlers import cases, courses, deadline_check, deliveri
 from services.leverance.handlers.base import today
 from services.leverance.settings import LeveranceSettings
 from services.workdays import WorkingDayCalendar
+from services.workdays.settings import CalendarSettings, check_day
 from vias.leverance.v1 import leverance_pb2 as pb
 from vias.leverance.v1 import leverance_pb2_grpc
 
@@ -152,7 +153,15 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
 
     async def CheckDeadlines(self, request: Any, context: Any) -> pb.CheckDeadlinesResponse:
         require_role("manager")
-        reported = await deadline_check.check_deadlines(store=self.store, today=today(utcnow()))
+        command = parse_request(commands.CheckDeadlines, request, as_of=request.as_of or None)
+        day = check_day(
+            today=today(utcnow()),
+            as_of=command.as_of,
+            max_days_ahead=CalendarSettings().deadline_check_max_days_ahead,
+        )
+        reported = await deadline_check.check_deadlines(
+            store=self.store, today=day, case_id=command.case_id
+        )
         return pb.CheckDeadlinesResponse(reported_missed=reported)
 
     async def RecordAnchoringActivityHeld(self, request: Any, context: Any) -> pb.Course:

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import Any
 
-from services.kernel.errors import ConcurrencyConflict
+from services.kernel.errors import ConcurrencyConflict, NotFound
 from services.kernel.store import MongoStore, Transaction
 from services.leverance.domain.ledger import report_missed
 from services.leverance.handlers.base import emit, ledger
+from services.leverance.handlers.cases import case_references
 
 log = logging.getLogger(__name__)
 
 
-async def check_deadlines(*, store: MongoStore, today: date) -> int:
-    """Report every open deadline due before today missed, once; returns how many.
+async def check_deadlines(*, store: MongoStore, today: date, case_id: str = "") -> int:
+    """Report every open deadline due before `today` missed, once (only the case's, when one
+    is named); returns how many.
 
     Each deadline changes in its own transaction with its version checked, so two replicas
     running the check at once report it once: the slower one finds it already missed.
     """
-    query = {"status": "open", "due": {"$lt": today.isoformat()}}
+    query: dict[str, Any] = {"status": "open", "due": {"$lt": today.isoformat()}}
+    if case_id:
+        known = await store.db[ledger.collection].find_one({"case_id": case_id}, {"_id": 1})
+        if known is None and await case_references.read(store.db, case_id) is None:
+            raise NotFound("case", case_id)
+        query["case_id"] = case_id
     ids = [doc["_id"] async for doc in store.db[ledger.collection].find(query, {"_id": 1})]
     reported = 0
     for deadline_id in ids:

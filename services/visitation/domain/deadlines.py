@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 from services.contracts.deadlines import (
@@ -203,17 +203,6 @@ def cancel_pending(
                 DeadlineCancelled.model_validate({**_fields(case, deadline), "reason": reason})
             )
     return events
-
-
-def check_day(*, today: date, as_of: date | None, max_days_ahead: int) -> date:
-    """The day a deadline check counts from: today, or a manager's `as_of` up to
-    `max_days_ahead` days after today (reporting a deadline missed early cannot be undone)."""
-    if as_of is None:
-        return today
-    if as_of > today + timedelta(days=max_days_ahead):
-        limit = "today" if max_days_ahead == 0 else f"{max_days_ahead} days after today"
-        raise InvalidInput.single("as_of", f"must not be after {limit}")
-    return as_of
 
 
 def overdue(case: VisitationCase, today: date) -> list[CaseDeadline]:
