@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.contracts.channel import Channel
 from services.contracts.common import MainArea
 from services.kernel.bounds import Day, Version
 from services.kernel.envelope import EventPayload
@@ -15,6 +16,8 @@ from services.kernel.envelope import EventPayload
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+CHANNELS = (Channel.events_of("visitation"),)
 
 InformationArea = Literal[
     "basic_facts",
