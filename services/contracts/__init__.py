@@ -11,4 +11,8 @@ committed schemas in `docs/contracts/`.
 - `documents`: `vias.documents.events.v1`
 - `deadlines`: the `Deadline*` events, on the topic of the service that owns the deadline
 - `common`: shared types (`MainArea`)
+
+A module defining events declares the topics they travel on as `CHANNELS` (`channel.py`);
+`scripts/contracts.py generate` makes `docs/asyncapi.yaml` and `docs/contracts/` from them with
+the tooling in the `docs` subpackage.
 """

@@ -10,7 +10,11 @@ from datetime import date
 
 from pydantic import Field
 
+from services.contracts.channel import Channel
 from services.kernel.envelope import EventPayload
+
+CHANNELS = tuple(Channel.events_of(service) for service in ("intake", "visitation", "leverance"))
+"""Each service owning deadlines publishes their events on its own topic."""
 
 
 class _DeadlineEvent(EventPayload):

@@ -7,7 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from services.contracts.channel import Channel
 from services.kernel.envelope import EventPayload
+
+CHANNELS = (Channel.events_of("documents"),)
 
 DocumentKind = Literal[
     "advisory_report",

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
+from services.contracts.channel import Channel
 from services.contracts.common import MainArea
 from services.kernel.envelope import ContractModel, EventPayload
 
@@ -36,6 +37,8 @@ def _empty_is_none(value: object) -> object:
 
 
 EmptyIsNone = BeforeValidator(_empty_is_none)
+
+CHANNELS = (Channel.events_of("intake"),)
 
 
 class InquiryRegistered(EventPayload):

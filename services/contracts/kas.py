@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.contracts.channel import Channel
 from services.kernel.envelope import EventPayload
+
+CHANNELS = (Channel.events_of("intake"),)
 
 
 class KasRegistrationSaved(EventPayload):

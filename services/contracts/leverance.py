@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, PlainSerializer
 
+from services.contracts.channel import Channel
 from services.contracts.common import MainArea
 from services.kernel.envelope import ContractModel, EventPayload
 
@@ -29,6 +30,9 @@ class ContractTerms(ContractModel):
     transport_hourly_rate_dkk: Decimal = Field(ge=0, description="Price of transport time.")
     valid_from: date
     valid_to: date
+
+
+CHANNELS = (Channel.events_of("leverance"),)
 
 
 class SupplierProfileChanged(EventPayload):

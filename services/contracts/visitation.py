@@ -7,12 +7,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from services.contracts.channel import Channel
 from services.contracts.common import MainArea
 from services.kernel.envelope import EventPayload
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+CHANNELS = (Channel.events_of("visitation"),)
 
 InformationArea = Literal[
     "basic_facts",

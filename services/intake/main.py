@@ -66,6 +66,9 @@ def _background(deps: Deps) -> Sequence[Awaitable[None]]:
     return [_check_form_deadlines_periodically(_intake(deps))]
 
 
+HANDLED_EVENTS = frozenset(consumers.HANDLERS)
+"""The event types intake's consumer handles, known without building anything."""
+
 SPEC = ServiceSpec(
     name="intake",
     subscribes_to=(events_topic("visitation"), events_topic("leverance")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
 from services.kernel.consumer import EventHandler
@@ -16,17 +16,26 @@ from services.leverance.handlers import cases, courses, deadline_check
 from services.leverance.handlers.base import today
 from services.leverance.handlers.indexes import create_indexes
 from services.leverance.settings import LeveranceSettings
+from services.workdays.calendar import WorkingDayCalendar
 from services.workdays.settings import platform_calendar
+
+_HANDLERS: dict[str, Callable[[WorkingDayCalendar], EventHandler]] = {
+    "VisitationCaseOpened": lambda calendar: cases.reference_opened_case,
+    "CaseHandedToLeverance": lambda calendar: courses.open_course,
+    "DocumentJournaled": lambda calendar: partial(
+        courses.record_journaled_document, calendar=calendar
+    ),
+    "VisitationCaseClosed": lambda calendar: partial(
+        courses.stop_for_visitation, calendar=calendar
+    ),
+}
+HANDLED_EVENTS = frozenset(_HANDLERS)
+"""The event types leverance's consumer handles, known without building anything."""
 
 
 def _handlers(deps: Deps) -> dict[str, EventHandler]:
     calendar = platform_calendar()
-    return {
-        "VisitationCaseOpened": cases.reference_opened_case,
-        "CaseHandedToLeverance": courses.open_course,
-        "DocumentJournaled": partial(courses.record_journaled_document, calendar=calendar),
-        "VisitationCaseClosed": partial(courses.stop_for_visitation, calendar=calendar),
-    }
+    return {event_type: make(calendar) for event_type, make in _HANDLERS.items()}
 
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from services.kernel.consumer import EventHandler
 from services.kernel.runtime import Deps, ServiceSpec
@@ -35,13 +35,18 @@ def _visitation(deps: Deps) -> Visitation:
     return _built[key]
 
 
+_HANDLERS: dict[str, Callable[[Visitation], EventHandler]] = {
+    "InquiryAssigned": lambda env: consumers.open_case_handler(env.calendar, env.settings.zone()),
+    "SupplierProfileChanged": lambda env: consumers.apply_supplier_profile,
+    "InquiryConsentWithdrawn": lambda env: consumers.consent_withdrawn_handler(env.settings),
+}
+HANDLED_EVENTS = frozenset(_HANDLERS)
+"""The event types visitation's consumer handles, known without building anything."""
+
+
 def _handlers(deps: Deps) -> dict[str, EventHandler]:
     env = _visitation(deps)
-    return {
-        "InquiryAssigned": consumers.open_case_handler(env.calendar, env.settings.zone()),
-        "SupplierProfileChanged": consumers.apply_supplier_profile,
-        "InquiryConsentWithdrawn": consumers.consent_withdrawn_handler(env.settings),
-    }
+    return {event_type: make(env) for event_type, make in _HANDLERS.items()}
 
 
 async def _setup(deps: Deps) -> None:

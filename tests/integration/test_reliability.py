@@ -11,6 +11,7 @@ import grpc
 from aiokafka.admin import AIOKafkaAdminClient
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.contracts.docs.dead_letter import DeadLetter
 from services.contracts.intake import InquiryAssigned
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import dead_letter_topic, ensure_topics, events_topic
@@ -221,6 +222,8 @@ async def test_a_poison_message_is_dead_lettered_and_the_partition_moves_on(
     assert base64.b64decode(unparseable["value_base64"]) == b"\xffnot an envelope"
     assert failing["event_id"] == poison.event_id
     assert failing["attempts"] == 3
+    for letter in (unparseable, failing):  # as docs/asyncapi.yaml describes a dead letter
+        DeadLetter.model_validate(letter)
     assert "main_area" in failing["error"]
     dead = metric_value(clients.metrics("visitation"), "vias_events_dead_lettered_total")
     assert dead >= 2
