@@ -38,11 +38,15 @@ def event_line(record: ConsumerRecord[bytes, bytes]) -> str:
 async def follow(args: argparse.Namespace) -> int:
     """Print the supplier's events as they come, until interrupted (or `--max-events`)."""
     topic = feed_topic(args.supplier)
+    group = args.group or f"{feed_prefix(args.supplier)}cli"
+    if args.names:
+        names = {"topic": topic, "prefix": feed_prefix(args.supplier), "group": group}
+        print(json.dumps(names, ensure_ascii=False))
+        return 0
     options = kafka_client_options(Settings())
     if args.from_beginning:  # no group: every partition from its first retained event
         consumer = AIOKafkaConsumer(**options, auto_offset_reset="earliest")
     else:
-        group = args.group or f"{feed_prefix(args.supplier)}cli"
         consumer = AIOKafkaConsumer(**options, group_id=group, auto_offset_reset="latest")
     await consumer.start()
     try:
@@ -81,3 +85,9 @@ def add_commands(sub: Any) -> None:
         "(default: vias.supplier.<supplier id>.cli)",
     )
     feed.add_argument("--max-events", type=int, default=0, help="stop after this many")
+    feed.add_argument(
+        "--names",
+        action="store_true",
+        help="print the feed's topic, the prefix the supplier's Kafka user may read (topics "
+        "and groups) and the default group, then exit (no broker needed)",
+    )

@@ -352,6 +352,14 @@ async def test_the_example_subscriber_prints_a_suppliers_feed_as_json_lines(
     assert handed["payload"]["specialist_id"] == supplier.specialist
     assert sorted(line["event_id"] for line in lines) == sorted(envelopes(records))
 
+    named = await asyncio.to_thread(
+        vias_command, clients.platform, "feed", "--supplier", "Center Nord.2", "--names"
+    )
+    assert json.loads(named.stdout) == {
+        "topic": "vias.supplier.Center_20Nord_2e2.v1",
+        "prefix": "vias.supplier.Center_20Nord_2e2.",
+        "group": "vias.supplier.Center_20Nord_2e2.cli",
+    }
     unknown = await asyncio.to_thread(
         vias_command,
         clients.platform,
