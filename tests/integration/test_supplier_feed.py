@@ -249,9 +249,7 @@ async def test_each_supplier_feed_holds_exactly_its_own_events_and_nothing_forbi
     kept = await log(bravo_course, running[bravo.supplier_id], "3")
     refused = await log(bravo_course, running[bravo.supplier_id], "4")
     await review(bravo_course, kept, approve=True)
-    await review(
-        bravo_course, refused, approve=False, reason=f"Not agreed for {citizens[1]} ({cprs[1]})"
-    )
+    await review(bravo_course, refused, approve=False, reason=f"Not agreed for {citizens[1]}")
     for supplier in (alpha, bravo):
         await settle(clients, supplier)
 
