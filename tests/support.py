@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
@@ -26,6 +30,7 @@ from vias.visitation.v1 import visitation_pb2_grpc
 
 T = TypeVar("T")
 DEADLINE = 10.0
+ROOT = Path(__file__).resolve().parent.parent
 
 USED_CPRS: set[str] = set()
 """Every CPR number the test run sent, ten digits; the leak test looks for each of them."""
@@ -240,3 +245,22 @@ async def read_topic(platform: Platform, topic: str, *, timeout: float = 5.0) ->
         return records
     finally:
         await consumer.stop()
+
+
+def vias_command(platform: Platform, *args: str) -> subprocess.CompletedProcess[str]:
+    """`vias ARGS` run as a user would, against the platform's services and broker."""
+    env = {
+        **os.environ,
+        "VIAS_AUTH_SIGNING_KEY_FILE": str(platform.signing_key_file),
+        "VIAS_KAFKA_BOOTSTRAP_SERVERS": platform.kafka_bootstrap_servers,
+        **{f"VIAS_{n.upper()}_ADDRESS": platform.grpc_address(n) for n in platform.services},
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

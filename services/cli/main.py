@@ -15,6 +15,7 @@ import grpc
 from google.protobuf.json_format import MessageToDict
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.cli import feed as feed_cli
 from services.cli import intake as intake_cli
 from services.cli import notifications as notifications_cli
 from services.cli import visitation as visitation_cli
@@ -103,6 +104,8 @@ def _parser() -> argparse.ArgumentParser:
 
     notifications_cli.add_commands(sub)
 
+    feed_cli.add_commands(sub)
+
     leverance = sub.add_parser("leverance", help="delivery side")
     leverance_actions = leverance.add_subparsers(dest="action", required=True)
     add_leverance_commands(leverance_actions)
@@ -157,6 +160,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             )
         )
         return 0
+    if args.command == "feed":
+        try:
+            return asyncio.run(feed_cli.follow(args))
+        except KeyboardInterrupt:
+            return 0
     return asyncio.run(_run(args))
 
 

@@ -10,6 +10,8 @@ committed schemas in `docs/contracts/`.
 - `leverance`: `vias.leverance.events.v1`
 - `documents`: `vias.documents.events.v1`
 - `deadlines`: the `Deadline*` events, on the topic of the service that owns the deadline
+- `supplier_feed`: what one supplier's staff may see, published by notifications on
+  `vias.supplier.<supplier id>.v1` (one topic per supplier)
 - `common`: shared types (`MainArea`)
 
 A module defining events declares the topics they travel on as `CHANNELS` (`channel.py`);

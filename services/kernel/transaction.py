@@ -83,8 +83,12 @@ class Transaction:
         self._if_absent: dict[str, dict[Any, Doc]] = {}
         self._updates: list[_Update] = []
 
-    def emit(self, payload: EventPayload) -> Envelope:
-        """Record an event caused by the current unit of work; stored at commit."""
+    def emit(self, payload: EventPayload, *, topic: str | None = None) -> Envelope:
+        """Record an event caused by the current unit of work; stored at commit.
+
+        It goes to the service's own events topic unless `topic` names another one the
+        service publishes (e.g. a supplier's feed), which must exist before it is published.
+        """
         trace = current_trace.get()
         envelope = Envelope.wrap(
             payload,
@@ -94,7 +98,7 @@ class Transaction:
         )
         self.messages.append(
             OutboxMessage(
-                self.topic,
+                topic or self.topic,
                 envelope.subject,
                 envelope.type,
                 envelope.model_dump_json(),

@@ -2,11 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Mapping, Sequence
+
 from services.kernel.consumer import EventHandler
+from services.kernel.envelope import Envelope
 from services.kernel.runtime import Deps, ServiceSpec
+from services.kernel.store import Transaction
 from services.kernel.topics import events_topic
 from services.notifications import deadlines, handlers, letters, leverance_notices, surveys
 from services.notifications.api import registrations
+from services.notifications.supplier_feed import handlers as supplier_feed
+from services.notifications.supplier_feed.rules import RULES as FEED_RULES
+from services.notifications.supplier_feed.topics import FeedTopics
+
+_feed_topics: dict[int, FeedTopics] = {}
+
+
+def _topics(deps: Deps) -> FeedTopics:
+    """The suppliers' feed topics, one keeper per process."""
+    return _feed_topics.setdefault(id(deps.store), FeedTopics(deps.settings, deps.store))
+
+
+def in_turn(*steps: EventHandler) -> EventHandler:
+    """One handler running each of `steps` on the event, in order, in the same transaction."""
+
+    async def handle(tx: Transaction, envelope: Envelope) -> None:
+        for step in steps:
+            await step(tx, envelope)
+
+    return handle
+
+
+def merged(*tables: Mapping[str, EventHandler]) -> dict[str, EventHandler]:
+    """The handlers of several tables by event type; a type several tables handle runs each
+    table's handler in turn (a notice and a feed event from one event, say)."""
+    by_type: dict[str, list[EventHandler]] = {}
+    for table in tables:
+        for event_type, handler in table.items():
+            by_type.setdefault(event_type, []).append(handler)
+    return {t: steps[0] if len(steps) == 1 else in_turn(*steps) for t, steps in by_type.items()}
+
+
+def _handlers(deps: Deps) -> dict[str, EventHandler]:
+    return merged(
+        {"VisitationCaseOpened": handlers.notify_case_assigned},
+        leverance_notices.HANDLERS,
+        letters.HANDLERS,
+        deadlines.handlers(),
+        surveys.handlers(surveys.questions_from_settings()),
+        supplier_feed.handlers(_topics(deps)),
+    )
 
 
 async def _setup(deps: Deps) -> None:
@@ -15,27 +60,33 @@ async def _setup(deps: Deps) -> None:
     await surveys.create_indexes(deps.store)
 
 
-_HANDLERS: dict[str, EventHandler] = {
-    "VisitationCaseOpened": handlers.notify_case_assigned,
-    **leverance_notices.HANDLERS,
-    **letters.HANDLERS,
-    **deadlines.handlers(),
-}
-HANDLED_EVENTS = frozenset({*_HANDLERS, *surveys.handlers(questions=())})
+def _background(deps: Deps) -> Sequence[Awaitable[None]]:
+    return [_topics(deps).keep()]
+
+
+HANDLED_EVENTS = frozenset(
+    {
+        "VisitationCaseOpened",
+        *leverance_notices.HANDLERS,
+        *letters.HANDLERS,
+        *deadlines.handlers(),
+        *surveys.handlers(questions=()),
+        "SupplierProfileChanged",
+        *FEED_RULES,
+    }
+)
 """The event types notifications' consumer handles, known without building anything (which
-events the survey sender handles does not depend on its questions, read at start-up)."""
+events the survey sender and the feed curator handle does not depend on their settings)."""
 
 SPEC = ServiceSpec(
     name="notifications",
     subscribes_to=(events_topic("visitation"), events_topic("leverance"), events_topic("intake")),
-    handlers=lambda deps: {
-        **_HANDLERS,
-        **surveys.handlers(surveys.questions_from_settings()),
-    },
+    handlers=_handlers,
     servicers=lambda deps: [
         *registrations(deps.store),
         *letters.registrations(deps.store),
         *surveys.registrations(deps.store, surveys.questions_from_settings()),
     ],
     setup=_setup,
+    background=_background,
 )

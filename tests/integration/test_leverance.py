@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,8 +16,15 @@ from services.contracts.visitation import CaseHandedToLeverance
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import events_topic
 from services.leverance.domain.supplier_csv import COLUMNS
-from tests.conftest import ROOT
-from tests.support import DEADLINE, Clients, bad_fields, eventually, produce, read_topic
+from tests.support import (
+    DEADLINE,
+    Clients,
+    bad_fields,
+    eventually,
+    produce,
+    read_topic,
+    vias_command,
+)
 from vias.documents.v1 import documents_pb2
 from vias.leverance.v1 import leverance_pb2 as pb
 from vias.notifications.v1 import notifications_pb2
@@ -178,7 +182,9 @@ def line(kind: str, hours: str = "", planned_on: date = PLANNED, **fields: Any) 
     return pb.ActivityInput(kind=kind, hours=hours, planned_on=planned_on.isoformat(), **fields)
 
 
-async def new_supplier(clients: Clients, *, rate: str = "950.00") -> str:
+async def new_supplier(
+    clients: Clients, *, rate: str = "950.00", target_groups: tuple[str, ...] = ("autism_spectrum",)
+) -> str:
     """A supplier with a children/youth contract covering today's courses."""
     supplier_id = f"supplier-{new_id()[:8]}"
     await clients.leverance.SaveSupplier(
@@ -201,7 +207,7 @@ async def new_supplier(clients: Clients, *, rate: str = "950.00") -> str:
         valid_to=(TODAY + timedelta(days=800)).isoformat(),
         min_age=0,
         max_age=23,
-        target_groups=["autism_spectrum"],
+        target_groups=list(target_groups),
         hourly_rate_dkk=rate,
         transport_rate_dkk_per_km="3.79",
         transport_hourly_rate_dkk="475.00",
@@ -747,11 +753,6 @@ def test_the_command_line_imports_a_supplier_list_and_reads_it_back(
     clients: Clients, tmp_path: Path
 ) -> None:
     platform = clients.platform
-    env = {
-        **os.environ,
-        "VIAS_AUTH_SIGNING_KEY_FILE": str(platform.signing_key_file),
-        "VIAS_LEVERANCE_ADDRESS": platform.grpc_address("leverance"),
-    }
     supplier_id = f"cli-{new_id()[:8]}"
     csv_file = tmp_path / "suppliers.csv"
     csv_file.write_text(
@@ -762,15 +763,7 @@ def test_the_command_line_imports_a_supplier_list_and_reads_it_back(
     )
 
     def vias(*args: str) -> Any:
-        done = subprocess.run(
-            [sys.executable, "-m", "services.cli", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = vias_command(platform, *args)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 

@@ -4,31 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 
-from tests.conftest import ROOT
 from tests.integration.visitation_helpers import assigned_case, new_world
-from tests.support import Clients
+from tests.support import Clients, vias_command
 
 
 def _vias(clients: Clients, *args: str) -> subprocess.CompletedProcess[str]:
-    platform = clients.platform
-    env = {
-        **os.environ,
-        "VIAS_AUTH_SIGNING_KEY_FILE": str(platform.signing_key_file),
-        **{f"VIAS_{n.upper()}_ADDRESS": platform.grpc_address(n) for n in platform.services},
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "services.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return vias_command(clients.platform, *args)
 
 
 async def test_a_consultant_works_a_case_from_the_command_line(clients: Clients) -> None:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,8 +14,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.kernel.settings import Settings
 from services.visitation.main import SPEC as VISITATION
-from tests.conftest import ROOT
-from tests.support import DEADLINE, Clients, eventually, fake_cpr, metric_value
+from tests.support import DEADLINE, Clients, eventually, fake_cpr, metric_value, vias_command
 from vias.documents.v1 import documents_pb2
 from vias.leverance.v1 import leverance_pb2
 from vias.notifications.v1 import notifications_pb2
@@ -165,22 +161,9 @@ async def test_every_service_reports_serving(clients: Clients, service: str) -> 
 
 def test_the_command_line_client_registers_assigns_and_reads_back(clients: Clients) -> None:
     platform = clients.platform
-    env = {
-        **os.environ,
-        "VIAS_AUTH_SIGNING_KEY_FILE": str(platform.signing_key_file),
-        **{f"VIAS_{n.upper()}_ADDRESS": platform.grpc_address(n) for n in platform.services},
-    }
 
     def vias(*args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "services.cli", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = vias_command(platform, *args)
         assert done.returncode == 0, done.stderr
         return done.stdout
 

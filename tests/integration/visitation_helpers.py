@@ -179,16 +179,19 @@ async def publish_world(clients: Clients, world: World) -> None:
     )
 
 
-async def assigned_case(clients: Clients, consultant: str, *, on: str = "2026-05-08") -> Any:
-    """A children/youth inquiry registered and assigned on `on`; its visitation case."""
-    inquiry = await clients.register(main_area="children_youth")
+async def assigned_case(
+    clients: Clients, consultant: str, *, on: str = "2026-05-08", **form: str
+) -> Any:
+    """A children/youth inquiry registered (`form` overrides fields of the form) and assigned
+    on `on`; its visitation case."""
+    inquiry = await clients.register(**{"main_area": "children_youth", **form})
     await clients.assign(inquiry.inquiry_id, consultant=consultant, on=on)
     return await case_of(clients, inquiry.inquiry_id)
 
 
-async def proceeding_case(clients: Clients, world: World, consultant: str) -> Any:
+async def proceeding_case(clients: Clients, world: World, consultant: str, **form: str) -> Any:
     """A case through first contact to a single-case course for this world's target groups."""
-    case = await assigned_case(clients, consultant)
+    case = await assigned_case(clients, consultant, **form)
     me = staff(clients, consultant)
     case = await call(
         clients.visitation.RecordFirstContact,

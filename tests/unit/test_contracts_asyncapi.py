@@ -44,7 +44,7 @@ def test_the_document_is_valid_asyncapi_3(document: dict[str, Any]) -> None:
     assert unresolved_references(document) == []
 
 
-def test_every_event_the_code_can_emit_is_a_message_on_its_producers_channel(
+def test_every_event_the_code_can_emit_is_a_message_on_its_producers_channels(
     document: dict[str, Any],
 ) -> None:
     events = _events_in_contracts()
@@ -53,9 +53,9 @@ def test_every_event_the_code_can_emit_is_a_message_on_its_producers_channel(
     for event in events:
         message = document["components"]["messages"][event.event_type]
         assert message["x-schema-version"] == event.schema_version
-        for producer in message["x-producers"]:
-            channel = document["channels"][f"vias.{producer}.events.v1"]
-            assert event.event_type in channel["messages"], (event, producer)
+        carrying = [c for c in document["channels"].values() if event.event_type in c["messages"]]
+        assert carrying, event
+        assert {c["x-producer"] for c in carrying} == set(message["x-producers"]), event
 
 
 def test_an_event_class_of_the_contracts_package_missing_from_the_catalog_is_named() -> None:
@@ -188,3 +188,13 @@ def test_a_module_with_events_but_no_channels_is_refused() -> None:
     FeedItemPublished.__module__ = module.__name__
     with pytest.raises(ContractError, match="defines events but no CHANNELS"):
         from_modules([module])
+
+
+def test_the_supplier_feed_is_one_parameterised_channel_notifications_publishes(
+    document: dict[str, Any],
+) -> None:
+    (feed,) = [c for c in document["channels"].values() if "supplier" in c["address"]]
+    assert feed["address"] == "vias.supplier.{supplier_id}.v1"
+    assert feed["x-producer"] == "notifications"
+    assert set(feed["parameters"]) == {"supplier_id"}
+    assert {"OfferReceived", "CaseHandedOver", "SettlementIssued"} <= set(feed["messages"])
