@@ -221,6 +221,24 @@ def consumption(
     )
 
 
+def closing_checklist(checklist: ClosingChecklist) -> pb.ClosingChecklist:
+    """The wire form of a closing checklist."""
+    return pb.ClosingChecklist(
+        closing_meeting_held=checklist.done("closing_meeting_held"),
+        closing_summary_note_sent_and_journaled=checklist.done(
+            "closing_summary_note_sent_and_journaled"
+        ),
+        advisory_report_sent_and_journaled=checklist.done("advisory_report_sent_and_journaled"),
+        recipient_registration_checked=checklist.done("recipient_registration_checked"),
+        working_papers_destroyed=checklist.done("working_papers_destroyed"),
+        missing=checklist.missing(),
+        items=[
+            pb.ChecklistItem(name=i.name, done=i.done, description=i.description)
+            for i in checklist.items
+        ],
+    )
+
+
 def course(found: Course, checklist: ClosingChecklist) -> pb.Course:
     """The wire form of a course."""
     interruption = found.interruption
@@ -264,14 +282,7 @@ def course(found: Course, checklist: ClosingChecklist) -> pb.Course:
             )
             for a in found.anchoring
         ],
-        checklist=pb.ClosingChecklist(
-            closing_meeting_held=checklist.closing_meeting_held,
-            closing_summary_note_sent_and_journaled=checklist.closing_summary_note_sent_and_journaled,
-            advisory_report_sent_and_journaled=checklist.advisory_report_sent_and_journaled,
-            recipient_registration_checked=checklist.recipient_registration_checked,
-            working_papers_destroyed=checklist.working_papers_destroyed,
-            missing=checklist.missing(),
-        ),
+        checklist=closing_checklist(checklist),
         course_limit=_day(course_limit(found.service, found.clarifying_meeting_on)),
         specialist_known=found.specialist_known,
         extended_to=_day(found.extended_to),

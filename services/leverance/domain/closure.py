@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from pydantic import Field
+
 from services.contracts.leverance import (
     ClosingMeetingHeld,
     ClosingStepConfirmed,
@@ -27,12 +29,13 @@ from services.leverance.domain.course import (
 )
 from services.leverance.domain.delivery import ClosingStep
 from services.leverance.domain.reference import (
-    ADVISORY_REPORT,
-    CLOSING_SUMMARY_NOTE,
+    CLOSING_STEPS,
     DRAFT_MARKERS,
     STATEMENT_APPROVAL_WORKING_DAYS,
     STATEMENT_DUE_WORKING_DAYS,
+    ClosingDocument,
     ClosingStepKind,
+    reference,
     service_rules,
 )
 from services.leverance.domain.types import Value
@@ -86,18 +89,28 @@ def statement_deadline(
     )
 
 
-class ClosingChecklist(Value):
-    """What must hold before the specialist can submit the financial statement (H 5.3.3)."""
+class ChecklistItem(Value):
+    """One thing that must hold before the course's part can close."""
 
-    closing_meeting_held: bool
-    closing_summary_note_sent_and_journaled: bool
-    advisory_report_sent_and_journaled: bool
-    recipient_registration_checked: bool
-    working_papers_destroyed: bool
+    name: str = Field(description="e.g. advisory_report_sent_and_journaled")
+    done: bool
+    description: str = Field(description="The item in Danish, with the handbook section.")
+
+
+class ClosingChecklist(Value):
+    """What must hold before the specialist can submit the financial statement (H 5.3.3): the
+    closing meeting, the documents the service produces (H ch. 3, from the reference data) and
+    the specialist's closing steps."""
+
+    items: tuple[ChecklistItem, ...]
 
     def missing(self) -> list[str]:
         """The items not yet done."""
-        return [name for name, done in self.model_dump().items() if not done]
+        return [item.name for item in self.items if not item.done]
+
+    def done(self, name: str) -> bool:
+        """Whether the checklist has the item and it is done."""
+        return any(item.name == name and item.done for item in self.items)
 
 
 def _final(document: JournaledDocument) -> bool:
@@ -105,28 +118,44 @@ def _final(document: JournaledDocument) -> bool:
     return not any(marker in title for marker in DRAFT_MARKERS)
 
 
+def _present(wanted: ClosingDocument, documents: Sequence[JournaledDocument]) -> bool:
+    """A final document of the kind, sent when the item says so."""
+    return any(
+        d.kind == wanted.kind and (d.sent_to or not wanted.sent) and _final(d) for d in documents
+    )
+
+
 def checklist(
     course: Course, documents: Sequence[JournaledDocument], parts: Sequence[Delivery] = ()
 ) -> ClosingChecklist:
-    """The closing checklist of a course from its journaled documents and the specialists'
-    confirmations on the given parts (each part must have confirmed)."""
-
+    """The closing checklist of a course: its service's documents (reference data) from what
+    was journaled, and the specialists' confirmations on the given parts (each part must have
+    confirmed)."""
+    rules = service_rules(course.service)
+    wording = reference().closing_steps
     suppliers = {p.supplier_id for p in course.parts}
     # Only VISO staff and the course's own suppliers can complete its checklist.
     counted = [d for d in documents if d.supplier_id is None or d.supplier_id in suppliers]
-
-    def sent_and_journaled(kind: str) -> bool:
-        return any(d.kind == kind and d.sent_to and _final(d) for d in counted)
-
-    return ClosingChecklist(
-        closing_meeting_held=course.closing_meeting_on is not None,
-        closing_summary_note_sent_and_journaled=sent_and_journaled(CLOSING_SUMMARY_NOTE),
-        advisory_report_sent_and_journaled=sent_and_journaled(ADVISORY_REPORT),
-        recipient_registration_checked=bool(parts)
-        and all(p.confirmed("recipient_registration_checked") for p in parts),
-        working_papers_destroyed=bool(parts)
-        and all(p.confirmed("working_papers_destroyed") for p in parts),
-    )
+    items = [
+        ChecklistItem(
+            name="closing_meeting_held",
+            done=course.closing_meeting_on is not None,
+            description=wording["closing_meeting_held"],
+        ),
+        *(
+            ChecklistItem(name=d.item, done=_present(d, counted), description=d.description)
+            for d in rules.closing_documents
+        ),
+    ]
+    items += [
+        ChecklistItem(
+            name=step,
+            done=bool(parts) and all(p.confirmed(step) for p in parts),
+            description=wording[step],
+        )
+        for step in CLOSING_STEPS
+    ]
+    return ClosingChecklist(items=tuple(items))
 
 
 def confirm_closing_step(
