@@ -122,6 +122,8 @@ def case_to_proto(case: VisitationCase) -> pb.VisitationCase:
         closed_on=_day(case.closed_on),
         municipality_code=case.municipality_code or "",
         family_group_id=case.family_group_id or "",
+        procedure_supplier_id=case.procedure_supplier_id or "",
+        theme_id=case.theme_id or "",
         supplier_contacts=[
             pb.SupplierContact(
                 supplier_id=c.supplier_id,

@@ -148,6 +148,13 @@ class VisitationCase(Aggregate):
     citizen_age_years: int | None = None
     target_groups: list[str] = Field(default_factory=list)
     family_group_id: str | None = None
+    procedure_supplier_id: str | None = Field(
+        default=None,
+        description="The supplier an internal procedure assigned the case to: the single case's "
+        "for a combination course (H 4.4.2), one from the theme's list for a theme course "
+        "(H 4.4.3). Offers go to it only.",
+    )
+    theme_id: str | None = None
     first_contact_on: date | None = None
     supplier_contacts: list[SupplierContact] = Field(default_factory=list)
     information: dict[str, InformationEntry] = Field(default_factory=dict)
