@@ -78,6 +78,64 @@ async def check_deadlines(args: argparse.Namespace, client: Client) -> Any:
     return await client.call(_stub(client).CheckDeadlines, pb.CheckDeadlinesRequest())
 
 
+async def start_central(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.StartCentralCourseRequest(
+        case_id=args.case,
+        expected_version=args.version,
+        description=pb.DeliveryDescription(
+            purpose=args.purpose,
+            goals=args.goal,
+            content=args.content,
+            course=args.course_plan,
+            method=args.method,
+        ),
+        planned_hours=args.planned_hours,
+    )
+    return await client.call(_stub(client).StartCentralCourse, request)
+
+
+async def log_hours(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.LogCentralHoursRequest(
+        case_id=args.case,
+        activity_kind=args.kind,
+        worked_on=args.on,
+        hours=args.hours,
+        note=args.note or "",
+    )
+    return await client.call(_stub(client).LogCentralHours, request)
+
+
+async def close_central(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.CloseCentralCourseRequest(case_id=args.case, expected_version=args.version)
+    return await client.call(_stub(client).CloseCentralCourse, request)
+
+
+def _central_commands(actions: Any) -> None:
+    cmd = actions.add_parser(
+        "start-central", help="plan and start a course the central unit runs itself"
+    )
+    cmd.add_argument("--case", required=True)
+    cmd.add_argument("--version", type=int, default=0, help="the course version read")
+    cmd.add_argument("--purpose", required=True)
+    cmd.add_argument("--goal", action="append", required=True, help="a concrete goal (repeat)")
+    cmd.add_argument("--content", required=True)
+    cmd.add_argument("--course-plan", required=True, help="how the course runs")
+    cmd.add_argument("--method", required=True)
+    cmd.add_argument("--planned-hours", required=True)
+    cmd.set_defaults(call=start_central)
+    cmd = actions.add_parser("log-hours", help="log the central unit's hours on its course")
+    cmd.add_argument("--case", required=True)
+    cmd.add_argument("--kind", default="special_advice", help="activity kind")
+    cmd.add_argument("--on", required=True, help="YYYY-MM-DD")
+    cmd.add_argument("--hours", required=True)
+    cmd.add_argument("--note")
+    cmd.set_defaults(call=log_hours)
+    cmd = actions.add_parser("close-central", help="close a course the central unit ran")
+    cmd.add_argument("--case", required=True)
+    cmd.add_argument("--version", type=int, default=0, help="the course version read")
+    cmd.set_defaults(call=close_central)
+
+
 def add_commands(actions: Any) -> None:
     """Add leverance's commands to the `vias leverance` sub-command parsers."""
     cmd = actions.add_parser("import-suppliers", help="import a supplier list (CSV)")
@@ -119,3 +177,4 @@ def add_commands(actions: Any) -> None:
     cmd.set_defaults(call=spending)
     cmd = actions.add_parser("check-deadlines", help="report overdue deadlines missed now")
     cmd.set_defaults(call=check_deadlines)
+    _central_commands(actions)

@@ -164,6 +164,34 @@ class CaseHandedToLeverance(EventPayload):
         return self.case_id
 
 
+class CaseHandedToCentralUnit(EventPayload):
+    """The clarifying meeting of a course the central unit runs itself was held (a service
+    without a supplier, H 3.11, 3.12, or extended phone advice the consultant gives, H 3.2).
+
+    Contract: leverance opens the course with no supplier's part: `delivered_by` (the
+    consultant or a named VISO colleague) delivers it, logs the hours and closes it with the
+    consultant; no price, statement or settlement.
+    """
+
+    event_type = "CaseHandedToCentralUnit"
+
+    case_id: str
+    inquiry_id: str
+    consultant_id: str
+    delivered_by: str = Field(description="The VISO user who delivers the advice.")
+    main_area: MainArea
+    service: str = Field(description="The advisory service id, e.g. casework_course.")
+    clarifying_meeting_on: date
+    handed_at: datetime
+    course_max_months: int | None = Field(
+        default=None, description="The service's duration limit, clarifying to closing meeting."
+    )
+    citizen_attended: bool | None = None
+
+    def subject(self) -> str:
+        return self.case_id
+
+
 class SummaryNoteSent(EventPayload):
     """The specialist sent the summary note of the clarifying meeting (H 5.1.3).
 

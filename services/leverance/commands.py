@@ -215,6 +215,42 @@ class RecordAnchoringAgendaSent(Command):
     activity_id: Id
 
 
+class StartCentralCourse(Command):
+    """The consultant plans a course the central unit runs itself: it starts."""
+
+    case_id: Id
+    expected_version: ExpectedVersion = 0
+    description: dict[str, Any] | None = None
+    planned_hours: Hours = ZERO
+
+    @field_validator("planned_hours", mode="before")
+    @classmethod
+    def _zero(cls, value: object) -> object:
+        return _empty_as_zero(value)
+
+
+class LogCentralHours(Command):
+    """Hours the central unit spent on a course it runs itself."""
+
+    case_id: Id
+    activity_kind: Id
+    worked_on: RequestDay
+    hours: Hours = ZERO
+    note: Text = ""
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _zero(cls, value: object) -> object:
+        return _empty_as_zero(value)
+
+
+class CloseCentralCourse(Command):
+    """The consultant closes a course the central unit ran, once its checklist holds."""
+
+    case_id: Id
+    expected_version: ExpectedVersion = 0
+
+
 class CreateMonthlySettlement(Command):
     """Settle a supplier's month."""
 

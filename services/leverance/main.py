@@ -12,7 +12,7 @@ from services.kernel.envelope import utcnow
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
 from services.leverance.api import registrations
-from services.leverance.handlers import cases, courses, deadline_check
+from services.leverance.handlers import cases, central, courses, deadline_check
 from services.leverance.handlers.base import today
 from services.leverance.handlers.indexes import create_indexes
 from services.leverance.settings import LeveranceSettings
@@ -24,6 +24,7 @@ def _handlers(deps: Deps) -> dict[str, EventHandler]:
     return {
         "VisitationCaseOpened": cases.reference_opened_case,
         "CaseHandedToLeverance": courses.open_course,
+        "CaseHandedToCentralUnit": central.open_central_course,
         "DocumentJournaled": partial(courses.record_journaled_document, calendar=calendar),
         "VisitationCaseClosed": partial(courses.stop_for_visitation, calendar=calendar),
     }

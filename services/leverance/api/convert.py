@@ -16,7 +16,7 @@ from services.leverance.domain.agreements import (
 )
 from services.leverance.domain.closure import ClosingChecklist
 from services.leverance.domain.consumption import ConsumptionEntry, Totals
-from services.leverance.domain.course import Course
+from services.leverance.domain.course import CentralUnit, Course
 from services.leverance.domain.money import AreaSpending, Settlement
 from services.leverance.domain.suppliers import Supplier
 from vias.leverance.v1 import leverance_pb2 as pb
@@ -287,6 +287,16 @@ def course(found: Course, checklist: ClosingChecklist) -> pb.Course:
         specialist_known=found.specialist_known,
         extended_to=_day(found.extended_to),
         extension_justification=found.extension_justification,
+        central_unit=_central_unit(found.central_unit) if found.central_unit else None,
+    )
+
+
+def _central_unit(found: CentralUnit) -> pb.CentralUnitPart:
+    return pb.CentralUnitPart(
+        delivered_by=found.delivered_by,
+        description=_description(found.description) if found.description else None,
+        planned_hours=_text(found.planned_hours),
+        logged_hours=_text(found.logged_hours),
     )
 
 
@@ -328,6 +338,7 @@ def spending(year: int, rows: Sequence[AreaSpending]) -> pb.Spending:
                 settled_dkk=_text(r.settled_dkk),
                 remaining_dkk=_text(r.remaining_dkk),
                 used_percent=_text(r.used_percent),
+                central_unit_hours=_text(r.central_unit_hours),
             )
             for r in rows
         ],

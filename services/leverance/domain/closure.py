@@ -23,6 +23,7 @@ from services.leverance.domain.agreements import Actor, Delivery, Statement
 from services.leverance.domain.course import (
     Course,
     JournaledDocument,
+    central_closing_deadline,
     duration_deadline,
     require_consultant,
     require_participant,
@@ -68,6 +69,8 @@ def record_closing_meeting(
     duration = duration_deadline(course, deliveries, calendar)
     if duration is not None:
         events.append(duration.met(held_on))
+    if course.central_unit is not None:
+        events.append(central_closing_deadline(course, held_on, calendar).set())
     for delivery in deliveries:
         if delivery.status == "running":
             events.append(statement_deadline(delivery, held_on, calendar).set())
@@ -147,14 +150,16 @@ def checklist(
             for d in rules.closing_documents
         ),
     ]
-    items += [
-        ChecklistItem(
-            name=step,
-            done=bool(parts) and all(p.confirmed(step) for p in parts),
-            description=wording[step],
-        )
-        for step in CLOSING_STEPS
-    ]
+    if course.central_unit is None:
+        # The specialist's closing steps; a course the central unit runs has no supplier's part.
+        items += [
+            ChecklistItem(
+                name=step,
+                done=bool(parts) and all(p.confirmed(step) for p in parts),
+                description=wording[step],
+            )
+            for step in CLOSING_STEPS
+        ]
     return ClosingChecklist(items=tuple(items))
 
 

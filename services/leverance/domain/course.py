@@ -23,14 +23,15 @@ from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
 from services.leverance.domain import anchoring as anchoring_rules
 from services.leverance.domain import deadlines
-from services.leverance.domain.agreements import Actor, Delivery, open_deadlines
+from services.leverance.domain.agreements import Actor, Delivery, Description, open_deadlines
 from services.leverance.domain.anchoring import AnchoringActivity, AnchoringKind
 from services.leverance.domain.reference import (
     ANCHORING_AGENDA_DAYS_BEFORE,
+    STATEMENT_DUE_WORKING_DAYS,
     InterruptionReason,
     service_rules,
 )
-from services.leverance.domain.types import Day, Value
+from services.leverance.domain.types import ZERO, Day, Hours, Value
 from services.workdays import WorkingDayCalendar
 
 CourseStatus = Literal["awaiting_agreement", "running", "interrupted", "closed"]
@@ -45,6 +46,18 @@ class Part(Value):
         default=True,
         description="Whether the supplier listed the handed-over specialist at the hand-over.",
     )
+
+
+class CentralUnit(Value):
+    """A course the central unit runs itself (H 3.2, 3.11, 3.12): no supplier's part; the
+    consultant, or a named VISO colleague, delivers it and logs the hours; no price."""
+
+    delivered_by: str = Field(description="The VISO user who delivers the advice.")
+    description: Description | None = Field(
+        default=None, description="The plan with its concrete goals, once the course started."
+    )
+    planned_hours: Hours = ZERO
+    logged_hours: Hours = ZERO
 
 
 class Interruption(Value):
@@ -89,6 +102,9 @@ class Course(Aggregate):
     )
     extension_justification: str = ""
     anchoring: tuple[AnchoringActivity, ...] = ()
+    central_unit: CentralUnit | None = Field(
+        default=None, description="Set when the central unit runs the course itself."
+    )
 
     @property
     def specialist_known(self) -> bool:
@@ -171,8 +187,12 @@ def require_consultant(course: Course, actor: Actor) -> None:
 
 
 def require_participant(course: Course, actor: Actor) -> None:
-    """The case's consultant, or a specialist of a supplier with a part."""
+    """The case's consultant, the VISO colleague delivering a central-unit course, or a
+    specialist of a supplier with a part."""
     if actor.role == "consultant" and actor.user_id == course.consultant_id:
+        return
+    central = course.central_unit
+    if actor.role == "consultant" and central and actor.user_id == central.delivered_by:
         return
     supplier = actor.supplier_id
     if actor.role in ("specialist", "kas_supplier") and supplier and course.part_of(supplier):
@@ -196,8 +216,19 @@ def name_coordinator(
 def duration_deadline(
     course: Course, deliveries: Sequence[Delivery], calendar: WorkingDayCalendar
 ) -> deadlines.DeadlineSpec | None:
-    """The course's duration limit as a deadline on the coordinating specialist, if it has one."""
+    """The course's duration limit as a deadline on the coordinating specialist (on the VISO
+    user delivering a central-unit course), if it has one."""
     months = service_rules(course.service).max_months
+    if months is not None and course.central_unit is not None:
+        return deadlines.course_duration(
+            case_id=course.id,
+            clarifying_meeting_on=course.clarifying_meeting_on,
+            months=months,
+            specialist_id=course.central_unit.delivered_by,
+            supplier_id=None,
+            calendar=calendar,
+            responsible_role="consultant",
+        )
     coordinator = next(
         (d for d in deliveries if d.supplier_id == course.coordinator_supplier_id), None
     )
@@ -341,6 +372,9 @@ def stop(
     duration = duration_deadline(course, deliveries, calendar)
     if course.status == "running" and course.closing_meeting_on is None and duration:
         events.append(duration.cancelled(f"course interrupted: {reason}"))
+    if course.central_unit is not None and course.closing_meeting_on is not None:
+        closing = central_closing_deadline(course, course.closing_meeting_on, calendar)
+        events.append(closing.cancelled(f"course interrupted: {reason}"))
     changed = []
     for delivery in deliveries:
         if delivery.status in ("statement_submitted", "closed"):
@@ -350,6 +384,19 @@ def stop(
         changed.append(delivery.model_copy(update={"status": status, "pending_version": None}))
         events += open_deadlines(delivery, f"course interrupted: {reason}")
     return updated, changed, events
+
+
+def central_closing_deadline(
+    course: Course, closing_meeting_on: date, calendar: WorkingDayCalendar
+) -> deadlines.DeadlineSpec:
+    """When the consultant closes a course the central unit ran."""
+    return deadlines.central_course_closing(
+        case_id=course.id,
+        closing_meeting_on=closing_meeting_on,
+        consultant_id=course.consultant_id,
+        calendar=calendar,
+        working_days=STATEMENT_DUE_WORKING_DAYS,
+    )
 
 
 def agenda_deadline(

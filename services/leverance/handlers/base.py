@@ -11,6 +11,7 @@ from services.kernel.envelope import EventPayload
 from services.kernel.errors import ConcurrencyConflict, NotFound
 from services.kernel.store import Aggregate, Repository, Transaction
 from services.leverance.domain.agreements import Actor, Delivery
+from services.leverance.domain.central import CentralHours
 from services.leverance.domain.consumption import ConsumptionEntry
 from services.leverance.domain.course import Course, JournaledDocument
 from services.leverance.domain.ledger import (
@@ -33,6 +34,7 @@ documents = Repository(JournaledDocument, "journaled_documents")
 settlements = Repository(Settlement, "settlements")
 appropriations = Repository(Appropriation, "appropriations")
 ledger = Repository(TrackedDeadline, "deadlines")
+central_hours = Repository(CentralHours, "central_hours")
 
 
 def today(now: datetime) -> date:

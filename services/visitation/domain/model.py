@@ -131,6 +131,18 @@ class SupplierContact(BaseModel):
     note: str = ""
 
 
+class CentralUnitCourse(BaseModel):
+    """The course the central unit runs itself, handed to leverance after its clarifying
+    meeting (H 3.2, 3.11, 3.12): the consultant or a named VISO colleague delivers it."""
+
+    delivered_by: str = Field(description="The VISO user who delivers the advice.")
+    clarifying_meeting_on: date
+    citizen_attended: bool
+    citizen_absence_reason: str | None = None
+    recorded_by: str
+    handed_over_at: datetime
+
+
 class VisitationCase(Aggregate):
     """A consultant's visitation of one inquiry, until a supplier said yes or it closed."""
 
@@ -161,6 +173,9 @@ class VisitationCase(Aggregate):
     decision: Decision | None = None
     service_id: str | None = None
     offers: list[Offer] = Field(default_factory=list)
+    central_unit: CentralUnitCourse | None = Field(
+        default=None, description="Set when the central unit runs the course itself."
+    )
     deadlines: list[CaseDeadline] = Field(default_factory=list)
     closed_kind: str | None = None
     closed_reason: str | None = None
