@@ -110,7 +110,44 @@ async def close_central(args: argparse.Namespace, client: Client) -> Any:
     return await client.call(_stub(client).CloseCentralCourse, request)
 
 
+def _goal_evaluation(text: str) -> pb.GoalEvaluation:
+    """`goal=result:comment`, e.g. "The team uses a visual schedule=reached:Seen daily"."""
+    goal, _, judged = text.rpartition("=")
+    result, _, comment = judged.partition(":")
+    if not goal or not result:
+        raise argparse.ArgumentTypeError("write GOAL=RESULT:COMMENT")
+    return pb.GoalEvaluation(goal=goal, result=result, comment=comment)
+
+
+async def closing_meeting(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.RecordClosingMeetingRequest(
+        case_id=args.case,
+        expected_version=args.version,
+        held_on=args.held_on,
+        goal_evaluations=args.goal,
+        consultant_attended=args.consultant_attended,
+    )
+    return await client.call(_stub(client).RecordClosingMeeting, request)
+
+
 def _central_commands(actions: Any) -> None:
+    cmd = actions.add_parser(
+        "closing-meeting", help="record the closing meeting: each goal evaluated, who attended"
+    )
+    cmd.add_argument("--case", required=True)
+    cmd.add_argument("--version", type=int, default=0, help="the course version read")
+    cmd.add_argument("--held-on", required=True, help="YYYY-MM-DD")
+    cmd.add_argument(
+        "--goal",
+        type=_goal_evaluation,
+        action="append",
+        default=[],
+        help="GOAL=reached|partly_reached|not_reached:COMMENT (repeat for every goal)",
+    )
+    attended = cmd.add_mutually_exclusive_group(required=True)
+    attended.add_argument("--consultant-attended", action="store_true", default=None)
+    attended.add_argument("--consultant-absent", dest="consultant_attended", action="store_false")
+    cmd.set_defaults(call=closing_meeting)
     cmd = actions.add_parser(
         "start-central", help="plan and start a course the central unit runs itself"
     )

@@ -250,12 +250,35 @@ class CourseInterrupted(_CaseEvent):
     interrupted_at: datetime
 
 
+class EvaluatedGoal(ContractModel):
+    """One goal of the agreement and how far the closing meeting found it reached."""
+
+    delivery_id: str = Field(
+        default="", description="The part whose agreement states it; empty: a central course."
+    )
+    goal: str
+    result: str = Field(examples=["reached", "partly_reached", "not_reached"])
+    comment: str
+
+
 class ClosingMeetingHeld(_CaseEvent):
     """The closing meeting was held."""
 
     event_type = "ClosingMeetingHeld"
 
     held_on: date
+    goal_evaluations: list[EvaluatedGoal] = Field(
+        default_factory=list,
+        description="Every goal of the agreement in force, evaluated (H 5.1.3, 5.3.2).",
+    )
+    consultant_attended: bool | None = Field(
+        default=None, description="Whether the consultant attended the closing meeting."
+    )
+    consultant_attendance_required: bool | None = Field(
+        default=None,
+        description="Whether the handbook required the consultant there (group course, "
+        "adoption services, high conflict or press attention).",
+    )
 
 
 class ClosingStepConfirmed(_DeliveryEvent):
@@ -303,6 +326,12 @@ class CourseClosed(_CaseEvent):
     central_unit_hours: HoursText | None = Field(
         default=None, description="Hours the central unit logged on a course it ran itself."
     )
+    goals_reached: int | None = Field(
+        default=None, description="Goals the closing meeting found reached; unset without one."
+    )
+    goals_partly_reached: int | None = None
+    goals_not_reached: int | None = None
+    consultant_attended_closing_meeting: bool | None = None
 
 
 class SatisfactionSurveyRequested(_CaseEvent):

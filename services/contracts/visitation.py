@@ -159,6 +159,16 @@ class CaseHandedToLeverance(EventPayload):
     citizen_attended: bool | None = Field(
         default=None, description="Whether the citizen took part in the clarifying meeting."
     )
+    high_conflict: bool = Field(
+        default=False,
+        description="Visitation found a high level of conflict between the parties: the "
+        "consultant attends the meetings (H 5.1.3).",
+    )
+    press_attention: bool = Field(
+        default=False,
+        description="The press follows or is expected to follow the case: the consultant "
+        "attends the meetings (H 5.1.3).",
+    )
 
     def subject(self) -> str:
         return self.case_id
@@ -187,6 +197,8 @@ class CaseHandedToCentralUnit(EventPayload):
         default=None, description="The service's duration limit, clarifying to closing meeting."
     )
     citizen_attended: bool | None = None
+    high_conflict: bool = Field(default=False, description="As in CaseHandedToLeverance.")
+    press_attention: bool = Field(default=False, description="As in CaseHandedToLeverance.")
 
     def subject(self) -> str:
         return self.case_id

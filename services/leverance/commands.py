@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from services.contracts.common import MainArea
 from services.kernel.bounds import Month, Version, Year
 from services.leverance.domain.anchoring import AnchoringKind
+from services.leverance.domain.goals import GoalResult
 from services.leverance.domain.reference import (
     ClosingStepKind,
     ExpenseCategory,
@@ -182,12 +183,25 @@ class InterruptCourse(Command):
     note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 
 
+class GoalEvaluationInput(Command):
+    """How far one goal of the agreement was reached, and why."""
+
+    delivery_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    goal: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+    result: GoalResult
+    comment: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)
+    ]
+
+
 class RecordClosingMeeting(Command):
-    """Record the closing meeting."""
+    """Record the closing meeting: every goal evaluated, the consultant's attendance."""
 
     case_id: Id
     expected_version: ExpectedVersion = 0
     held_on: RequestDay
+    goal_evaluations: list[GoalEvaluationInput] = Field(default_factory=list, max_length=200)
+    consultant_attended: bool | None = None
 
 
 class BookAnchoringActivity(Command):

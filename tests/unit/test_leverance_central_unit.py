@@ -22,6 +22,7 @@ from tests.unit.test_leverance_builders import (
     CLARIFYING,
     CONSULTANT,
     NOW,
+    all_reached,
     description,
     types,
 )
@@ -88,6 +89,8 @@ def after_meeting(course: Course) -> Course:
         today=TODAY,
         actor=CONSULTANT,
         calendar=DEFAULT_CALENDAR,
+        evaluations=all_reached(course, []),
+        consultant_attended=True,
     )
     assert types(events) == ["ClosingMeetingHeld", "DeadlineMet", "DeadlineSet"]
     closing = events[2]

@@ -61,6 +61,12 @@ def test_the_consultant_delivers_a_casework_course_and_leverance_is_told() -> No
     )
 
 
+def test_the_central_hand_over_carries_the_press_attention_fact() -> None:
+    facts = {"management_approved": True, "citizen_acceptance": True, "press_attention": True}
+    _, [handed] = hand_over(proceeding_case(**{**CASEWORK, "facts": facts}))
+    assert (handed.press_attention, handed.high_conflict) == (True, False)
+
+
 def test_a_named_viso_colleague_may_deliver_a_mini_casework_course() -> None:
     case = proceeding_case(
         service_id="mini_casework_course",

@@ -17,6 +17,7 @@ from services.leverance.domain.agreements import (
 from services.leverance.domain.closure import ClosingChecklist
 from services.leverance.domain.consumption import ConsumptionEntry, Totals
 from services.leverance.domain.course import CentralUnit, Course
+from services.leverance.domain.evaluation import attendance_reasons
 from services.leverance.domain.money import AreaSpending, Settlement
 from services.leverance.domain.suppliers import Supplier
 from vias.leverance.v1 import leverance_pb2 as pb
@@ -242,7 +243,7 @@ def closing_checklist(checklist: ClosingChecklist) -> pb.ClosingChecklist:
 def course(found: Course, checklist: ClosingChecklist) -> pb.Course:
     """The wire form of a course."""
     interruption = found.interruption
-    return pb.Course(
+    message = pb.Course(
         case_id=found.id,
         version=found.version,
         inquiry_id=found.inquiry_id,
@@ -288,7 +289,19 @@ def course(found: Course, checklist: ClosingChecklist) -> pb.Course:
         extended_to=_day(found.extended_to),
         extension_justification=found.extension_justification,
         central_unit=_central_unit(found.central_unit) if found.central_unit else None,
+        goal_evaluations=[
+            pb.GoalEvaluation(
+                delivery_id=e.delivery_id, goal=e.goal, result=e.result, comment=e.comment
+            )
+            for e in found.goal_evaluations
+        ],
+        consultant_attendance_required=bool(attendance_reasons(found)),
+        high_conflict=found.high_conflict,
+        press_attention=found.press_attention,
     )
+    if found.consultant_attended is not None:
+        message.consultant_attended = found.consultant_attended
+    return message
 
 
 def _central_unit(found: CentralUnit) -> pb.CentralUnitPart:

@@ -21,7 +21,7 @@ from services.kernel.envelope import EventPayload
 from services.kernel.errors import FieldViolation, Forbidden, IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
 from services.leverance.domain.agreements import Actor, Description, validate_description
-from services.leverance.domain.closure import checklist
+from services.leverance.domain.closure import checklist, closing_statistics
 from services.leverance.domain.course import (
     CentralUnit,
     Course,
@@ -63,6 +63,8 @@ def open_central_course(
         service=handed.service,
         clarifying_meeting_on=handed.clarifying_meeting_on,
         central_unit=CentralUnit(delivered_by=handed.delivered_by),
+        high_conflict=handed.high_conflict,
+        press_attention=handed.press_attention,
     )
     event = CentralCourseOpened(
         case_id=handed.case_id,
@@ -231,6 +233,7 @@ def close_central_course(
             closed_at=now,
             delivered_by=CENTRAL_UNIT,
             central_unit_hours=central.logged_hours,
+            **closing_statistics(course),
         ),
     ]
     if service_rules(course.service).satisfaction_survey:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field
 
@@ -12,13 +13,14 @@ from services.contracts.leverance import (
     ClosingMeetingHeld,
     ClosingStepConfirmed,
     CourseClosed,
+    EvaluatedGoal,
     FinancialStatementApproved,
     FinancialStatementSubmitted,
     SatisfactionSurveyRequested,
 )
 from services.kernel.envelope import EventPayload
-from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
-from services.leverance.domain import deadlines
+from services.kernel.errors import FieldViolation, Forbidden, IllegalTransition, InvalidInput
+from services.leverance.domain import deadlines, evaluation
 from services.leverance.domain.agreements import Actor, Delivery, Statement
 from services.leverance.domain.course import (
     Course,
@@ -29,6 +31,7 @@ from services.leverance.domain.course import (
     require_participant,
 )
 from services.leverance.domain.delivery import ClosingStep
+from services.leverance.domain.goals import GoalEvaluation
 from services.leverance.domain.reference import (
     CLOSING_STEPS,
     DRAFT_MARKERS,
@@ -51,21 +54,49 @@ def record_closing_meeting(
     today: date,
     actor: Actor,
     calendar: WorkingDayCalendar,
+    evaluations: Sequence[GoalEvaluation],
+    consultant_attended: bool | None,
 ) -> tuple[Course, list[EventPayload]]:
-    """The closing meeting was held; each running part's statement is now due."""
+    """The closing meeting was held: every goal in force evaluated, the consultant's attendance
+    recorded (and required where the handbook requires it); each running part's statement (a
+    central-unit course's closing) is now due."""
+    violations = []
+    if held_on > today:
+        violations.append(FieldViolation("held_on", "a meeting cannot be held in the future"))
+    if consultant_attended is None:
+        violations.append(
+            FieldViolation("consultant_attended", "record whether the consultant attended")
+        )
+    if violations:
+        raise InvalidInput(violations)
+    assert consultant_attended is not None
     require_participant(course, actor)
     if course.status != "running":
         raise IllegalTransition(f"the course is {course.status}, not running")
-    if held_on > today:
-        raise InvalidInput.single("held_on", "a meeting cannot be held in the future")
     if held_on < course.clarifying_meeting_on:
         raise InvalidInput.single("held_on", "before the clarifying meeting")
     if course.closing_meeting_on is not None:
         raise IllegalTransition(
             f"the closing meeting was recorded on {course.closing_meeting_on.isoformat()}"
         )
-    updated = course.model_copy(update={"closing_meeting_on": held_on})
-    events: list[EventPayload] = [ClosingMeetingHeld(case_id=course.id, held_on=held_on)]
+    evaluated = evaluation.evaluate_goals(course, deliveries, evaluations)
+    required = evaluation.require_attendance(course, consultant_attended)
+    updated = course.model_copy(
+        update={
+            "closing_meeting_on": held_on,
+            "goal_evaluations": evaluated,
+            "consultant_attended": consultant_attended,
+        }
+    )
+    events: list[EventPayload] = [
+        ClosingMeetingHeld(
+            case_id=course.id,
+            held_on=held_on,
+            goal_evaluations=[EvaluatedGoal(**e.model_dump()) for e in evaluated],
+            consultant_attended=consultant_attended,
+            consultant_attendance_required=required,
+        )
+    ]
     duration = duration_deadline(course, deliveries, calendar)
     if duration is not None:
         events.append(duration.met(held_on))
@@ -307,6 +338,7 @@ def close_if_done(
             service=course.service,
             interrupted=interrupted,
             closed_at=now,
+            **closing_statistics(course),
         )
     ]
     if not interrupted and service_rules(course.service).satisfaction_survey:
@@ -322,3 +354,17 @@ def close_if_done(
             )
         )
     return closed, events
+
+
+def closing_statistics(course: Course) -> dict[str, Any]:
+    """What CourseClosed tells the statistics of the closing meeting: the goals reached, partly
+    reached and not reached, and the consultant's attendance; nothing without a meeting."""
+    if course.closing_meeting_on is None:
+        return {}
+    found = evaluation.counts(course.goal_evaluations)
+    return {
+        "goals_reached": found["reached"],
+        "goals_partly_reached": found["partly_reached"],
+        "goals_not_reached": found["not_reached"],
+        "consultant_attended_closing_meeting": course.consultant_attended,
+    }

@@ -25,6 +25,7 @@ from services.leverance.domain import anchoring as anchoring_rules
 from services.leverance.domain import deadlines
 from services.leverance.domain.agreements import Actor, Delivery, Description, open_deadlines
 from services.leverance.domain.anchoring import AnchoringActivity, AnchoringKind
+from services.leverance.domain.goals import GoalEvaluation
 from services.leverance.domain.reference import (
     ANCHORING_AGENDA_DAYS_BEFORE,
     STATEMENT_DUE_WORKING_DAYS,
@@ -105,6 +106,18 @@ class Course(Aggregate):
     central_unit: CentralUnit | None = Field(
         default=None, description="Set when the central unit runs the course itself."
     )
+    high_conflict: bool = Field(
+        default=False, description="Visitation found a high level of conflict (H 5.1.3)."
+    )
+    press_attention: bool = Field(
+        default=False, description="The press follows or is expected to follow the case."
+    )
+    goal_evaluations: tuple[GoalEvaluation, ...] = Field(
+        default=(), description="Every goal in force, as the closing meeting evaluated it."
+    )
+    consultant_attended: bool | None = Field(
+        default=None, description="Whether the consultant attended the closing meeting."
+    )
 
     @property
     def specialist_known(self) -> bool:
@@ -147,6 +160,8 @@ def hand_over(
             clarifying_meeting_on=handed.clarifying_meeting_on,
             parts=(part,),
             coordinator_supplier_id=handed.supplier_id,
+            high_conflict=handed.high_conflict,
+            press_attention=handed.press_attention,
         )
     else:
         # With several suppliers the consultant names the coordinator (H 5.1.3).

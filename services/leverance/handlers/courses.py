@@ -25,6 +25,7 @@ from services.leverance.domain import suppliers as supplier_rules
 from services.leverance.domain.agreements import Delivery
 from services.leverance.domain.closure import ClosingChecklist
 from services.leverance.domain.course import Course, JournaledDocument
+from services.leverance.domain.goals import GoalEvaluation
 from services.leverance.domain.reference import CLARIFYING_SUMMARY_NOTE
 from services.leverance.handlers.base import (
     actor,
@@ -238,6 +239,8 @@ async def record_closing_meeting(
             today=today(utcnow()),
             actor=actor(principal),
             calendar=calendar,
+            evaluations=[GoalEvaluation(**e.model_dump()) for e in command.goal_evaluations],
+            consultant_attended=command.consultant_attended,
         )
         stored = await courses.save(tx, updated, expected_version=course.version)
         await emit(tx, events)

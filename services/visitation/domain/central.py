@@ -77,5 +77,7 @@ def record_central_clarifying_meeting(
         handed_at=now,
         course_max_months=service.max_duration_months,
         citizen_attended=command.citizen_attended,
+        high_conflict=changed.fact("high_conflict"),
+        press_attention=changed.fact("press_attention"),
     )
     return changed, [*events, handed]

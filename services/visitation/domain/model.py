@@ -181,6 +181,10 @@ class VisitationCase(Aggregate):
     closed_reason: str | None = None
     closed_on: date | None = None
 
+    def fact(self, name: str) -> bool:
+        """A fact the decision to proceed recorded (false when not stated)."""
+        return bool(self.decision and self.decision.facts.get(name, False))
+
     @property
     def is_closed(self) -> bool:
         """Whether the case reached an end state."""
