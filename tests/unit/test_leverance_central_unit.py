@@ -54,16 +54,22 @@ def opened(service: str = "casework_course", delivered_by: str = "consultant-1")
     return course
 
 
-def started(service: str = "casework_course", delivered_by: str = "consultant-1") -> Course:
-    course, _ = central.start_central_course(
-        opened(service, delivered_by),
-        description=description(),
+def start(
+    course: Course, *, hours: str = "30", actor: Actor = CONSULTANT, **fields: Any
+) -> tuple[Course, list[Any]]:
+    return central.start_central_course(
+        course,
+        description=fields.get("description", description()),
         read_violations=[],
-        planned_hours=Decimal("30"),
-        actor=CONSULTANT,
+        planned_hours=Decimal(hours),
+        actor=actor,
         now=NOW,
         calendar=DEFAULT_CALENDAR,
     )
+
+
+def started(service: str = "casework_course", delivered_by: str = "consultant-1") -> Course:
+    course, _ = start(opened(service, delivered_by))
     return course
 
 
@@ -121,15 +127,7 @@ def test_the_hand_over_opens_a_course_without_a_supplier_awaiting_its_plan() -> 
 
 
 def test_the_consultants_plan_starts_it_with_the_duration_on_whoever_delivers() -> None:
-    course, events = central.start_central_course(
-        opened("mini_casework_course", "viso-spec-3"),
-        description=description(),
-        read_violations=[],
-        planned_hours=Decimal("12"),
-        actor=CONSULTANT,
-        now=NOW,
-        calendar=DEFAULT_CALENDAR,
-    )
+    course, events = start(opened("mini_casework_course", "viso-spec-3"), hours="12")
     assert course.status == "running"
     started_event, duration = events
     assert isinstance(started_event, CourseStarted) and isinstance(duration, DeadlineSet)
@@ -148,40 +146,17 @@ def test_the_consultants_plan_starts_it_with_the_duration_on_whoever_delivers() 
 def test_the_plan_needs_concrete_goals_and_hours_and_the_cases_consultant() -> None:
     course = opened()
     with pytest.raises(InvalidInput) as caught:
-        central.start_central_course(
-            course,
-            description=description(goals=["Same goal stated twice", "same goal stated twice"]),
-            read_violations=[],
-            planned_hours=Decimal("0"),
-            actor=CONSULTANT,
-            now=NOW,
-            calendar=DEFAULT_CALENDAR,
-        )
+        twice = description(goals=["Same goal stated twice", "same goal stated twice"])
+        start(course, hours="0", description=twice)
     assert {v.field for v in caught.value.violations} == {"description.goals.1", "planned_hours"}
     with pytest.raises(Forbidden):
-        central.start_central_course(
-            course,
-            description=description(),
-            read_violations=[],
-            planned_hours=Decimal("5"),
-            actor=COLLEAGUE,
-            now=NOW,
-            calendar=DEFAULT_CALENDAR,
-        )
+        start(course, actor=COLLEAGUE)
 
 
 def test_a_supplier_course_is_not_planned_as_a_central_one() -> None:
     supplier_course, _ = supplier_opened()
     with pytest.raises(IllegalTransition, match="supplier"):
-        central.start_central_course(
-            supplier_course,
-            description=description(),
-            read_violations=[],
-            planned_hours=Decimal("5"),
-            actor=CONSULTANT,
-            now=NOW,
-            calendar=DEFAULT_CALENDAR,
-        )
+        start(supplier_course)
 
 
 def test_the_consultant_or_the_colleague_delivering_logs_hours_without_a_price() -> None:

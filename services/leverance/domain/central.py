@@ -14,23 +14,23 @@ from services.contracts.leverance import (
     CentralHoursLogged,
     CourseClosed,
     CourseStarted,
-    SatisfactionSurveyRequested,
 )
 from services.contracts.visitation import CaseHandedToCentralUnit
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import FieldViolation, Forbidden, IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
 from services.leverance.domain.agreements import Actor, Description, validate_description
-from services.leverance.domain.closure import checklist, closing_statistics
+from services.leverance.domain.closure import checklist, closing_statistics, survey_requested
 from services.leverance.domain.course import (
     CentralUnit,
     Course,
     JournaledDocument,
     central_closing_deadline,
     duration_deadline,
+    new_course,
     require_consultant,
 )
-from services.leverance.domain.reference import HOUR_KINDS, service_rules
+from services.leverance.domain.reference import HOUR_KINDS
 from services.leverance.domain.types import Day, Hours
 from services.workdays import WorkingDayCalendar
 
@@ -55,17 +55,7 @@ def open_central_course(
     """The course the central unit runs; None when the case already has a course."""
     if course is not None:
         return None
-    opened = Course(
-        id=handed.case_id,
-        inquiry_id=handed.inquiry_id,
-        main_area=handed.main_area,
-        consultant_id=handed.consultant_id,
-        service=handed.service,
-        clarifying_meeting_on=handed.clarifying_meeting_on,
-        central_unit=CentralUnit(delivered_by=handed.delivered_by),
-        high_conflict=handed.high_conflict,
-        press_attention=handed.press_attention,
-    )
+    opened = new_course(handed, central_unit=CentralUnit(delivered_by=handed.delivered_by))
     event = CentralCourseOpened(
         case_id=handed.case_id,
         inquiry_id=handed.inquiry_id,
@@ -236,16 +226,5 @@ def close_central_course(
             **closing_statistics(course),
         ),
     ]
-    if service_rules(course.service).satisfaction_survey:
-        events.append(
-            SatisfactionSurveyRequested(
-                case_id=course.id,
-                inquiry_id=course.inquiry_id,
-                service=course.service,
-                main_area=course.main_area,
-                consultant_id=course.consultant_id,
-                supplier_ids=[],
-                closed_at=now,
-            )
-        )
+    events += survey_requested(course, now)
     return closed, events

@@ -341,18 +341,8 @@ def close_if_done(
             **closing_statistics(course),
         )
     ]
-    if not interrupted and service_rules(course.service).satisfaction_survey:
-        events.append(
-            SatisfactionSurveyRequested(
-                case_id=course.id,
-                inquiry_id=course.inquiry_id,
-                service=course.service,
-                main_area=course.main_area,
-                consultant_id=course.consultant_id,
-                supplier_ids=[p.supplier_id for p in course.parts],
-                closed_at=now,
-            )
-        )
+    if not interrupted:
+        events += survey_requested(course, now)
     return closed, events
 
 
@@ -368,3 +358,20 @@ def closing_statistics(course: Course) -> dict[str, Any]:
         "goals_not_reached": found["not_reached"],
         "consultant_attended_closing_meeting": course.consultant_attended,
     }
+
+
+def survey_requested(course: Course, now: datetime) -> list[EventPayload]:
+    """The satisfaction survey of a finally closed course, where its service has one (H 5.3.4)."""
+    if not service_rules(course.service).satisfaction_survey:
+        return []
+    return [
+        SatisfactionSurveyRequested(
+            case_id=course.id,
+            inquiry_id=course.inquiry_id,
+            service=course.service,
+            main_area=course.main_area,
+            consultant_id=course.consultant_id,
+            supplier_ids=[p.supplier_id for p in course.parts],
+            closed_at=now,
+        )
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 
@@ -17,7 +17,7 @@ from services.contracts.leverance import (
     CourseOpened,
     CourseStarted,
 )
-from services.contracts.visitation import CaseHandedToLeverance
+from services.contracts.visitation import CaseHandedToCentralUnit, CaseHandedToLeverance
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
@@ -129,6 +129,21 @@ class Course(Aggregate):
         return next((p for p in self.parts if p.supplier_id == supplier_id), None)
 
 
+def new_course(handed: CaseHandedToLeverance | CaseHandedToCentralUnit, **fields: Any) -> Course:
+    """The course visitation's hand-over opens, with what the hand-over tells of the case."""
+    return Course(
+        id=handed.case_id,
+        inquiry_id=handed.inquiry_id,
+        main_area=handed.main_area,
+        consultant_id=handed.consultant_id,
+        service=handed.service,
+        clarifying_meeting_on=handed.clarifying_meeting_on,
+        high_conflict=handed.high_conflict,
+        press_attention=handed.press_attention,
+        **fields,
+    )
+
+
 def hand_over(
     course: Course | None,
     handed: CaseHandedToLeverance,
@@ -151,18 +166,7 @@ def hand_over(
         specialist_known=specialist_known,
     )
     if course is None:
-        course = Course(
-            id=handed.case_id,
-            inquiry_id=handed.inquiry_id,
-            main_area=handed.main_area,
-            consultant_id=handed.consultant_id,
-            service=handed.service,
-            clarifying_meeting_on=handed.clarifying_meeting_on,
-            parts=(part,),
-            coordinator_supplier_id=handed.supplier_id,
-            high_conflict=handed.high_conflict,
-            press_attention=handed.press_attention,
-        )
+        course = new_course(handed, parts=(part,), coordinator_supplier_id=handed.supplier_id)
     else:
         # With several suppliers the consultant names the coordinator (H 5.1.3).
         course = course.model_copy(

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from services.contracts.visitation import CaseHandedToCentralUnit
 from services.kernel.context import Principal
-from services.kernel.envelope import Envelope, new_id, utcnow
+from services.kernel.envelope import Envelope, EventPayload, new_id, utcnow
 from services.kernel.store import MongoStore, Transaction
 from services.leverance.commands import CloseCentralCourse, LogCentralHours, StartCentralCourse
 from services.leverance.domain import agreements
@@ -17,13 +17,12 @@ from services.leverance.domain.course import Course
 from services.leverance.handlers.base import (
     actor,
     central_hours,
-    check_version,
     courses,
     documents,
     emit,
     find_all,
-    load_course,
     today,
+    update_course,
 )
 from services.workdays import WorkingDayCalendar
 
@@ -53,10 +52,8 @@ async def start_central_course(
     """The consultant plans the course; it runs."""
     description, read_violations = agreements.read_description(command.description)
 
-    async def work(tx: Transaction) -> Course:
-        course = await load_course(tx, command.case_id, principal)
-        check_version(course, command.expected_version, "course")
-        started, events = rules.start_central_course(
+    async def decide(tx: Transaction, course: Course) -> tuple[Course, list[EventPayload]]:
+        return rules.start_central_course(
             course,
             description=description,
             read_violations=read_violations,
@@ -65,11 +62,8 @@ async def start_central_course(
             now=utcnow(),
             calendar=calendar,
         )
-        stored = await courses.save(tx, started, expected_version=course.version)
-        await emit(tx, events)
-        return stored
 
-    return await store.transact(work)
+    return await update_course(store, command.case_id, command.expected_version, principal, decide)
 
 
 async def log_central_hours(
@@ -77,8 +71,7 @@ async def log_central_hours(
 ) -> Course:
     """Hours the central unit spent on the course."""
 
-    async def work(tx: Transaction) -> Course:
-        course = await load_course(tx, command.case_id, principal)
+    async def decide(tx: Transaction, course: Course) -> tuple[Course, list[EventPayload]]:
         now = utcnow()
         logged, entry, events = rules.log_hours(
             course,
@@ -92,11 +85,9 @@ async def log_central_hours(
             now=now,
         )
         await central_hours.add(tx, entry)
-        stored = await courses.save(tx, logged, expected_version=course.version)
-        await emit(tx, events)
-        return stored
+        return logged, events
 
-    return await store.transact(work)
+    return await update_course(store, command.case_id, 0, principal, decide)
 
 
 async def close_central_course(
@@ -108,11 +99,9 @@ async def close_central_course(
 ) -> Course:
     """The consultant closes the course once its checklist holds."""
 
-    async def work(tx: Transaction) -> Course:
-        course = await load_course(tx, command.case_id, principal)
-        check_version(course, command.expected_version, "course")
+    async def decide(tx: Transaction, course: Course) -> tuple[Course, list[EventPayload]]:
         now = utcnow()
-        closed, events = rules.close_central_course(
+        return rules.close_central_course(
             course,
             await find_all(tx, documents, {"case_id": course.id}),
             actor=actor(principal),
@@ -120,8 +109,5 @@ async def close_central_course(
             now=now,
             calendar=calendar,
         )
-        stored = await courses.save(tx, closed, expected_version=course.version)
-        await emit(tx, events)
-        return stored
 
-    return await store.transact(work)
+    return await update_course(store, command.case_id, command.expected_version, principal, decide)
