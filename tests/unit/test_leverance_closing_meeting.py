@@ -156,3 +156,9 @@ def test_the_closed_course_reports_the_goals_and_the_attendance() -> None:
     assert isinstance(closed, CourseClosed)
     assert (closed.goals_reached, closed.goals_not_reached) == (1, 1)
     assert closed.consultant_attended_closing_meeting is True
+
+
+def test_a_closing_meeting_before_the_clarifying_meeting_is_refused_by_the_history() -> None:
+    course, delivery = running_course()
+    with pytest.raises(IllegalTransition, match="before the clarifying meeting"):
+        hold(course, [delivery], all_reached(course, [delivery]), held_on=date(2026, 3, 1))

@@ -74,7 +74,10 @@ def record_closing_meeting(
     if course.status != "running":
         raise IllegalTransition(f"the course is {course.status}, not running")
     if held_on < course.clarifying_meeting_on:
-        raise InvalidInput.single("held_on", "before the clarifying meeting")
+        raise IllegalTransition(
+            f"held_on {held_on.isoformat()} is before the clarifying meeting "
+            f"({course.clarifying_meeting_on.isoformat()})"
+        )
     if course.closing_meeting_on is not None:
         raise IllegalTransition(
             f"the closing meeting was recorded on {course.closing_meeting_on.isoformat()}"
