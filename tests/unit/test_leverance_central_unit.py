@@ -26,6 +26,7 @@ from tests.unit.test_leverance_builders import (
     description,
     types,
 )
+from tests.unit.test_leverance_builders import handed as supplier_handed
 from tests.unit.test_leverance_builders import opened as supplier_opened
 
 TODAY = date(2026, 4, 16)
@@ -255,3 +256,8 @@ def test_spending_counts_the_central_units_hours_per_main_area_and_year() -> Non
         rows["adults"].approved_dkk == Decimal("0")
         and rows["children_youth"].central_unit_hours == 0
     )
+
+
+def test_a_suppliers_hand_over_adds_no_part_to_a_central_unit_course() -> None:
+    course = opened()
+    assert course_rules.hand_over(course, supplier_handed(), delivery_id="d-9", now=NOW) is None

@@ -13,8 +13,9 @@ from services.contracts.visitation import CaseHandedToCentralUnit
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.visitation.commands import RecordCentralClarifyingMeeting, RecordFirstContact
 from services.visitation.domain import case as transitions
+from services.visitation.domain import offers as steps
 from services.visitation.domain.central import record_central_clarifying_meeting
-from services.visitation.domain.model import VisitationCase
+from services.visitation.domain.model import Offer, VisitationCase
 from tests.unit.visitation_fixtures import (
     CAL,
     CATALOG,
@@ -110,7 +111,7 @@ def test_a_meeting_before_the_decision_is_refused_by_the_history() -> None:
         hand_over(proceeding_case(**CASEWORK), meeting(held_on=date(2026, 5, 20)))
 
 
-def test_extended_phone_advice_the_consultant_gives_needs_no_supplier_contact() -> None:
+def extended_phone_advice() -> VisitationCase:
     opened, _ = transitions.open_assigned_case(
         assigned(requested_service="phone_extended", citizen_age_years=None),
         case_id="k1",
@@ -129,7 +130,37 @@ def test_extended_phone_advice_the_consultant_gives_needs_no_supplier_contact() 
     case, _ = transitions.proceed_with_service(
         contacted, command, by="c1", today=TODAY, catalog=CATALOG
     )
-    changed, events = hand_over(case)
+    return case
+
+
+def test_extended_phone_advice_the_consultant_gives_needs_no_supplier_contact() -> None:
+    changed, events = hand_over(extended_phone_advice())
     cancelled = [e for e in events if isinstance(e, DeadlineCancelled)]
     assert [e.rule for e in cancelled] == ["visitation.phone_extended_supplier_contact"]
     assert [d.status for d in changed.deadlines if d.rule == cancelled[0].rule] == ["cancelled"]
+
+
+def test_a_course_the_central_unit_runs_is_offered_to_no_supplier_afterwards() -> None:
+    case, _ = hand_over(extended_phone_advice())
+    with pytest.raises(IllegalTransition, match="central unit runs"):
+        steps.chosen_service(case, CATALOG)
+
+
+def test_the_central_unit_takes_extended_phone_advice_only_with_no_offer_open() -> None:
+    case = extended_phone_advice()
+    case.offers.append(
+        Offer(
+            offer_id="o1",
+            supplier_id="alpha",
+            supplier_name="Alpha",
+            status="offered",
+            rank=1,
+            top_ranked_supplier_id="alpha",
+            justification="Fits.",
+            estimated_price_dkk="100.00",
+            offered_on=TODAY,
+            offered_by="c1",
+        )
+    )
+    with pytest.raises(IllegalTransition, match="still open"):
+        hand_over(case)

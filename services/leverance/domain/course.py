@@ -157,7 +157,9 @@ def hand_over(
     The hand-over is a fact: a specialist the supplier does not list still gets the part, flagged.
     """
     if course is not None and (
-        course.part_of(handed.supplier_id) is not None or course.status in ("interrupted", "closed")
+        course.part_of(handed.supplier_id) is not None
+        or course.status in ("interrupted", "closed")
+        or course.central_unit is not None
     ):
         return None
     part = Part(

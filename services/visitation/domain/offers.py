@@ -44,6 +44,10 @@ def chosen_service(case: VisitationCase, catalog: Catalog) -> AdvisoryService:
         )
     if service.supplier == "none":
         raise IllegalTransition(f"{service.id} is delivered by VISO's consultant, not a supplier")
+    if case.central_unit is not None:
+        raise IllegalTransition(
+            f"the central unit runs the course of case {case.id} itself; no supplier is offered it"
+        )
     return service
 
 
