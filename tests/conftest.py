@@ -40,6 +40,8 @@ TEST_ENV = {
     "VIAS_RECONCILE_GRACE_S": "8",
     # Lets a manager's CheckDeadlines look ahead, so offers can expire within a test.
     "VIAS_DEADLINE_CHECK_MAX_DAYS_AHEAD": "60",
+    # The theme courses with their suppliers, as the F2 overview would list them (H 4.4.3).
+    "VIAS_INTAKE_THEMES_FILE": str(ROOT / "tests" / "integration" / "themes.json"),
 }
 
 

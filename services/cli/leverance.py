@@ -75,6 +75,101 @@ async def spending(args: argparse.Namespace, client: Client) -> Any:
     return await client.call(_stub(client).GetSpending, pb.GetSpendingRequest(year=args.year))
 
 
+async def start_central(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.StartCentralCourseRequest(
+        case_id=args.case,
+        expected_version=args.version,
+        description=pb.DeliveryDescription(
+            purpose=args.purpose,
+            goals=args.goal,
+            content=args.content,
+            course=args.course_plan,
+            method=args.method,
+        ),
+        planned_hours=args.planned_hours,
+    )
+    return await client.call(_stub(client).StartCentralCourse, request)
+
+
+async def log_hours(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.LogCentralHoursRequest(
+        case_id=args.case,
+        activity_kind=args.kind,
+        worked_on=args.on,
+        hours=args.hours,
+        note=args.note or "",
+    )
+    return await client.call(_stub(client).LogCentralHours, request)
+
+
+async def close_central(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.CloseCentralCourseRequest(case_id=args.case, expected_version=args.version)
+    return await client.call(_stub(client).CloseCentralCourse, request)
+
+
+def _goal_evaluation(text: str) -> pb.GoalEvaluation:
+    """`goal=result:comment`, e.g. "The team uses a visual schedule=reached:Seen daily"."""
+    goal, _, judged = text.rpartition("=")
+    result, _, comment = judged.partition(":")
+    if not goal or not result:
+        raise argparse.ArgumentTypeError("write GOAL=RESULT:COMMENT")
+    return pb.GoalEvaluation(goal=goal, result=result, comment=comment)
+
+
+async def closing_meeting(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.RecordClosingMeetingRequest(
+        case_id=args.case,
+        expected_version=args.version,
+        held_on=args.held_on,
+        goal_evaluations=args.goal,
+        consultant_attended=args.consultant_attended,
+    )
+    return await client.call(_stub(client).RecordClosingMeeting, request)
+
+
+def _central_commands(actions: Any) -> None:
+    cmd = actions.add_parser(
+        "closing-meeting", help="record the closing meeting: each goal evaluated, who attended"
+    )
+    cmd.add_argument("--case", required=True)
+    cmd.add_argument("--version", type=int, default=0, help="the course version read")
+    cmd.add_argument("--held-on", required=True, help="YYYY-MM-DD")
+    cmd.add_argument(
+        "--goal",
+        type=_goal_evaluation,
+        action="append",
+        default=[],
+        help="GOAL=reached|partly_reached|not_reached:COMMENT (repeat for every goal)",
+    )
+    attended = cmd.add_mutually_exclusive_group(required=True)
+    attended.add_argument("--consultant-attended", action="store_true", default=None)
+    attended.add_argument("--consultant-absent", dest="consultant_attended", action="store_false")
+    cmd.set_defaults(call=closing_meeting)
+    cmd = actions.add_parser(
+        "start-central", help="plan and start a course the central unit runs itself"
+    )
+    cmd.add_argument("--case", required=True)
+    cmd.add_argument("--version", type=int, default=0, help="the course version read")
+    cmd.add_argument("--purpose", required=True)
+    cmd.add_argument("--goal", action="append", required=True, help="a concrete goal (repeat)")
+    cmd.add_argument("--content", required=True)
+    cmd.add_argument("--course-plan", required=True, help="how the course runs")
+    cmd.add_argument("--method", required=True)
+    cmd.add_argument("--planned-hours", required=True)
+    cmd.set_defaults(call=start_central)
+    cmd = actions.add_parser("log-hours", help="log the central unit's hours on its course")
+    cmd.add_argument("--case", required=True)
+    cmd.add_argument("--kind", default="special_advice", help="activity kind")
+    cmd.add_argument("--on", required=True, help="YYYY-MM-DD")
+    cmd.add_argument("--hours", required=True)
+    cmd.add_argument("--note")
+    cmd.set_defaults(call=log_hours)
+    cmd = actions.add_parser("close-central", help="close a course the central unit ran")
+    cmd.add_argument("--case", required=True)
+    cmd.add_argument("--version", type=int, default=0, help="the course version read")
+    cmd.set_defaults(call=close_central)
+
+
 def add_commands(actions: Any) -> None:
     """Add leverance's commands to the `vias leverance` sub-command parsers."""
     cmd = actions.add_parser("import-suppliers", help="import a supplier list (CSV)")
@@ -115,3 +210,4 @@ def add_commands(actions: Any) -> None:
     cmd.add_argument("--year", type=int, required=True)
     cmd.set_defaults(call=spending)
     add_check_deadlines(actions, _stub, pb.CheckDeadlinesRequest)
+    _central_commands(actions)

@@ -202,6 +202,18 @@ async def meeting(args: argparse.Namespace, client: Client) -> Any:
     return await client.call(_stub(client).RecordClarifyingMeeting, request)
 
 
+async def central_meeting(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.RecordCentralClarifyingMeetingRequest(
+        case_id=args.case,
+        expected_version=args.version,
+        held_on=args.held_on,
+        citizen_attended=args.absent_reason is None,
+        citizen_absence_reason=args.absent_reason or "",
+        delivered_by=args.delivered_by or "",
+    )
+    return await client.call(_stub(client).RecordCentralClarifyingMeeting, request)
+
+
 async def note(args: argparse.Namespace, client: Client) -> Any:
     request = pb.RecordSummaryNoteRequest(offer_id=args.offer, sent_on=args.sent_on, note=args.note)
     return await client.call(_stub(client).RecordSummaryNote, request)
@@ -320,6 +332,17 @@ def add_commands(sub: Any) -> None:
     held.add_argument("--absent-reason", help="why the citizen did not take part")
     held.add_argument("--outside-scope", help="the meeting showed it is outside scope")
     held.set_defaults(call=meeting)
+    central = _case_step(
+        actions,
+        "central-meeting",
+        "the clarifying meeting of a course the central unit runs itself was held",
+        central_meeting,
+    )
+    central.add_argument("--held-on", required=True)
+    central.add_argument("--absent-reason", help="why the citizen did not take part")
+    central.add_argument(
+        "--delivered-by", help="the VISO colleague who delivers (default: the consultant)"
+    )
     noted = actions.add_parser("note", help="the summary note was sent")
     noted.add_argument("offer")
     noted.add_argument("--sent-on", required=True)

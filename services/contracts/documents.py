@@ -21,7 +21,16 @@ DocumentKind = Literal[
     "anchoring_plan",
     "letter",
     "other",
+    "analysis_report",
+    "closing_note",
+    "case_note",
+    "materials",
+    "summary_paper",
 ]
+"""What a journaled document is. Added for the per-service closing checklist (H ch. 3):
+`analysis_report` (sagsanalyse, H 3.11), `closing_note` (afslutningsnotat, H 3.11), `case_note`
+(kort notat i sagshistorikken, H 3.2, 3.12), `materials` (slides og materialer, H 3.7, 3.8, 3.10)
+and `summary_paper` (opsamlingspapir, H 3.10)."""
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -29,8 +38,10 @@ Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_l
 class DocumentJournaled(EventPayload):
     """A document was journaled on a case.
 
-    Contract: leverance ticks the closing checklist from `advisory_report` and
-    `closing_summary_note` documents that were sent (non-empty `sent_to`).
+    Contract: leverance ticks the closing checklist of the case's service from the documents of
+    the kinds that service asks for (its reference data): most must have been sent (non-empty
+    `sent_to`), a note in the case history only journaled; a title with "udkast" or "draft"
+    ticks nothing.
     """
 
     event_type = "DocumentJournaled"

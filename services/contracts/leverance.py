@@ -71,6 +71,12 @@ class SupplierProfileChanged(EventPayload):
 Dkk = Annotated[Decimal, PlainSerializer(str, return_type=str)]
 """An amount in DKK, exact to the øre, sent as text."""
 
+HoursText = Annotated[Decimal, PlainSerializer(str, return_type=str)]
+"""A number of hours (quarter hours are 0.25), sent as text."""
+
+CENTRAL_UNIT = "central_unit"
+"""`delivered_by` of a course the central unit runs itself, without a supplier."""
+
 
 class _CaseEvent(EventPayload):
     case_id: str
@@ -170,16 +176,54 @@ class CoordinatorNamed(_CaseEvent):
     supplier_id: str
 
 
+class CentralCourseOpened(_CaseEvent):
+    """The central unit runs the course itself (H 3.2, 3.11, 3.12): no supplier's part; the
+    consultant, or the named VISO colleague, delivers it."""
+
+    event_type = "CentralCourseOpened"
+
+    inquiry_id: str
+    consultant_id: str
+    delivered_by: str = Field(description="The VISO user who delivers the advice.")
+    service: str
+    main_area: MainArea
+    opened_at: datetime
+
+
 class CourseStarted(_CaseEvent):
-    """Every supplier's part is approved: the course runs."""
+    """Every supplier's part is approved, or the consultant planned a central-unit course: the
+    course runs."""
 
     event_type = "CourseStarted"
 
     inquiry_id: str
     service: str
-    supplier_ids: list[str]
-    coordinator_supplier_id: str
+    supplier_ids: list[str] = Field(description="Empty for a central-unit course.")
+    coordinator_supplier_id: str = Field(description="Empty for a central-unit course.")
     started_at: datetime
+    delivered_by: str | None = Field(
+        default=None,
+        description='"central_unit" when the central unit runs the course itself; else unset.',
+    )
+    deliverer_id: str | None = Field(
+        default=None, description="The VISO user delivering a central-unit course."
+    )
+    planned_hours: HoursText | None = Field(
+        default=None, description="The hours a central-unit course is planned to take."
+    )
+
+
+class CentralHoursLogged(_CaseEvent):
+    """Hours the central unit spent on a course it runs itself (no price, no settlement)."""
+
+    event_type = "CentralHoursLogged"
+
+    entry_id: str
+    main_area: MainArea
+    activity_kind: str = Field(examples=["visitation", "special_advice", "closing"])
+    worked_on: date
+    hours: HoursText
+    logged_by: str
 
 
 class ConsumptionLogged(_DeliveryEvent):
@@ -214,12 +258,35 @@ class CourseInterrupted(_CaseEvent):
     interrupted_at: datetime
 
 
+class EvaluatedGoal(ContractModel):
+    """One goal of the agreement and how far the closing meeting found it reached."""
+
+    delivery_id: str = Field(
+        default="", description="The part whose agreement states it; empty: a central course."
+    )
+    goal: str
+    result: str = Field(examples=["reached", "partly_reached", "not_reached"])
+    comment: str
+
+
 class ClosingMeetingHeld(_CaseEvent):
     """The closing meeting was held."""
 
     event_type = "ClosingMeetingHeld"
 
     held_on: date
+    goal_evaluations: list[EvaluatedGoal] = Field(
+        default_factory=list,
+        description="Every goal of the agreement in force, evaluated (H 5.1.3, 5.3.2).",
+    )
+    consultant_attended: bool | None = Field(
+        default=None, description="Whether the consultant attended the closing meeting."
+    )
+    consultant_attendance_required: bool | None = Field(
+        default=None,
+        description="Whether the handbook required the consultant there (group course, "
+        "adoption services, high conflict or press attention).",
+    )
 
 
 class ClosingStepConfirmed(_DeliveryEvent):
@@ -251,7 +318,8 @@ class FinancialStatementApproved(_DeliveryEvent):
 
 
 class CourseClosed(_CaseEvent):
-    """Every part is closed: the course is finally closed."""
+    """Every part is closed (a central-unit course: the consultant closed it): the course is
+    finally closed."""
 
     event_type = "CourseClosed"
 
@@ -259,6 +327,19 @@ class CourseClosed(_CaseEvent):
     service: str
     interrupted: bool
     closed_at: datetime
+    delivered_by: str | None = Field(
+        default=None,
+        description='"central_unit" for a course the central unit ran itself; else unset.',
+    )
+    central_unit_hours: HoursText | None = Field(
+        default=None, description="Hours the central unit logged on a course it ran itself."
+    )
+    goals_reached: int | None = Field(
+        default=None, description="Goals the closing meeting found reached; unset without one."
+    )
+    goals_partly_reached: int | None = None
+    goals_not_reached: int | None = None
+    consultant_attended_closing_meeting: bool | None = None
 
 
 class SatisfactionSurveyRequested(_CaseEvent):

@@ -167,6 +167,46 @@ class CaseHandedToLeverance(EventPayload):
     citizen_attended: bool | None = Field(
         default=None, description="Whether the citizen took part in the clarifying meeting."
     )
+    high_conflict: bool = Field(
+        default=False,
+        description="Visitation found a high level of conflict between the parties: the "
+        "consultant attends the meetings (H 5.1.3).",
+    )
+    press_attention: bool = Field(
+        default=False,
+        description="The press follows or is expected to follow the case: the consultant "
+        "attends the meetings (H 5.1.3).",
+    )
+
+    def subject(self) -> str:
+        return self.case_id
+
+
+class CaseHandedToCentralUnit(EventPayload):
+    """The clarifying meeting of a course the central unit runs itself was held (a service
+    without a supplier, H 3.11, 3.12, or extended phone advice the consultant gives, H 3.2).
+
+    Contract: leverance opens the course with no supplier's part: `delivered_by` (the
+    consultant or a named VISO colleague) delivers it, logs the hours and closes it with the
+    consultant; no price, statement or settlement.
+    """
+
+    event_type = "CaseHandedToCentralUnit"
+
+    case_id: str
+    inquiry_id: str
+    consultant_id: str
+    delivered_by: str = Field(description="The VISO user who delivers the advice.")
+    main_area: MainArea
+    service: str = Field(description="The advisory service id, e.g. casework_course.")
+    clarifying_meeting_on: date
+    handed_at: datetime
+    course_max_months: int | None = Field(
+        default=None, description="The service's duration limit, clarifying to closing meeting."
+    )
+    citizen_attended: bool | None = None
+    high_conflict: bool = Field(default=False, description="As in CaseHandedToLeverance.")
+    press_attention: bool = Field(default=False, description="As in CaseHandedToLeverance.")
 
     def subject(self) -> str:
         return self.case_id

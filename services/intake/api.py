@@ -207,6 +207,11 @@ def _code_lists(ref: Reference) -> intake_pb2.ReferenceData:
         "kas_closed_with": items(ref.kas.closed_with),
         "kas_closing_reasons": items(ref.kas.closing_reasons),
     }
+    for theme in ref.themes:
+        lists[f"theme_suppliers.{theme.id}"] = [
+            intake_pb2.CodeItem(id=supplier_id, name=supplier_id)
+            for supplier_id in theme.eligible_suppliers
+        ]
     return intake_pb2.ReferenceData(
         lists=[intake_pb2.CodeList(name=name, items=values) for name, values in lists.items()]
     )

@@ -25,7 +25,7 @@ def build(deps: Deps) -> Intake:
     settings = IntakeSettings()
     return Intake(
         store=deps.store,
-        ref=load_reference(),
+        ref=load_reference(settings.intake_themes_file),
         vault=CprVault.from_settings(settings),
         settings=settings,
         calendar=settings.calendar(),

@@ -44,6 +44,11 @@ class IntakeSettings(BaseSettings):
         default="2,4", description="Weekdays of the distribution lists (0 = Monday): Wed, Fri."
     )
     auth_signing_key_file: Path = Path("var/auth/signing.key")
+    intake_themes_file: Path | None = Field(
+        default=None,
+        description="The theme courses and the suppliers that may deliver each (the F2 overview, "
+        "H 4.4.3), a JSON file like services/intake/reference/themes.json; default: that file.",
+    )
     intake_deadline_check_interval_s: float = Field(
         default=600.0,
         gt=0,

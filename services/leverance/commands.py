@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from services.contracts.common import MainArea
 from services.kernel.bounds import Day, Month, Version, Year
 from services.leverance.domain.anchoring import AnchoringKind
+from services.leverance.domain.goals import GoalResult
 from services.leverance.domain.reference import (
     ClosingStepKind,
     ExpenseCategory,
@@ -182,12 +183,25 @@ class InterruptCourse(Command):
     note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 
 
+class GoalEvaluationInput(Command):
+    """How far one goal of the agreement was reached, and why."""
+
+    delivery_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    goal: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+    result: GoalResult
+    comment: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)
+    ]
+
+
 class RecordClosingMeeting(Command):
-    """Record the closing meeting."""
+    """Record the closing meeting: every goal evaluated, the consultant's attendance."""
 
     case_id: Id
     expected_version: ExpectedVersion = 0
     held_on: RequestDay
+    goal_evaluations: list[GoalEvaluationInput] = Field(default_factory=list, max_length=200)
+    consultant_attended: bool | None = None
 
 
 class BookAnchoringActivity(Command):
@@ -213,6 +227,42 @@ class RecordAnchoringAgendaSent(Command):
     case_id: Id
     expected_version: ExpectedVersion = 0
     activity_id: Id
+
+
+class StartCentralCourse(Command):
+    """The consultant plans a course the central unit runs itself: it starts."""
+
+    case_id: Id
+    expected_version: ExpectedVersion = 0
+    description: dict[str, Any] | None = None
+    planned_hours: Hours = ZERO
+
+    @field_validator("planned_hours", mode="before")
+    @classmethod
+    def _zero(cls, value: object) -> object:
+        return _empty_as_zero(value)
+
+
+class LogCentralHours(Command):
+    """Hours the central unit spent on a course it runs itself."""
+
+    case_id: Id
+    activity_kind: Id
+    worked_on: RequestDay
+    hours: Hours = ZERO
+    note: Text = ""
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _zero(cls, value: object) -> object:
+        return _empty_as_zero(value)
+
+
+class CloseCentralCourse(Command):
+    """The consultant closes a course the central unit ran, once its checklist holds."""
+
+    case_id: Id
+    expected_version: ExpectedVersion = 0
 
 
 class CreateMonthlySettlement(Command):

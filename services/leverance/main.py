@@ -12,7 +12,7 @@ from services.kernel.envelope import utcnow
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
 from services.leverance.api import registrations
-from services.leverance.handlers import cases, courses, deadline_check
+from services.leverance.handlers import cases, central, courses, deadline_check
 from services.leverance.handlers.base import today
 from services.leverance.handlers.indexes import create_indexes
 from services.leverance.settings import LeveranceSettings
@@ -22,6 +22,7 @@ from services.workdays.settings import platform_calendar
 _HANDLERS: dict[str, Callable[[WorkingDayCalendar], EventHandler]] = {
     "VisitationCaseOpened": lambda calendar: cases.reference_opened_case,
     "CaseHandedToLeverance": lambda calendar: courses.open_course,
+    "CaseHandedToCentralUnit": lambda calendar: central.open_central_course,
     "DocumentJournaled": lambda calendar: partial(
         courses.record_journaled_document, calendar=calendar
     ),

@@ -20,6 +20,7 @@ from services.visitation.commands import (
     MoveDeadline,
     OfferToSupplier,
     ProceedWithService,
+    RecordCentralClarifyingMeeting,
     RecordClarifyingMeeting,
     RecordFirstContact,
     RecordInformation,
@@ -155,6 +156,12 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
         require_role(*CONSULTANT)
         command = parse_request(CloseCase, request)
         return case_to_proto(await handlers.close_case(self.env, command))
+
+    async def RecordCentralClarifyingMeeting(self, request: Any, context: Any) -> pb.VisitationCase:
+        principal = require_role(*CONSULTANT)
+        command = parse_request(RecordCentralClarifyingMeeting, request)
+        case = await handlers.record_central_clarifying_meeting(self.env, command, principal)
+        return case_to_proto(case)
 
     async def MoveDeadline(self, request: Any, context: Any) -> pb.VisitationCase:
         principal = require_role(*CONSULTANT)

@@ -57,6 +57,12 @@ class AdvisoryService(_Frozen):
     max_sessions: int | None = None
     clarifying_meeting_within_days: int | None = None
     form_inquiry: bool
+    central_unit_course: bool = Field(
+        default=False,
+        description="The central unit may run the course itself: the consultant (or a named "
+        "VISO colleague) delivers it, without a supplier.",
+    )
+    central_unit_source: str = Field(default="", description="The handbook passage saying so.")
 
     def roles_for(self, main_area: MainArea) -> tuple[str, ...]:
         """The inquirer roles that may ask for this service in a main area."""

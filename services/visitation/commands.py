@@ -139,6 +139,20 @@ class RecordClarifyingMeeting(Command):
     )
 
 
+class RecordCentralClarifyingMeeting(CaseCommand):
+    """The clarifying meeting of a course the central unit runs itself was held; the course
+    goes to leverance with the consultant, or the named VISO colleague, delivering it."""
+
+    held_on: Day
+    citizen_attended: bool
+    citizen_absence_reason: str = Field(default="", max_length=2_000)
+    delivered_by: str = Field(
+        default="",
+        max_length=100,
+        description="The VISO colleague (user id) who delivers the advice; empty: the consultant.",
+    )
+
+
 class RecordSummaryNote(Command):
     """The specialist sent the summary note of the clarifying meeting."""
 

@@ -20,6 +20,7 @@ from services.visitation.commands import (
     MoveDeadline,
     OfferToSupplier,
     ProceedWithService,
+    RecordCentralClarifyingMeeting,
     RecordClarifyingMeeting,
     RecordFirstContact,
     RecordInformation,
@@ -29,7 +30,7 @@ from services.visitation.commands import (
     ReferElsewhere,
 )
 from services.visitation.domain import case as transitions
-from services.visitation.domain import meeting, offers, visibility
+from services.visitation.domain import central, meeting, offers, visibility
 from services.visitation.domain.model import Offer, VisitationCase
 from services.visitation.domain.suppliers import (
     Ranking,
@@ -235,6 +236,21 @@ async def close_case(env: Visitation, command: CloseCase) -> VisitationCase:
         command.case_id,
         command.expected_version,
         lambda case: transitions.close_case(case, command, today=today),
+    )
+
+
+async def record_central_clarifying_meeting(
+    env: Visitation, command: RecordCentralClarifyingMeeting, principal: Principal
+) -> VisitationCase:
+    """The central unit runs the course itself; it goes to leverance."""
+    today, now, by = env.settings.today(), utcnow(), principal.user_id
+    return await update_case(
+        env,
+        command.case_id,
+        command.expected_version,
+        lambda case: central.record_central_clarifying_meeting(
+            case, command, today=today, now=now, by=by, catalog=env.catalog
+        ),
     )
 
 

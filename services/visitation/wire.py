@@ -125,6 +125,8 @@ def case_to_proto(case: VisitationCase) -> pb.VisitationCase:
         closed_on=_day(case.closed_on),
         municipality_code=case.municipality_code or "",
         family_group_id=case.family_group_id or "",
+        procedure_supplier_id=case.procedure_supplier_id or "",
+        theme_id=case.theme_id or "",
         supplier_contacts=[
             pb.SupplierContact(
                 supplier_id=c.supplier_id,
@@ -137,6 +139,18 @@ def case_to_proto(case: VisitationCase) -> pb.VisitationCase:
     )
     if case.citizen_age_years is not None:
         message.citizen_age_years = case.citizen_age_years
+    if case.central_unit is not None:
+        central = case.central_unit
+        message.central_unit.CopyFrom(
+            pb.CentralUnitCourse(
+                delivered_by=central.delivered_by,
+                clarifying_meeting_on=_day(central.clarifying_meeting_on),
+                citizen_attended=central.citizen_attended,
+                citizen_absence_reason=central.citizen_absence_reason or "",
+                recorded_by=central.recorded_by,
+                handed_over_at=timestamp(central.handed_over_at),
+            )
+        )
     return message
 
 
@@ -189,4 +203,5 @@ def service_to_proto(service: AdvisoryService) -> pb.AdvisoryService:
         clarifying_meeting_within_days=service.clarifying_meeting_within_days or 0,
         conditions=[c.reason for c in service.conditions],
         main_areas=service.main_areas,
+        central_unit_course=service.central_unit_course,
     )

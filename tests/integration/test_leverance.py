@@ -158,6 +158,23 @@ class Case:
             )
         return confirmed  # type: ignore[return-value]
 
+    async def hold_closing_meeting(self, held_on: date | None = None) -> pb.Course:
+        """The specialist records the closing meeting: every goal reached, the consultant not
+        there (a single case does not need them)."""
+        return await self.clients.leverance.RecordClosingMeeting(  # type: ignore[no-any-return]
+            pb.RecordClosingMeetingRequest(
+                case_id=self.case_id,
+                held_on=(held_on or TODAY).isoformat(),
+                goal_evaluations=[
+                    pb.GoalEvaluation(goal=goal, result="reached", comment="Seen in class")
+                    for goal in DESCRIPTION.goals
+                ],
+                consultant_attended=False,
+            ),
+            metadata=self.as_specialist(),
+            timeout=DEADLINE,
+        )
+
     async def start(self, *lines: pb.ActivityInput) -> pb.Delivery:
         """A running agreement below the price threshold."""
         await self.propose(*lines)
@@ -455,11 +472,7 @@ async def test_a_course_cannot_close_until_its_report_is_journaled_then_asks_for
     case = Case(clients, await new_supplier(clients))
     delivery = await case.hand_over()
     await case.start()
-    await clients.leverance.RecordClosingMeeting(
-        pb.RecordClosingMeetingRequest(case_id=case.case_id, held_on=TODAY.isoformat()),
-        metadata=case.as_specialist(),
-        timeout=DEADLINE,
-    )
+    await case.hold_closing_meeting()
 
     async def journal(kind: str, title: str) -> None:
         await clients.documents.JournalDocument(
@@ -791,11 +804,7 @@ async def test_anchoring_after_an_agreed_change_keeps_to_its_limits(clients: Cli
         justification="The participants accepted anchoring at the last advice session",
     )
     await case.call("ApproveAgreement", case.as_consultant())
-    await clients.leverance.RecordClosingMeeting(
-        pb.RecordClosingMeetingRequest(case_id=case.case_id, held_on=TODAY.isoformat()),
-        metadata=case.as_specialist(),
-        timeout=DEADLINE,
-    )
+    await case.hold_closing_meeting()
 
     async def book(kind: str, on: date) -> pb.Course:
         return await clients.leverance.BookAnchoringActivity(  # type: ignore[no-any-return]

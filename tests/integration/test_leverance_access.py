@@ -99,7 +99,7 @@ async def test_every_step_on_another_suppliers_case_answers_like_a_missing_one_a
         (clients.leverance.SubmitFinancialStatement, pb.SubmitFinancialStatementRequest, {}),
         (clients.leverance.ProposeAgreement, pb.ProposeAgreementRequest, {}),
     ]
-    on_case = [
+    on_case: list[tuple[Any, Any, dict[str, Any]]] = [
         (
             clients.leverance.InterruptCourse,
             pb.InterruptCourseRequest,
@@ -108,7 +108,7 @@ async def test_every_step_on_another_suppliers_case_answers_like_a_missing_one_a
         (
             clients.leverance.RecordClosingMeeting,
             pb.RecordClosingMeetingRequest,
-            {"held_on": "2026-01-05"},
+            {"held_on": "2026-01-05", "consultant_attended": True},
         ),
         (
             clients.leverance.BookAnchoringActivity,

@@ -82,11 +82,7 @@ async def test_booking_the_anchoring_meeting_sets_the_agenda_deadline_and_sendin
         justification="The participants accepted anchoring at the last advice session",
     )
     await case.call("ApproveAgreement", case.as_consultant())
-    await clients.leverance.RecordClosingMeeting(
-        pb.RecordClosingMeetingRequest(case_id=case.case_id, held_on=TODAY.isoformat()),
-        metadata=case.as_specialist(),
-        timeout=DEADLINE,
-    )
+    await case.hold_closing_meeting()
     meeting_on = TODAY + timedelta(days=30)
     booked = await clients.leverance.BookAnchoringActivity(
         pb.BookAnchoringActivityRequest(

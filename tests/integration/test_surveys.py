@@ -33,11 +33,7 @@ def surveys_stub(clients: Clients) -> surveys_pb2_grpc.SurveysServiceStub:
 async def close_course(case: Case) -> None:
     """Run a started course to its final closure: meeting, documents, statement, approval."""
     clients = case.clients
-    await clients.leverance.RecordClosingMeeting(
-        pb.RecordClosingMeetingRequest(case_id=case.case_id, held_on=TODAY.isoformat()),
-        metadata=case.as_specialist(),
-        timeout=DEADLINE,
-    )
+    await case.hold_closing_meeting()
     for kind, title in (
         ("closing_summary_note", "Opsamlingsnotat fra afsluttende møde"),
         ("advisory_report", "Rådgivningsrapport"),

@@ -31,9 +31,10 @@ from services.intake.cpr import Cpr, CprCipher, CprHasher
 from services.intake.domain import Inquiry, OngoingCourse
 from services.intake.privacy import CprVault, IntakeSettings
 from services.intake.queries import start_of_danish_day
-from services.intake.reference import load_reference
+from services.intake.reference import Reference, load_reference
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.workdays import WorkingDayCalendar
+from tests.conftest import ROOT
 
 REF = load_reference()
 VAULT = CprVault(CprCipher({"k1": bytes(range(32))}, "k1"), CprHasher(bytes(range(32, 64))))
@@ -368,7 +369,13 @@ def test_a_phone_inquiry_is_closed_with_its_outcome_and_a_referral_names_the_bod
         )
 
 
-def internal(kind: str, origin: Inquiry | None = None, **extra: str) -> tuple[Any, Any, Any]:
+THEMED = load_reference(ROOT / "tests" / "integration" / "themes.json")
+"""The reference data with theme lists, as the test platform loads it."""
+
+
+def internal(
+    kind: str, origin: Inquiry | None = None, ref: Reference = THEMED, **extra: str
+) -> tuple[Any, Any, Any]:
     command = CreateInternalCase.model_validate(
         {
             "kind": kind,
@@ -381,7 +388,7 @@ def internal(kind: str, origin: Inquiry | None = None, **extra: str) -> tuple[An
             **extra,
         }
     )
-    return domain.create_internal(command, inquiry_id="n1", origin=origin, ref=REF, now=NOW, by="s")
+    return domain.create_internal(command, inquiry_id="n1", origin=origin, ref=ref, now=NOW, by="s")
 
 
 def test_extended_phone_advice_gets_its_case_type_and_name_and_is_assigned() -> None:
@@ -415,12 +422,35 @@ def test_a_combination_course_comes_from_a_single_case_noted_without_its_number(
     assert {v.field for v in caught.value.violations} == {"origin_inquiry_id", "supplier_id"}
 
 
-def test_a_theme_course_needs_a_known_theme_and_a_supplier() -> None:
-    case, _, _ = internal("theme_course", theme_id="school_refusal", supplier_id="sup-2")
-    assert (case.case_type, case.theme_id) == ("temaforløb", "school_refusal")
+def test_a_theme_course_needs_a_known_theme_and_a_supplier_from_its_list() -> None:
+    case, _, events = internal("theme_course", theme_id="school_refusal", supplier_id="tema-syd")
+    assert (case.case_type, case.theme_id, case.supplier_id) == (
+        "temaforløb",
+        "school_refusal",
+        "tema-syd",
+    )
+    assert events[1].supplier_id == "tema-syd"
     with pytest.raises(InvalidInput) as caught:
         internal("theme_course", theme_id="nope")
     assert {v.field for v in caught.value.violations} == {"theme_id", "supplier_id"}
+
+
+def test_a_supplier_not_on_the_themes_list_is_refused_naming_the_list() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        internal("theme_course", theme_id="school_refusal", supplier_id="sup-2")
+    [violation] = caught.value.violations
+    assert violation.field == "supplier_id"
+    assert "tema-nord, tema-syd" in violation.description
+
+
+def test_a_theme_listing_no_supplier_takes_none() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        internal("theme_course", theme_id="anxiety_children", supplier_id="tema-nord")
+    assert "lists no suppliers" in caught.value.violations[0].description
+    shipped = load_reference()
+    assert all(not t.eligible_suppliers for t in shipped.themes), "filled from F2 when deployed"
+    with pytest.raises(InvalidInput):
+        internal("theme_course", ref=shipped, theme_id="school_refusal", supplier_id="tema-nord")
 
 
 def test_supplementary_material_needs_an_ongoing_course_and_tells_its_consultant() -> None:

@@ -18,6 +18,8 @@ from services.leverance.domain.agreements import (
     Description,
 )
 from services.leverance.domain.course import Course
+from services.leverance.domain.evaluation import goals_in_force
+from services.leverance.domain.goals import GoalEvaluation
 from services.leverance.domain.suppliers import Contract
 from services.workdays import DEFAULT_CALENDAR
 
@@ -124,6 +126,14 @@ def running(drafts: list[Any] | None = None, service: str = "single_case") -> De
 def activity(delivery: Delivery, index: int = 0) -> Activity:
     assert delivery.current is not None
     return delivery.current.activities[index]
+
+
+def all_reached(course: Course, deliveries: list[Delivery]) -> list[GoalEvaluation]:
+    """Every goal in force evaluated as reached."""
+    return [
+        GoalEvaluation(delivery_id=d, goal=g, result="reached", comment="Seen in the classroom")
+        for d, g in goals_in_force(course, deliveries)
+    ]
 
 
 def types(events: list[EventPayload]) -> list[str]:

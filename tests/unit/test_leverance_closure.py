@@ -20,6 +20,7 @@ from tests.unit.test_leverance_builders import (
     CONSULTANT,
     NOW,
     SPECIALIST,
+    all_reached,
     approve,
     opened,
     propose,
@@ -62,6 +63,8 @@ def closed_meeting(service: str = "single_case", confirm: bool = True) -> tuple[
         today=TODAY,
         actor=SPECIALIST,
         calendar=DEFAULT_CALENDAR,
+        evaluations=all_reached(course, [delivery]),
+        consultant_attended=True,
     )
     if confirm:
         for step in ("recipient_registration_checked", "working_papers_destroyed"):
@@ -96,6 +99,8 @@ def test_the_statement_is_due_seven_working_days_after_the_closing_meeting() -> 
         today=TODAY,
         actor=SPECIALIST,
         calendar=DEFAULT_CALENDAR,
+        evaluations=all_reached(course, [delivery]),
+        consultant_attended=True,
     )
     assert types(events) == ["ClosingMeetingHeld", "DeadlineMet", "DeadlineSet"]
     assert events[1].model_dump()["rule"] == "leverance.course_duration"
@@ -116,6 +121,8 @@ def test_a_closing_meeting_in_the_future_is_refused() -> None:
             today=TODAY,
             actor=SPECIALIST,
             calendar=DEFAULT_CALENDAR,
+            evaluations=all_reached(course, [delivery]),
+            consultant_attended=True,
         )
 
 
@@ -129,6 +136,8 @@ def test_the_closing_meeting_is_recorded_once() -> None:
             today=TODAY,
             actor=SPECIALIST,
             calendar=DEFAULT_CALENDAR,
+            evaluations=all_reached(course, [delivery]),
+            consultant_attended=True,
         )
 
 

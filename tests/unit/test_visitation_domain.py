@@ -551,6 +551,23 @@ def test_the_held_meeting_hands_over_to_leverance_with_the_summary_note_deadline
         "single_case",
     )
     assert (handed.summary_note_due, handed.course_max_months) == (date(2026, 6, 9), 8)
+    assert (handed.high_conflict, handed.press_attention) == (False, False)
+
+
+def test_the_hand_over_tells_leverance_of_high_conflict_and_press_attention() -> None:
+    facts = {"management_approved": True, "high_conflict": True, "press_attention": True}
+    with_offer, _ = offered(proceeding_case(facts=facts))
+    answered, _ = answer(with_offer, AnswerOffer(offer_id="o1", accept=True), SPECIALIST_A)
+    booked_case, _ = meeting_steps.record_inquirer_contact(
+        answered,
+        RecordInquirerContact(offer_id="o1", contacted_on=TODAY, meeting_on=TODAY),
+        today=TODAY,
+    )
+    _, events = meeting_steps.record_clarifying_meeting(
+        booked_case, meeting(), today=TODAY, now=NOW, by="spec-a", calendar=CAL, catalog=CATALOG
+    )
+    handed = next(e for e in events if isinstance(e, CaseHandedToLeverance))
+    assert (handed.high_conflict, handed.press_attention) == (True, True)
 
 
 def test_an_absent_citizen_needs_a_reason() -> None:

@@ -15,7 +15,7 @@ from services.intake.domain import deadlines
 from services.intake.domain.model import Inquiry, Note
 from services.intake.domain.registration import assigned_event, refuse_if_stopped
 from services.intake.domain.screening import cpr_in_text, inquirer_violations
-from services.intake.reference import Reference
+from services.intake.reference import Reference, Theme
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput
 from services.workdays import WorkingDayCalendar
@@ -166,6 +166,27 @@ def close_contact(
     return _closing(closed, now=now, calendar=calendar)
 
 
+def _theme_supplier_violations(theme: Theme | None, supplier_id: str) -> list[FieldViolation]:
+    """The supplier must be on the theme's list (H 4.4.3); a theme listing none takes none."""
+    if not supplier_id:
+        return [FieldViolation("supplier_id", "a supplier from the theme's list")]
+    if theme is None or theme.allows(supplier_id):
+        return []
+    if not theme.eligible_suppliers:
+        return [
+            FieldViolation(
+                "supplier_id",
+                f"the theme {theme.id} lists no suppliers yet (VIAS_INTAKE_THEMES_FILE)",
+            )
+        ]
+    return [
+        FieldViolation(
+            "supplier_id",
+            f"not on the list of theme {theme.id}: {', '.join(theme.eligible_suppliers)}",
+        )
+    ]
+
+
 def create_internal(
     command: CreateInternalCase,
     *,
@@ -247,14 +268,7 @@ def create_internal(
         theme = ref.theme(command.theme_id)
         if theme is None:
             bad.append(FieldViolation("theme_id", "unknown theme"))
-        if not command.supplier_id:
-            bad.append(FieldViolation("supplier_id", "a supplier from the theme's list"))
-        elif (
-            theme
-            and theme.eligible_suppliers
-            and command.supplier_id not in theme.eligible_suppliers
-        ):
-            bad.append(FieldViolation("supplier_id", "not on the theme's list of suppliers"))
+        bad += _theme_supplier_violations(theme, command.supplier_id)
         updates = {
             "case_type": THEME_CASE_TYPE,
             "case_name": f"Temaforløb \u2013 {theme.name_da if theme else ''}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -49,9 +50,16 @@ class Municipality(BaseModel):
 
 
 class Theme(Item):
-    """A predefined theme course and the suppliers that may deliver it (empty: any)."""
+    """A predefined theme course and the suppliers that may deliver it (H 4.4.3: the overview
+    in F2 of who may be assigned each theme). A theme listing no supplier cannot be assigned."""
 
-    eligible_suppliers: tuple[str, ...] = ()
+    eligible_suppliers: tuple[str, ...] = Field(
+        default=(), description="Supplier ids (as in leverance) that may deliver the theme."
+    )
+
+    def allows(self, supplier_id: str) -> bool:
+        """Whether the supplier is on the theme's list."""
+        return supplier_id in self.eligible_suppliers
 
 
 class KasProfile(Item):
@@ -128,9 +136,15 @@ def _read(name: str) -> Any:
     return json.loads(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
 
 
-def load_reference() -> Reference:
-    """Read every code list from the packaged JSON files."""
+def load_reference(themes_file: Path | None = None) -> Reference:
+    """Read every code list from the packaged JSON files; the theme courses and their suppliers
+    from `themes_file` when given (the F2 overview, `VIAS_INTAKE_THEMES_FILE`)."""
     municipalities = _read("municipalities.json")
+    themes = (
+        json.loads(themes_file.read_text(encoding="utf-8"))
+        if themes_file is not None
+        else _read("themes.json")
+    )
     return Reference(
         main_areas=_read("main_areas.json"),
         inquirer_types=_read("inquirer_types.json"),
@@ -140,6 +154,6 @@ def load_reference() -> Reference:
         municipality_not_stated=municipalities["not_stated"],
         channels=_read("channels.json"),
         legal_areas=_read("legal_areas.json"),
-        themes=_read("themes.json"),
+        themes=themes,
         kas=_read("kas.json"),
     )

@@ -16,7 +16,8 @@ from services.leverance.domain.agreements import (
 )
 from services.leverance.domain.closure import ClosingChecklist
 from services.leverance.domain.consumption import ConsumptionEntry, Totals
-from services.leverance.domain.course import Course
+from services.leverance.domain.course import CentralUnit, Course
+from services.leverance.domain.evaluation import attendance_reasons
 from services.leverance.domain.money import AreaSpending, Settlement
 from services.leverance.domain.suppliers import Supplier
 from vias.leverance.v1 import leverance_pb2 as pb
@@ -221,10 +222,28 @@ def consumption(
     )
 
 
+def closing_checklist(checklist: ClosingChecklist) -> pb.ClosingChecklist:
+    """The wire form of a closing checklist."""
+    return pb.ClosingChecklist(
+        closing_meeting_held=checklist.done("closing_meeting_held"),
+        closing_summary_note_sent_and_journaled=checklist.done(
+            "closing_summary_note_sent_and_journaled"
+        ),
+        advisory_report_sent_and_journaled=checklist.done("advisory_report_sent_and_journaled"),
+        recipient_registration_checked=checklist.done("recipient_registration_checked"),
+        working_papers_destroyed=checklist.done("working_papers_destroyed"),
+        missing=checklist.missing(),
+        items=[
+            pb.ChecklistItem(name=i.name, done=i.done, description=i.description)
+            for i in checklist.items
+        ],
+    )
+
+
 def course(found: Course, checklist: ClosingChecklist) -> pb.Course:
     """The wire form of a course."""
     interruption = found.interruption
-    return pb.Course(
+    message = pb.Course(
         case_id=found.id,
         version=found.version,
         inquiry_id=found.inquiry_id,
@@ -264,18 +283,33 @@ def course(found: Course, checklist: ClosingChecklist) -> pb.Course:
             )
             for a in found.anchoring
         ],
-        checklist=pb.ClosingChecklist(
-            closing_meeting_held=checklist.closing_meeting_held,
-            closing_summary_note_sent_and_journaled=checklist.closing_summary_note_sent_and_journaled,
-            advisory_report_sent_and_journaled=checklist.advisory_report_sent_and_journaled,
-            recipient_registration_checked=checklist.recipient_registration_checked,
-            working_papers_destroyed=checklist.working_papers_destroyed,
-            missing=checklist.missing(),
-        ),
+        checklist=closing_checklist(checklist),
         course_limit=_day(course_limit(found.service, found.clarifying_meeting_on)),
         specialist_known=found.specialist_known,
         extended_to=_day(found.extended_to),
         extension_justification=found.extension_justification,
+        central_unit=_central_unit(found.central_unit) if found.central_unit else None,
+        goal_evaluations=[
+            pb.GoalEvaluation(
+                delivery_id=e.delivery_id, goal=e.goal, result=e.result, comment=e.comment
+            )
+            for e in found.goal_evaluations
+        ],
+        consultant_attendance_required=bool(attendance_reasons(found)),
+        high_conflict=found.high_conflict,
+        press_attention=found.press_attention,
+    )
+    if found.consultant_attended is not None:
+        message.consultant_attended = found.consultant_attended
+    return message
+
+
+def _central_unit(found: CentralUnit) -> pb.CentralUnitPart:
+    return pb.CentralUnitPart(
+        delivered_by=found.delivered_by,
+        description=_description(found.description) if found.description else None,
+        planned_hours=_text(found.planned_hours),
+        logged_hours=_text(found.logged_hours),
     )
 
 
@@ -317,6 +351,7 @@ def spending(year: int, rows: Sequence[AreaSpending]) -> pb.Spending:
                 settled_dkk=_text(r.settled_dkk),
                 remaining_dkk=_text(r.remaining_dkk),
                 used_percent=_text(r.used_percent),
+                central_unit_hours=_text(r.central_unit_hours),
             )
             for r in rows
         ],

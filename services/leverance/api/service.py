@@ -13,7 +13,15 @@ from services.kernel.proto import parse_request, timestamp
 from services.kernel.store import MongoStore
 from services.leverance import commands
 from services.leverance.api import convert
-from services.leverance.handlers import cases, courses, deadline_check, deliveries, money, suppliers
+from services.leverance.handlers import (
+    cases,
+    central,
+    courses,
+    deadline_check,
+    deliveries,
+    money,
+    suppliers,
+)
 from services.leverance.handlers.base import today
 from services.leverance.settings import LeveranceSettings
 from services.workdays import WorkingDayCalendar
@@ -147,6 +155,28 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
         principal = require_role("consultant", *SPECIALISTS)
         command = parse_request(commands.RecordAnchoringAgendaSent, request)
         await courses.send_anchoring_agenda(
+            command, store=self.store, principal=principal, calendar=self.calendar
+        )
+        return await self._course_reply(command.case_id, principal)
+
+    async def StartCentralCourse(self, request: Any, context: Any) -> pb.Course:
+        principal = require_role("consultant")
+        command = parse_request(commands.StartCentralCourse, request)
+        await central.start_central_course(
+            command, store=self.store, principal=principal, calendar=self.calendar
+        )
+        return await self._course_reply(command.case_id, principal)
+
+    async def LogCentralHours(self, request: Any, context: Any) -> pb.Course:
+        principal = require_role("consultant")
+        command = parse_request(commands.LogCentralHours, request)
+        await central.log_central_hours(command, store=self.store, principal=principal)
+        return await self._course_reply(command.case_id, principal)
+
+    async def CloseCentralCourse(self, request: Any, context: Any) -> pb.Course:
+        principal = require_role("consultant")
+        command = parse_request(commands.CloseCentralCourse, request)
+        await central.close_central_course(
             command, store=self.store, principal=principal, calendar=self.calendar
         )
         return await self._course_reply(command.case_id, principal)

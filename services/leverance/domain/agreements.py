@@ -22,6 +22,7 @@ from services.leverance.domain.delivery import (
 from services.leverance.domain.proposals import (
     expect_proposal,
     propose,
+    read_description,
     read_proposal,
     validate_activities,
     validate_description,
@@ -44,6 +45,7 @@ __all__ = [
     "open_deadlines",
     "price",
     "propose",
+    "read_description",
     "read_proposal",
     "return_for_renegotiation",
     "validate_activities",

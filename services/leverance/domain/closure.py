@@ -5,34 +5,41 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
+
+from pydantic import Field
 
 from services.contracts.leverance import (
     ClosingMeetingHeld,
     ClosingStepConfirmed,
     CourseClosed,
+    EvaluatedGoal,
     FinancialStatementApproved,
     FinancialStatementSubmitted,
     SatisfactionSurveyRequested,
 )
 from services.kernel.envelope import EventPayload
-from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
-from services.leverance.domain import deadlines
+from services.kernel.errors import FieldViolation, Forbidden, IllegalTransition, InvalidInput
+from services.leverance.domain import deadlines, evaluation
 from services.leverance.domain.agreements import Actor, Delivery, Statement
 from services.leverance.domain.course import (
     Course,
     JournaledDocument,
+    central_closing_deadline,
     duration_deadline,
     require_consultant,
     require_participant,
 )
 from services.leverance.domain.delivery import ClosingStep
+from services.leverance.domain.goals import GoalEvaluation
 from services.leverance.domain.reference import (
-    ADVISORY_REPORT,
-    CLOSING_SUMMARY_NOTE,
+    CLOSING_STEPS,
     DRAFT_MARKERS,
     STATEMENT_APPROVAL_WORKING_DAYS,
     STATEMENT_DUE_WORKING_DAYS,
+    ClosingDocument,
     ClosingStepKind,
+    reference,
     service_rules,
 )
 from services.leverance.domain.types import Value
@@ -47,24 +54,57 @@ def record_closing_meeting(
     today: date,
     actor: Actor,
     calendar: WorkingDayCalendar,
+    evaluations: Sequence[GoalEvaluation],
+    consultant_attended: bool | None,
 ) -> tuple[Course, list[EventPayload]]:
-    """The closing meeting was held; each running part's statement is now due."""
+    """The closing meeting was held: every goal in force evaluated, the consultant's attendance
+    recorded (and required where the handbook requires it); each running part's statement (a
+    central-unit course's closing) is now due."""
+    violations = []
+    if held_on > today:
+        violations.append(FieldViolation("held_on", "a meeting cannot be held in the future"))
+    if consultant_attended is None:
+        violations.append(
+            FieldViolation("consultant_attended", "record whether the consultant attended")
+        )
+    if violations:
+        raise InvalidInput(violations)
+    assert consultant_attended is not None
     require_participant(course, actor)
     if course.status != "running":
         raise IllegalTransition(f"the course is {course.status}, not running")
-    if held_on > today:
-        raise InvalidInput.single("held_on", "a meeting cannot be held in the future")
     if held_on < course.clarifying_meeting_on:
-        raise InvalidInput.single("held_on", "before the clarifying meeting")
+        raise IllegalTransition(
+            f"held_on {held_on.isoformat()} is before the clarifying meeting "
+            f"({course.clarifying_meeting_on.isoformat()})"
+        )
     if course.closing_meeting_on is not None:
         raise IllegalTransition(
             f"the closing meeting was recorded on {course.closing_meeting_on.isoformat()}"
         )
-    updated = course.model_copy(update={"closing_meeting_on": held_on})
-    events: list[EventPayload] = [ClosingMeetingHeld(case_id=course.id, held_on=held_on)]
+    evaluated = evaluation.evaluate_goals(course, deliveries, evaluations)
+    required = evaluation.require_attendance(course, consultant_attended)
+    updated = course.model_copy(
+        update={
+            "closing_meeting_on": held_on,
+            "goal_evaluations": evaluated,
+            "consultant_attended": consultant_attended,
+        }
+    )
+    events: list[EventPayload] = [
+        ClosingMeetingHeld(
+            case_id=course.id,
+            held_on=held_on,
+            goal_evaluations=[EvaluatedGoal(**e.model_dump()) for e in evaluated],
+            consultant_attended=consultant_attended,
+            consultant_attendance_required=required,
+        )
+    ]
     duration = duration_deadline(course, deliveries, calendar)
     if duration is not None:
         events.append(duration.met(held_on))
+    if course.central_unit is not None:
+        events.append(central_closing_deadline(course, held_on, calendar).set())
     for delivery in deliveries:
         if delivery.status == "running":
             events.append(statement_deadline(delivery, held_on, calendar).set())
@@ -86,18 +126,28 @@ def statement_deadline(
     )
 
 
-class ClosingChecklist(Value):
-    """What must hold before the specialist can submit the financial statement (H 5.3.3)."""
+class ChecklistItem(Value):
+    """One thing that must hold before the course's part can close."""
 
-    closing_meeting_held: bool
-    closing_summary_note_sent_and_journaled: bool
-    advisory_report_sent_and_journaled: bool
-    recipient_registration_checked: bool
-    working_papers_destroyed: bool
+    name: str = Field(description="e.g. advisory_report_sent_and_journaled")
+    done: bool
+    description: str = Field(description="The item in Danish, with the handbook section.")
+
+
+class ClosingChecklist(Value):
+    """What must hold before the specialist can submit the financial statement (H 5.3.3): the
+    closing meeting, the documents the service produces (H ch. 3, from the reference data) and
+    the specialist's closing steps."""
+
+    items: tuple[ChecklistItem, ...]
 
     def missing(self) -> list[str]:
         """The items not yet done."""
-        return [name for name, done in self.model_dump().items() if not done]
+        return [item.name for item in self.items if not item.done]
+
+    def done(self, name: str) -> bool:
+        """Whether the checklist has the item and it is done."""
+        return any(item.name == name and item.done for item in self.items)
 
 
 def _final(document: JournaledDocument) -> bool:
@@ -105,28 +155,46 @@ def _final(document: JournaledDocument) -> bool:
     return not any(marker in title for marker in DRAFT_MARKERS)
 
 
+def _present(wanted: ClosingDocument, documents: Sequence[JournaledDocument]) -> bool:
+    """A final document of the kind, sent when the item says so."""
+    return any(
+        d.kind == wanted.kind and (d.sent_to or not wanted.sent) and _final(d) for d in documents
+    )
+
+
 def checklist(
     course: Course, documents: Sequence[JournaledDocument], parts: Sequence[Delivery] = ()
 ) -> ClosingChecklist:
-    """The closing checklist of a course from its journaled documents and the specialists'
-    confirmations on the given parts (each part must have confirmed)."""
-
+    """The closing checklist of a course: its service's documents (reference data) from what
+    was journaled, and the specialists' confirmations on the given parts (each part must have
+    confirmed)."""
+    rules = service_rules(course.service)
+    wording = reference().closing_steps
     suppliers = {p.supplier_id for p in course.parts}
     # Only VISO staff and the course's own suppliers can complete its checklist.
     counted = [d for d in documents if d.supplier_id is None or d.supplier_id in suppliers]
-
-    def sent_and_journaled(kind: str) -> bool:
-        return any(d.kind == kind and d.sent_to and _final(d) for d in counted)
-
-    return ClosingChecklist(
-        closing_meeting_held=course.closing_meeting_on is not None,
-        closing_summary_note_sent_and_journaled=sent_and_journaled(CLOSING_SUMMARY_NOTE),
-        advisory_report_sent_and_journaled=sent_and_journaled(ADVISORY_REPORT),
-        recipient_registration_checked=bool(parts)
-        and all(p.confirmed("recipient_registration_checked") for p in parts),
-        working_papers_destroyed=bool(parts)
-        and all(p.confirmed("working_papers_destroyed") for p in parts),
-    )
+    items = [
+        ChecklistItem(
+            name="closing_meeting_held",
+            done=course.closing_meeting_on is not None,
+            description=wording["closing_meeting_held"],
+        ),
+        *(
+            ChecklistItem(name=d.item, done=_present(d, counted), description=d.description)
+            for d in rules.closing_documents
+        ),
+    ]
+    if course.central_unit is None:
+        # The specialist's closing steps; a course the central unit runs has no supplier's part.
+        items += [
+            ChecklistItem(
+                name=step,
+                done=bool(parts) and all(p.confirmed(step) for p in parts),
+                description=wording[step],
+            )
+            for step in CLOSING_STEPS
+        ]
+    return ClosingChecklist(items=tuple(items))
 
 
 def confirm_closing_step(
@@ -273,18 +341,40 @@ def close_if_done(
             service=course.service,
             interrupted=interrupted,
             closed_at=now,
+            **closing_statistics(course),
         )
     ]
-    if not interrupted and service_rules(course.service).satisfaction_survey:
-        events.append(
-            SatisfactionSurveyRequested(
-                case_id=course.id,
-                inquiry_id=course.inquiry_id,
-                service=course.service,
-                main_area=course.main_area,
-                consultant_id=course.consultant_id,
-                supplier_ids=[p.supplier_id for p in course.parts],
-                closed_at=now,
-            )
-        )
+    if not interrupted:
+        events += survey_requested(course, now)
     return closed, events
+
+
+def closing_statistics(course: Course) -> dict[str, Any]:
+    """What CourseClosed tells the statistics of the closing meeting: the goals reached, partly
+    reached and not reached, and the consultant's attendance; nothing without a meeting."""
+    if course.closing_meeting_on is None:
+        return {}
+    found = evaluation.counts(course.goal_evaluations)
+    return {
+        "goals_reached": found["reached"],
+        "goals_partly_reached": found["partly_reached"],
+        "goals_not_reached": found["not_reached"],
+        "consultant_attended_closing_meeting": course.consultant_attended,
+    }
+
+
+def survey_requested(course: Course, now: datetime) -> list[EventPayload]:
+    """The satisfaction survey of a finally closed course, where its service has one (H 5.3.4)."""
+    if not service_rules(course.service).satisfaction_survey:
+        return []
+    return [
+        SatisfactionSurveyRequested(
+            case_id=course.id,
+            inquiry_id=course.inquiry_id,
+            service=course.service,
+            main_area=course.main_area,
+            consultant_id=course.consultant_id,
+            supplier_ids=[p.supplier_id for p in course.parts],
+            closed_at=now,
+        )
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 
@@ -17,20 +17,22 @@ from services.contracts.leverance import (
     CourseOpened,
     CourseStarted,
 )
-from services.contracts.visitation import CaseHandedToLeverance
+from services.contracts.visitation import CaseHandedToCentralUnit, CaseHandedToLeverance
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
 from services.leverance.domain import anchoring as anchoring_rules
 from services.leverance.domain import deadlines
-from services.leverance.domain.agreements import Actor, Delivery, open_deadlines
+from services.leverance.domain.agreements import Actor, Delivery, Description, open_deadlines
 from services.leverance.domain.anchoring import AnchoringActivity, AnchoringKind
+from services.leverance.domain.goals import GoalEvaluation
 from services.leverance.domain.reference import (
     ANCHORING_AGENDA_DAYS_BEFORE,
+    STATEMENT_DUE_WORKING_DAYS,
     InterruptionReason,
     service_rules,
 )
-from services.leverance.domain.types import Day, Value
+from services.leverance.domain.types import ZERO, Day, Hours, Value
 from services.workdays import WorkingDayCalendar
 
 CourseStatus = Literal["awaiting_agreement", "running", "interrupted", "closed"]
@@ -45,6 +47,18 @@ class Part(Value):
         default=True,
         description="Whether the supplier listed the handed-over specialist at the hand-over.",
     )
+
+
+class CentralUnit(Value):
+    """A course the central unit runs itself (H 3.2, 3.11, 3.12): no supplier's part; the
+    consultant, or a named VISO colleague, delivers it and logs the hours; no price."""
+
+    delivered_by: str = Field(description="The VISO user who delivers the advice.")
+    description: Description | None = Field(
+        default=None, description="The plan with its concrete goals, once the course started."
+    )
+    planned_hours: Hours = ZERO
+    logged_hours: Hours = ZERO
 
 
 class Interruption(Value):
@@ -89,6 +103,21 @@ class Course(Aggregate):
     )
     extension_justification: str = ""
     anchoring: tuple[AnchoringActivity, ...] = ()
+    central_unit: CentralUnit | None = Field(
+        default=None, description="Set when the central unit runs the course itself."
+    )
+    high_conflict: bool = Field(
+        default=False, description="Visitation found a high level of conflict (H 5.1.3)."
+    )
+    press_attention: bool = Field(
+        default=False, description="The press follows or is expected to follow the case."
+    )
+    goal_evaluations: tuple[GoalEvaluation, ...] = Field(
+        default=(), description="Every goal in force, as the closing meeting evaluated it."
+    )
+    consultant_attended: bool | None = Field(
+        default=None, description="Whether the consultant attended the closing meeting."
+    )
 
     @property
     def specialist_known(self) -> bool:
@@ -98,6 +127,21 @@ class Course(Aggregate):
     def part_of(self, supplier_id: str) -> Part | None:
         """The part of a supplier, if it has one."""
         return next((p for p in self.parts if p.supplier_id == supplier_id), None)
+
+
+def new_course(handed: CaseHandedToLeverance | CaseHandedToCentralUnit, **fields: Any) -> Course:
+    """The course visitation's hand-over opens, with what the hand-over tells of the case."""
+    return Course(
+        id=handed.case_id,
+        inquiry_id=handed.inquiry_id,
+        main_area=handed.main_area,
+        consultant_id=handed.consultant_id,
+        service=handed.service,
+        clarifying_meeting_on=handed.clarifying_meeting_on,
+        high_conflict=handed.high_conflict,
+        press_attention=handed.press_attention,
+        **fields,
+    )
 
 
 def hand_over(
@@ -113,7 +157,9 @@ def hand_over(
     The hand-over is a fact: a specialist the supplier does not list still gets the part, flagged.
     """
     if course is not None and (
-        course.part_of(handed.supplier_id) is not None or course.status in ("interrupted", "closed")
+        course.part_of(handed.supplier_id) is not None
+        or course.status in ("interrupted", "closed")
+        or course.central_unit is not None
     ):
         return None
     part = Part(
@@ -122,16 +168,7 @@ def hand_over(
         specialist_known=specialist_known,
     )
     if course is None:
-        course = Course(
-            id=handed.case_id,
-            inquiry_id=handed.inquiry_id,
-            main_area=handed.main_area,
-            consultant_id=handed.consultant_id,
-            service=handed.service,
-            clarifying_meeting_on=handed.clarifying_meeting_on,
-            parts=(part,),
-            coordinator_supplier_id=handed.supplier_id,
-        )
+        course = new_course(handed, parts=(part,), coordinator_supplier_id=handed.supplier_id)
     else:
         # With several suppliers the consultant names the coordinator (H 5.1.3).
         course = course.model_copy(
@@ -171,8 +208,12 @@ def require_consultant(course: Course, actor: Actor) -> None:
 
 
 def require_participant(course: Course, actor: Actor) -> None:
-    """The case's consultant, or a specialist of a supplier with a part."""
+    """The case's consultant, the VISO colleague delivering a central-unit course, or a
+    specialist of a supplier with a part."""
     if actor.role == "consultant" and actor.user_id == course.consultant_id:
+        return
+    central = course.central_unit
+    if actor.role == "consultant" and central and actor.user_id == central.delivered_by:
         return
     supplier = actor.supplier_id
     if actor.role in ("specialist", "kas_supplier") and supplier and course.part_of(supplier):
@@ -196,8 +237,19 @@ def name_coordinator(
 def duration_deadline(
     course: Course, deliveries: Sequence[Delivery], calendar: WorkingDayCalendar
 ) -> deadlines.DeadlineSpec | None:
-    """The course's duration limit as a deadline on the coordinating specialist, if it has one."""
+    """The course's duration limit as a deadline on the coordinating specialist (on the VISO
+    user delivering a central-unit course), if it has one."""
     months = service_rules(course.service).max_months
+    if months is not None and course.central_unit is not None:
+        return deadlines.course_duration(
+            case_id=course.id,
+            clarifying_meeting_on=course.clarifying_meeting_on,
+            months=months,
+            specialist_id=course.central_unit.delivered_by,
+            supplier_id=None,
+            calendar=calendar,
+            responsible_role="consultant",
+        )
     coordinator = next(
         (d for d in deliveries if d.supplier_id == course.coordinator_supplier_id), None
     )
@@ -341,6 +393,9 @@ def stop(
     duration = duration_deadline(course, deliveries, calendar)
     if course.status == "running" and course.closing_meeting_on is None and duration:
         events.append(duration.cancelled(f"course interrupted: {reason}"))
+    if course.central_unit is not None and course.closing_meeting_on is not None:
+        closing = central_closing_deadline(course, course.closing_meeting_on, calendar)
+        events.append(closing.cancelled(f"course interrupted: {reason}"))
     changed = []
     for delivery in deliveries:
         if delivery.status in ("statement_submitted", "closed"):
@@ -350,6 +405,19 @@ def stop(
         changed.append(delivery.model_copy(update={"status": status, "pending_version": None}))
         events += open_deadlines(delivery, f"course interrupted: {reason}")
     return updated, changed, events
+
+
+def central_closing_deadline(
+    course: Course, closing_meeting_on: date, calendar: WorkingDayCalendar
+) -> deadlines.DeadlineSpec:
+    """When the consultant closes a course the central unit ran."""
+    return deadlines.central_course_closing(
+        case_id=course.id,
+        closing_meeting_on=closing_meeting_on,
+        consultant_id=course.consultant_id,
+        calendar=calendar,
+        working_days=STATEMENT_DUE_WORKING_DAYS,
+    )
 
 
 def agenda_deadline(

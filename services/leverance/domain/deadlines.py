@@ -167,10 +167,12 @@ def course_duration(
     clarifying_meeting_on: date,
     months: int,
     specialist_id: str,
-    supplier_id: str,
+    supplier_id: str | None,
     calendar: WorkingDayCalendar,
+    responsible_role: str = "specialist",
 ) -> DeadlineSpec:
-    """The closing meeting is held within the service's limit after the clarifying meeting."""
+    """The closing meeting is held within the service's limit after the clarifying meeting; on
+    the coordinating specialist, or on the VISO user who delivers a central-unit course."""
     deadline = calendar.explain_months(clarifying_meeting_on, months)
     return DeadlineSpec(
         deadline_id=f"{case_id}:course_duration",
@@ -180,7 +182,7 @@ def course_duration(
         start=clarifying_meeting_on,
         due=deadline.due,
         explanation=deadline.explanation,
-        responsible_role="specialist",
+        responsible_role=responsible_role,
         responsible_user_id=specialist_id,
         supplier_id=supplier_id,
     )
@@ -254,4 +256,32 @@ def anchoring_agenda(
         responsible_role="specialist",
         responsible_user_id=specialist_id,
         supplier_id=supplier_id,
+    )
+
+
+CENTRAL_COURSE_CLOSING = "leverance.central_course_closing"
+
+
+def central_course_closing(
+    *,
+    case_id: str,
+    closing_meeting_on: date,
+    consultant_id: str,
+    calendar: WorkingDayCalendar,
+    working_days: int,
+) -> DeadlineSpec:
+    """The consultant closes a course the central unit ran within working days after the
+    closing meeting (as the specialist closes a delivery, H 5.3.3)."""
+    deadline = calendar.explain_working_days(closing_meeting_on, working_days)
+    return DeadlineSpec(
+        deadline_id=f"{case_id}:central_course_closing",
+        case_id=case_id,
+        rule=CENTRAL_COURSE_CLOSING,
+        rule_text="journal the last documents and close the course the central unit ran",
+        start=closing_meeting_on,
+        due=deadline.due,
+        explanation=deadline.explanation,
+        responsible_role="consultant",
+        responsible_user_id=consultant_id,
+        supplier_id=None,
     )

@@ -13,6 +13,7 @@ from services.contracts.leverance import SettlementCreated
 from services.kernel.bounds import DAY_RANGE, Year, plausible_day
 from services.kernel.errors import IllegalTransition, InvalidInput
 from services.kernel.store import Aggregate
+from services.leverance.domain.central import CentralHours
 from services.leverance.domain.consumption import ConsumptionEntry
 from services.leverance.domain.types import ZERO, Amount, Day, Hours, Money, Value, ore, total
 from services.workdays import end_of_month
@@ -134,14 +135,23 @@ class AreaSpending(Value):
     settled_dkk: Money
     remaining_dkk: Money
     used_percent: Decimal
+    central_unit_hours: Hours = ZERO
 
 
 def spending(
-    year: int, entries: Sequence[ConsumptionEntry], appropriations: Mapping[str, Decimal]
+    year: int,
+    entries: Sequence[ConsumptionEntry],
+    appropriations: Mapping[str, Decimal],
+    central: Sequence[CentralHours] = (),
 ) -> list[AreaSpending]:
-    """Per main area: approved consumption worked in the year against its appropriation."""
+    """Per main area: approved consumption worked in the year against its appropriation, and
+    the hours the central unit worked on the courses it ran itself (no price: not paid from the
+    appropriation to a supplier)."""
     rows = []
     for area in MAIN_AREAS:
+        hours = sum(
+            (h.hours for h in central if h.main_area == area and h.worked_on.year == year), ZERO
+        )
         mine = [
             e
             for e in entries
@@ -163,6 +173,7 @@ def spending(
                 settled_dkk=settled,
                 remaining_dkk=ore(appropriated - approved),
                 used_percent=used,
+                central_unit_hours=hours,
             )
         )
     return rows

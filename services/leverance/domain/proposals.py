@@ -119,15 +119,22 @@ def read_proposal(
         except ValidationError as error:
             violations += InvalidInput.from_pydantic(error, f"activities.{i}.").violations
             drafts.append(None)
-    description = None
-    if raw_description is None:
-        violations.append(FieldViolation("description", "required"))
-    else:
-        try:
-            description = Description.model_validate(raw_description)
-        except ValidationError as error:
-            violations += InvalidInput.from_pydantic(error, "description.").violations
-    return drafts, description, violations
+    description, described = read_description(raw_description)
+    return drafts, description, violations + described
+
+
+def read_description(
+    raw: Mapping[str, Any] | None, field: str = "description"
+) -> tuple[Description | None, list[FieldViolation]]:
+    """Read a delivery description (purpose, concrete goals, content, course, method), naming
+    every bad field (`validate_description` then checks the goals against each other)."""
+    if raw is None:
+        return None, [FieldViolation(field, "required")]
+    try:
+        description = Description.model_validate(raw)
+    except ValidationError as error:
+        return None, list(InvalidInput.from_pydantic(error, f"{field}.").violations)
+    return description, []
 
 
 def _assign_ids(drafts: Sequence[ActivityDraft], delivery: Delivery) -> list[ActivityDraft]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+from importlib import resources
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ActivityKind = Literal[
     "visitation",
@@ -35,60 +37,90 @@ SupplierKind = Literal["municipal", "regional", "self_owning", "private"]
 TrainingStatus = Literal["not_started", "in_progress", "completed"]
 
 
+class ClosingDocument(BaseModel):
+    """A document the closing checklist of a service asks for (H ch. 3 "Afrapportering")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str = Field(description="The document kind journaled in documents.")
+    sent: bool = Field(description="Whether it must have been sent, not only journaled.")
+    description: str = Field(description="The item in Danish, with the handbook section.")
+
+    @property
+    def item(self) -> str:
+        """The checklist item's name, e.g. advisory_report_sent_and_journaled."""
+        return f"{self.kind}_sent_and_journaled" if self.sent else f"{self.kind}_journaled"
+
+
 class AdvisoryService(BaseModel):
     """The rules of one advisory service that leverance needs (DOMAIN §2, H ch. 3)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
+    description: str = ""
     max_months: int | None
     satisfaction_survey: bool
     anchoring: bool
-
-
-SERVICES: dict[str, AdvisoryService] = {
-    s.id: s
-    for s in (
-        AdvisoryService(
-            id="phone_extended", max_months=None, satisfaction_survey=False, anchoring=False
-        ),
-        AdvisoryService(
-            id="citizen_course", max_months=4, satisfaction_survey=False, anchoring=False
-        ),
-        AdvisoryService(id="single_case", max_months=8, satisfaction_survey=True, anchoring=True),
-        AdvisoryService(
-            id="mini_single_case", max_months=4, satisfaction_survey=False, anchoring=False
-        ),
-        AdvisoryService(id="group_course", max_months=8, satisfaction_survey=True, anchoring=True),
-        AdvisoryService(
-            id="mini_group_course", max_months=4, satisfaction_survey=False, anchoring=False
-        ),
-        AdvisoryService(
-            id="theme_course", max_months=None, satisfaction_survey=False, anchoring=False
-        ),
-        AdvisoryService(
-            id="adoption_course", max_months=None, satisfaction_survey=False, anchoring=False
-        ),
-        AdvisoryService(
-            id="adoption_theme_days", max_months=None, satisfaction_survey=False, anchoring=False
-        ),
-        AdvisoryService(
-            id="casework_course", max_months=8, satisfaction_survey=False, anchoring=False
-        ),
-        AdvisoryService(
-            id="mini_casework_course", max_months=4, satisfaction_survey=False, anchoring=False
-        ),
+    consultant_at_closing_meeting: bool = Field(
+        default=False, description="The consultant attends (and leads) the closing meeting."
     )
-}
+    closing_documents: tuple[ClosingDocument, ...]
 
-UNKNOWN_SERVICE = AdvisoryService(
-    id="unknown", max_months=None, satisfaction_survey=False, anchoring=False
-)
+
+class ServiceRules(BaseModel):
+    """Leverance's reference data: every service's rules and the checklist's wording."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str = ""
+    general_closing_documents: tuple[ClosingDocument, ...]
+    services: tuple[AdvisoryService, ...]
+    closing_steps: dict[str, str]
+    consultant_attendance_flags: dict[str, str]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> ServiceRules:
+        ids = [s.id for s in self.services]
+        if len(set(ids)) != len(ids):
+            raise ValueError("service ids must be unique")
+        return self
+
+    def service(self, service_id: str) -> AdvisoryService:
+        """The rules of a service; an unknown id gets no limits, no survey, no anchoring and
+        the general closing documents (H 5.3.3)."""
+        found = next((s for s in self.services if s.id == service_id), None)
+        if found is not None:
+            return found
+        return AdvisoryService(
+            id=service_id,
+            max_months=None,
+            satisfaction_survey=False,
+            anchoring=False,
+            closing_documents=self.general_closing_documents,
+        )
+
+
+REFERENCE_FILE = "advisory_services.json"
+
+
+@cache
+def reference() -> ServiceRules:
+    """The reference data shipped with leverance (read once, at first use)."""
+    text = (resources.files("services.leverance") / "reference" / REFERENCE_FILE).read_text(
+        encoding="utf-8"
+    )
+    return ServiceRules.model_validate_json(text)
+
+
+def is_known_service(service_id: str) -> bool:
+    """Whether the reference data names the service."""
+    return any(s.id == service_id for s in reference().services)
 
 
 def service_rules(service_id: str) -> AdvisoryService:
-    """The rules of a service; an unknown id gets no limits, no survey and no anchoring."""
-    return SERVICES.get(service_id, UNKNOWN_SERVICE)
+    """The rules of a service (see ServiceRules.service)."""
+    return reference().service(service_id)
 
 
 # Anchoring (H 5.4): limits the handbook fixes.
@@ -105,9 +137,7 @@ STATEMENT_APPROVAL_WORKING_DAYS = 7
 PROPOSAL_DUE_DAYS = 5
 CLARIFYING_SUMMARY_NOTE = "clarifying_summary_note"
 
-# Document kinds journaled in documents that tick the closing checklist.
-CLOSING_SUMMARY_NOTE = "closing_summary_note"
-ADVISORY_REPORT = "advisory_report"
+# A document titled with one of these is a draft and ticks nothing on the checklist.
 DRAFT_MARKERS = ("udkast", "draft")
 
 # The agenda and anchoring-plan template reach the coordinator at least a week before (H 5.4).

@@ -11,7 +11,7 @@ from services.contracts.common import MainArea
 from services.contracts.leverance import ContractTerms, SupplierProfileChanged
 from services.kernel.errors import IllegalTransition
 from services.kernel.store import Aggregate
-from services.leverance.domain.reference import SERVICES, SupplierKind, TrainingStatus
+from services.leverance.domain.reference import SupplierKind, TrainingStatus, is_known_service
 from services.leverance.domain.types import Amount, RequestDay, Value
 
 
@@ -45,7 +45,7 @@ class Contract(Value):
     @field_validator("services")
     @classmethod
     def _known_services(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [s for s in value if s not in SERVICES]
+        unknown = [s for s in value if not is_known_service(s)]
         if unknown:
             raise ValueError(f"unknown services: {', '.join(unknown)}")
         return value

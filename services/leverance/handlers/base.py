@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
 from services.kernel.context import Principal
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import ConcurrencyConflict, NotFound
-from services.kernel.store import Aggregate, Repository, Transaction
+from services.kernel.store import Aggregate, MongoStore, Repository, Transaction
 from services.leverance.domain.agreements import Actor, Delivery
+from services.leverance.domain.central import CentralHours
 from services.leverance.domain.consumption import ConsumptionEntry
 from services.leverance.domain.course import Course, JournaledDocument
 from services.leverance.domain.ledger import (
@@ -33,6 +34,7 @@ documents = Repository(JournaledDocument, "journaled_documents")
 settlements = Repository(Settlement, "settlements")
 appropriations = Repository(Appropriation, "appropriations")
 ledger = Repository(TrackedDeadline, "deadlines")
+central_hours = Repository(CentralHours, "central_hours")
 
 
 def today(now: datetime) -> date:
@@ -98,3 +100,28 @@ async def emit(tx: Transaction, events: Sequence[EventPayload]) -> None:
             else:
                 await ledger.save(tx, track(found, deadline), expected_version=found.version)
         tx.emit(event)
+
+
+DecideCourse = Callable[[Transaction, Course], Awaitable[tuple[Course, Sequence[EventPayload]]]]
+
+
+async def update_course(
+    store: MongoStore,
+    case_id: str,
+    expected_version: int,
+    principal: Principal,
+    decide: DecideCourse,
+) -> Course:
+    """Load a course the caller may see, at the version read; let the domain decide (reading
+    more in the transaction where it needs to); save the course with its events. One
+    transaction."""
+
+    async def work(tx: Transaction) -> Course:
+        course = await load_course(tx, case_id, principal)
+        check_version(course, expected_version, "course")
+        updated, events = await decide(tx, course)
+        stored = await courses.save(tx, updated, expected_version=course.version)
+        await emit(tx, events)
+        return stored
+
+    return await store.transact(work)

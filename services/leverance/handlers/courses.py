@@ -25,6 +25,7 @@ from services.leverance.domain import suppliers as supplier_rules
 from services.leverance.domain.agreements import Delivery
 from services.leverance.domain.closure import ClosingChecklist
 from services.leverance.domain.course import Course, JournaledDocument
+from services.leverance.domain.goals import GoalEvaluation
 from services.leverance.domain.reference import CLARIFYING_SUMMARY_NOTE
 from services.leverance.handlers.base import (
     actor,
@@ -38,6 +39,7 @@ from services.leverance.handlers.base import (
     save_all,
     suppliers,
     today,
+    update_course,
 )
 from services.workdays import WorkingDayCalendar
 
@@ -135,9 +137,7 @@ async def name_coordinator(
 ) -> Course:
     """The consultant names the coordinating supplier; the course may start with it."""
 
-    async def work(tx: Transaction) -> Course:
-        course = await load_course(tx, command.case_id, principal)
-        check_version(course, command.expected_version, "course")
+    async def decide(tx: Transaction, course: Course) -> tuple[Course, list[EventPayload]]:
         named, events = rules.name_coordinator(course, command.supplier_id, actor=actor(principal))
         started, start_events = rules.start_if_ready(
             named,
@@ -145,11 +145,9 @@ async def name_coordinator(
             now=utcnow(),
             calendar=calendar,
         )
-        stored = await courses.save(tx, started, expected_version=course.version)
-        await emit(tx, [*events, *start_events])
-        return stored
+        return started, [*events, *start_events]
 
-    return await store.transact(work)
+    return await update_course(store, command.case_id, command.expected_version, principal, decide)
 
 
 async def interrupt(
@@ -228,22 +226,19 @@ async def record_closing_meeting(
 ) -> Course:
     """Record the closing meeting; each running part's statement becomes due."""
 
-    async def work(tx: Transaction) -> Course:
-        course = await load_course(tx, command.case_id, principal)
-        check_version(course, command.expected_version, "course")
-        updated, events = closure.record_closing_meeting(
+    async def decide(tx: Transaction, course: Course) -> tuple[Course, list[EventPayload]]:
+        return closure.record_closing_meeting(
             course,
             await find_all(tx, deliveries, {"case_id": course.id}),
             held_on=command.held_on,
             today=today(utcnow()),
             actor=actor(principal),
             calendar=calendar,
+            evaluations=[GoalEvaluation(**e.model_dump()) for e in command.goal_evaluations],
+            consultant_attended=command.consultant_attended,
         )
-        stored = await courses.save(tx, updated, expected_version=course.version)
-        await emit(tx, events)
-        return stored
 
-    return await store.transact(work)
+    return await update_course(store, command.case_id, command.expected_version, principal, decide)
 
 
 async def book_anchoring(
@@ -255,10 +250,8 @@ async def book_anchoring(
 ) -> Course:
     """Book an anchoring activity."""
 
-    async def work(tx: Transaction) -> Course:
-        course = await load_course(tx, command.case_id, principal)
-        check_version(course, command.expected_version, "course")
-        updated, events = rules.book_anchoring(
+    async def decide(tx: Transaction, course: Course) -> tuple[Course, list[EventPayload]]:
+        return rules.book_anchoring(
             course,
             await find_all(tx, deliveries, {"case_id": course.id}),
             activity_id=f"F{len(course.anchoring) + 1}",
@@ -268,11 +261,8 @@ async def book_anchoring(
             today=today(utcnow()),
             calendar=calendar,
         )
-        stored = await courses.save(tx, updated, expected_version=course.version)
-        await emit(tx, events)
-        return stored
 
-    return await store.transact(work)
+    return await update_course(store, command.case_id, command.expected_version, principal, decide)
 
 
 async def hold_anchoring(
@@ -280,17 +270,12 @@ async def hold_anchoring(
 ) -> Course:
     """Record that an anchoring activity took place."""
 
-    async def work(tx: Transaction) -> Course:
-        course = await load_course(tx, command.case_id, principal)
-        check_version(course, command.expected_version, "course")
-        updated, events = rules.hold_anchoring(
+    async def decide(tx: Transaction, course: Course) -> tuple[Course, list[EventPayload]]:
+        return rules.hold_anchoring(
             course, activity_id=command.activity_id, actor=actor(principal), today=today(utcnow())
         )
-        stored = await courses.save(tx, updated, expected_version=course.version)
-        await emit(tx, events)
-        return stored
 
-    return await store.transact(work)
+    return await update_course(store, command.case_id, command.expected_version, principal, decide)
 
 
 async def send_anchoring_agenda(
@@ -302,10 +287,8 @@ async def send_anchoring_agenda(
 ) -> Course:
     """Record that the anchoring meeting's agenda was sent; its deadline is met."""
 
-    async def work(tx: Transaction) -> Course:
-        course = await load_course(tx, command.case_id, principal)
-        check_version(course, command.expected_version, "course")
-        updated, events = rules.send_anchoring_agenda(
+    async def decide(tx: Transaction, course: Course) -> tuple[Course, list[EventPayload]]:
+        return rules.send_anchoring_agenda(
             course,
             await find_all(tx, deliveries, {"case_id": course.id}),
             activity_id=command.activity_id,
@@ -313,8 +296,5 @@ async def send_anchoring_agenda(
             today=today(utcnow()),
             calendar=calendar,
         )
-        stored = await courses.save(tx, updated, expected_version=course.version)
-        await emit(tx, events)
-        return stored
 
-    return await store.transact(work)
+    return await update_course(store, command.case_id, command.expected_version, principal, decide)

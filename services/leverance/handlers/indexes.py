@@ -5,7 +5,7 @@ from __future__ import annotations
 from pymongo import ASCENDING
 
 from services.kernel.store import MongoStore
-from services.leverance.handlers.base import deliveries, documents, entries, ledger
+from services.leverance.handlers.base import central_hours, deliveries, documents, entries, ledger
 
 
 async def create_indexes(store: MongoStore) -> None:
@@ -22,3 +22,4 @@ async def create_indexes(store: MongoStore) -> None:
     await db[entries.collection].create_index([("status", ASCENDING), ("worked_on", ASCENDING)])
     await db[documents.collection].create_index([("case_id", ASCENDING)])
     await db[ledger.collection].create_index([("status", ASCENDING), ("due", ASCENDING)])
+    await db[central_hours.collection].create_index([("worked_on", ASCENDING)])

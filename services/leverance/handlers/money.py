@@ -11,6 +11,7 @@ from services.leverance.domain import money
 from services.leverance.domain.money import Appropriation, AreaSpending, Settlement
 from services.leverance.handlers.base import (
     appropriations,
+    central_hours,
     entries,
     find_all,
     may_see,
@@ -113,6 +114,11 @@ async def get_spending(year: int, *, store: MongoStore) -> list[AreaSpending]:
             {"status": "approved", "worked_on": {"$gte": f"{year}-01-01", "$lte": f"{year}-12-31"}},
         )
         set_for_year = await find_all(tx, appropriations, {"year": year})
-        return money.spending(year, approved, {a.main_area: a.amount_dkk for a in set_for_year})
+        worked = await find_all(
+            tx, central_hours, {"worked_on": {"$gte": f"{year}-01-01", "$lte": f"{year}-12-31"}}
+        )
+        return money.spending(
+            year, approved, {a.main_area: a.amount_dkk for a in set_for_year}, worked
+        )
 
     return await store.transact(work)

@@ -112,6 +112,8 @@ def open_assigned_case(
             "citizen_age_years": assigned.citizen_age_years,
             "target_groups": list(assigned.target_groups),
             "family_group_id": assigned.family_group_id,
+            "procedure_supplier_id": assigned.supplier_id or None,
+            "theme_id": assigned.theme_id or None,
             "deadlines": [],
         }
     )

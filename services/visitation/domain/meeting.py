@@ -120,6 +120,8 @@ def record_clarifying_meeting(
         offer_id=offer.offer_id,
         course_max_months=service.max_duration_months if service else None,
         citizen_attended=command.citizen_attended,
+        high_conflict=changed.fact("high_conflict"),
+        press_attention=changed.fact("press_attention"),
     )
     return changed, [*events, note_due, handed]
 

@@ -136,6 +136,18 @@ class SupplierContact(BaseModel):
     note: str = ""
 
 
+class CentralUnitCourse(BaseModel):
+    """The course the central unit runs itself, handed to leverance after its clarifying
+    meeting (H 3.2, 3.11, 3.12): the consultant or a named VISO colleague delivers it."""
+
+    delivered_by: str = Field(description="The VISO user who delivers the advice.")
+    clarifying_meeting_on: date
+    citizen_attended: bool
+    citizen_absence_reason: str | None = None
+    recorded_by: str
+    handed_over_at: datetime
+
+
 class VisitationCase(Aggregate):
     """A consultant's visitation of one inquiry, until a supplier said yes or it closed."""
 
@@ -153,16 +165,30 @@ class VisitationCase(Aggregate):
     citizen_age_years: int | None = None
     target_groups: list[str] = Field(default_factory=list)
     family_group_id: str | None = None
+    procedure_supplier_id: str | None = Field(
+        default=None,
+        description="The supplier an internal procedure assigned the case to: the single case's "
+        "for a combination course (H 4.4.2), one from the theme's list for a theme course "
+        "(H 4.4.3). Offers go to it only.",
+    )
+    theme_id: str | None = None
     first_contact_on: date | None = None
     supplier_contacts: list[SupplierContact] = Field(default_factory=list)
     information: dict[str, InformationEntry] = Field(default_factory=dict)
     decision: Decision | None = None
     service_id: str | None = None
     offers: list[Offer] = Field(default_factory=list)
+    central_unit: CentralUnitCourse | None = Field(
+        default=None, description="Set when the central unit runs the course itself."
+    )
     deadlines: list[CaseDeadline] = Field(default_factory=list)
     closed_kind: str | None = None
     closed_reason: str | None = None
     closed_on: date | None = None
+
+    def fact(self, name: str) -> bool:
+        """A fact the decision to proceed recorded (false when not stated)."""
+        return bool(self.decision and self.decision.facts.get(name, False))
 
     @property
     def is_closed(self) -> bool:

@@ -69,6 +69,10 @@ def chosen_service(case: VisitationCase, catalog: Catalog) -> AdvisoryService:
         )
     if service.supplier == "none":
         raise IllegalTransition(f"{service.id} is delivered by VISO's consultant, not a supplier")
+    if case.central_unit is not None:
+        raise IllegalTransition(
+            f"the central unit runs the course of case {case.id} itself; no supplier is offered it"
+        )
     return service
 
 
@@ -101,6 +105,12 @@ def offer_to_supplier(
 ) -> tuple[VisitationCase, Events]:
     """Send the case to an eligible supplier, recording the justification and its rank."""
     service = chosen_service(case, catalog)
+    fixed = case.procedure_supplier_id
+    if fixed and command.supplier_id != fixed:
+        raise IllegalTransition(
+            f"the internal procedure assigned the case to supplier {echo(fixed)} "
+            "(H 4.4.2, 4.4.3); it is offered to that supplier only"
+        )
     if command.supplier_id in offered_statuses(case):
         raise IllegalTransition(
             f"the case was already offered to supplier {echo(command.supplier_id)}"
