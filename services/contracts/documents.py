@@ -40,8 +40,9 @@ class DocumentJournaled(EventPayload):
 
     Contract: leverance ticks the closing checklist of the case's service from the documents of
     the kinds that service asks for (its reference data): most must have been sent (non-empty
-    `sent_to`), a note in the case history only journaled; a title with "udkast" or "draft"
-    ticks nothing.
+    `sent_to`), a note in the case history only journaled; only a `status` "final" counts
+    (documents finalises an advisory report only with the closing meeting's summary note as
+    its annex).
     """
 
     event_type = "DocumentJournaled"
@@ -57,6 +58,93 @@ class DocumentJournaled(EventPayload):
     journaled_by_role: str
     supplier_id: str | None = None
     journaled_at: datetime
+    status: Literal["draft", "final"] = Field(
+        default="final",
+        description='"final": a finalised document or one journaled by its reference; only a '
+        "final ticks the closing checklist.",
+    )
+    version: int | None = Field(default=None, description="The document's version journaled.")
+    sha256: str | None = Field(default=None, description="Hex SHA-256 of the final's bytes.")
+    annex_document_ids: list[str] = Field(
+        default_factory=list,
+        description="Finals attached as annexes (the closing meeting's "
+        "summary note on an advisory report).",
+    )
+    notify_user_ids: list[str] = Field(
+        default_factory=list,
+        description="The case's consultant and specialists to notify (never the author).",
+    )
+
+    def subject(self) -> str:
+        return self.case_id
+
+
+NoteCategory = Literal["phone_call", "meeting", "decision", "email", "observation", "other"]
+
+
+class NoteWritten(EventPayload):
+    """A note was written on a case (duty to take notes, offentlighedsloven § 13). The text
+    stays in documents (personal data); read it with GetNote."""
+
+    event_type = "NoteWritten"
+
+    note_id: str
+    case_id: str
+    inquiry_id: str = ""
+    category: str = Field(examples=["phone_call", "meeting", "decision"])
+    occurred_at: datetime
+    written_at: datetime
+    author_id: str
+    author_role: str
+    supplier_id: str | None = None
+    version: int = Field(description="1 for a note, n+1 for the correction of version n.")
+    corrects_note_id: str | None = None
+    notify_user_ids: list[str] = Field(
+        default_factory=list,
+        description="The other party of the case: the consultant for a specialist's note, the "
+        "case's specialists for VISO staff's note; never the author.",
+    )
+
+    def subject(self) -> str:
+        return self.case_id
+
+
+class DocumentVersionAdded(EventPayload):
+    """A draft document got a version (uploaded or rendered from a template)."""
+
+    event_type = "DocumentVersionAdded"
+
+    document_id: str
+    case_id: str
+    inquiry_id: str = ""
+    kind: str
+    title: str
+    version: int
+    content_type: str
+    size: int
+    sha256: str
+    added_by: str
+    added_by_role: str
+    supplier_id: str | None = None
+    added_at: datetime
+    template: str | None = None
+    notify_user_ids: list[str] = Field(default_factory=list)
+
+    def subject(self) -> str:
+        return self.case_id
+
+
+class CaseContentDeleted(EventPayload):
+    """Retention deleted the personal content of a note or document; a tombstone stays."""
+
+    event_type = "CaseContentDeleted"
+
+    case_id: str
+    item: Literal["note", "document"]
+    item_id: str
+    document_class: str
+    rule: str
+    deleted_at: datetime
 
     def subject(self) -> str:
         return self.case_id

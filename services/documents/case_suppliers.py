@@ -43,7 +43,12 @@ async def record_hand_over(tx: Transaction, envelope: Envelope) -> None:
 async def record_opened_case(tx: Transaction, envelope: Envelope) -> None:
     """Remember the inquiry a case was opened from; a redelivered opening changes nothing."""
     opened = envelope.payload_as(VisitationCaseOpened)
-    tx.insert_if_absent(CASES, {"_id": opened.case_id, "inquiry_id": opened.inquiry_id})
+    values = {
+        "inquiry_id": opened.inquiry_id,
+        "main_area": opened.main_area,
+        "consultant_id": opened.consultant_id,
+    }
+    tx.update(CASES, {"_id": opened.case_id}, {"$set": values}, upsert=True)
 
 
 async def inquiry_of_case_for(tx: Transaction, case_id: str, principal: Principal) -> str | None:

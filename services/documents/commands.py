@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
-from services.contracts.documents import DocumentKind, Id, Text
+from services.contracts.documents import DocumentKind, Id, NoteCategory, Text
 
 
 class JournalDocument(BaseModel):
@@ -20,3 +28,104 @@ class JournalDocument(BaseModel):
     title: Text
     reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
     sent_to: list[Text] = Field(default_factory=list, max_length=50)
+
+    @field_validator("kind")
+    @classmethod
+    def _made_in_vias(cls, kind: str) -> str:
+        if kind == "advisory_report":
+            raise ValueError(
+                "an advisory report is made in VIAS: render or upload it as a draft and "
+                "finalise it with the closing meeting's summary note as its annex"
+            )
+        return kind
+
+
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+OptionalId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Version = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+class WriteNote(BaseModel):
+    """Write a note on a case, or the correction of one."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    case_id: Id
+    inquiry_id: OptionalId = ""
+    category: NoteCategory
+    occurred_at: AwareDatetime | None = None
+    text: LongText
+    corrects_note_id: OptionalId = ""
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _empty_is_now(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class UploadHeader(BaseModel):
+    """The first message of an upload."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    case_id: OptionalId = ""
+    inquiry_id: OptionalId = ""
+    kind: DocumentKind | Literal[""] = ""
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    document_id: OptionalId = ""
+    expected_version: Version = 0
+    supersedes_document_id: OptionalId = ""
+
+    @model_validator(mode="after")
+    def _new_or_next(self) -> UploadHeader:
+        if not self.document_id:
+            missing = [n for n in ("case_id", "kind", "title") if not getattr(self, n)]
+            if missing:
+                raise ValueError(
+                    f"a new document needs {', '.join(missing)} (or document_id for a draft's "
+                    "next version)"
+                )
+        return self
+
+
+class RenderDocument(BaseModel):
+    """Render a template as a draft."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    case_id: OptionalId = ""
+    template: Id
+    fields: dict[Annotated[str, StringConstraints(max_length=100)], str] = Field(
+        default_factory=dict, max_length=50
+    )
+    recommendations: list[Annotated[str, StringConstraints(max_length=5_000)]] = Field(
+        default_factory=list, max_length=100
+    )
+    further_recommendations: Annotated[str, StringConstraints(max_length=20_000)] = ""
+    document_id: OptionalId = ""
+    expected_version: Version = 0
+    supersedes_document_id: OptionalId = ""
+    format: Literal["pdf", "docx"] = "pdf"
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _default_pdf(cls, value: object) -> object:
+        return "pdf" if value == "" else value
+
+    @model_validator(mode="after")
+    def _case_or_document(self) -> RenderDocument:
+        if not self.case_id and not self.document_id:
+            raise ValueError("give case_id for a new document or document_id for a draft")
+        return self
+
+
+class FinaliseDocument(BaseModel):
+    """Finalise a draft."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    document_id: Id
+    expected_version: Version
+    sent_to: list[Text] = Field(default_factory=list, max_length=50)
+    annex_document_ids: list[Id] = Field(default_factory=list, max_length=20)

@@ -23,6 +23,10 @@ class JournalEntry(BaseModel):
     source_event_id: str
     case_id: str = ""
     journaled_by: str = ""
+    note_id: str = ""
+    document_id: str = ""
+    content_deleted_at: datetime | None = None
+    deleted_by_rule: str = ""
 
 
 def entry_for_registration(

@@ -2,21 +2,65 @@
 
 from __future__ import annotations
 
-from services.documents import case_suppliers, handlers, intake_journal, visitation_journal
+from collections.abc import Awaitable, Sequence
+
+from pymongo import ASCENDING, DESCENDING
+
+from services.documents import (
+    archive,
+    case_facts,
+    case_record,
+    case_suppliers,
+    handlers,
+    intake_journal,
+    retention,
+    visitation_journal,
+)
 from services.documents.api import registrations
+from services.documents.settings import DocumentsSettings
 from services.kernel.consumer import EventHandler
+from services.kernel.envelope import Envelope
 from services.kernel.runtime import Deps, ServiceSpec
+from services.kernel.store import Transaction
 from services.kernel.topics import events_topic
 
 
 async def _setup(deps: Deps) -> None:
     await handlers.create_indexes(deps.store)
+    db = deps.store.db
+    await db[handlers.JOURNAL].create_index(
+        [("case_id", ASCENDING), ("recorded_at", DESCENDING), ("_id", DESCENDING)]
+    )
+    await db[handlers.JOURNAL].create_index([("note_id", ASCENDING)], sparse=True)
+    await db[handlers.JOURNAL].create_index([("document_id", ASCENDING)], sparse=True)
+    await db[case_record.DOCUMENTS].create_index(
+        [("case_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
+    )
+    for collection in (case_record.DOCUMENTS, case_record.NOTES):
+        await db[collection].create_index([("archive.status", ASCENDING)])
+    await db[case_suppliers.CASE_SUPPLIERS].create_index(
+        [("inquiry_id", ASCENDING), ("supplier_id", ASCENDING)]
+    )
+
+
+async def _hand_over(tx: Transaction, envelope: Envelope) -> None:
+    await case_suppliers.record_hand_over(tx, envelope)
+    await case_facts.record_hand_over(tx, envelope)
+
+
+def _background(deps: Deps) -> Sequence[Awaitable[None]]:
+    settings = DocumentsSettings()
+    return [
+        archive.keep_archiving(deps.store, settings),
+        retention.keep_tidy(deps.store, settings),
+    ]
 
 
 _HANDLERS: dict[str, EventHandler] = {
     "InquiryRegistered": handlers.journal_registration,
     "VisitationCaseOpened": handlers.journal_and_record_opened_case,
-    "CaseHandedToLeverance": case_suppliers.record_hand_over,
+    "CaseHandedToLeverance": _hand_over,
+    **case_facts.HANDLERS,
     **intake_journal.HANDLERS,
     **visitation_journal.HANDLERS,
 }
@@ -25,9 +69,10 @@ HANDLED_EVENTS = frozenset(_HANDLERS)
 
 SPEC = ServiceSpec(
     name="documents",
-    subscribes_to=(events_topic("intake"), events_topic("visitation")),
+    subscribes_to=(events_topic("intake"), events_topic("visitation"), events_topic("leverance")),
     handlers=lambda deps: dict(_HANDLERS),
-    servicers=lambda deps: registrations(deps.store),
+    servicers=lambda deps: registrations(deps.store, DocumentsSettings()),
     setup=_setup,
     background_consumer=True,
+    background=_background,
 )

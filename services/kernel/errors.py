@@ -158,3 +158,11 @@ class Forbidden(DomainError):
 
 class Unauthenticated(DomainError):
     """No valid credentials (UNAUTHENTICATED)."""
+
+
+class ResourceExhausted(DomainError):
+    """The request exceeds a configured limit, e.g. an upload's size (RESOURCE_EXHAUSTED)."""
+
+
+class DataLoss(DomainError):
+    """Stored data no longer matches its checksum; nothing of it is returned (DATA_LOSS)."""

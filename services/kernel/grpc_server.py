@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import grpc
@@ -21,11 +22,13 @@ from services.kernel.context import Trace, current_principal, current_trace
 from services.kernel.envelope import new_id
 from services.kernel.errors import (
     ConcurrencyConflict,
+    DataLoss,
     DomainError,
     Forbidden,
     IllegalTransition,
     InvalidInput,
     NotFound,
+    ResourceExhausted,
     Unauthenticated,
     holds_cpr,
 )
@@ -77,6 +80,8 @@ def status_for(error: Exception) -> status_pb2.Status:
         (ConcurrencyConflict, code_pb2.ABORTED),
         (Forbidden, code_pb2.PERMISSION_DENIED),
         (Unauthenticated, code_pb2.UNAUTHENTICATED),
+        (ResourceExhausted, code_pb2.RESOURCE_EXHAUSTED),
+        (DataLoss, code_pb2.DATA_LOSS),
     ]
     for kind, code in codes:
         if isinstance(error, kind):
@@ -100,50 +105,78 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         method: str = details.method
         if handler is None or method.startswith(UNAUTHENTICATED_PREFIXES):
             return handler
-        if handler.unary_unary is None:
-            return handler
-        return grpc.unary_unary_rpc_method_handler(
-            self._wrap(method, handler.unary_unary),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        codec = {
+            "request_deserializer": handler.request_deserializer,
+            "response_serializer": handler.response_serializer,
+        }
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._wrap(method, handler.unary_unary), **codec
+            )
+        if handler.stream_unary is not None:
+            return grpc.stream_unary_rpc_method_handler(
+                self._wrap(method, handler.stream_unary), **codec
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                self._wrap_stream(method, handler.unary_stream), **codec
+            )
+        return handler
 
     def _wrap(self, method: str, behavior: Behavior) -> Behavior:
+        """A unary or client-streaming call: one reply."""
         short = method.rsplit("/", 1)[-1]
 
         async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            metadata = dict(context.invocation_metadata() or ())
-            trace = Trace(correlation_id=correlation_id(metadata))
-            trace_token = current_trace.set(trace)
-            principal_token = current_principal.set(None)
-            started = time.perf_counter()
-            code = "OK"
-            try:
-                current_principal.set(self._authenticate(metadata))
+            async with self._call(short, context):
                 return await behavior(request, context)
-            except (DomainError, ValidationError) as error:
-                status = status_for(error)
-                code = code_pb2.Code.Name(status.code)
-                log.info("%s refused: %s %s", short, code, status.message)
-                await context.abort_with_status(rpc_status.to_status(status))
-            except grpc.aio.AbortError:
-                code = context.code().name if context.code() else "UNKNOWN"
-                raise
-            except Exception:
-                code = "INTERNAL"
-                log.exception("%s failed", short)
-                await context.abort(
-                    grpc.StatusCode.INTERNAL,
-                    f"internal error (correlation id {trace.correlation_id})",
-                )
-            finally:
-                elapsed = time.perf_counter() - started
-                self.metrics.rpc_requests.labels(short, code).inc()
-                self.metrics.rpc_latency.labels(short, code).observe(elapsed)
-                current_principal.reset(principal_token)
-                current_trace.reset(trace_token)
 
         return wrapped
+
+    def _wrap_stream(self, method: str, behavior: Callable[..., AsyncIterator[Any]]) -> Any:
+        """A server-streaming call: an error before or between messages ends it the same way."""
+        short = method.rsplit("/", 1)[-1]
+
+        async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            async with self._call(short, context):
+                async for reply in behavior(request, context):
+                    yield reply
+
+        return wrapped
+
+    @contextlib.asynccontextmanager
+    async def _call(self, short: str, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+        """Trace context, authentication, metrics and error mapping around one call."""
+        metadata = dict(context.invocation_metadata() or ())
+        trace = Trace(correlation_id=correlation_id(metadata))
+        trace_token = current_trace.set(trace)
+        principal_token = current_principal.set(None)
+        started = time.perf_counter()
+        code = "OK"
+        try:
+            current_principal.set(self._authenticate(metadata))
+            yield
+        except (DomainError, ValidationError) as error:
+            status = status_for(error)
+            code = code_pb2.Code.Name(status.code)
+            log.info("%s refused: %s %s", short, code, status.message)
+            await context.abort_with_status(rpc_status.to_status(status))
+        except grpc.aio.AbortError:
+            code = context.code().name if context.code() else "UNKNOWN"
+            raise
+        except Exception:
+            code = "INTERNAL"
+            log.exception("%s failed", short)
+            await context.abort(
+                grpc.StatusCode.INTERNAL,
+                f"internal error (correlation id {trace.correlation_id})",
+            )
+        finally:
+            elapsed = time.perf_counter() - started
+            self.metrics.rpc_requests.labels(short, code).inc()
+            self.metrics.rpc_latency.labels(short, code).observe(elapsed)
+            current_principal.reset(principal_token)
+            current_trace.reset(trace_token)
 
     def _authenticate(self, metadata: dict[str, Any]) -> Any:
         header = str(metadata.get("authorization", ""))

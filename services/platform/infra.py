@@ -600,6 +600,7 @@ class Platform:
             "VIAS_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap_servers,
             "VIAS_MONGO_URI": mongo_uri,
             "VIAS_AUTH_SIGNING_KEY_FILE": str(self.signing_key_file),
+            "VIAS_DOCUMENTS_ARCHIVE_DIR": str(self.var_dir / "archive"),
             **(env or {}),
         }
         ports = free_ports(2 * len(service_names), host) if ephemeral_ports else []

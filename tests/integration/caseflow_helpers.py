@@ -16,6 +16,7 @@ from typing import Any
 import grpc
 
 from services.kernel.envelope import new_id
+from tests.integration.documents_helpers import final_advisory_report
 from tests.integration.test_course_end_to_end import CSV_HEADER, distribution_day, today
 from tests.integration.test_leverance import DESCRIPTION
 from tests.integration.test_walking_skeleton import case_of
@@ -355,7 +356,11 @@ async def journal(
     flow: Flow, metadata: list[tuple[str, str]], kind: str, title: str, *, sent: bool = True
 ) -> None:
     """Journal a document on the case (retried while documents has not yet seen the hand-over
-    that lets the supplier's specialist journal on it)."""
+    that lets the supplier's specialist journal on it); an advisory report is made and
+    finalised in VIAS."""
+    if kind == "advisory_report":
+        await final_advisory_report(flow.clients, flow.case_id, metadata, sent=sent)
+        return
 
     async def attempt() -> bool:
         try:

@@ -16,6 +16,7 @@ from services.contracts.visitation import CaseHandedToLeverance
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import events_topic
 from services.leverance.domain.supplier_csv import COLUMNS
+from tests.integration.documents_helpers import final_advisory_report
 from tests.support import (
     DEADLINE,
     Clients,
@@ -489,7 +490,12 @@ async def test_a_course_cannot_close_until_its_report_is_journaled_then_asks_for
         )
 
     await journal("closing_summary_note", "Opsamlingsnotat fra afsluttende møde")
-    await journal("advisory_report", "Rådgivningsrapport - udkast")
+    draft = await clients.documents.RenderDocument(
+        documents_pb2.RenderDocumentRequest(case_id=case.case_id, template="advisory_report"),
+        metadata=case.as_specialist(),
+        timeout=DEADLINE,
+    )
+    assert draft.status == "draft" and draft.title == "Rådgivningsrapport (udkast)"
 
     async def note_ticked() -> bool:
         return (await case.course()).checklist.closing_summary_note_sent_and_journaled
@@ -500,7 +506,7 @@ async def test_a_course_cannot_close_until_its_report_is_journaled_then_asks_for
     assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "advisory_report_sent_and_journaled" in (caught.value.details() or "")
 
-    await journal("advisory_report", "Rådgivningsrapport")
+    final = await final_advisory_report(clients, case.case_id, case.as_specialist())
 
     async def report_ticked() -> bool:
         return (await case.course()).checklist.advisory_report_sent_and_journaled
@@ -537,10 +543,10 @@ async def test_a_course_cannot_close_until_its_report_is_journaled_then_asks_for
         metadata=clients.auth(),
         timeout=DEADLINE,
     )
-    assert [(e.kind, e.case_id) for e in journaled.entries] == [
-        ("closing_summary_note", case.case_id),
-        ("advisory_report", case.case_id),
-        ("advisory_report", case.case_id),
+    assert [(e.kind, e.document_id) for e in journaled.entries if e.case_id][:3] == [
+        ("advisory_report", final.document_id),
+        ("closing_summary_note", final.annex_document_ids[0]),
+        ("closing_summary_note", ""),
     ]
 
 

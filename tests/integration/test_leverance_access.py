@@ -264,8 +264,8 @@ async def test_a_specialist_journals_only_onto_a_case_of_their_own_supplier(
         return documents_pb2.JournalDocumentRequest(
             case_id=case_id,
             inquiry_id=inquiry_id,
-            kind="advisory_report",
-            title="Rådgivningsrapport",
+            kind="closing_summary_note",
+            title="Opsamlingsnotat fra afsluttende møde",
             sent_to=["Vejle Kommune"],
         )
 

@@ -11,6 +11,7 @@ import pytest
 from services.contracts.leverance import SatisfactionSurveyRequested
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import events_topic
+from tests.integration.documents_helpers import final_advisory_report
 from tests.integration.test_leverance import TODAY, Case, new_supplier
 from tests.support import DEADLINE, Clients, bad_fields, eventually, produce, violations
 from vias.documents.v1 import documents_pb2
@@ -34,21 +35,18 @@ async def close_course(case: Case) -> None:
     """Run a started course to its final closure: meeting, documents, statement, approval."""
     clients = case.clients
     await case.hold_closing_meeting()
-    for kind, title in (
-        ("closing_summary_note", "Opsamlingsnotat fra afsluttende møde"),
-        ("advisory_report", "Rådgivningsrapport"),
-    ):
-        await clients.documents.JournalDocument(
-            documents_pb2.JournalDocumentRequest(
-                case_id=case.case_id,
-                inquiry_id=case.inquiry_id,
-                kind=kind,
-                title=title,
-                sent_to=["Odense Kommune"],
-            ),
-            metadata=case.as_specialist(),
-            timeout=DEADLINE,
-        )
+    await clients.documents.JournalDocument(
+        documents_pb2.JournalDocumentRequest(
+            case_id=case.case_id,
+            inquiry_id=case.inquiry_id,
+            kind="closing_summary_note",
+            title="Opsamlingsnotat fra afsluttende møde",
+            sent_to=["Odense Kommune"],
+        ),
+        metadata=case.as_specialist(),
+        timeout=DEADLINE,
+    )
+    await final_advisory_report(clients, case.case_id, case.as_specialist())
 
     async def checklist_done() -> bool:
         return not (await case.course()).checklist.missing

@@ -61,7 +61,7 @@ def test_a_single_case_still_needs_the_summary_note_and_the_final_report() -> No
     assert closure.checklist(course, [REPORT], [delivery]).missing() == [
         "closing_summary_note_sent_and_journaled"
     ]
-    draft = doc("advisory_report", "Rådgivningsrapport - UDKAST")
+    draft = doc("advisory_report", "Rådgivningsrapport", status="draft")
     assert closure.checklist(course, [NOTE, draft], [delivery]).missing() == [
         "advisory_report_sent_and_journaled"
     ]

@@ -31,14 +31,20 @@ HELD_ON = date(2026, 4, 1)  # a Wednesday before Easter 2026
 TODAY = date(2026, 4, 16)
 
 
-def doc(kind: str, title: str = "Final", sent_to: tuple[str, ...] = ("Odense Kommune",)) -> Any:
+def doc(
+    kind: str,
+    title: str = "Final",
+    sent_to: tuple[str, ...] = ("Odense Kommune",),
+    status: str = "final",
+) -> Any:
     return JournaledDocument(
-        id=f"{kind}-{title}",
+        id=f"{kind}-{title}-{status}",
         case_id="case-1",
         kind=kind,
         title=title,
         sent_to=sent_to,
         journaled_at=NOW,
+        status=status,
     )
 
 
@@ -197,7 +203,7 @@ def test_no_statement_before_the_checklist_holds() -> None:
 
 def test_a_draft_report_or_an_unsent_one_does_not_tick_the_checklist() -> None:
     course, delivery = closed_meeting()
-    draft_report = doc("advisory_report", "Rådgivningsrapport - udkast")
+    draft_report = doc("advisory_report", "Rådgivningsrapport", status="draft")
     unsent = doc("advisory_report", "Rådgivningsrapport", sent_to=())
     for report in (draft_report, unsent):
         with pytest.raises(IllegalTransition):

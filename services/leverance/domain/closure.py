@@ -34,7 +34,6 @@ from services.leverance.domain.delivery import ClosingStep
 from services.leverance.domain.goals import GoalEvaluation
 from services.leverance.domain.reference import (
     CLOSING_STEPS,
-    DRAFT_MARKERS,
     STATEMENT_APPROVAL_WORKING_DAYS,
     STATEMENT_DUE_WORKING_DAYS,
     ClosingDocument,
@@ -151,8 +150,7 @@ class ClosingChecklist(Value):
 
 
 def _final(document: JournaledDocument) -> bool:
-    title = document.title.casefold()
-    return not any(marker in title for marker in DRAFT_MARKERS)
+    return document.status == "final"
 
 
 def _present(wanted: ClosingDocument, documents: Sequence[JournaledDocument]) -> bool:

@@ -81,6 +81,9 @@ class JournaledDocument(Aggregate):
         default=None, description="The supplier whose staff journaled it; None for VISO staff."
     )
     journaled_at: datetime
+    status: str = Field(
+        default="final", description='"final" or "draft", from the document\'s lifecycle.'
+    )
 
 
 class Course(Aggregate):

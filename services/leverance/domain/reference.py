@@ -137,8 +137,6 @@ STATEMENT_APPROVAL_WORKING_DAYS = 7
 PROPOSAL_DUE_DAYS = 5
 CLARIFYING_SUMMARY_NOTE = "clarifying_summary_note"
 
-# A document titled with one of these is a draft and ticks nothing on the checklist.
-DRAFT_MARKERS = ("udkast", "draft")
 
 # The agenda and anchoring-plan template reach the coordinator at least a week before (H 5.4).
 ANCHORING_AGENDA_DAYS_BEFORE = 7

@@ -103,6 +103,7 @@ async def record_journaled_document(
             sent_to=tuple(journaled.sent_to),
             supplier_id=journaled.supplier_id,
             journaled_at=journaled.journaled_at,
+            status=journaled.status,
         ),
     )
 
