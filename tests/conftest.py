@@ -44,7 +44,7 @@ TEST_ENV = {
     "VIAS_INTAKE_THEMES_FILE": str(ROOT / "tests" / "integration" / "themes.json"),
     # Finals reach the archive folder within a test; content of a course ended 30 days before
     # an ApplyRetention's as_of is past retention (as_of may be up to 60 days ahead).
-    "VIAS_DOCUMENTS_ARCHIVE_INTERVAL_S": "0.2",
+    "VIAS_DOCUMENTS_ARCHIVE_INTERVAL_S": "0.5",
     "VIAS_DOCUMENTS_RETENTION_DAYS": '{"note": 30, "default": 30}',
     "VIAS_DOCUMENTS_MAX_UPLOAD_BYTES": str(8 * 1024 * 1024),
 }

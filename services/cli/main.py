@@ -15,6 +15,7 @@ import grpc
 from google.protobuf.json_format import MessageToDict
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.cli import documents as documents_cli
 from services.cli import feed as feed_cli
 from services.cli import intake as intake_cli
 from services.cli import notifications as notifications_cli
@@ -103,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     visitation_cli.add_commands(sub)
 
     notifications_cli.add_commands(sub)
+    documents_cli.add_commands(sub)
 
     feed_cli.add_commands(sub)
 

@@ -1,11 +1,10 @@
-"""`vias notifications ...` and `vias documents ...`: notices, letters, surveys and the journal."""
+"""`vias notifications ...`: notices, letters and surveys."""
 
 from __future__ import annotations
 
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from vias.documents.v1 import documents_pb2, documents_pb2_grpc
 from vias.notifications.v1 import (
     letters_pb2,
     letters_pb2_grpc,
@@ -55,27 +54,8 @@ async def survey_summary(args: argparse.Namespace, client: Client) -> Any:
     return await client.call(stub.GetSurveySummary, request)
 
 
-async def get_journal(args: argparse.Namespace, client: Client) -> Any:
-    stub = documents_pb2_grpc.DocumentsServiceStub(client.channel("documents"))
-    request = documents_pb2.GetJournalRequest(inquiry_id=args.inquiry)
-    return await client.call(stub.GetJournal, request)
-
-
-async def journal_document(args: argparse.Namespace, client: Client) -> Any:
-    stub = documents_pb2_grpc.DocumentsServiceStub(client.channel("documents"))
-    request = documents_pb2.JournalDocumentRequest(
-        case_id=args.case,
-        inquiry_id=args.inquiry,
-        kind=args.kind,
-        title=args.title,
-        reference=args.reference or "",
-        sent_to=args.sent_to,
-    )
-    return await client.call(stub.JournalDocument, request)
-
-
 def add_commands(sub: Any) -> None:
-    """The notifications and documents commands."""
+    """The notifications commands."""
     notifications = sub.add_parser("notifications", help="notices, letters and surveys")
     actions = notifications.add_subparsers(dest="action", required=True)
     notices = actions.add_parser("list", help="the caller's notices, newest first")
@@ -99,17 +79,3 @@ def add_commands(sub: Any) -> None:
     summary.add_argument("--year", type=int, required=True)
     summary.add_argument("--main-area")
     summary.set_defaults(call=survey_summary)
-
-    documents = sub.add_parser("documents", help="case journal")
-    doc_actions = documents.add_subparsers(dest="action", required=True)
-    journal = doc_actions.add_parser("journal", help="an inquiry's journal, oldest first")
-    journal.add_argument("--inquiry", required=True)
-    journal.set_defaults(call=get_journal)
-    add = doc_actions.add_parser("add", help="journal a document on a case")
-    add.add_argument("--case", required=True)
-    add.add_argument("--inquiry", required=True)
-    add.add_argument("--kind", required=True, help="e.g. advisory_report, closing_summary_note")
-    add.add_argument("--title", required=True)
-    add.add_argument("--reference", help="where it is kept, e.g. its F2 number")
-    add.add_argument("--sent-to", action="append", default=[], help="a recipient; repeatable")
-    add.set_defaults(call=journal_document)

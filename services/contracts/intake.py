@@ -137,8 +137,19 @@ class LetterRecipient(ContractModel):
     address: str = ""
 
 
+def letter_document_id(event_id: str, recipient_index: int) -> str:
+    """The id of the document documents renders for the recipient at `recipient_index` of an
+    InquiryLetterRequested event (`event_id` is its envelope's); notifications records it beside
+    the letter."""
+    return f"letter-{event_id}-{recipient_index}"
+
+
 class InquiryLetterRequested(EventPayload):
-    """A letter intake's assignment triggers: the receipt or the personal-data letter (H 4.2)."""
+    """A letter intake's assignment triggers: the receipt or the personal-data letter (H 4.2).
+
+    Contract: documents renders one final letter per recipient from its Danish template (id
+    `letter_document_id(event_id, index)`), journals and archives it.
+    """
 
     event_type = "InquiryLetterRequested"
 

@@ -17,7 +17,7 @@ from services.documents.record import ArchiveState, CaseDocument, CaseNote, Stor
 from services.documents.settings import DocumentsSettings
 from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.envelope import utcnow
-from services.kernel.errors import DataLoss, InvalidInput, ResourceExhausted
+from services.kernel.errors import DataLoss, FieldViolation, InvalidInput, ResourceExhausted
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import parse_request, timestamp
 from services.kernel.store import MongoStore
@@ -127,6 +127,12 @@ def document_message(d: CaseDocument) -> documents_pb2.Document:
     )
 
 
+def require_named(missing: list[str], prefix: str, reason: str) -> None:
+    """INVALID_ARGUMENT naming each missing field."""
+    if missing:
+        raise InvalidInput(FieldViolation(f"{prefix}{name}", reason) for name in missing)
+
+
 class DocumentsApi(documents_pb2_grpc.DocumentsServiceServicer):
     """DocumentsService over the case record's use cases."""
 
@@ -179,7 +185,13 @@ class DocumentsApi(documents_pb2_grpc.DocumentsServiceServicer):
             raise InvalidInput.single("header", "the upload sent nothing") from None
         if first.WhichOneof("part") != "header":
             raise InvalidInput.single("header", "the first message must carry the header")
-        header = parse_request(UploadHeaderCommand, first.header)
+        try:
+            header = parse_request(UploadHeaderCommand, first.header)
+        except InvalidInput as error:
+            raise InvalidInput(
+                FieldViolation(f"header.{v.field}", v.description) for v in error.violations
+            ) from None
+        require_named(header.missing(), "header.", "a new document needs it (or document_id)")
         await case_record.check_upload(header, store=self.store, principal=principal)
 
         async def chunks() -> AsyncIterator[bytes]:
@@ -228,6 +240,7 @@ class DocumentsApi(documents_pb2_grpc.DocumentsServiceServicer):
     async def RenderDocument(self, request: Any, context: Any) -> documents_pb2.Document:
         principal = require_role(*CASE_WORKERS)
         command = parse_request(RenderDocumentCommand, request)
+        require_named(command.missing(), "", "a new document needs it (or document_id)")
         document = await case_record.render_document(command, store=self.store, principal=principal)
         return document_message(document)
 

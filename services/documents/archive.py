@@ -24,6 +24,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -216,11 +217,18 @@ async def archive_due(
     return filed
 
 
-async def keep_archiving(store: MongoStore, settings: DocumentsSettings) -> None:
-    """The archiver: hand due items over, every interval, for as long as the service runs."""
+async def keep_archiving(
+    store: MongoStore,
+    settings: DocumentsSettings,
+    before: Callable[[MongoStore], Awaitable[int]] | None = None,
+) -> None:
+    """The archiver: hand due items over, every interval, for as long as the service runs
+    (after `before`, e.g. rendering the letters that become finals)."""
     archive = FolderArchive(settings.archive_dir)
     while True:
         try:
+            if before is not None:
+                await before(store)
             await archive_due(store, archive, settings)
         except asyncio.CancelledError:
             raise

@@ -197,6 +197,10 @@ async def _visible_document(
     document = await documents.get(tx, document_id)
     if document is None:
         raise NotFound("document", document_id)
+    if not document.case_id:  # an inquiry's letter, before any case: VISO staff only
+        if principal.is_supplier:
+            raise NotFound("document", document_id)
+        return document, CaseFacts(case_id="", inquiry_id=document.inquiry_id)
     try:
         case = await case_for(tx, document.case_id, principal)
     except NotFound:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AwareDatetime,
@@ -11,7 +11,6 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
-    model_validator,
 )
 
 from services.contracts.documents import DocumentKind, Id, NoteCategory, Text
@@ -70,23 +69,26 @@ class UploadHeader(BaseModel):
 
     case_id: OptionalId = ""
     inquiry_id: OptionalId = ""
-    kind: DocumentKind | Literal[""] = ""
+    kind: str = ""
     title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
     filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
     document_id: OptionalId = ""
     expected_version: Version = 0
     supersedes_document_id: OptionalId = ""
 
-    @model_validator(mode="after")
-    def _new_or_next(self) -> UploadHeader:
-        if not self.document_id:
-            missing = [n for n in ("case_id", "kind", "title") if not getattr(self, n)]
-            if missing:
-                raise ValueError(
-                    f"a new document needs {', '.join(missing)} (or document_id for a draft's "
-                    "next version)"
-                )
-        return self
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        kinds = get_args(DocumentKind)
+        if kind and kind not in kinds:
+            raise ValueError(f"one of {', '.join(kinds)}")
+        return kind
+
+    def missing(self) -> list[str]:
+        """The fields a new document needs that are empty (none for a draft's next version)."""
+        if self.document_id:
+            return []
+        return [n for n in ("case_id", "kind", "title") if not getattr(self, n)]
 
 
 class RenderDocument(BaseModel):
@@ -113,11 +115,9 @@ class RenderDocument(BaseModel):
     def _default_pdf(cls, value: object) -> object:
         return "pdf" if value == "" else value
 
-    @model_validator(mode="after")
-    def _case_or_document(self) -> RenderDocument:
-        if not self.case_id and not self.document_id:
-            raise ValueError("give case_id for a new document or document_id for a draft")
-        return self
+    def missing(self) -> list[str]:
+        """case_id when neither a case (a new document) nor a draft is named."""
+        return [] if self.case_id or self.document_id else ["case_id"]
 
 
 class FinaliseDocument(BaseModel):

@@ -13,6 +13,7 @@ from services.documents import (
     case_suppliers,
     handlers,
     intake_journal,
+    letters,
     retention,
     visitation_journal,
 )
@@ -51,7 +52,7 @@ async def _hand_over(tx: Transaction, envelope: Envelope) -> None:
 def _background(deps: Deps) -> Sequence[Awaitable[None]]:
     settings = DocumentsSettings()
     return [
-        archive.keep_archiving(deps.store, settings),
+        archive.keep_archiving(deps.store, settings, before=letters.render_pending),
         retention.keep_tidy(deps.store, settings),
     ]
 
@@ -62,6 +63,7 @@ _HANDLERS: dict[str, EventHandler] = {
     "CaseHandedToLeverance": _hand_over,
     **case_facts.HANDLERS,
     **intake_journal.HANDLERS,
+    "InquiryLetterRequested": letters.journal_and_record_letters,
     **visitation_journal.HANDLERS,
 }
 HANDLED_EVENTS = frozenset(_HANDLERS)

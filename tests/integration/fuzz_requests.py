@@ -153,13 +153,16 @@ DATE_HINTS = ("_on", "date", "_from", "_to", "as_of", "_due", "month")
 
 @dataclass(frozen=True)
 class Rpc:
-    """One unary RPC: the platform service serving it, its path and its message classes."""
+    """One RPC: the platform service serving it, its path, its message classes and whether the
+    client or the server streams (a streaming request is fuzzed as a stream of one message)."""
 
     service: str
     path: str
     descriptor: Descriptor
     request: type[Message]
     response: type[Message]
+    client_streaming: bool = False
+    server_streaming: bool = False
 
     @property
     def name(self) -> str:
@@ -174,6 +177,8 @@ def _rpc(service: str, full_service: str, method: MethodDescriptor) -> Rpc:
         descriptor=method.input_type,
         request=GetMessageClass(method.input_type),
         response=GetMessageClass(method.output_type),
+        client_streaming=method.client_streaming,
+        server_streaming=method.server_streaming,
     )
 
 

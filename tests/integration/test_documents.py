@@ -5,6 +5,7 @@ the case's own supplier only, the archive hand-off filed once, and retention's t
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
@@ -12,6 +13,7 @@ import os
 import zipfile
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -22,6 +24,7 @@ from tests.integration.caseflow_helpers import (
     Flow,
     Suppliers,
     contracted_suppliers,
+    form,
     form_case,
     handed_to_supplier,
     registered_case,
@@ -29,7 +32,7 @@ from tests.integration.caseflow_helpers import (
 from tests.integration.documents_helpers import final_advisory_report, once_known
 from tests.integration.test_course_end_to_end import today
 from tests.integration.visitation_helpers import staff, supplier_staff
-from tests.support import DEADLINE, Clients, eventually
+from tests.support import DEADLINE, Clients, eventually, vias_command
 from vias.documents.v1 import documents_pb2 as dpb
 from vias.intake.v1 import intake_pb2
 from vias.visitation.v1 import visitation_pb2 as pb
@@ -103,11 +106,11 @@ def docx_bytes(text: str) -> bytes:
 
 
 async def gridfs_files(clients: Clients) -> tuple[int, int]:
+    """Files and chunks in GridFS apart from the letters the worker renders meanwhile."""
     db = clients.db("documents")
-    return (
-        await db["files.files"].count_documents({}),
-        await db["files.chunks"].count_documents({}),
-    )
+    uploads = {"metadata.letter": {"$exists": False}}
+    ids = [f["_id"] for f in await db["files.files"].find(uploads, {"_id": 1}).to_list()]
+    return len(ids), await db["files.chunks"].count_documents({"files_id": {"$in": ids}})
 
 
 def pdf_text(data: bytes) -> str:
@@ -377,11 +380,107 @@ async def test_an_archive_package_is_filed_once_per_final_even_when_the_hand_off
     assert [p.name for p in folder.iterdir() if final.document_id in p.name] == [package.name]
 
 
+async def test_the_letters_of_an_assignment_are_rendered_from_the_templates_as_finals(
+    clients: Clients, suppliers: Suppliers
+) -> None:
+    flow = Flow(clients, suppliers)
+    await registered_case(flow, form("single_case"))
+    db = clients.db("documents")
+
+    async def letters() -> list[dict[str, Any]]:
+        query = {"inquiry_id": flow.inquiry_id, "kind": "letter", "status": "final"}
+        found: list[dict[str, Any]] = await db.documents.find(query).to_list()
+        return found if len(found) >= 2 else []
+
+    found = await eventually(letters)
+    titles = sorted(d["title"].split(" til ")[0] for d in found)
+    assert {"Kvitteringsbrev", "Persondatabrev"} <= set(titles)
+    receipt = next(d for d in found if d["title"].startswith("Kvitteringsbrev"))
+    _, pdf = await download(clients, receipt["_id"], flow.as_consultant())
+    text = pdf_text(pdf)
+    assert "Kvitteringsbrev" in text and "Kære" in text and flow.inquiry_id in text
+    assert "Karen Konsulent" in text
+    with pytest.raises(grpc.aio.AioRpcError) as hidden:
+        await download(clients, receipt["_id"], flow.as_specialist())
+    assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_the_readme_walk_through_from_the_command_line(
+    clients: Clients, flow: Flow, tmp_path: Path
+) -> None:
+    supplier = flow.supplier_id
+    specialist = flow.suppliers.specialist(supplier)
+    me = ("--as-user", specialist, "--as-role", "specialist", "--as-supplier", supplier)
+
+    def run(*args: str) -> Any:
+        done = vias_command(clients.platform, *me, "documents", *args)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def run_async(*args: str) -> Any:
+        return asyncio.to_thread(run, *args)
+
+    note = await run_async(
+        "note", "--case", flow.case_id, "--category", "meeting", "Afklarende møde holdt."
+    )
+    assert note["version"] == 1
+    scan = tmp_path / "udtalelse.txt"
+    scan.write_text("Udtalelse fra skolen.\n", encoding="utf-8")
+    uploaded = await run_async(
+        "upload", str(scan), "--case", flow.case_id, "--kind", "other", "--title", "Udtalelse"
+    )
+    assert uploaded["versions"][0]["content_type"] == "text/plain"
+    summary = await run_async(
+        "render",
+        "--case",
+        flow.case_id,
+        "--template",
+        "closing_summary",
+        "--field",
+        "summary=Målene er nået.",
+    )
+    summary = await run_async("finalise", summary["document_id"], "--expected-version", "1")
+    report = await run_async(
+        "render",
+        "--case",
+        flow.case_id,
+        "--template",
+        "advisory_report",
+        "--recommendation",
+        "Fast voksen i frikvarteret.",
+    )
+    final = await run_async(
+        "finalise",
+        report["document_id"],
+        "--expected-version",
+        "1",
+        "--annex",
+        summary["document_id"],
+        "--sent-to",
+        "Odense Kommune",
+    )
+    assert final["status"] == "final"
+    out = tmp_path / "rapport.pdf"
+    await run_async("download", final["document_id"], "--out", str(out))
+    assert "Fast voksen i frikvarteret." in pdf_text(out.read_bytes())
+
+    async def filed() -> Any:
+        shown = await run_async("show", final["document_id"])
+        return shown if shown["archive"]["status"] == "filed" else None
+
+    shown = await eventually(filed)
+    package = clients.platform.var_dir / "archive" / f"document-{final['document_id']}"
+    receipt = json.loads((package / "receipt.json").read_text(encoding="utf-8"))
+    assert receipt["journal_number"] == shown["archive"]["receipt"]
+    journal = await run_async("journal", "--case", flow.case_id)
+    assert note["note_id"] in {e.get("note_id") for e in journal["entries"]}
+
+
 async def test_a_case_past_retention_loses_its_content_and_keeps_tombstones(
     clients: Clients, suppliers: Suppliers
 ) -> None:
     flow = Flow(clients, suppliers)
-    await registered_case(flow, _adult_form())
+    await registered_case(flow, form("single_case"))
     note = await once_known(lambda: _note_by(clients, flow, flow.as_consultant()))
     letter = await clients.documents.RenderDocument(
         dpb.RenderDocumentRequest(case_id=flow.case_id, template="clarifying_invitation"),
@@ -443,12 +542,6 @@ async def test_a_case_past_retention_loses_its_content_and_keeps_tombstones(
     db = clients.db("documents")
     [version] = (await db.documents.find_one({"_id": letter.document_id}))["versions"]
     assert version["file_id"] == ""
-
-
-def _adult_form() -> intake_pb2.RegisterInquiryRequest:
-    from tests.integration.caseflow_helpers import form
-
-    return form("single_case")
 
 
 async def _note_by(clients: Clients, flow: Flow, metadata: Sequence[tuple[str, str]]) -> Any:

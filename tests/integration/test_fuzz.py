@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -64,7 +65,16 @@ KERNEL_COLLECTIONS = {"outbox", "inbox", "relay_lease"}
 CONSUMER_INSERTS = {
     "visitation": {"cases", "suppliers"},
     "leverance": {"courses", "deliveries", "case_references", "journaled_documents", "deadlines"},
-    "documents": {"journal", "case_suppliers", "cases"},
+    # The letters of assignments are recorded by the consumer and rendered into GridFS after.
+    "documents": {
+        "journal",
+        "case_suppliers",
+        "cases",
+        "ended_inquiries",
+        "documents",
+        "files.files",
+        "files.chunks",
+    },
     "notifications": {"notices", "letters", "surveys"},
 }
 """Collections a service's consumers insert into while the fuzz runs; every other collection of
@@ -227,17 +237,29 @@ class Fuzzer:
     def __init__(self, clients: Clients, rpc: Rpc) -> None:
         self.rpc = rpc
         self.channel = grpc.insecure_channel(clients.platform.grpc_address(rpc.service))
-        self.call = self.channel.unary_unary(
-            rpc.path,
-            request_serializer=rpc.request.SerializeToString,
-            response_deserializer=rpc.response.FromString,
-        )
+        self.call = self._callable(rpc)
         self.mongo: MongoClient[dict[str, Any]] = MongoClient(clients.platform.mongo_uri)
         self.db = self.mongo[clients.platform.settings.database_name(rpc.service)]
         self.refused: set[str] = set()
         """Correlation ids of the refused calls."""
         self.known: dict[str, int] | None = None
         """The counts after the last call, if it was refused (so nothing changed them since)."""
+
+    def _callable(self, rpc: Rpc) -> Callable[..., Any]:
+        """A blocking call of the RPC's shape: a stream of one request for a client-streaming
+        one, every reply read for a server-streaming one."""
+        codec = {
+            "request_serializer": rpc.request.SerializeToString,
+            "response_deserializer": rpc.response.FromString,
+        }
+        if rpc.client_streaming:
+            upload = self.channel.stream_unary(rpc.path, **codec)
+            return lambda request, **kw: upload(iter([request]), **kw)
+        if rpc.server_streaming:
+            download = self.channel.unary_stream(rpc.path, **codec)
+            return lambda request, **kw: list(download(request, **kw))
+        unary: Callable[..., Any] = self.channel.unary_unary(rpc.path, **codec)
+        return unary
 
     def close(self) -> None:
         self.channel.close()
