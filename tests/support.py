@@ -21,6 +21,7 @@ from grpc_status import rpc_status
 from pymongo import AsyncMongoClient
 
 from services.kernel.auth import TokenAuthority
+from services.kernel.grpc_server import HISTORY_WINDOW
 from services.platform.infra import Platform
 from vias.documents.v1 import documents_pb2_grpc
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc
@@ -111,6 +112,20 @@ def violations(error: grpc.aio.AioRpcError) -> list[tuple[str, str]]:
 def bad_fields(error: grpc.aio.AioRpcError) -> set[str]:
     """The fields a google.rpc.BadRequest detail of an error names."""
     return {field for field, _ in violations(error)}
+
+
+def outside_history(error: grpc.aio.AioRpcError) -> set[str]:
+    """The fields a FAILED_PRECONDITION's google.rpc.PreconditionFailure names as dated
+    outside the case's history."""
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION, error.details()
+    status = rpc_status.from_call(error)
+    assert status is not None, "the error carries no google.rpc.Status"
+    found: set[str] = set()
+    for detail in status.details:
+        failure = error_details_pb2.PreconditionFailure()
+        if detail.Unpack(failure):
+            found |= {v.subject for v in failure.violations if v.type == HISTORY_WINDOW}
+    return found
 
 
 class Clients:
