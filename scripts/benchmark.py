@@ -742,6 +742,8 @@ class Pipeline:
         self.intake = intake_pb2_grpc.IntakeServiceStub(self.channel)  # type: ignore[no-untyped-call]
         self.commands = CommandCounter()
         self.units: dict[str, int] = {}
+        self.lists: dict[str, str] = {}
+        """Each registered inquiry's distribution list: the one day it may be assigned from."""
         self.mongo: AsyncMongoClient[Doc] = AsyncMongoClient(
             platform.mongo_uri, tz_aware=True, event_listeners=[self.commands]
         )
@@ -785,12 +787,16 @@ class Pipeline:
         reply = await self.intake.RegisterInquiry(
             request, metadata=self.metadata, timeout=RPC_DEADLINE_S
         )
+        self.lists[reply.inquiry_id] = reply.distribution_date
         return str(reply.inquiry_id)
 
     async def assign(self, inquiry_id: str) -> None:
-        """Assign a registered inquiry to a consultant, which opens its visitation case."""
+        """Assign a registered inquiry to a consultant from its distribution list, which opens
+        its visitation case."""
         request = intake_pb2.AssignInquiryRequest(
-            inquiry_id=inquiry_id, consultant_id="bench-consultant", distributed_on="2026-04-01"
+            inquiry_id=inquiry_id,
+            consultant_id="bench-consultant",
+            distributed_on=self.lists[inquiry_id],
         )
         await self.intake.AssignInquiry(request, metadata=self.metadata, timeout=RPC_DEADLINE_S)
 

@@ -11,6 +11,8 @@ import sys
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +23,7 @@ from grpc_status import rpc_status
 from pymongo import AsyncMongoClient
 
 from services.kernel.auth import TokenAuthority
+from services.kernel.grpc_server import HISTORY_WINDOW
 from services.platform.infra import Platform
 from vias.documents.v1 import documents_pb2_grpc
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc
@@ -113,6 +116,20 @@ def bad_fields(error: grpc.aio.AioRpcError) -> set[str]:
     return {field for field, _ in violations(error)}
 
 
+def outside_history(error: grpc.aio.AioRpcError) -> set[str]:
+    """The fields a FAILED_PRECONDITION's google.rpc.PreconditionFailure names as dated
+    outside the case's history."""
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION, error.details()
+    status = rpc_status.from_call(error)
+    assert status is not None, "the error carries no google.rpc.Status"
+    found: set[str] = set()
+    for detail in status.details:
+        failure = error_details_pb2.PreconditionFailure()
+        if detail.Unpack(failure):
+            found |= {v.subject for v in failure.violations if v.type == HISTORY_WINDOW}
+    return found
+
+
 class Clients:
     """Stubs of the five services plus the databases behind them (for assertions only)."""
 
@@ -153,11 +170,38 @@ class Clients:
     async def assign(
         self, inquiry_id: str, *, consultant: str = "consultant-1", on: str = "2026-04-01"
     ) -> Any:
-        """Register, as Team Support, the consultant a distribution list gave an inquiry."""
+        """Register, as Team Support, the consultant the distribution list of `on` gave an
+        inquiry (put on that list first, see `put_on_list`)."""
+        await self.put_on_list(inquiry_id, on)
         request = intake_pb2.AssignInquiryRequest(
             inquiry_id=inquiry_id, consultant_id=consultant, distributed_on=on
         )
         return await self.intake.AssignInquiry(request, metadata=self.auth(), timeout=DEADLINE)
+
+    async def put_on_list(self, inquiry_id: str, on: str) -> None:
+        """Put a registered inquiry on the distribution list of `on` (a distribution day), the
+        only list AssignInquiry accepts for it.
+
+        The honest way where the dates allow: when `on` is not before the list the inquiry
+        waits for, Team Support produces the list of `on`, which takes over every inquiry
+        waiting since an earlier list. A test that needs a day before that (fixed days in the
+        past: the platform registers nothing in the past) gets a fixture instead,
+        `backdate_onto_list`. An inquiry on no list (held, assigned, stopped) is left as it is.
+        """
+        found = await self.db("intake").inquiries.find_one(
+            {"_id": inquiry_id}, {"status": 1, "distribution_date": 1}
+        )
+        if found is None or found["status"] != "registered" or not found["distribution_date"]:
+            return
+        listed_on: str = found["distribution_date"]
+        if on > listed_on:
+            await self.intake.ProduceDistributionList(
+                intake_pb2.ProduceDistributionListRequest(list_date=on),
+                metadata=self.auth(),
+                timeout=DEADLINE,
+            )
+        elif on < listed_on:
+            await backdate_onto_list(self, inquiry_id, date.fromisoformat(on))
 
     async def register_and_assign(self, *, consultant: str = "consultant-1", **fields: str) -> Any:
         """An inquiry registered and assigned, so that visitation opens its case."""
@@ -183,6 +227,25 @@ class Clients:
         for channel in self._channels.values():
             await channel.close()
         await self.mongo.close()
+
+
+async def backdate_onto_list(clients: Clients, inquiry_id: str, on: date) -> None:
+    """Test fixture, not a platform path: rewrite an inquiry in intake's own database as if it
+    had been registered the day before `on` (a distribution day) and so waited for the list
+    of `on`. For tests whose story runs on fixed days in the past."""
+    inquiries = clients.db("intake").inquiries
+    found = await inquiries.find_one({"_id": inquiry_id}, {"registered_at": 1})
+    assert found is not None, f"no inquiry {inquiry_id}"
+    day_before = datetime.combine(on - timedelta(days=1), dt_time(9, 0), tzinfo=UTC)
+    await inquiries.update_one(
+        {"_id": inquiry_id, "status": "registered"},
+        {
+            "$set": {
+                "distribution_date": on.isoformat(),
+                "registered_at": min(found["registered_at"], day_before),
+            }
+        },
+    )
 
 
 def metric_value(text: str, name: str, **labels: str) -> float:

@@ -164,7 +164,11 @@ def add_commands(sub: Any) -> None:
     give.add_argument("id")
     give.add_argument("--consultant", required=True)
     give.add_argument("--consultant-name", default="")
-    give.add_argument("--on", required=True, help="date of the distribution list, YYYY-MM-DD")
+    give.add_argument(
+        "--on",
+        required=True,
+        help="date of the list the inquiry is on (its distribution_date), YYYY-MM-DD",
+    )
     give.set_defaults(call=assign)
     read = intake.add_parser("get", help="read an inquiry")
     read.add_argument("id")

@@ -195,7 +195,8 @@ async def produce_distribution_list(
 ) -> tuple[str, list[Inquiry]]:
     """Every registered inquiry waiting for a list on or before the date, recorded as a list.
 
-    The list shows the citizens' data, so the read is audited with the list.
+    An inquiry waiting since an earlier list is on this one from now on (assigned with this
+    list's date). The list shows the citizens' data, so the read is audited with the list.
     """
     app.require_distribution_day(command.list_date, "list_date")
     list_id = new_id()
@@ -208,7 +209,12 @@ async def produce_distribution_list(
         docs = await tx.find(
             inquiries.collection, query, sort=[("registered_at", ASCENDING), ("_id", ASCENDING)]
         )
-        waiting = [inquiries.from_doc(doc) for doc in docs]
+        waiting = []
+        for found in (inquiries.from_doc(doc) for doc in docs):
+            listed = domain.put_on_list(found, command.list_date)
+            if listed is not found:
+                listed = await inquiries.save(tx, listed, expected_version=found.version)
+            waiting.append(listed)
         ids = [i.id for i in waiting]
         tx.insert(
             LISTS,
@@ -225,7 +231,7 @@ async def produce_distribution_list(
         await _shown(tx, access, *waiting, action="distribution_list")
         return waiting
 
-    return list_id, await app.store.transact(work)
+    return list_id, await transact_per_citizen(app.store, work)
 
 
 async def register_contact(

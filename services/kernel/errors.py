@@ -83,14 +83,26 @@ def _listed(violations: Sequence[FieldViolation]) -> tuple[FieldViolation, ...]:
     return tuple(listed)
 
 
-def _summary(listed: Sequence[FieldViolation], unlisted: int) -> str:
+def _listing(
+    violations: Iterable[FieldViolation],
+) -> tuple[tuple[FieldViolation, ...], tuple[FieldViolation, ...], int]:
+    """Every violation; those a reply lists (the first ones, clipped, within the limits); how
+    many it leaves out."""
+    every = tuple(violations)
+    listed = _listed(every)
+    return every, listed, len(every) - len(listed)
+
+
+def _summary(
+    listed: Sequence[FieldViolation], unlisted: int, heading: str = "invalid fields"
+) -> str:
     """The status message: every listed field with its reason, e.g.
     "invalid fields: citizens.1.cpr: not a valid birth date; main_area: ..."."""
     if not listed:
         return "invalid request"
     reasons = "; ".join(f"{v.field}: {v.description}" for v in listed)
     more = f"; and {unlisted} more" if unlisted else ""
-    return f"invalid fields: {clip(reasons, MAX_SUMMARY_CHARS)}{more}"
+    return f"{heading}: {clip(reasons, MAX_SUMMARY_CHARS)}{more}"
 
 
 def _plain(message: str) -> str:
@@ -109,10 +121,7 @@ class InvalidInput(DomainError):
     """The request breaks one or more field rules (INVALID_ARGUMENT)."""
 
     def __init__(self, violations: Iterable[FieldViolation]) -> None:
-        self.violations = tuple(violations)
-        self.listed = _listed(self.violations)
-        """The violations a reply lists: the first ones, clipped, within the limits."""
-        self.unlisted = len(self.violations) - len(self.listed)
+        self.violations, self.listed, self.unlisted = _listing(violations)
         super().__init__(_summary(self.listed, self.unlisted))
 
     @classmethod
@@ -143,6 +152,22 @@ class NotFound(DomainError):
 
 class IllegalTransition(DomainError):
     """The step is not allowed in the aggregate's current state (FAILED_PRECONDITION)."""
+
+
+class OutsideWindow(IllegalTransition):
+    """Dates the request gives fall outside the window the case's own history sets, e.g. a
+    contact before the distribution or anchoring after the six months from the closing
+    meeting (FAILED_PRECONDITION, naming each field). The same request may be right for
+    another case; a request wrong whatever the state is InvalidInput."""
+
+    def __init__(self, violations: Iterable[FieldViolation]) -> None:
+        self.violations, self.listed, self.unlisted = _listing(violations)
+        super().__init__(_summary(self.listed, self.unlisted, "outside the case's history"))
+
+    @classmethod
+    def single(cls, field: str, description: str) -> OutsideWindow:
+        """An error naming one field."""
+        return cls([FieldViolation(field, description)])
 
 
 class ConcurrencyConflict(DomainError):

@@ -11,6 +11,7 @@ from typing import Any
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
@@ -28,6 +29,7 @@ from services.kernel.errors import (
     IllegalTransition,
     InvalidInput,
     NotFound,
+    OutsideWindow,
     ResourceExhausted,
     Unauthenticated,
     holds_cpr,
@@ -56,6 +58,11 @@ def correlation_id(metadata: dict[str, Any]) -> str:
     return new_id()
 
 
+HISTORY_WINDOW = "HISTORY_WINDOW"
+"""The PreconditionFailure violation type of a date outside the case's history; its subject
+is the field as the request spells it."""
+
+
 def status_for(error: Exception) -> status_pb2.Status:
     """The google.rpc.Status a domain error becomes."""
     if isinstance(error, ValidationError):
@@ -69,11 +76,17 @@ def status_for(error: Exception) -> status_pb2.Status:
                 for v in error.listed
             ]
         )
-        detail = any_pb2.Any()
-        detail.Pack(bad)
-        return status_pb2.Status(
-            code=code_pb2.INVALID_ARGUMENT, message=str(error), details=[detail]
+        return _detailed(code_pb2.INVALID_ARGUMENT, error, bad)
+    if isinstance(error, OutsideWindow):
+        failure = error_details_pb2.PreconditionFailure(
+            violations=[
+                error_details_pb2.PreconditionFailure.Violation(
+                    type=HISTORY_WINDOW, subject=v.field, description=v.description
+                )
+                for v in error.listed
+            ]
         )
+        return _detailed(code_pb2.FAILED_PRECONDITION, error, failure)
     codes: list[tuple[type[DomainError], int]] = [
         (NotFound, code_pb2.NOT_FOUND),
         (IllegalTransition, code_pb2.FAILED_PRECONDITION),
@@ -87,6 +100,12 @@ def status_for(error: Exception) -> status_pb2.Status:
         if isinstance(error, kind):
             return status_pb2.Status(code=code, message=str(error))
     return status_pb2.Status(code=code_pb2.INTERNAL, message="internal error")
+
+
+def _detailed(code: int, error: Exception, detail: Message) -> status_pb2.Status:
+    packed = any_pb2.Any()
+    packed.Pack(detail)
+    return status_pb2.Status(code=code, message=str(error), details=[packed])
 
 
 class ServiceInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]

@@ -171,12 +171,15 @@ async def registered_case(flow: Flow, request: intake_pb2.RegisterInquiryRequest
     inquiry = await clients.intake.RegisterInquiry(
         request, metadata=clients.auth(), timeout=DEADLINE
     )
+    # The consultant's steps are dated up to today, so the list is the last one, not the next.
+    distributed = distribution_day(today(), -1).isoformat()
+    await clients.put_on_list(inquiry.inquiry_id, distributed)
     await clients.intake.AssignInquiry(
         intake_pb2.AssignInquiryRequest(
             inquiry_id=inquiry.inquiry_id,
             consultant_id=flow.consultant,
             consultant_name="Karen Konsulent",
-            distributed_on=distribution_day(today(), -1).isoformat(),
+            distributed_on=distributed,
         ),
         metadata=clients.auth(),
         timeout=DEADLINE,

@@ -70,7 +70,7 @@ class Load:
         request = intake_pb2.AssignInquiryRequest(
             inquiry_id=inquiry.inquiry_id,
             consultant_id="consultant-chaos",
-            distributed_on="2026-04-01",
+            distributed_on=inquiry.distribution_date,
         )
 
         async def assign() -> Any:

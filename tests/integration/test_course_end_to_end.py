@@ -132,8 +132,10 @@ async def test_a_course_from_registration_to_its_start_across_every_service(
     )
     assert inquiry.inquiry_id in {i.inquiry_id for i in listed.inquiries}
     # The suite cannot wait for that day, and the consultant's steps may not be dated in the
-    # future: the assignment is registered from the last distribution day up to today.
+    # future: the inquiry is put on the last list instead (a fixture backdates its
+    # registration) and assigned from there.
     distributed = distribution_day(now, -1)
+    await clients.put_on_list(inquiry.inquiry_id, distributed.isoformat())
     assigned = await clients.intake.AssignInquiry(
         intake_pb2.AssignInquiryRequest(
             inquiry_id=inquiry.inquiry_id,

@@ -12,9 +12,17 @@ from bson import json_util
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from services.intake.domain import next_distribution_day
+from services.intake.domain import is_distribution_day, next_distribution_day
 from services.workdays import WorkingDayCalendar
-from tests.support import DEADLINE, Clients, adult_form, bad_fields, eventually, fake_cpr
+from tests.support import (
+    DEADLINE,
+    Clients,
+    adult_form,
+    bad_fields,
+    eventually,
+    fake_cpr,
+    outside_history,
+)
 from vias.documents.v1 import documents_pb2
 from vias.intake.v1 import intake_pb2
 from vias.notifications.v1 import letters_pb2, letters_pb2_grpc, notifications_pb2
@@ -65,6 +73,15 @@ def family_form(*children: intake_pb2.Citizen) -> intake_pb2.RegisterInquiryRequ
 async def register(clients: Clients, request: Any, **auth: str) -> Any:
     return await clients.intake.RegisterInquiry(
         request, metadata=clients.auth(**auth), timeout=DEADLINE
+    )
+
+
+async def stored(clients: Clients, inquiry_id: str) -> Any:
+    """The inquiry as Team Support reads it."""
+    return await clients.intake.GetInquiry(
+        intake_pb2.GetInquiryRequest(inquiry_id=inquiry_id),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
     )
 
 
@@ -372,6 +389,54 @@ async def test_a_wednesday_distribution_assigns_and_emits_the_letter_events(
     assert case.consultant_id == "consultant-wed"
 
 
+def distribution_day_before(day: date) -> date:
+    """The last distribution day before `day`."""
+    earlier = day - timedelta(days=1)
+    while not is_distribution_day(earlier, WorkingDayCalendar(), (2, 4)):
+        earlier -= timedelta(days=1)
+    return earlier
+
+
+async def test_an_inquiry_is_assigned_only_from_the_list_it_is_on(clients: Clients) -> None:
+    inquiry = await clients.register()
+    own = date.fromisoformat(inquiry.distribution_date)
+    before_registration = distribution_day_before(date.today())
+    later = next_distribution_day(own, WorkingDayCalendar(), (2, 4))
+
+    def assign(on: date) -> intake_pb2.AssignInquiryRequest:
+        return intake_pb2.AssignInquiryRequest(
+            inquiry_id=inquiry.inquiry_id, consultant_id="c-dates", distributed_on=on.isoformat()
+        )
+
+    for wrong in (before_registration, later):
+        error = await error_of(clients.intake.AssignInquiry, assign(wrong), clients.auth())
+        assert outside_history(error) == {"distributed_on"}  # FAILED_PRECONDITION
+        assert f"is on the distribution list of {own}, not {wrong}" in (error.details() or "")
+    unchanged = await stored(clients, inquiry.inquiry_id)
+    assert (unchanged.version, unchanged.status, unchanged.distributed_on) == (
+        inquiry.version,
+        "registered",
+        "",
+    )
+    outbox = clients.db("intake").outbox
+    assert await outbox.count_documents({"key": inquiry.inquiry_id, "type": "InquiryAssigned"}) == 0
+
+    # Not assigned from its own list, it is on the next one once that is made, and only there.
+    listed = await clients.intake.ProduceDistributionList(
+        intake_pb2.ProduceDistributionListRequest(list_date=later.isoformat()),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    [shown] = [i for i in listed.inquiries if i.inquiry_id == inquiry.inquiry_id]
+    assert (shown.distribution_date, shown.version) == (later.isoformat(), inquiry.version + 1)
+    error = await error_of(clients.intake.AssignInquiry, assign(own), clients.auth())
+    assert f"is on the distribution list of {later}, not {own}" in (error.details() or "")
+    assigned = await clients.intake.AssignInquiry(
+        assign(later), metadata=clients.auth(), timeout=DEADLINE
+    )
+    assert (assigned.status, assigned.distributed_on) == ("assigned", later.isoformat())
+
+
 async def case_or_none(clients: Clients, inquiry_id: str) -> Any:
     try:
         return await clients.visitation.GetCaseByInquiry(
@@ -546,11 +611,7 @@ async def test_supplementary_material_and_withdrawn_consent_are_journaled(
         error = await error_of(call, request, clients.auth())
         assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
         assert "consent was withdrawn" in (error.details() or "")
-    kept = await clients.intake.GetInquiry(
-        intake_pb2.GetInquiryRequest(inquiry_id=inquiry.inquiry_id),
-        metadata=clients.auth(),
-        timeout=DEADLINE,
-    )
+    kept = await stored(clients, inquiry.inquiry_id)
     assert (kept.version, kept.status, kept.description) == (
         stopped.version,
         "stopped",

@@ -32,7 +32,9 @@ async def test_every_registration_committed_after_the_assignment_is_held_and_non
     watcher = asyncio.create_task(watch())
     try:
         request = intake_pb2.AssignInquiryRequest(
-            inquiry_id=first.inquiry_id, consultant_id="c-race", distributed_on="2026-04-01"
+            inquiry_id=first.inquiry_id,
+            consultant_id="c-race",
+            distributed_on=first.distribution_date,
         )
 
         async def register(delay: float) -> str:

@@ -13,7 +13,7 @@ from tests.integration.visitation_helpers import (
     staff,
     supplier_staff,
 )
-from tests.support import Clients, bad_fields
+from tests.support import Clients, bad_fields, outside_history
 from vias.visitation.v1 import visitation_pb2 as pb
 
 
@@ -35,7 +35,8 @@ async def test_bad_fields_are_named_and_nothing_is_written(clients: Clients) -> 
         pb.RecordFirstContactRequest(case_id=case.case_id, contacted_on="2026-05-01"),
         me,
     )
-    assert bad_fields(error) == {"contacted_on"}
+    # Before this case's distribution (2026-05-08): the case's history refuses it.
+    assert outside_history(error) == {"contacted_on"}
     error = await refused(
         clients.visitation.RecordInformation,
         pb.RecordInformationRequest(case_id=case.case_id, area="horoscope", text=""),

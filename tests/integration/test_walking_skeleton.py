@@ -183,7 +183,8 @@ def test_the_command_line_client_registers_assigns_and_reads_back(clients: Clien
             "d",
         )
     )
-    vias("intake", "assign", registered["inquiry_id"], "--consultant", "c-9", "--on", "2026-04-01")
+    on = registered["distribution_date"]
+    vias("intake", "assign", registered["inquiry_id"], "--consultant", "c-9", "--on", on)
     deadline = time.monotonic() + 30
     while True:
         try:

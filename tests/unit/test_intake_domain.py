@@ -32,7 +32,7 @@ from services.intake.domain import Inquiry, OngoingCourse
 from services.intake.privacy import CprVault, IntakeSettings
 from services.intake.queries import start_of_danish_day
 from services.intake.reference import Reference, load_reference
-from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
+from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput, OutsideWindow
 from services.workdays import WorkingDayCalendar
 from tests.conftest import ROOT
 
@@ -295,6 +295,52 @@ def test_an_inquiry_is_assigned_only_once() -> None:
     command = AssignInquiry(inquiry_id=inquiry.id, consultant_id="c8", distributed_on=NOW.date())
     with pytest.raises(IllegalTransition):
         domain.assign(inquiry, command, now=NOW, by="s")
+
+
+def assignment(inquiry: Inquiry, on: date) -> AssignInquiry:
+    return AssignInquiry(inquiry_id=inquiry.id, consultant_id="c7", distributed_on=on)
+
+
+@pytest.mark.parametrize(
+    "on",
+    [
+        date(2026, 11, 20),  # a distribution day before the registration (Monday 23rd)
+        date(2026, 11, 27),  # a later list the inquiry is not on
+    ],
+)
+def test_an_inquiry_is_assigned_only_from_the_list_it_is_on(on: date) -> None:
+    [inquiry], _ = register(form())
+    with pytest.raises(OutsideWindow) as caught:
+        domain.assign(inquiry, assignment(inquiry, on), now=NOW, by="s")
+    assert [v.field for v in caught.value.violations] == ["distributed_on"]
+    assert (
+        f"inquiry i0 is on the distribution list of 2026-11-25, not {on.isoformat()}"
+        in caught.value.violations[0].description
+    )
+    listed, _ = domain.assign(inquiry, assignment(inquiry, date(2026, 11, 25)), now=NOW, by="s")
+    assert listed.distributed_on == date(2026, 11, 25)
+
+
+def test_a_held_inquiry_is_on_no_list_and_is_not_assigned() -> None:
+    ref = VAULT.ref(Cpr(ADULT_CPR))
+    [held], _ = register(form(), {ref: OngoingCourse("old", "consultant-3")})
+    with pytest.raises(IllegalTransition, match="awaiting_course_decision"):
+        domain.assign(held, assignment(held, date(2026, 11, 25)), now=NOW, by="s")
+    released = held.model_copy(update={"status": "registered"})
+    with pytest.raises(IllegalTransition, match="on no distribution list"):
+        domain.assign(released, assignment(released, date(2026, 11, 25)), now=NOW, by="s")
+
+
+def test_a_list_takes_over_the_inquiries_waiting_since_an_earlier_list() -> None:
+    [inquiry], _ = register(form())  # waits for Wednesday 25th
+    assert domain.put_on_list(inquiry, date(2026, 11, 25)) is inquiry
+    assert domain.put_on_list(inquiry, date(2026, 11, 20)) is inquiry  # never moved back
+    friday = domain.put_on_list(inquiry, date(2026, 11, 27))
+    assert friday.distribution_date == date(2026, 11, 27)
+    with pytest.raises(OutsideWindow, match="list of 2026-11-27, not 2026-11-25"):
+        domain.assign(friday, assignment(friday, date(2026, 11, 25)), now=NOW, by="s")
+    held = inquiry.model_copy(update={"distribution_date": None})
+    assert domain.put_on_list(held, date(2026, 11, 27)) is held
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from services.intake.kas import model
 from services.intake.kas.extracts import build, to_csv, to_xlsx
 from services.intake.kas.model import CloseKasCourse, KasForm, KasRegistration, SaveKasRegistration
 from services.intake.reference import load_reference
-from services.kernel.errors import IllegalTransition, InvalidInput
+from services.kernel.errors import IllegalTransition, InvalidInput, OutsideWindow
 
 REF = load_reference()
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -241,27 +241,46 @@ def test_saving_an_existing_form_needs_the_version_read_named_with_the_form_s_fa
     assert (resaved.id, resaved.form.channel) == (draft.id, "phone")
 
 
-def test_closing_a_course_records_the_dates_and_reason() -> None:
-    course = saved({**COURSE, "inquiry_date": date(2026, 1, 5)}).model_copy(update={"version": 1})
-    command = CloseKasCourse(
+def course_of(inquiry_date: date) -> KasRegistration:
+    return saved({**COURSE, "inquiry_date": inquiry_date}).model_copy(update={"version": 1})
+
+
+def closing(clarifying_meeting_date: date) -> CloseKasCourse:
+    return CloseKasCourse(
         registration_id="r1",
         expected_version=1,
-        clarifying_meeting_date=date(2026, 2, 1),
+        clarifying_meeting_date=clarifying_meeting_date,
         closing_reason="completed",
     )
+
+
+def test_closing_a_course_records_the_dates_and_reason() -> None:
+    course = course_of(date(2026, 1, 5))
+    command = closing(date(2026, 2, 1))
     closed = model.close_course(course, command, ref=REF, today=TODAY)
     assert (closed.status, closed.closing_date, closed.duration_months) == ("closed", TODAY, 9)
     with pytest.raises(IllegalTransition):
         model.close_course(closed, command, ref=REF, today=TODAY)
-    early = command.model_copy(
-        update={"clarifying_meeting_date": date(2025, 12, 1), "closing_reason": "?"}
+    late = command.model_copy(
+        update={"clarifying_meeting_date": TODAY + timedelta(days=1), "closing_reason": "?"}
     )
     with pytest.raises(InvalidInput) as caught:
-        model.close_course(course, early, ref=REF, today=TODAY)
+        model.close_course(course, late, ref=REF, today=TODAY)
     assert {v.field for v in caught.value.violations} == {
         "clarifying_meeting_date",
         "closing_reason",
     }
+
+
+def test_a_clarifying_meeting_before_the_stored_inquiry_date_is_a_failed_precondition() -> None:
+    early = closing(date(2025, 12, 1))
+    with pytest.raises(OutsideWindow) as caught:
+        model.close_course(course_of(date(2026, 1, 5)), early, ref=REF, today=TODAY)
+    assert [v.field for v in caught.value.violations] == ["clarifying_meeting_date"]
+    assert "before the inquiry date (2026-01-05)" in str(caught.value)
+    # The same meeting date suits a registration whose inquiry came before it.
+    older = course_of(date(2025, 11, 3))
+    assert model.close_course(older, early, ref=REF, today=TODAY).status == "closed"
 
 
 def registrations() -> list[KasRegistration]:

@@ -12,11 +12,12 @@ from services.kernel.errors import (
     IllegalTransition,
     InvalidInput,
     NotFound,
+    OutsideWindow,
     Unauthenticated,
     echo,
     mask,
 )
-from services.kernel.grpc_server import correlation_id, status_for
+from services.kernel.grpc_server import HISTORY_WINDOW, correlation_id, status_for
 
 
 class _Command(BaseModel):
@@ -53,6 +54,22 @@ def test_each_domain_error_has_its_own_status_code() -> None:
     assert status_for(ConcurrencyConflict("case", "1", 3)).code == code_pb2.ABORTED
     assert status_for(Forbidden("no")).code == code_pb2.PERMISSION_DENIED
     assert status_for(Unauthenticated("no")).code == code_pb2.UNAUTHENTICATED
+
+
+def test_a_date_outside_the_case_s_history_is_a_failed_precondition_naming_the_field() -> None:
+    error = OutsideWindow.single("on", "2026-12-11 is after the six months (2026-12-10)")
+    assert isinstance(error, IllegalTransition)
+    status = status_for(error)
+    assert status.code == code_pb2.FAILED_PRECONDITION
+    assert (
+        status.message
+        == "outside the case's history: on: 2026-12-11 is after the six months (2026-12-10)"
+    )
+    failure = error_details_pb2.PreconditionFailure()
+    assert status.details[0].Unpack(failure)
+    assert [(v.type, v.subject, v.description) for v in failure.violations] == [
+        (HISTORY_WINDOW, "on", "2026-12-11 is after the six months (2026-12-10)")
+    ]
 
 
 def test_an_unexpected_error_is_internal_and_reveals_nothing() -> None:

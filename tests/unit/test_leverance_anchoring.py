@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from services.kernel.errors import IllegalTransition, InvalidInput
+from services.kernel.errors import IllegalTransition, OutsideWindow
 from services.leverance.domain import anchoring, deadlines
 from services.leverance.domain import course as rules
 from services.leverance.domain.anchoring import AnchoringActivity
@@ -53,10 +53,13 @@ def test_anchoring_starts_after_the_closing_meeting() -> None:
 
 
 def test_anchoring_stays_within_six_months_of_the_closing_meeting() -> None:
+    # The case's own closing meeting sets the window: outside it is FAILED_PRECONDITION.
     assert book((), "anchoring_meeting", date(2026, 12, 10))
-    with pytest.raises(InvalidInput):
+    with pytest.raises(OutsideWindow) as late:
         book((), "anchoring_meeting", date(2026, 12, 11))
-    with pytest.raises(InvalidInput):
+    assert [v.field for v in late.value.violations] == ["on"]
+    assert "2026-06-10 to 2026-12-10" in str(late.value)
+    with pytest.raises(OutsideWindow):
         book((), "anchoring_meeting", date(2026, 6, 9))
 
 
@@ -95,12 +98,22 @@ def test_at_most_two_phone_sparring_sessions_before_each_follow_up() -> None:
     with pytest.raises(IllegalTransition):
         book(booked, "phone_sparring", date(2026, 7, 7))
     # Nor can a session or a follow-up be dated back before the follow-up already held.
-    with pytest.raises(InvalidInput) as raised:
+    with pytest.raises(OutsideWindow) as raised:
         book(booked, "phone_sparring", date(2026, 6, 25))
     [violation] = raised.value.violations
     assert violation.field == "on" and "2026-07-01" in violation.description
-    with pytest.raises(InvalidInput):
+    with pytest.raises(OutsideWindow):
         book(booked, "follow_up_meeting", date(2026, 6, 30))
+
+
+def test_a_follow_up_dated_before_the_anchoring_meeting_held_is_a_failed_precondition() -> None:
+    booked = held(book((), "anchoring_meeting", date(2026, 7, 1)))
+    with pytest.raises(OutsideWindow) as raised:
+        book(booked, "follow_up_meeting", date(2026, 6, 20))
+    [violation] = raised.value.violations
+    assert violation.field == "on"
+    assert "before the anchoring meeting (2026-07-01)" in violation.description
+    assert book(booked, "follow_up_meeting", date(2026, 7, 20))[-1].kind == "follow_up_meeting"
 
 
 def test_no_sparring_before_the_anchoring_meeting_or_after_the_last_follow_up() -> None:

@@ -12,7 +12,7 @@ import pytest
 from services.contracts.deadlines import DeadlineCancelled, DeadlineMet, DeadlineSet
 from services.contracts.leverance import CourseClosed, CourseStarted
 from services.contracts.visitation import CaseHandedToCentralUnit
-from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
+from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput, OutsideWindow
 from services.leverance.domain import central, closure, money
 from services.leverance.domain import course as course_rules
 from services.leverance.domain.agreements import Actor
@@ -178,8 +178,9 @@ def test_the_consultant_or_the_colleague_delivering_logs_hours_without_a_price()
 def test_hours_are_refused_before_the_start_or_the_clarifying_meeting_or_in_the_future() -> None:
     with pytest.raises(IllegalTransition, match="running"):
         log(opened())
-    with pytest.raises(IllegalTransition, match="before the clarifying meeting"):
+    with pytest.raises(OutsideWindow, match="before the clarifying meeting") as early:
         log(started(), worked_on=CLARIFYING - timedelta(days=1))
+    assert [v.field for v in early.value.violations] == ["worked_on"]
     with pytest.raises(InvalidInput) as caught:
         log(started(), hours="0", worked_on=TODAY + timedelta(days=1), activity_kind="km")
     assert {v.field for v in caught.value.violations} == {"hours", "worked_on", "activity_kind"}

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from services.contracts.deadlines import DeadlineCancelled, DeadlineChanged, DeadlineSet
-from services.kernel.errors import IllegalTransition, InvalidInput
+from services.kernel.errors import IllegalTransition, InvalidInput, OutsideWindow
 from services.leverance.domain import course as course_rules
 from services.workdays import DEFAULT_CALENDAR
 from tests.unit.test_leverance_builders import (
@@ -98,7 +98,8 @@ def test_past_the_duration_limit_only_with_a_justification_and_the_consultants_a
     delivery = running()
     lines = [keep(a) for a in delivery.current.activities]  # type: ignore[union-attr]
     late = draft("closing", hours="2", planned_on=date(2026, 11, 20))  # limit is 2026-11-02
-    with pytest.raises(InvalidInput) as raised:
+    # The limit runs from the case's own clarifying meeting: FAILED_PRECONDITION, not a bad field.
+    with pytest.raises(OutsideWindow) as raised:
         propose(delivery, [*lines, late], justification="The closing meeting moves")
     assert {v.field for v in raised.value.violations} == {"activities.2.planned_on"}
     changed, _ = propose(
@@ -135,7 +136,7 @@ def test_past_the_duration_limit_only_with_a_justification_and_the_consultants_a
 
 def test_a_first_proposal_cannot_run_past_the_limit_even_with_a_justification() -> None:
     _, fresh = opened()
-    with pytest.raises(InvalidInput):
+    with pytest.raises(OutsideWindow):
         propose(
             fresh,
             [draft(planned_on=date(2026, 12, 1))],

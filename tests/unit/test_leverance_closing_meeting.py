@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from services.contracts.leverance import ClosingMeetingHeld, CourseClosed
-from services.kernel.errors import IllegalTransition, InvalidInput
+from services.kernel.errors import IllegalTransition, InvalidInput, OutsideWindow
 from services.leverance.domain import closure
 from services.leverance.domain import course as course_rules
 from services.leverance.domain.agreements import Delivery
@@ -160,5 +160,6 @@ def test_the_closed_course_reports_the_goals_and_the_attendance() -> None:
 
 def test_a_closing_meeting_before_the_clarifying_meeting_is_refused_by_the_history() -> None:
     course, delivery = running_course()
-    with pytest.raises(IllegalTransition, match="before the clarifying meeting"):
+    with pytest.raises(OutsideWindow, match="before the clarifying meeting") as caught:
         hold(course, [delivery], all_reached(course, [delivery]), held_on=date(2026, 3, 1))
+    assert [v.field for v in caught.value.violations] == ["held_on"]

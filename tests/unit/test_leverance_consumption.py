@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from services.contracts.deadlines import DeadlineMet
-from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
+from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput, OutsideWindow
 from services.leverance.domain import consumption
 from services.leverance.domain.agreements import Delivery
 from services.leverance.domain.consumption import ConsumptionEntry, Expense
@@ -64,10 +64,25 @@ def test_an_interpreter_expense_sits_on_its_activity() -> None:
 
 
 def test_the_interpreter_at_the_clarifying_meeting_is_the_municipalitys_expense() -> None:
+    # The case's own clarifying meeting decides, so the refusal is FAILED_PRECONDITION.
     expense = Expense(category="interpreter", amount_dkk=Decimal("900.00"))
-    with pytest.raises(InvalidInput) as raised:
+    with pytest.raises(OutsideWindow) as raised:
         log(running(), hours=Decimal("0"), expense=expense, worked_on=date(2026, 3, 2))
     assert {v.field for v in raised.value.violations} == {"expense_category"}
+
+
+def test_consumption_before_the_clarifying_meeting_is_a_failed_precondition() -> None:
+    with pytest.raises(OutsideWindow) as raised:
+        log(running(), worked_on=date(2026, 3, 1))
+    assert {v.field for v in raised.value.violations} == {"worked_on"}
+    assert "before the clarifying meeting (2026-03-02)" in str(raised.value)
+
+
+def test_a_bad_request_is_invalid_even_when_its_date_is_also_outside_the_case() -> None:
+    # Wrong whatever the case (neither hours nor an expense): INVALID_ARGUMENT comes first.
+    with pytest.raises(InvalidInput) as raised:
+        log(running(), hours=Decimal("0"), worked_on=date(2026, 3, 1))
+    assert {v.field for v in raised.value.violations} == {"hours"}
 
 
 def test_hours_and_an_expense_together_or_neither_are_refused() -> None:

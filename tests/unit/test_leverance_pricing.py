@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from services.kernel.errors import IllegalTransition, InvalidInput
+from services.kernel.errors import IllegalTransition, InvalidInput, OutsideWindow
 from services.leverance.domain.agreements import (
     ActivityDraft,
     Rates,
@@ -132,16 +132,35 @@ def test_every_bad_field_of_a_proposal_is_named_at_once() -> None:
     drafts, read, violations = read_proposal(raw_lines, raw_description)
     with pytest.raises(InvalidInput) as raised:
         propose(delivery, drafts, description=read, read_violations=violations)
+    # Lines planned outside the case's window are refused once the request is otherwise good.
     assert fields(raised.value) == {
-        "activities.0.planned_on",
         "activities.1.hours",
-        "activities.2.planned_on",
         "activities.3.hours",
         "activities.4.kind",
         "activities.4.planned_on",
         "description.goals.0",
         "description.goals.1",
     }
+
+
+def test_lines_planned_outside_the_case_s_window_are_a_failed_precondition_naming_each() -> None:
+    _, delivery = opened("mini_single_case")
+    drafts, read, violations = read_proposal(
+        [
+            {"kind": "special_advice", "hours": "10", "planned_on": "2026-07-03"},  # > 4 months
+            {"kind": "special_advice", "hours": "2", "planned_on": "2026-04-01"},
+            {"kind": "visitation", "hours": "4", "planned_on": "2026-03-01"},  # before clarifying
+        ],
+        description().model_dump(),
+    )
+    with pytest.raises(OutsideWindow) as raised:
+        propose(delivery, drafts, description=read, read_violations=violations)
+    assert [v.field for v in raised.value.violations] == [
+        "activities.0.planned_on",
+        "activities.2.planned_on",
+    ]
+    assert "after the course limit of mini_single_case (2026-07-02)" in str(raised.value)
+    assert "before the clarifying meeting on 2026-03-02" in str(raised.value)
 
 
 def test_the_same_goal_twice_is_refused() -> None:

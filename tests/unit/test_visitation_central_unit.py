@@ -10,7 +10,7 @@ import pytest
 
 from services.contracts.deadlines import DeadlineCancelled
 from services.contracts.visitation import CaseHandedToCentralUnit
-from services.kernel.errors import IllegalTransition, InvalidInput
+from services.kernel.errors import IllegalTransition, InvalidInput, OutsideWindow
 from services.visitation.commands import RecordCentralClarifyingMeeting, RecordFirstContact
 from services.visitation.domain import case as transitions
 from services.visitation.domain import offers as steps
@@ -107,8 +107,9 @@ def test_an_absent_citizen_needs_a_reason_and_a_meeting_cannot_be_in_the_future(
 
 
 def test_a_meeting_before_the_decision_is_refused_by_the_history() -> None:
-    with pytest.raises(IllegalTransition, match="before the decision"):
+    with pytest.raises(OutsideWindow, match="before the decision") as caught:
         hand_over(proceeding_case(**CASEWORK), meeting(held_on=date(2026, 5, 20)))
+    assert [v.field for v in caught.value.violations] == ["held_on"]
 
 
 def extended_phone_advice() -> VisitationCase:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -21,7 +21,7 @@ from services.contracts.visitation import (
     VisitationDecided,
 )
 from services.kernel.context import Principal
-from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
+from services.kernel.errors import IllegalTransition, InvalidInput, NotFound, OutsideWindow
 from services.visitation.commands import (
     AnswerOffer,
     CloseCase,
@@ -197,15 +197,22 @@ def test_a_late_step_already_reported_missed_is_only_met() -> None:
 
 
 @pytest.mark.parametrize(
-    ("day", "why"), [(date(2026, 5, 7), "before the distribution"), (date(2026, 6, 2), "future")]
+    ("day", "refusal", "why"),
+    [
+        # Before the case's own distribution: the history sets the window (FAILED_PRECONDITION).
+        (date(2026, 5, 7), OutsideWindow, "before the distribution (2026-05-08)"),
+        # In the future: wrong whatever the case (INVALID_ARGUMENT).
+        (date(2026, 6, 2), InvalidInput, "future"),
+    ],
 )
 def test_first_contact_dates_before_distribution_or_in_the_future_are_refused(
-    day: date, why: str
+    day: date, refusal: type[InvalidInput | OutsideWindow], why: str
 ) -> None:
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises((InvalidInput, OutsideWindow)) as caught:
         transitions.record_first_contact(
             opened_case(), RecordFirstContact(case_id="k1", contacted_on=day), today=TODAY
         )
+    assert type(caught.value) is refusal
     assert [v.field for v in caught.value.violations] == ["contacted_on"]
     assert why in caught.value.violations[0].description
 
@@ -539,6 +546,56 @@ def test_a_meeting_cannot_be_booked_before_the_contact_or_without_acceptance() -
         )
 
 
+def test_a_contact_dated_before_the_acceptance_is_a_failed_precondition() -> None:
+    # The offer was accepted on TODAY: an earlier contact does not fit this case's history.
+    early = TODAY - timedelta(days=1)
+    with pytest.raises(OutsideWindow) as caught:
+        meeting_steps.record_inquirer_contact(
+            accepted(),
+            RecordInquirerContact(offer_id="o1", contacted_on=early, meeting_on=TODAY),
+            today=TODAY,
+        )
+    assert [v.field for v in caught.value.violations] == ["contacted_on"]
+    assert f"before the acceptance ({TODAY.isoformat()})" in str(caught.value)
+
+
+def test_a_meeting_before_the_contact_in_the_same_request_is_invalid_whatever_the_case() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        meeting_steps.record_inquirer_contact(
+            accepted(),
+            RecordInquirerContact(
+                offer_id="o1", contacted_on=TODAY, meeting_on=TODAY - timedelta(days=1)
+            ),
+            today=TODAY,
+        )
+    assert [v.field for v in caught.value.violations] == ["meeting_on"]
+
+
+def test_a_meeting_held_before_its_booking_contact_is_a_failed_precondition() -> None:
+    with pytest.raises(OutsideWindow) as caught:
+        held(meeting(held_on=TODAY - timedelta(days=1)))
+    assert [v.field for v in caught.value.violations] == ["held_on"]
+    assert f"before the booking contact ({TODAY.isoformat()})" in str(caught.value)
+    # Wrong whatever the case as well (no reason for the citizen's absence): INVALID_ARGUMENT.
+    with pytest.raises(InvalidInput) as invalid:
+        held(meeting(held_on=TODAY - timedelta(days=1), citizen_attended=False))
+    assert [v.field for v in invalid.value.violations] == ["citizen_absence_reason"]
+
+
+def test_a_summary_note_sent_before_the_clarifying_meeting_is_a_failed_precondition() -> None:
+    case, _ = held()
+    with pytest.raises(OutsideWindow) as caught:
+        meeting_steps.record_summary_note(
+            case,
+            RecordSummaryNote(offer_id="o1", sent_on=TODAY - timedelta(days=1), note="Goals."),
+            today=TODAY,
+            now=NOW,
+            by=SPECIALIST_A,
+        )
+    assert [v.field for v in caught.value.violations] == ["sent_on"]
+    assert f"before the clarifying meeting ({TODAY.isoformat()})" in str(caught.value)
+
+
 def test_the_held_meeting_hands_over_to_leverance_with_the_summary_note_deadline() -> None:
     case, events = held()
     assert case.status == "handed_over" and case.offers[0].status == "handed_over"
@@ -707,30 +764,34 @@ def test_a_deadline_moves_to_an_agreed_working_day_and_may_be_missed_again() -> 
     assert case.deadlines[0].status == "missed"
 
 
+def move_first_contact(
+    case: VisitationCase, new_due: date, *, today: date
+) -> tuple[VisitationCase, Events]:
+    command = MoveDeadline(
+        case_id="k1", deadline_id="k1/visitation.first_contact", new_due=new_due, reason="r"
+    )
+    return transitions.move_deadline(case, command, by="c1", today=today, calendar=CAL)
+
+
 @pytest.mark.parametrize(
     ("new_due", "message"),
     [(date(2026, 5, 25), "Pentecost Monday"), (date(2026, 5, 19), "today or later")],
 )
 def test_a_deadline_cannot_move_to_a_closed_day_or_the_past(new_due: date, message: str) -> None:
-    command = MoveDeadline(
-        case_id="k1", deadline_id="k1/visitation.first_contact", new_due=new_due, reason="r"
-    )
     with pytest.raises(InvalidInput, match="new_due") as caught:
-        transitions.move_deadline(
-            opened_case(), command, by="c1", today=date(2026, 5, 21), calendar=CAL
-        )
+        move_first_contact(opened_case(), new_due, today=date(2026, 5, 21))
     assert message in caught.value.violations[0].description
 
 
+def test_a_deadline_moved_to_the_day_it_is_already_due_is_a_failed_precondition() -> None:
+    with pytest.raises(OutsideWindow, match="2026-05-20 is already its due date") as caught:
+        move_first_contact(opened_case(), date(2026, 5, 20), today=date(2026, 5, 19))
+    assert [v.field for v in caught.value.violations] == ["new_due"]
+
+
 def test_a_met_deadline_does_not_move() -> None:
-    command = MoveDeadline(
-        case_id="k1",
-        deadline_id="k1/visitation.first_contact",
-        new_due=date(2026, 6, 2),
-        reason="r",
-    )
     with pytest.raises(IllegalTransition):
-        transitions.move_deadline(contacted_case(), command, by="c1", today=TODAY, calendar=CAL)
+        move_first_contact(contacted_case(), date(2026, 6, 2), today=TODAY)
 
 
 def test_offer_steps_out_of_order_are_refused() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from services.contracts.deadlines import DeadlineMet, DeadlineSet
 from services.kernel.context import Principal
-from services.kernel.errors import IllegalTransition, InvalidInput
+from services.kernel.errors import IllegalTransition, InvalidInput, OutsideWindow
 from services.visitation.commands import (
     CloseWithAdvice,
     Estimate,
@@ -102,7 +102,7 @@ def test_a_supplier_contact_cannot_be_in_the_future_before_assignment_or_on_a_cl
         transitions.record_supplier_contact(
             case, contact(date(2026, 6, 5)), by="c1", today=date(2026, 6, 3)
         )
-    with pytest.raises(InvalidInput):
+    with pytest.raises(OutsideWindow):
         transitions.record_supplier_contact(
             case, contact(date(2026, 6, 1)), by="c1", today=date(2026, 6, 3)
         )

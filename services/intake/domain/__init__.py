@@ -13,6 +13,7 @@ from services.intake.domain.registration import (
     decide_ongoing_course,
     end_course,
     letters,
+    put_on_list,
     register,
     withdraw_consent,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "is_distribution_day",
     "letters",
     "next_distribution_day",
+    "put_on_list",
     "register",
     "register_contact",
     "report_missed",

@@ -32,7 +32,7 @@ from services.intake.domain.screening import refuse_cpr_in_text
 from services.intake.privacy import ProtectedCpr
 from services.intake.reference import Reference
 from services.kernel.envelope import EventPayload
-from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput
+from services.kernel.errors import Forbidden, IllegalTransition, InvalidInput, OutsideWindow
 
 Protect = Callable[[CitizenInput], ProtectedCpr]
 
@@ -166,10 +166,20 @@ def change_description(
 def assign(
     inquiry: Inquiry, command: AssignInquiry, *, now: datetime, by: str
 ) -> tuple[Inquiry, list[EventPayload]]:
-    """The inquiry given to a consultant from a distribution list, with its letters."""
+    """The inquiry given to a consultant from the distribution list it is on (never one
+    before its registration), with its letters."""
     refuse_if_stopped(inquiry)
     if inquiry.status != "registered":
         raise IllegalTransition(f"inquiry {inquiry.id} is {inquiry.status}, not registered")
+    listed_on = inquiry.distribution_date
+    if listed_on is None:
+        raise IllegalTransition(f"inquiry {inquiry.id} is on no distribution list")
+    if command.distributed_on != listed_on:
+        raise OutsideWindow.single(
+            "distributed_on",
+            f"inquiry {inquiry.id} is on the distribution list of {listed_on.isoformat()}, "
+            f"not {command.distributed_on.isoformat()}",
+        )
     assigned = inquiry.model_copy(
         update={
             "status": "assigned",
@@ -181,6 +191,15 @@ def assign(
     events: list[EventPayload] = [assigned_event(assigned, now=now, by=by)]
     events += letters(assigned, now=now)
     return assigned, events
+
+
+def put_on_list(inquiry: Inquiry, list_date: date) -> Inquiry:
+    """The inquiry as a distribution list of `list_date` shows it: one still waiting since an
+    earlier list it was not assigned from is now on this one (the same inquiry when it already
+    is)."""
+    if inquiry.distribution_date is None or inquiry.distribution_date >= list_date:
+        return inquiry
+    return inquiry.model_copy(update={"distribution_date": list_date})
 
 
 def assigned_event(inquiry: Inquiry, *, now: datetime, by: str) -> InquiryAssigned:

@@ -13,7 +13,14 @@ from services.intake.commands import Command
 from services.intake.domain.deadlines import danish_date
 from services.intake.reference import Reference
 from services.kernel.bounds import Day, ReadVersion, Version
-from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput, echo, holds_cpr
+from services.kernel.errors import (
+    FieldViolation,
+    IllegalTransition,
+    InvalidInput,
+    OutsideWindow,
+    echo,
+    holds_cpr,
+)
 from services.kernel.store import Aggregate
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
@@ -300,11 +307,15 @@ def close_course(
         bad.append(FieldViolation("closing_date", "may not be in the future"))
     if command.clarifying_meeting_date > closing:
         bad.append(FieldViolation("clarifying_meeting_date", "after the closing date"))
-    inquiry_date = registration.form.inquiry_date
-    if inquiry_date and command.clarifying_meeting_date < inquiry_date:
-        bad.append(FieldViolation("clarifying_meeting_date", "before the inquiry date"))
     if bad:
         raise InvalidInput(bad)
+    inquiry_date = registration.form.inquiry_date
+    if inquiry_date and command.clarifying_meeting_date < inquiry_date:
+        raise OutsideWindow.single(
+            "clarifying_meeting_date",
+            f"{command.clarifying_meeting_date.isoformat()} is before the inquiry date "
+            f"({inquiry_date.isoformat()})",
+        )
     return registration.model_copy(
         update={
             "status": "closed",

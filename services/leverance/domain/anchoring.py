@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from services.kernel.errors import IllegalTransition, InvalidInput
+from services.kernel.errors import IllegalTransition, InvalidInput, OutsideWindow
 from services.leverance.domain.reference import (
     ANCHORING_WINDOW_MONTHS,
     MAX_ANCHORING_MEETINGS,
@@ -51,7 +51,7 @@ def check_booking(
     if closing_meeting_on is None:
         raise IllegalTransition("anchoring starts after the closing meeting")
     if on < closing_meeting_on or on > anchoring_window(closing_meeting_on):
-        raise InvalidInput.single(
+        raise OutsideWindow.single(
             "on",
             f"anchoring takes place from the closing meeting {closing_meeting_on.isoformat()} "
             f"to {anchoring_window(closing_meeting_on).isoformat()} "
@@ -67,12 +67,18 @@ def check_booking(
     if held_meeting is None:
         raise IllegalTransition(f"a {kind} comes only after the anchoring meeting was held")
     if on < held_meeting.on:
-        raise InvalidInput.single("on", "before the anchoring meeting")
+        raise OutsideWindow.single(
+            "on",
+            f"{on.isoformat()} is before the anchoring meeting ({held_meeting.on.isoformat()})",
+        )
     held_follow_ups = [a for a in follow_ups if a.held]
     since = max((a.on for a in held_follow_ups), default=held_meeting.on)
     if on < since:
         # Otherwise a session dated into an earlier stretch would escape the limits below.
-        raise InvalidInput.single("on", f"before the last follow-up meeting held {since}")
+        raise OutsideWindow.single(
+            "on",
+            f"{on.isoformat()} is before the last follow-up meeting held ({since.isoformat()})",
+        )
     if kind == "follow_up_meeting":
         if any(not a.held for a in follow_ups):
             raise IllegalTransition("only one follow-up meeting is booked at a time")

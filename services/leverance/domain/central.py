@@ -17,7 +17,13 @@ from services.contracts.leverance import (
 )
 from services.contracts.visitation import CaseHandedToCentralUnit
 from services.kernel.envelope import EventPayload
-from services.kernel.errors import FieldViolation, Forbidden, IllegalTransition, InvalidInput
+from services.kernel.errors import (
+    FieldViolation,
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    OutsideWindow,
+)
 from services.kernel.store import Aggregate
 from services.leverance.domain.agreements import Actor, Description, validate_description
 from services.leverance.domain.closure import checklist, closing_statistics, survey_requested
@@ -164,9 +170,10 @@ def log_hours(
             f"hours are logged on a running course; this one is {course.status}"
         )
     if worked_on < course.clarifying_meeting_on:
-        raise IllegalTransition(
-            f"worked_on {worked_on.isoformat()} is before the clarifying meeting "
-            f"({course.clarifying_meeting_on.isoformat()})"
+        raise OutsideWindow.single(
+            "worked_on",
+            f"{worked_on.isoformat()} is before the clarifying meeting "
+            f"({course.clarifying_meeting_on.isoformat()})",
         )
     entry = CentralHours(
         id=entry_id,

@@ -19,7 +19,13 @@ from services.contracts.leverance import (
     SatisfactionSurveyRequested,
 )
 from services.kernel.envelope import EventPayload
-from services.kernel.errors import FieldViolation, Forbidden, IllegalTransition, InvalidInput
+from services.kernel.errors import (
+    FieldViolation,
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    OutsideWindow,
+)
 from services.leverance.domain import deadlines, evaluation
 from services.leverance.domain.agreements import Actor, Delivery, Statement
 from services.leverance.domain.course import (
@@ -73,9 +79,10 @@ def record_closing_meeting(
     if course.status != "running":
         raise IllegalTransition(f"the course is {course.status}, not running")
     if held_on < course.clarifying_meeting_on:
-        raise IllegalTransition(
-            f"held_on {held_on.isoformat()} is before the clarifying meeting "
-            f"({course.clarifying_meeting_on.isoformat()})"
+        raise OutsideWindow.single(
+            "held_on",
+            f"{held_on.isoformat()} is before the clarifying meeting "
+            f"({course.clarifying_meeting_on.isoformat()})",
         )
     if course.closing_meeting_on is not None:
         raise IllegalTransition(

@@ -12,7 +12,13 @@ from pydantic import Field
 from services.contracts.common import MainArea
 from services.contracts.leverance import ConsumptionLogged, ConsumptionReviewed
 from services.kernel.envelope import EventPayload
-from services.kernel.errors import FieldViolation, Forbidden, IllegalTransition, InvalidInput
+from services.kernel.errors import (
+    FieldViolation,
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    OutsideWindow,
+)
 from services.kernel.store import Aggregate
 from services.leverance.domain import deadlines
 from services.leverance.domain.agreements import Actor, Delivery
@@ -54,6 +60,23 @@ class ConsumptionEntry(Aggregate):
     settlement_id: str | None = None
 
 
+def refuse_outside_history(delivery: Delivery, worked_on: date, expense: Expense | None) -> None:
+    """Consumption is logged from the clarifying meeting on, and the interpreter at that meeting
+    is the municipality's expense (H ch. 9): the case's own dates decide."""
+    meeting = delivery.clarifying_meeting_on
+    if worked_on < meeting:
+        raise OutsideWindow.single(
+            "worked_on",
+            f"{worked_on.isoformat()} is before the clarifying meeting ({meeting.isoformat()})",
+        )
+    if expense is not None and expense.category == "interpreter" and worked_on == meeting:
+        raise OutsideWindow.single(
+            "expense_category",
+            f"the municipality pays the interpreter at the clarifying meeting on "
+            f"{meeting.isoformat()} (H ch. 9)",
+        )
+
+
 def log(
     delivery: Delivery,
     *,
@@ -89,21 +112,9 @@ def log(
         violations.append(FieldViolation("hours", f"{activity.kind} is not logged in hours"))
     if worked_on > today:
         violations.append(FieldViolation("worked_on", "in the future"))
-    if worked_on < delivery.clarifying_meeting_on:
-        violations.append(FieldViolation("worked_on", "before the clarifying meeting"))
-    if (
-        expense is not None
-        and expense.category == "interpreter"
-        and worked_on == delivery.clarifying_meeting_on
-    ):
-        violations.append(
-            FieldViolation(
-                "expense_category",
-                "the municipality pays the interpreter at the clarifying meeting (H ch. 9)",
-            )
-        )
     if violations:
         raise InvalidInput(violations)
+    refuse_outside_history(delivery, worked_on, expense)
     amount = (
         Decimal(expense.amount_dkk)
         if expense is not None

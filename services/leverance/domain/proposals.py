@@ -13,7 +13,13 @@ from services.contracts.leverance import (
     DeliveryAgreementProposed,
 )
 from services.kernel.envelope import EventPayload
-from services.kernel.errors import FieldViolation, Forbidden, IllegalTransition, InvalidInput
+from services.kernel.errors import (
+    FieldViolation,
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    OutsideWindow,
+)
 from services.leverance.domain import deadlines
 from services.leverance.domain.approvals import needs_manager
 from services.leverance.domain.delivery import (
@@ -41,18 +47,12 @@ from services.workdays import WorkingDayCalendar, add_months
 
 
 def validate_activities(
-    drafts: Sequence[ActivityDraft | None],
-    *,
-    service: str,
-    clarifying_meeting_on: date,
-    allow_beyond_limit: bool,
-    field: str = "activities",
+    drafts: Sequence[ActivityDraft | None], *, service: str, field: str = "activities"
 ) -> list[FieldViolation]:
-    """Every rule a budget line breaks, each naming its field."""
+    """Every rule a budget line breaks whatever the case, each naming its field."""
     violations: list[FieldViolation] = []
     if not drafts:
         violations.append(FieldViolation(field, "at least one activity is required"))
-    limit = course_limit(service, clarifying_meeting_on)
     seen: set[str] = set()
     for i, line in enumerate(drafts):
         at = f"{field}.{i}"
@@ -72,11 +72,32 @@ def validate_activities(
             )
         if not (line.hours or line.kilometres or line.amount_dkk):
             violations.append(FieldViolation(f"{at}.hours", "hours, kilometres or amount needed"))
+        if line.anchoring and not service_rules(service).anchoring:
+            violations.append(FieldViolation(f"{at}.anchoring", f"{service} has no anchoring"))
+    return violations
+
+
+def schedule_violations(
+    drafts: Sequence[ActivityDraft | None],
+    *,
+    service: str,
+    clarifying_meeting_on: date,
+    allow_beyond_limit: bool,
+    field: str = "activities",
+) -> list[FieldViolation]:
+    """Budget lines planned outside the window the case's history sets: before its clarifying
+    meeting, or after the service's course limit counted from it (anchoring lines: six months
+    more) unless the change is justified."""
+    violations: list[FieldViolation] = []
+    limit = course_limit(service, clarifying_meeting_on)
+    for i, line in enumerate(drafts):
+        at = f"{field}.{i}.planned_on"
+        if line is None:
+            continue
         if line.planned_on < clarifying_meeting_on:
             violations.append(
                 FieldViolation(
-                    f"{at}.planned_on",
-                    f"before the clarifying meeting on {clarifying_meeting_on.isoformat()}",
+                    at, f"before the clarifying meeting on {clarifying_meeting_on.isoformat()}"
                 )
             )
         if limit is not None:
@@ -84,13 +105,11 @@ def validate_activities(
             if line.planned_on > last and not allow_beyond_limit:
                 violations.append(
                     FieldViolation(
-                        f"{at}.planned_on",
+                        at,
                         f"after the course limit of {service} ({last.isoformat()}); "
                         "a change with the consultant's agreement and a justification is needed",
                     )
                 )
-        if line.anchoring and not service_rules(service).anchoring:
-            violations.append(FieldViolation(f"{at}.anchoring", f"{service} has no anchoring"))
     return violations
 
 
@@ -189,12 +208,7 @@ def propose(
     if change and delivery.pending_version is not None:
         raise IllegalTransition("a change already awaits a decision")
     violations = list(read_violations)
-    violations += validate_activities(
-        drafts,
-        service=delivery.service,
-        clarifying_meeting_on=delivery.clarifying_meeting_on,
-        allow_beyond_limit=change and bool(duration_justification.strip()),
-    )
+    violations += validate_activities(drafts, service=delivery.service)
     if description is not None:
         violations += validate_description(description)
     if change:
@@ -208,6 +222,13 @@ def propose(
         )
     if violations:
         raise InvalidInput(violations)
+    if outside := schedule_violations(
+        drafts,
+        service=delivery.service,
+        clarifying_meeting_on=delivery.clarifying_meeting_on,
+        allow_beyond_limit=change and bool(duration_justification.strip()),
+    ):
+        raise OutsideWindow(outside)
     read = [d for d in drafts if d is not None]
     assert description is not None and len(read) == len(drafts)
     rates = Rates.of(contract)

@@ -17,7 +17,7 @@ from services.contracts.visitation import (
     VisitationDecided,
 )
 from services.kernel.envelope import EventPayload
-from services.kernel.errors import IllegalTransition, InvalidInput
+from services.kernel.errors import IllegalTransition, InvalidInput, OutsideWindow
 from services.visitation.catalog import Catalog
 from services.visitation.commands import (
     CloseCase,
@@ -154,9 +154,10 @@ def not_after_today(field: str, day: date, today: date) -> None:
 
 
 def not_before(field: str, day: date, earliest: date | None, what: str) -> None:
-    """Refuse a date before the step it follows."""
+    """Refuse a date before the step of the case's history it follows (FAILED_PRECONDITION:
+    the same date may suit another case)."""
     if earliest is not None and day < earliest:
-        raise InvalidInput.single(
+        raise OutsideWindow.single(
             field, f"{day.isoformat()} is before {what} ({earliest.isoformat()})"
         )
 

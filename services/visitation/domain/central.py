@@ -11,7 +11,7 @@ from services.kernel.errors import IllegalTransition, InvalidInput
 from services.visitation.catalog import Catalog
 from services.visitation.commands import RecordCentralClarifyingMeeting
 from services.visitation.domain import deadlines
-from services.visitation.domain.case import Events, not_after_today, require_statuses
+from services.visitation.domain.case import Events, not_after_today, not_before, require_statuses
 from services.visitation.domain.model import (
     OPEN_OFFER_STATUSES,
     CentralUnitCourse,
@@ -47,11 +47,7 @@ def record_central_clarifying_meeting(
             "the course only when no supplier does"
         )
     decided_on = changed.decision.decided_on if changed.decision else None
-    if decided_on is not None and command.held_on < decided_on:
-        raise IllegalTransition(
-            f"held_on {command.held_on.isoformat()} is before the decision to proceed "
-            f"({decided_on.isoformat()})"
-        )
+    not_before("held_on", command.held_on, decided_on, "the decision to proceed")
     delivered_by = command.delivered_by.strip() or changed.consultant_id
     changed.central_unit = CentralUnitCourse(
         delivered_by=delivered_by,

@@ -13,7 +13,7 @@ from services.contracts.deadlines import (
     DeadlineMissed,
     DeadlineSet,
 )
-from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
+from services.kernel.errors import IllegalTransition, InvalidInput, NotFound, OutsideWindow
 from services.visitation.domain.model import CaseDeadline, VisitationCase
 from services.workdays import Deadline, WorkingDayCalendar
 
@@ -239,8 +239,10 @@ def move(
     if closed is not None:
         day = new_due.isoformat()
         raise InvalidInput.single("new_due", f"{day} is not a working day ({closed})")
-    if new_due < today or new_due == deadline.due:
-        raise InvalidInput.single("new_due", "must be a new date, today or later")
+    if new_due < today:
+        raise InvalidInput.single("new_due", "must be today or later")
+    if new_due == deadline.due:
+        raise OutsideWindow.single("new_due", f"{new_due.isoformat()} is already its due date")
     previous = deadline.due
     deadline.due = new_due
     deadline.status = "open"

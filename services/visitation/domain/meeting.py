@@ -34,8 +34,13 @@ def record_inquirer_contact(
     offer = find_offer(changed, command.offer_id)
     require_offer(offer, "accepted", step="booking the clarifying meeting")
     not_after_today("contacted_on", command.contacted_on, today)
+    if command.meeting_on < command.contacted_on:
+        raise InvalidInput.single(
+            "meeting_on",
+            f"{command.meeting_on.isoformat()} is before the contact "
+            f"({command.contacted_on.isoformat()})",
+        )
     not_before("contacted_on", command.contacted_on, offer.answered_on, "the acceptance")
-    not_before("meeting_on", command.meeting_on, command.contacted_on, "the contact")
     offer.status = "meeting_booked"
     offer.inquirer_contacted_on = command.contacted_on
     offer.meeting_on = command.meeting_on
@@ -72,11 +77,11 @@ def record_clarifying_meeting(
     offer = find_offer(changed, command.offer_id)
     require_offer(offer, "meeting_booked", step="recording the clarifying meeting")
     not_after_today("held_on", command.held_on, today)
-    not_before("held_on", command.held_on, offer.inquirer_contacted_on, "the booking contact")
     if not command.citizen_attended and not command.citizen_absence_reason.strip():
         raise InvalidInput.single(
             "citizen_absence_reason", "record why the citizen did not take part"
         )
+    not_before("held_on", command.held_on, offer.inquirer_contacted_on, "the booking contact")
     offer.meeting_held_on = command.held_on
     offer.citizen_attended = command.citizen_attended
     offer.citizen_absence_reason = command.citizen_absence_reason.strip() or None
