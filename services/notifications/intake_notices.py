@@ -9,7 +9,7 @@ from services.contracts.intake import InquiryHeldForOngoingCourse, Supplementary
 from services.kernel.consumer import EventHandler
 from services.kernel.envelope import Envelope, utcnow
 from services.kernel.store import Transaction
-from services.notifications.domain import Notice, NoticeKind, notice
+from services.notifications.domain import Notice, notice
 from services.notifications.handlers import case_of_inquiry, notices
 
 
@@ -18,10 +18,9 @@ def supplementary_material_notice(
 ) -> Notice:
     """Tells the responsible consultant supplementary material arrived on their course."""
     text = f"Supplerende materiale på henvendelse {event.inquiry_id}: {', '.join(event.titles)}."
-    kind: NoticeKind = "supplementary_material"
     return notice(
         event.consultant_id,
-        kind,
+        "supplementary_material",
         case_id,
         text,
         event_id=event_id,
