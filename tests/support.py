@@ -203,6 +203,17 @@ class Clients:
         elif on < listed_on:
             await backdate_onto_list(self, inquiry_id, date.fromisoformat(on))
 
+    async def add_material(self, inquiry_id: str, *, title: str = "Statusudtalelse") -> Any:
+        """Add, as Team Support, one supplementary document received by post to an inquiry."""
+        request = intake_pb2.AddSupplementaryMaterialRequest(
+            inquiry_id=inquiry_id,
+            documents=[intake_pb2.DocumentRef(document_id="doc-1", title=title)],
+            received_via="post",
+        )
+        return await self.intake.AddSupplementaryMaterial(
+            request, metadata=self.auth(), timeout=DEADLINE
+        )
+
     async def register_and_assign(self, *, consultant: str = "consultant-1", **fields: str) -> Any:
         """An inquiry registered and assigned, so that visitation opens its case."""
         inquiry = await self.register(**fields)

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 async def list_notices(args: argparse.Namespace, client: Client) -> Any:
     stub = notifications_pb2_grpc.NotificationsServiceStub(client.channel("notifications"))
-    request = notifications_pb2.ListNoticesRequest(recipient_id=args.recipient or "")
+    request = notifications_pb2.ListNoticesRequest(
+        recipient_id=args.recipient or "", case_id=args.case or ""
+    )
     return await client.call(stub.ListNotices, request)
 
 
@@ -60,6 +62,7 @@ def add_commands(sub: Any) -> None:
     actions = notifications.add_subparsers(dest="action", required=True)
     notices = actions.add_parser("list", help="the caller's notices, newest first")
     notices.add_argument("--recipient", help="default: the caller")
+    notices.add_argument("--case", help="only the notices about this case")
     notices.set_defaults(call=list_notices)
     letters = actions.add_parser("letters", help="receipt and personal-data letters")
     letters.add_argument("--inquiry", required=True)

@@ -26,6 +26,7 @@ def to_proto(notice: Notice) -> notifications_pb2.Notice:
         text=notice.text,
         created_at=timestamp(notice.created_at),
         urgent=notice.urgent,
+        case_id=notice.case_id,
     )
 
 
@@ -44,7 +45,9 @@ class NotificationsApi(notifications_pb2_grpc.NotificationsServiceServicer):
             raise Forbidden("only managers read other users' notices")
         if not 0 <= request.limit <= MAX_LIMIT:
             raise InvalidInput.single("limit", f"must be between 0 and {MAX_LIMIT}")
-        found = await handlers.list_notices(recipient, store=self.store, limit=request.limit or 50)
+        found = await handlers.list_notices(
+            recipient, store=self.store, limit=request.limit or 50, case_id=request.case_id
+        )
         return notifications_pb2.ListNoticesResponse(notices=[to_proto(n) for n in found])
 
 

@@ -2,9 +2,8 @@
 it is missed (to the responsible person and the case's consultant), the prompt to choose the
 next supplier when one said no or did not answer, and the offer notice to a supplier's specialists.
 
-Deadline notices use the deadline id as their subject (it names the case), so a case's own
-notices (e.g. case_assigned) stay one per case. A notice's id is derived from the event, its kind
-and its recipient, so an event delivered again after the inbox forgot it adds no second notice.
+Deadline notices use the deadline id as their subject and carry the deadline's case, so a case's
+own notices (e.g. case_assigned) stay one per case and every notice lists with its case.
 """
 
 from __future__ import annotations
@@ -16,22 +15,9 @@ from services.contracts.visitation import NextSupplierNeeded, SupplierOffered
 from services.kernel.consumer import EventHandler
 from services.kernel.envelope import Envelope, utcnow
 from services.kernel.store import Transaction
-from services.notifications.domain import Notice
+from services.notifications import texts
+from services.notifications.domain import Notice, NoticeKind, notice
 from services.notifications.handlers import notices
-
-
-def _notice(
-    recipient: str, kind: str, subject_id: str, text: str, *, event_id: str, now: datetime
-) -> Notice:
-    return Notice(
-        id=f"{event_id}:{kind}:{recipient}",
-        recipient_id=recipient,
-        kind=kind,
-        subject_id=subject_id,
-        text=text,
-        created_at=now,
-        source_event_id=event_id,
-    )
 
 
 def _who_must_act(event: DeadlineSet | DeadlineChanged | DeadlineMissed) -> list[str]:
@@ -45,88 +31,130 @@ def _who_must_act(event: DeadlineSet | DeadlineChanged | DeadlineMissed) -> list
     return []
 
 
+def _to_each(
+    event: DeadlineSet | DeadlineChanged | DeadlineMissed | SupplierOffered,
+    recipients: list[str],
+    kind: NoticeKind,
+    text: str,
+    *,
+    subject_id: str,
+    event_id: str,
+    now: datetime,
+) -> list[Notice]:
+    """The notice of an event about a case to each recipient, once each."""
+    return [
+        notice(r, kind, event.case_id, text, event_id=event_id, now=now, subject_id=subject_id)
+        for r in dict.fromkeys(recipients)
+    ]
+
+
+def _deadline_notices(
+    event: DeadlineSet | DeadlineChanged | DeadlineMissed,
+    kind: NoticeKind,
+    recipients: list[str],
+    text: str,
+    *,
+    event_id: str,
+    now: datetime,
+) -> list[Notice]:
+    """A deadline's notices are about the deadline, on its case."""
+    subject_id = event.deadline_id
+    return _to_each(
+        event, recipients, kind, text, subject_id=subject_id, event_id=event_id, now=now
+    )
+
+
+def _responsible(event: DeadlineSet | DeadlineChanged | DeadlineMissed) -> str:
+    """Who must act, in words: "specialisten hos leverandør alpha"."""
+    who = texts.role(event.responsible_role)
+    return f"{who} hos leverandør {event.supplier_id}" if event.supplier_id else who
+
+
+def _what(event: DeadlineSet | DeadlineChanged | DeadlineMissed) -> str:
+    return texts.deadline_rule(event.rule, start=event.start)
+
+
 def reminder_notices(event: DeadlineSet, *, event_id: str, now: datetime) -> list[Notice]:
     """A reminder to whoever must act (see _who_must_act), one each."""
     text = (
-        f"Deadline on case {event.case_id}: {event.rule_text}, due {event.due.isoformat()} "
-        f"({event.explanation})."
+        f"Frist på sag {event.case_id}: {_what(event)} senest {texts.danish_date(event.due)}. "
+        f"Ansvarlig: {_responsible(event)}."
     )
-    return [
-        _notice(r, "deadline_reminder", event.deadline_id, text, event_id=event_id, now=now)
-        for r in _who_must_act(event)
-    ]
+    recipients = _who_must_act(event)
+    return _deadline_notices(
+        event, "deadline_reminder", recipients, text, event_id=event_id, now=now
+    )
 
 
 def escalation_notices(event: DeadlineMissed, *, event_id: str, now: datetime) -> list[Notice]:
     """An escalation to the responsible person and to the case's consultant, once each."""
     recipients = [*_who_must_act(event), *([event.consultant_id] if event.consultant_id else [])]
     text = (
-        f"Deadline missed on case {event.case_id}: {event.rule_text} was due "
-        f"{event.due.isoformat()} ({event.responsible_role}"
-        + (f" at supplier {event.supplier_id}" if event.supplier_id else "")
-        + ")."
+        f"Frist overskredet på sag {event.case_id}: {_what(event)} senest "
+        f"{texts.danish_date(event.due)}. Ansvarlig: {_responsible(event)}."
     )
-    return [
-        _notice(r, "deadline_escalation", event.deadline_id, text, event_id=event_id, now=now)
-        for r in dict.fromkeys(recipients)
-    ]
+    return _deadline_notices(
+        event, "deadline_escalation", recipients, text, event_id=event_id, now=now
+    )
 
 
 def changed_notices(event: DeadlineChanged, *, event_id: str, now: datetime) -> list[Notice]:
     """The responsible person is told the new due date."""
     text = (
-        f"Deadline moved on case {event.case_id}: {event.rule_text} now due "
-        f"{event.due.isoformat()} (was {event.previous_due.isoformat()}): {event.reason}."
+        f"Frist flyttet på sag {event.case_id}: {_what(event)} nu senest "
+        f"{texts.danish_date(event.due)} (tidligere {texts.danish_date(event.previous_due)}). "
+        f"Begrundelse: {texts.sentence(event.reason)}"
     )
-    return [
-        _notice(r, "deadline_changed", event.deadline_id, text, event_id=event_id, now=now)
-        for r in _who_must_act(event)
-    ]
+    recipients = _who_must_act(event)
+    return _deadline_notices(
+        event, "deadline_changed", recipients, text, event_id=event_id, now=now
+    )
 
 
 def next_supplier_notice(event: NextSupplierNeeded, *, event_id: str, now: datetime) -> Notice:
     """The consultant is prompted with the next candidate supplier."""
-    what = "said no" if event.why == "declined" else "did not answer in time"
-    text = f"Supplier {event.previous_supplier_id} {what} on case {event.case_id}"
-    text += f" ({event.reason})" if event.reason else ""
+    what = "har sagt nej tak til" if event.why == "declined" else "har ikke svaret rettidigt på"
+    text = f"Leverandør {event.previous_supplier_id} {what} opgaven på sag {event.case_id}."
+    text += f" Begrundelse: {texts.sentence(event.reason)}" if event.reason else ""
     if event.next_supplier_id:
-        text += f". Next candidate: {event.next_supplier_name} ({event.next_supplier_id})."
+        text += f" Næste egnede leverandør: {event.next_supplier_name} ({event.next_supplier_id})."
     else:
-        text += ". No further eligible supplier: widen the search or reconsider the service."
-    return _notice(
-        event.consultant_id, "next_supplier", event.offer_id, text, event_id=event_id, now=now
+        text += " Der er ikke flere egnede leverandører: udvid søgningen, eller genovervej ydelsen."
+    return notice(
+        event.consultant_id,
+        "next_supplier",
+        event.case_id,
+        text,
+        event_id=event_id,
+        now=now,
+        subject_id=event.offer_id,
     )
 
 
 def offer_notices(event: SupplierOffered, *, event_id: str, now: datetime) -> list[Notice]:
     """The supplier's specialists are told of the offer; if the supplier lists none, the
     consultant is told that nobody there could be notified."""
-    due = event.answer_due.isoformat()
+    due = texts.danish_date(event.answer_due)
+    kind: NoticeKind
     if event.notify_user_ids:
         text = (
-            f"Case {event.case_id} ({event.service_id}) is offered to your supplier "
-            f"{event.supplier_id}: answer yes or no by {due}."
+            f"VISO sender henvendelsen på sag {event.case_id} til leverandør {event.supplier_id} "
+            f"som visitationsydelse ({texts.service(event.service_id)}): svar 'ja tak' eller "
+            f"'nej tak' senest {due}."
         )
-        return [
-            _notice(r, "offer_received", event.offer_id, text, event_id=event_id, now=now)
-            for r in dict.fromkeys(event.notify_user_ids)
-        ]
-    if not event.consultant_id:
+        recipients, kind = event.notify_user_ids, "offer_received"
+    elif event.consultant_id:
+        text = (
+            f"Leverandør {event.supplier_id} har ingen specialister registreret, så ingen hos "
+            f"leverandøren har fået besked om opgaven på sag {event.case_id} (svarfrist {due}): "
+            "kontakt leverandøren direkte."
+        )
+        recipients, kind = [event.consultant_id], "offer_unaddressed"
+    else:
         return []
-    text = (
-        f"Supplier {event.supplier_id} lists no specialist, so nobody there was notified of "
-        f"the offer on case {event.case_id} (answer due {due}): contact the supplier directly."
+    return _to_each(
+        event, recipients, kind, text, subject_id=event.offer_id, event_id=event_id, now=now
     )
-    return [
-        _notice(
-            event.consultant_id,
-            "offer_unaddressed",
-            event.offer_id,
-            text,
-            event_id=event_id,
-            now=now,
-        )
-    ]
 
 
 async def on_deadline_set(tx: Transaction, envelope: Envelope) -> None:

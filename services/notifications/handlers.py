@@ -2,36 +2,63 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo import ASCENDING, DESCENDING
 
 from services.contracts.visitation import VisitationCaseOpened
-from services.kernel.envelope import Envelope, new_id, utcnow
-from services.kernel.store import MongoStore, Repository, Transaction
+from services.kernel.envelope import Envelope, utcnow
+from services.kernel.store import Aggregate, MongoStore, Repository, Transaction
 from services.notifications import domain
 from services.notifications.domain import Notice
 
 notices = Repository(Notice, "notices")
 
 
+class InquiryCase(Aggregate):
+    """The visitation case opened for an inquiry (id = inquiry id), so that a notice about the
+    inquiry from intake carries its case."""
+
+    case_id: str
+
+
+inquiry_cases = Repository(InquiryCase, "inquiry_cases")
+
+
 async def notify_case_assigned(tx: Transaction, envelope: Envelope) -> None:
-    """Tell the consultant of a newly opened case."""
+    """Tell the consultant of a newly opened case, and remember the inquiry's case."""
     opened = envelope.payload_as(VisitationCaseOpened)
-    notice = domain.case_assigned_notice(
-        opened, notice_id=new_id(), source_event_id=envelope.event_id, now=utcnow()
+    notices.add_if_absent(
+        tx, domain.case_assigned_notice(opened, event_id=envelope.event_id, now=utcnow())
     )
-    await notices.add(tx, notice)
+    inquiry_cases.add_if_absent(tx, InquiryCase(id=opened.inquiry_id, case_id=opened.case_id))
 
 
-async def list_notices(recipient_id: str, *, store: MongoStore, limit: int) -> list[Notice]:
-    """A recipient's notices, newest first."""
+async def case_of_inquiry(tx: Transaction, inquiry_id: str) -> str:
+    """The case visitation opened for the inquiry; empty while none is known."""
+    found = await inquiry_cases.get(tx, inquiry_id)
+    return found.case_id if found is not None else ""
+
+
+async def list_notices(
+    recipient_id: str, *, store: MongoStore, limit: int, case_id: str = ""
+) -> list[Notice]:
+    """A recipient's notices, newest first; only those about `case_id` when it is given."""
+    query: dict[str, Any] = {"recipient_id": recipient_id}
+    if case_id:
+        query["case_id"] = case_id
     return await notices.find(
         store.db,
-        {"recipient_id": recipient_id},
+        query,
         sort=(("created_at", DESCENDING), ("_id", ASCENDING)),
         limit=limit,
     )
 
 
 async def create_indexes(store: MongoStore) -> None:
-    """Fast listing per recipient."""
-    await store.db[notices.collection].create_index([("recipient_id", 1), ("created_at", -1)])
+    """Fast listing per recipient, and per recipient and case."""
+    collection = store.db[notices.collection]
+    await collection.create_index([("recipient_id", ASCENDING), ("created_at", DESCENDING)])
+    await collection.create_index(
+        [("recipient_id", ASCENDING), ("case_id", ASCENDING), ("created_at", DESCENDING)]
+    )

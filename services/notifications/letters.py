@@ -1,5 +1,4 @@
-"""Letters intake's assignment triggers (receipt and personal-data letters, H 4.2), and the
-notices intake's events put in a consultant's inbox (supplementary material, held inquiries)."""
+"""Letters intake's assignment triggers: the receipt and personal-data letters (H 4.2)."""
 
 from __future__ import annotations
 
@@ -8,20 +7,13 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from services.contracts.intake import (
-    InquiryHeldForOngoingCourse,
-    InquiryLetterRequested,
-    LetterRecipient,
-    SupplementaryMaterialReceived,
-)
+from services.contracts.intake import InquiryLetterRequested, LetterRecipient
 from services.kernel.context import VISO_STAFF, require_role
-from services.kernel.envelope import Envelope, new_id, utcnow
+from services.kernel.envelope import Envelope, utcnow
 from services.kernel.errors import InvalidInput
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import timestamp
 from services.kernel.store import Aggregate, MongoStore, Repository, Transaction
-from services.notifications.domain import Notice
-from services.notifications.handlers import notices
 from vias.notifications.v1 import letters_pb2, letters_pb2_grpc
 
 
@@ -83,45 +75,7 @@ async def record_letters(tx: Transaction, envelope: Envelope) -> None:
         await letters.add(tx, letter)
 
 
-async def notify_supplementary_material(tx: Transaction, envelope: Envelope) -> None:
-    """Put supplementary material in the responsible consultant's inbox."""
-    event = envelope.payload_as(SupplementaryMaterialReceived)
-    text = f"Supplerende materiale på henvendelse {event.inquiry_id}: {', '.join(event.titles)}."
-    await _notice(
-        tx, envelope, event.consultant_id, "supplementary_material", event.inquiry_id, text
-    )
-
-
-async def notify_course_decision(tx: Transaction, envelope: Envelope) -> None:
-    """Ask the ongoing course's consultant to decide on a new inquiry about the citizen."""
-    event = envelope.payload_as(InquiryHeldForOngoingCourse)
-    text = (
-        f"Ny henvendelse {event.inquiry_id} om en borger i dit igangværende forløb "
-        f"{event.ongoing_inquiry_id}: journalisér på forløbet eller opret nyt."
-    )
-    await _notice(tx, envelope, event.consultant_id, "course_decision", event.inquiry_id, text)
-
-
-async def _notice(
-    tx: Transaction, envelope: Envelope, recipient: str, kind: str, subject: str, text: str
-) -> None:
-    notice = Notice(
-        id=new_id(),
-        recipient_id=recipient,
-        kind=kind,
-        subject_id=subject,
-        text=text,
-        created_at=utcnow(),
-        source_event_id=envelope.event_id,
-    )
-    await notices.add(tx, notice)
-
-
-HANDLERS = {
-    "InquiryLetterRequested": record_letters,
-    "SupplementaryMaterialReceived": notify_supplementary_material,
-    "InquiryHeldForOngoingCourse": notify_course_decision,
-}
+HANDLERS = {"InquiryLetterRequested": record_letters}
 
 
 class LettersApi(letters_pb2_grpc.LettersServiceServicer):

@@ -9,7 +9,14 @@ from services.kernel.envelope import Envelope
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.store import Transaction
 from services.kernel.topics import events_topic
-from services.notifications import deadlines, handlers, letters, leverance_notices, surveys
+from services.notifications import (
+    deadlines,
+    handlers,
+    intake_notices,
+    letters,
+    leverance_notices,
+    surveys,
+)
 from services.notifications.api import registrations
 from services.notifications.supplier_feed import handlers as supplier_feed
 from services.notifications.supplier_feed.rules import RULES as FEED_RULES
@@ -48,6 +55,7 @@ def _handlers(deps: Deps) -> dict[str, EventHandler]:
         {"VisitationCaseOpened": handlers.notify_case_assigned},
         leverance_notices.HANDLERS,
         letters.HANDLERS,
+        intake_notices.HANDLERS,
         deadlines.handlers(),
         surveys.handlers(surveys.questions_from_settings()),
         supplier_feed.handlers(_topics(deps)),
@@ -69,6 +77,7 @@ HANDLED_EVENTS = frozenset(
         "VisitationCaseOpened",
         *leverance_notices.HANDLERS,
         *letters.HANDLERS,
+        *intake_notices.HANDLERS,
         *deadlines.handlers(),
         *surveys.handlers(questions=()),
         "SupplierProfileChanged",

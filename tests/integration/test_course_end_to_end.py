@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from services.kernel.envelope import new_id
+from services.notifications.texts import danish_date
 from tests.integration.test_walking_skeleton import case_of
 from tests.integration.visitation_helpers import (
     call,
@@ -365,14 +366,16 @@ async def test_a_course_from_registration_to_its_start_across_every_service(
         )
     )
     assert any(opened.case_id in n.text for n in told["case_assigned"])
-    assert any(first.due in n.text and case.case_id in n.text for n in told["deadline_reminder"]), (
+    first_due = danish_date(date.fromisoformat(first.due))
+    assert any(first_due in n.text and case.case_id in n.text for n in told["deadline_reminder"]), (
         "the first-contact reminder"
     )
     assert any(delivery.delivery_id in n.text for n in told["agreement_proposed"])
     reminded = await eventually(
         lambda: notice_kinds(clients, as_specialist, {"deadline_reminder", "offer_received"})
     )
-    assert any(answer_due.due in n.text for n in reminded["deadline_reminder"])
+    answer_by = danish_date(date.fromisoformat(answer_due.due))
+    assert any(answer_by in n.text for n in reminded["deadline_reminder"])
     assert [n.subject_id for n in reminded["offer_received"]] == [offer.offer_id]
     handed = await outbox_events(clients, case.case_id, "CaseHandedToLeverance")
     assert [h["supplier_id"] for h in handed] == [ids["nord"]]

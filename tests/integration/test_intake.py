@@ -544,15 +544,7 @@ async def test_supplementary_material_and_withdrawn_consent_are_journaled(
     clients: Clients,
 ) -> None:
     inquiry = await clients.register_and_assign(consultant="c-supp")
-    with_material = await clients.intake.AddSupplementaryMaterial(
-        intake_pb2.AddSupplementaryMaterialRequest(
-            inquiry_id=inquiry.inquiry_id,
-            documents=[intake_pb2.DocumentRef(document_id="doc-1", title="Statusudtalelse")],
-            received_via="post",
-        ),
-        metadata=clients.auth(),
-        timeout=DEADLINE,
-    )
+    with_material = await clients.add_material(inquiry.inquiry_id)
     assert len(with_material.supplements) == 1
     stopped = await clients.intake.WithdrawConsent(
         intake_pb2.WithdrawConsentRequest(

@@ -15,6 +15,7 @@ from services.intake.handlers import Intake
 from services.intake.privacy import CprVault, IntakeSettings
 from services.intake.reference import load_reference
 from services.kernel.store import MongoStore
+from services.notifications.texts import danish_date
 from services.platform.infra import Platform
 from tests.support import DEADLINE, Clients, eventually
 from vias.intake.v1 import intake_pb2
@@ -70,7 +71,8 @@ async def test_offered_extended_phone_advice_reminds_the_consultant_until_suppor
         ]
 
     [reminder] = await eventually(reminded)
-    assert phoned.inquiry_id in reminder.text and phoned.form_due in reminder.text
+    assert phoned.inquiry_id in reminder.text
+    assert danish_date(date.fromisoformat(phoned.form_due)) in reminder.text
 
     request = intake_pb2.CreateInternalCaseRequest(
         kind="phone_extended",

@@ -272,7 +272,7 @@ async def test_a_high_price_agreement_needs_both_approvals_and_the_consultant_is
 
     hot = await eventually(urgent)
     assert [n.kind for n in hot] == ["high_price_decided"]
-    assert "approved" in hot[0].text
+    assert "har godkendt højprisleverancen" in hot[0].text
     told = await notices(clients, case.as_consultant(), case.case_id)
     assert [n.kind for n in told if not n.urgent] == ["agreement_proposed"]
 
@@ -294,7 +294,7 @@ async def test_the_manager_rejecting_returns_the_agreement_with_an_urgent_notice
         return [n for n in found if n.urgent]
 
     [hot] = await eventually(urgent)
-    assert hot.kind == "high_price_decided" and "rejected" in hot.text
+    assert hot.kind == "high_price_decided" and "har afvist" in hot.text
     told = await eventually(lambda: notices(clients, case.as_specialist(), case.case_id))
     assert [n.kind for n in told] == ["agreement_returned"]
     assert "Assessment hours are not justified" in told[0].text

@@ -59,7 +59,7 @@ async def test_consent_withdrawn_in_intake_stops_the_visitation_case(clients: Cl
 
     case = await eventually(closed)
     assert case.closed_kind == "consent_withdrawn" and case.closed_on
-    assert "consent withdrawn" in case.closed_reason
+    assert "Samtykket er trukket tilbage" in case.closed_reason
     assert case.first_contact_on == "2026-04-02", "the record is kept"
     [event] = await outbox_events(clients, case.case_id, "VisitationCaseClosed")
     assert (event["kind"], event["inquiry_id"]) == ("consent_withdrawn", inquiry.inquiry_id)

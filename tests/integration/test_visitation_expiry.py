@@ -91,7 +91,7 @@ async def test_an_offer_not_answered_by_its_due_date_expires_and_prompts_the_nex
         return [n for n in reply.notices if n.kind == "next_supplier"]
 
     [notice] = await eventually(next_supplier_notices)
-    assert "did not answer in time" in notice.text
+    assert "har ikke svaret rettidigt" in notice.text
     assert world.sid("Alpha") in notice.text
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.kernel.topics import events_topic
+from services.notifications.texts import danish_date
 from tests.integration.visitation_helpers import (
     assigned_case,
     call,
@@ -53,7 +54,8 @@ async def test_inquiry_to_handover_with_a_no_then_a_yes(clients: Clients) -> Non
     reminders = await eventually(
         lambda: _kinds(clients, consultant, "deadline_reminder"), timeout=30
     )
-    assert any("2026-05-20" in n.text and opened.case_id in n.text for n in reminders)
+    assert any("20. maj 2026" in n.text and opened.case_id in n.text for n in reminders)
+    assert {n.case_id for n in reminders} == {opened.case_id}
 
     case = await call(
         clients.visitation.RecordFirstContact,
@@ -161,7 +163,7 @@ async def test_inquiry_to_handover_with_a_no_then_a_yes(clients: Clients) -> Non
         lambda: _kinds(clients, alpha_specialist_id, "deadline_reminder", world.sid("Alpha")),
         timeout=30,
     )
-    assert working_days_after(date.fromisoformat(alpha.offered_on), 5).isoformat() in (
+    assert danish_date(working_days_after(date.fromisoformat(alpha.offered_on), 5)) in (
         reminded[0].text
     )
     alpha_specialist = supplier_staff(clients, alpha_specialist_id, world.sid("Alpha"))
@@ -310,7 +312,7 @@ async def test_an_unanswered_first_contact_is_reported_missed_once(clients: Clie
     escalations = await eventually(
         lambda: _kinds(clients, consultant, "deadline_escalation"), timeout=30
     )
-    assert len(escalations) == 1 and "2026-05-20" in escalations[0].text
+    assert len(escalations) == 1 and "20. maj 2026" in escalations[0].text
 
     late = await call(
         clients.visitation.RecordFirstContact,
@@ -362,4 +364,4 @@ async def test_a_missed_deadline_moved_to_an_agreed_day_is_announced(clients: Cl
     assert (changed["previous_due"], changed["due"]) == ("2026-05-20", new_due.isoformat())
     assert changed["reason"] == "The inquirer is on leave; agreed by phone."
     told = await eventually(lambda: _kinds(clients, consultant, "deadline_changed"), timeout=30)
-    assert "was 2026-05-20" in told[0].text
+    assert "tidligere 20. maj 2026" in told[0].text

@@ -26,13 +26,14 @@ def test_the_managers_decision_is_an_urgent_notice_to_the_consultant() -> None:
         manager_id="manager-1",
         decided_at=NOW,
     )
-    notice = leverance_notices.decision_notice(event, notice_id="n", source_event_id="e", now=NOW)
+    notice = leverance_notices.decision_notice(event, event_id="e", now=NOW)
     assert (notice.recipient_id, notice.kind, notice.urgent) == (
         "consultant-1",
         "high_price_decided",
         True,
     )
-    assert "rejected: Too expensive" in notice.text and "155800.00 DKK" in notice.text
+    assert "afvist" in notice.text and "Begrundelse: Too expensive" in notice.text
+    assert "155.800,00 kr." in notice.text and notice.case_id == "case-1"
 
 
 def test_the_manager_is_told_of_a_waiting_high_price_agreement_without_urgency() -> None:
@@ -43,9 +44,7 @@ def test_the_manager_is_told_of_a_waiting_high_price_agreement_without_urgency()
         consultant_id="consultant-1",
         manager_id="manager-2",
     )
-    notice = leverance_notices.approval_requested_notice(
-        event, notice_id="n", source_event_id="e", now=NOW
-    )
+    notice = leverance_notices.approval_requested_notice(event, event_id="e", now=NOW)
     assert (notice.recipient_id, notice.urgent) == ("manager-2", False)
 
 
@@ -57,5 +56,5 @@ def test_a_returned_agreement_goes_back_to_the_specialist_with_the_objections() 
         by_role="consultant",
         specialist_id="spec-1",
     )
-    notice = leverance_notices.returned_notice(event, notice_id="n", source_event_id="e", now=NOW)
+    notice = leverance_notices.returned_notice(event, event_id="e", now=NOW)
     assert notice.recipient_id == "spec-1" and "Goals are vague" in notice.text

@@ -8,6 +8,6 @@ def test_an_opened_case_notifies_its_consultant() -> None:
         case_id="k1", inquiry_id="i1", main_area="other", consultant_id="c2", now=utcnow()
     )
     assert case.status == "opened" and opened.subject() == "k1"
-    notice = case_assigned_notice(opened, notice_id="n1", source_event_id="e1", now=utcnow())
-    assert notice.recipient_id == "c2" and notice.subject_id == "k1"
+    notice = case_assigned_notice(opened, event_id="e1", now=utcnow())
+    assert notice.recipient_id == "c2" and notice.subject_id == notice.case_id == "k1"
     assert notice.kind == "case_assigned"

@@ -22,7 +22,7 @@ def test_withdrawn_consent_stops_an_open_case_and_cancels_its_deadlines() -> Non
         "consent_withdrawn",
         date(2026, 5, 11),
     )
-    assert stopped.closed_reason == "consent withdrawn (registered by intake on 2026-05-11)"
+    assert stopped.closed_reason == "Samtykket er trukket tilbage (registreret 11-05-2026)."
     assert stopped.inquiry_id == case.inquiry_id and stopped.distributed_on == case.distributed_on
     closed = [e for e in events if isinstance(e, VisitationCaseClosed)]
     assert [(e.case_id, e.inquiry_id, e.kind) for e in closed] == [

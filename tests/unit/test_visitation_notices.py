@@ -36,7 +36,8 @@ def test_a_set_deadline_reminds_the_responsible_person() -> None:
         "deadline_reminder",
         "k1/o1/visitation.summary_note",
     )
-    assert "2026-05-29" in notice.text and "k1" in notice.text
+    assert "29. maj 2026" in notice.text and "k1" in notice.text
+    assert notice.case_id == "k1"
 
 
 def test_a_consultant_deadline_without_a_named_person_reminds_the_consultant() -> None:
@@ -56,7 +57,8 @@ def test_a_missed_deadline_escalates_to_the_responsible_person_and_the_consultan
         ("spec-a", "deadline_escalation"),
         ("c1", "deadline_escalation"),
     ]
-    assert "supplier alpha" in notices[0].text
+    assert "leverandør alpha" in notices[0].text
+    assert {n.case_id for n in notices} == {"k1"}
 
 
 def test_an_escalation_reaches_a_consultant_who_is_responsible_once() -> None:
@@ -68,7 +70,7 @@ def test_an_escalation_reaches_a_consultant_who_is_responsible_once() -> None:
 def test_a_moved_deadline_tells_the_responsible_person() -> None:
     event = DeadlineChanged(**BASE, previous_due=date(2026, 5, 28), reason="closing day added")
     [notice] = changed_notices(event, event_id="e3", now=NOW)
-    assert "was 2026-05-28" in notice.text and notice.kind == "deadline_changed"
+    assert "tidligere 28. maj 2026" in notice.text and notice.kind == "deadline_changed"
 
 
 def test_the_consultant_is_prompted_with_the_next_candidate() -> None:
@@ -84,10 +86,11 @@ def test_the_consultant_is_prompted_with_the_next_candidate() -> None:
     )
     notice = next_supplier_notice(event, event_id="e4", now=NOW)
     assert (notice.recipient_id, notice.kind, notice.subject_id) == ("c1", "next_supplier", "o1")
-    assert "Next candidate: Alpha (alpha)" in notice.text and "said no" in notice.text
+    assert "Næste egnede leverandør: Alpha (alpha)" in notice.text and "nej tak" in notice.text
+    assert notice.case_id == "k1"
     none_left = event.model_copy(update={"next_supplier_id": None, "why": "expired"})
     text = next_supplier_notice(none_left, event_id="e5", now=NOW).text
-    assert "did not answer in time" in text and "No further eligible supplier" in text
+    assert "ikke svaret rettidigt" in text and "ikke flere egnede leverandører" in text
 
 
 def test_notices_of_one_event_have_ids_an_event_delivered_again_reproduces() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from services.contracts.deadlines import DeadlineSet
 from services.contracts.leverance import SupplierProfileChanged
@@ -88,7 +88,7 @@ def test_an_offer_without_a_named_specialist_reaches_every_listed_specialist() -
         ("spec-1", "offer_received"),
         ("spec-2", "offer_received"),
     ]
-    assert "2026-06-09" in told[0].text
+    assert "9. juni 2026" in told[0].text
     reminded = reminder_notices(answer, event_id="e2", now=NOW)
     assert [(n.recipient_id, n.kind) for n in reminded] == [
         ("spec-1", "deadline_reminder"),
@@ -121,6 +121,4 @@ def test_a_supplier_listing_no_specialist_makes_the_consultant_contact_it() -> N
     [offered] = [e for e in events if isinstance(e, SupplierOffered)]
     [told] = offer_notices(offered, event_id="e1", now=NOW)
     assert (told.recipient_id, told.kind) == ("c1", "offer_unaddressed")
-    assert (
-        "contact the supplier directly" in told.text and date(2026, 6, 9).isoformat() in told.text
-    )
+    assert "kontakt leverandøren direkte" in told.text and "9. juni 2026" in told.text

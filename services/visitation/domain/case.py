@@ -335,7 +335,8 @@ def close_case(
     return changed, [closed, *events]
 
 
-CONSENT_WITHDRAWN_REASON = "consent withdrawn (registered by intake on {day})"
+CONSENT_WITHDRAWN_REASON = "Samtykket er trukket tilbage (registreret {day})."
+"""The closing reason consultants read on the case, in Danish with a Danish date."""
 
 
 def stop_for_withdrawn_consent(
@@ -351,7 +352,7 @@ def stop_for_withdrawn_consent(
     command = CloseCase(
         case_id=case.id,
         kind="consent_withdrawn",
-        reason=CONSENT_WITHDRAWN_REASON.format(day=on.isoformat()),
+        reason=CONSENT_WITHDRAWN_REASON.format(day=on.strftime("%d-%m-%Y")),
     )
     return close_case(case, command, today=on)
 
