@@ -166,6 +166,10 @@ class DeliveryAgreementApproved(_DeliveryEvent):
     change: bool
     total_dkk: Dkk
     approved_at: datetime
+    specialist_id: str | None = Field(
+        default=None, description="The part's specialist (notified of the change in force)."
+    )
+    consultant_id: str | None = Field(default=None, description="The case's consultant.")
 
 
 class CoordinatorNamed(_CaseEvent):

@@ -23,6 +23,10 @@ NoticeKind = Literal[
     "agreement_returned",
     "high_price_approval_requested",
     "high_price_decided",
+    "agreement_approved",
+    "case_note",
+    "document_added",
+    "document_finalised",
 ]
 """Every kind of notice notifications writes; `Notice.kind` in notifications.proto documents each
 (a unit test holds the two together)."""

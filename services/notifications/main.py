@@ -10,6 +10,7 @@ from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.store import Transaction
 from services.kernel.topics import events_topic
 from services.notifications import (
+    case_record_notices,
     deadlines,
     handlers,
     intake_notices,
@@ -54,6 +55,7 @@ def _handlers(deps: Deps) -> dict[str, EventHandler]:
     return merged(
         {"VisitationCaseOpened": handlers.notify_case_assigned},
         leverance_notices.HANDLERS,
+        case_record_notices.HANDLERS,
         letters.HANDLERS,
         intake_notices.HANDLERS,
         deadlines.handlers(),
@@ -76,6 +78,7 @@ HANDLED_EVENTS = frozenset(
     {
         "VisitationCaseOpened",
         *leverance_notices.HANDLERS,
+        *case_record_notices.HANDLERS,
         *letters.HANDLERS,
         *intake_notices.HANDLERS,
         *deadlines.handlers(),
@@ -89,7 +92,12 @@ events the survey sender and the feed curator handle does not depend on their se
 
 SPEC = ServiceSpec(
     name="notifications",
-    subscribes_to=(events_topic("visitation"), events_topic("leverance"), events_topic("intake")),
+    subscribes_to=(
+        events_topic("visitation"),
+        events_topic("leverance"),
+        events_topic("intake"),
+        events_topic("documents"),
+    ),
     handlers=_handlers,
     servicers=lambda deps: [
         *registrations(deps.store),

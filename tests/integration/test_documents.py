@@ -35,6 +35,7 @@ from tests.integration.visitation_helpers import staff, supplier_staff
 from tests.support import DEADLINE, Clients, eventually, vias_command
 from vias.documents.v1 import documents_pb2 as dpb
 from vias.intake.v1 import intake_pb2
+from vias.notifications.v1 import notifications_pb2 as npb
 from vias.visitation.v1 import visitation_pb2 as pb
 
 MIB = 1024 * 1024
@@ -160,6 +161,18 @@ async def test_a_note_and_its_correction_are_both_in_the_journal_and_the_consult
 
     audit = clients.db("documents")["audit_trail"]
     assert await audit.count_documents({"item_id": first.note_id, "call": "GetNote"}) == 1
+
+    async def notified(metadata: Sequence[tuple[str, str]]) -> set[str]:
+        listed = await clients.notifications.ListNotices(
+            npb.ListNoticesRequest(case_id=flow.case_id), metadata=metadata, timeout=DEADLINE
+        )
+        return {n.subject_id for n in listed.notices if n.kind == "case_note"}
+
+    async def consultant_told() -> bool:
+        return {first.note_id, fixed.note_id} <= await notified(flow.as_consultant())
+
+    await eventually(consultant_told)
+    assert not await notified(flow.as_specialist()), "the author is not notified"
 
     events = await clients.db("documents").outbox.find({"type": "NoteWritten"}).to_list()
     mine = [json.loads(e["value"])["payload"] for e in events]

@@ -12,8 +12,10 @@ from types import ModuleType
 import pytest
 
 from services.contracts.deadlines import DeadlineChanged, DeadlineMissed, DeadlineSet
+from services.contracts.documents import DocumentJournaled, DocumentVersionAdded, NoteWritten
 from services.contracts.intake import InquiryHeldForOngoingCourse, SupplementaryMaterialReceived
 from services.contracts.leverance import (
+    DeliveryAgreementApproved,
     DeliveryAgreementProposed,
     DeliveryAgreementReturned,
     HighPriceApprovalRequested,
@@ -27,7 +29,13 @@ from services.contracts.visitation import (
 from services.intake.domain import deadlines as intake_deadlines
 from services.kernel.envelope import EventPayload
 from services.leverance.domain import deadlines as leverance_deadlines
-from services.notifications import deadlines, intake_notices, leverance_notices, texts
+from services.notifications import (
+    case_record_notices,
+    deadlines,
+    intake_notices,
+    leverance_notices,
+    texts,
+)
 from services.notifications.domain import NOTICE_KINDS, Notice, case_assigned_notice
 from services.visitation.domain import deadlines as visitation_deadlines
 from tests.unit.test_visitation_notices import BASE
@@ -159,6 +167,66 @@ EXAMPLES: dict[str, tuple[Build, EventPayload, tuple[str, ...]]] = {
             **HIGH_PRICE, approved=False, objections="For dyr", manager_id="m", decided_at=NOW
         ),
         ("Hot-advis", "afvist højprisleverancen", "Begrundelse: For dyr."),
+    ),
+    "agreement_approved": (
+        case_record_notices.agreement_notices,
+        DeliveryAgreementApproved(
+            **PART,
+            change=True,
+            total_dkk=Decimal("48250.50"),
+            approved_at=NOW,
+            specialist_id="spec-a",
+        ),
+        ("Ændringen af leveranceaftale", "er godkendt og gælder nu", "48.250,50 kr."),
+    ),
+    "case_note": (
+        case_record_notices.note_notices,
+        NoteWritten(
+            note_id="n1",
+            case_id="k1",
+            category="phone_call",
+            occurred_at=NOW,
+            written_at=NOW,
+            author_id="spec-a",
+            author_role="specialist",
+            version=2,
+            corrects_note_id="n0",
+            notify_user_ids=["c1"],
+        ),
+        ("Rettelse af notat", "telefonsamtale", "sagens journal"),
+    ),
+    "document_added": (
+        case_record_notices.version_notices,
+        DocumentVersionAdded(
+            document_id="d1",
+            case_id="k1",
+            kind="advisory_report",
+            title="Rådgivningsrapport (udkast)",
+            version=1,
+            content_type="application/pdf",
+            size=10,
+            sha256="0" * 64,
+            added_by="spec-a",
+            added_by_role="specialist",
+            added_at=NOW,
+            notify_user_ids=["c1"],
+        ),
+        ('Dokumentet "Rådgivningsrapport (udkast)" (version 1) er lagt på sag k1',),
+    ),
+    "document_finalised": (
+        case_record_notices.final_notices,
+        DocumentJournaled(
+            document_id="d1",
+            case_id="k1",
+            kind="advisory_report",
+            title="Rådgivningsrapport",
+            sent_to=["Odense Kommune"],
+            journaled_by="spec-a",
+            journaled_by_role="specialist",
+            journaled_at=NOW,
+            notify_user_ids=["c1"],
+        ),
+        ("er endeligt og journaliseret og sendt til Odense Kommune",),
     ),
 }
 

@@ -120,6 +120,8 @@ def _in_force(
             change=approved.change,
             total_dkk=approved.total_dkk,
             approved_at=now,
+            specialist_id=delivery.specialist_id,
+            consultant_id=delivery.consultant_id,
         )
     )
     events += activity_deadlines(updated, previous, approved)

@@ -1,0 +1,137 @@
+"""Notices on every change of a case (advis, H 5.2.4): a note, a document's new version or its
+final, and a delivery agreement in force reach the consultant and the specialist of the case,
+never the one who made the change (the producing service names them in `notify_user_ids`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.contracts.documents import DocumentJournaled, DocumentVersionAdded, NoteWritten
+from services.contracts.leverance import DeliveryAgreementApproved
+from services.kernel.envelope import Envelope, utcnow
+from services.kernel.store import Transaction
+from services.notifications import texts
+from services.notifications.domain import Notice, notice
+from services.notifications.handlers import notices
+
+CATEGORIES = {
+    "phone_call": "telefonsamtale",
+    "meeting": "møde",
+    "decision": "beslutning",
+    "email": "e-mail",
+    "observation": "observation",
+    "other": "notat",
+}
+
+
+def note_notices(event: NoteWritten, *, event_id: str, now: datetime) -> list[Notice]:
+    """A new note (or a correction) on the case; its text is read in the case record."""
+    what = "Rettelse af notat" if event.corrects_note_id else "Nyt notat"
+    text = (
+        f"{what} på sag {event.case_id} ({CATEGORIES.get(event.category, event.category)}) af "
+        f"{texts.role(event.author_role)} {event.author_id}. Læs det i sagens journal."
+    )
+    return [
+        notice(
+            user,
+            "case_note",
+            event.case_id,
+            text,
+            event_id=event_id,
+            now=now,
+            subject_id=event.note_id,
+        )
+        for user in event.notify_user_ids
+    ]
+
+
+def version_notices(event: DocumentVersionAdded, *, event_id: str, now: datetime) -> list[Notice]:
+    """A document was uploaded or rendered on the case (a draft's new version)."""
+    text = (
+        f'Dokumentet "{event.title}" (version {event.version}) er lagt på sag {event.case_id} '
+        f"af {texts.role(event.added_by_role)} {event.added_by}."
+    )
+    return [
+        notice(
+            user,
+            "document_added",
+            event.case_id,
+            text,
+            event_id=event_id,
+            now=now,
+            subject_id=event.document_id,
+        )
+        for user in event.notify_user_ids
+    ]
+
+
+def final_notices(event: DocumentJournaled, *, event_id: str, now: datetime) -> list[Notice]:
+    """A document on the case was finalised and journaled."""
+    sent = f" og sendt til {', '.join(event.sent_to)}" if event.sent_to else ""
+    text = (
+        f'Dokumentet "{event.title}" er endeligt og journaliseret{sent} på sag '
+        f"{event.case_id} af {texts.role(event.journaled_by_role)} {event.journaled_by}."
+    )
+    return [
+        notice(
+            user,
+            "document_finalised",
+            event.case_id,
+            text,
+            event_id=event_id,
+            now=now,
+            subject_id=event.document_id,
+        )
+        for user in event.notify_user_ids
+    ]
+
+
+def agreement_notices(
+    event: DeliveryAgreementApproved, *, event_id: str, now: datetime
+) -> list[Notice]:
+    """The specialist hears that an agreement (or its change) is in force."""
+    if not event.specialist_id:
+        return []
+    what = "Ændringen af leveranceaftale" if event.change else "Leveranceaftale"
+    text = (
+        f"{what} {event.delivery_id} (version {event.version}, {texts.kroner(event.total_dkk)}) "
+        f"på sag {event.case_id} er godkendt og gælder nu."
+    )
+    return [
+        notice(
+            event.specialist_id,
+            "agreement_approved",
+            event.case_id,
+            text,
+            event_id=event_id,
+            now=now,
+        )
+    ]
+
+
+async def _on_note(tx: Transaction, envelope: Envelope) -> None:
+    made = note_notices(envelope.payload_as(NoteWritten), event_id=envelope.event_id, now=utcnow())
+    notices.add_if_absent(tx, *made)
+
+
+async def _on_version(tx: Transaction, envelope: Envelope) -> None:
+    event = envelope.payload_as(DocumentVersionAdded)
+    notices.add_if_absent(tx, *version_notices(event, event_id=envelope.event_id, now=utcnow()))
+
+
+async def _on_final(tx: Transaction, envelope: Envelope) -> None:
+    event = envelope.payload_as(DocumentJournaled)
+    notices.add_if_absent(tx, *final_notices(event, event_id=envelope.event_id, now=utcnow()))
+
+
+async def _on_agreement(tx: Transaction, envelope: Envelope) -> None:
+    event = envelope.payload_as(DeliveryAgreementApproved)
+    notices.add_if_absent(tx, *agreement_notices(event, event_id=envelope.event_id, now=utcnow()))
+
+
+HANDLERS = {
+    "NoteWritten": _on_note,
+    "DocumentVersionAdded": _on_version,
+    "DocumentJournaled": _on_final,
+    "DeliveryAgreementApproved": _on_agreement,
+}
