@@ -80,6 +80,15 @@ class DocumentJournaled(EventPayload):
 
 
 NoteCategory = Literal["phone_call", "meeting", "decision", "email", "observation", "other"]
+NOTE_CATEGORY_NAMES: dict[str, str] = {
+    "phone_call": "telefonsamtale",
+    "meeting": "møde",
+    "decision": "beslutning",
+    "email": "e-mail",
+    "observation": "observation",
+    "other": "notat",
+}
+"""Each note category as Danish readers see it in journals and notices."""
 
 
 class NoteWritten(EventPayload):

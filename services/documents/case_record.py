@@ -13,7 +13,12 @@ from typing import Any
 
 from pymongo import DESCENDING
 
-from services.contracts.documents import DocumentJournaled, DocumentVersionAdded, NoteWritten
+from services.contracts.documents import (
+    NOTE_CATEGORY_NAMES,
+    DocumentJournaled,
+    DocumentVersionAdded,
+    NoteWritten,
+)
 from services.documents import case_facts, files, record
 from services.documents.case_suppliers import CASE_SUPPLIERS, key
 from services.documents.commands import (
@@ -43,14 +48,6 @@ ROLE_NAMES = {
     "specialist": "Specialist",
     "kas_supplier": "KaS-leverandør",
     "supplier_admin": "Leverandøradministrator",
-}
-CATEGORY_NAMES = {
-    "phone_call": "telefonsamtale",
-    "meeting": "møde",
-    "decision": "beslutning",
-    "email": "e-mail",
-    "observation": "observation",
-    "other": "notat",
 }
 
 notes = Repository(CaseNote, NOTES)
@@ -95,7 +92,7 @@ def author_line(principal: Principal) -> str:
 
 def note_entry(note: CaseNote, *, source_event_id: str) -> JournalEntry:
     """The journal entry of a note (its text is read with GetNote)."""
-    what = CATEGORY_NAMES.get(note.category, note.category)
+    what = NOTE_CATEGORY_NAMES.get(note.category, note.category)
     text = (
         f"Notat ({what}) af {ROLE_NAMES.get(note.author_role, note.author_role)} {note.author_id}"
     )

@@ -6,43 +6,49 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.contracts.documents import DocumentJournaled, DocumentVersionAdded, NoteWritten
+from services.contracts.documents import (
+    NOTE_CATEGORY_NAMES,
+    DocumentJournaled,
+    DocumentVersionAdded,
+    NoteWritten,
+)
 from services.contracts.leverance import DeliveryAgreementApproved
 from services.kernel.envelope import Envelope, utcnow
 from services.kernel.store import Transaction
 from services.notifications import texts
-from services.notifications.domain import Notice, notice
+from services.notifications.domain import Notice, NoticeKind, notice
 from services.notifications.handlers import notices
 
-CATEGORIES = {
-    "phone_call": "telefonsamtale",
-    "meeting": "møde",
-    "decision": "beslutning",
-    "email": "e-mail",
-    "observation": "observation",
-    "other": "notat",
-}
+
+def _each(
+    users: list[str],
+    kind: NoticeKind,
+    event_id: str,
+    now: datetime,
+    case_id: str,
+    text: str,
+    subject_id: str,
+) -> list[Notice]:
+    return [
+        notice(user, kind, case_id, text, event_id=event_id, now=now, subject_id=subject_id)
+        for user in users
+    ]
+
+
+def _category(category: str) -> str:
+    return NOTE_CATEGORY_NAMES.get(category, category)
 
 
 def note_notices(event: NoteWritten, *, event_id: str, now: datetime) -> list[Notice]:
     """A new note (or a correction) on the case; its text is read in the case record."""
     what = "Rettelse af notat" if event.corrects_note_id else "Nyt notat"
     text = (
-        f"{what} på sag {event.case_id} ({CATEGORIES.get(event.category, event.category)}) af "
+        f"{what} på sag {event.case_id} ({_category(event.category)}) af "
         f"{texts.role(event.author_role)} {event.author_id}. Læs det i sagens journal."
     )
-    return [
-        notice(
-            user,
-            "case_note",
-            event.case_id,
-            text,
-            event_id=event_id,
-            now=now,
-            subject_id=event.note_id,
-        )
-        for user in event.notify_user_ids
-    ]
+    return _each(
+        event.notify_user_ids, "case_note", event_id, now, event.case_id, text, event.note_id
+    )
 
 
 def version_notices(event: DocumentVersionAdded, *, event_id: str, now: datetime) -> list[Notice]:
@@ -51,18 +57,15 @@ def version_notices(event: DocumentVersionAdded, *, event_id: str, now: datetime
         f'Dokumentet "{event.title}" (version {event.version}) er lagt på sag {event.case_id} '
         f"af {texts.role(event.added_by_role)} {event.added_by}."
     )
-    return [
-        notice(
-            user,
-            "document_added",
-            event.case_id,
-            text,
-            event_id=event_id,
-            now=now,
-            subject_id=event.document_id,
-        )
-        for user in event.notify_user_ids
-    ]
+    return _each(
+        event.notify_user_ids,
+        "document_added",
+        event_id,
+        now,
+        event.case_id,
+        text,
+        event.document_id,
+    )
 
 
 def final_notices(event: DocumentJournaled, *, event_id: str, now: datetime) -> list[Notice]:
@@ -72,18 +75,15 @@ def final_notices(event: DocumentJournaled, *, event_id: str, now: datetime) -> 
         f'Dokumentet "{event.title}" er endeligt og journaliseret{sent} på sag '
         f"{event.case_id} af {texts.role(event.journaled_by_role)} {event.journaled_by}."
     )
-    return [
-        notice(
-            user,
-            "document_finalised",
-            event.case_id,
-            text,
-            event_id=event_id,
-            now=now,
-            subject_id=event.document_id,
-        )
-        for user in event.notify_user_ids
-    ]
+    return _each(
+        event.notify_user_ids,
+        "document_finalised",
+        event_id,
+        now,
+        event.case_id,
+        text,
+        event.document_id,
+    )
 
 
 def agreement_notices(
