@@ -13,7 +13,9 @@ from pydantic import Field
 from services.contracts.channel import Channel
 from services.kernel.envelope import EventPayload
 
-CHANNELS = tuple(Channel.events_of(service) for service in ("intake", "visitation", "leverance"))
+CHANNELS = tuple(
+    Channel.events_of(service) for service in ("intake", "visitation", "leverance", "documents")
+)
 """Each service owning deadlines publishes their events on its own topic."""
 
 

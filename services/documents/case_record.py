@@ -310,7 +310,7 @@ async def _upload_target(tx: Transaction, header: UploadHeader, principal: Princ
     )
 
 
-async def _store_then(
+async def store_file_then(
     store: MongoStore,
     data: bytes | Any,
     *,
@@ -351,7 +351,7 @@ async def upload(
         )
         return await _save_version(tx, target, version, principal)
 
-    return await _store_then(
+    return await store_file_then(
         store,
         spooled.spool,
         filename=filename,
@@ -415,7 +415,7 @@ async def render_document(
         )
         return await _save_version(tx, target, version, principal)
 
-    return await _store_then(
+    return await store_file_then(
         store,
         rendered.data,
         filename=rendered.filename,
@@ -515,7 +515,7 @@ async def finalise(
 
     if final_data is None:
         return await store.transact(lambda tx: work(tx, None))
-    return await _store_then(
+    return await store_file_then(
         store,
         final_data.data,
         filename=final_data.filename,

@@ -17,6 +17,7 @@ from services.documents import (
     retention,
     visitation_journal,
 )
+from services.documents.access import api as access_api
 from services.documents.api import registrations
 from services.documents.settings import DocumentsSettings
 from services.kernel.consumer import EventHandler
@@ -73,7 +74,10 @@ SPEC = ServiceSpec(
     name="documents",
     subscribes_to=(events_topic("intake"), events_topic("visitation"), events_topic("leverance")),
     handlers=lambda deps: dict(_HANDLERS),
-    servicers=lambda deps: registrations(deps.store, DocumentsSettings()),
+    servicers=lambda deps: [
+        *registrations(deps.store, DocumentsSettings()),
+        *access_api.registrations(deps.store, DocumentsSettings()),
+    ],
     setup=_setup,
     background_consumer=True,
     background=_background,

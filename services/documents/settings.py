@@ -64,6 +64,12 @@ class DocumentsSettings(BaseSettings):
         "upload whose transaction never committed).",
     )
 
+    access_manager_id: str = Field(
+        default="manager-1",
+        description="The central unit's manager, to whom a missed access-request deadline "
+        "escalates when the request names none.",
+    )
+
     def retention_for(self, document_class: str) -> int:
         """Days a class is kept after its inquiry's course ended."""
         return self.retention_days.get(

@@ -92,6 +92,13 @@ DEADLINE_RULES = {
     "leverance.central_course_closing": (
         "journalisering af de sidste akter og afslutning af forløbet i den centrale enhed"
     ),
+    "documents.access_decision_part": (
+        "svar på anmodningen om aktindsigt i afgørelsesdelen (forvaltningsloven)"
+    ),
+    "documents.access_gdpr_part": (
+        "svar på anmodningen om indsigt i personoplysninger (databeskyttelsesforordningens art. 15)"
+    ),
+    "documents.access_files_act_part": "svar på anmodningen om aktindsigt (offentlighedsloven)",
 }
 """What each deadline rule asks for, as "Frist på sag k1: <...> senest 6. december 2026" reads
 (DOMAIN §7); `{start}` is the day the deadline runs from."""

@@ -26,6 +26,7 @@ from services.contracts.visitation import (
     SupplierOffered,
     VisitationCaseOpened,
 )
+from services.documents.access import model as access_model
 from services.intake.domain import deadlines as intake_deadlines
 from services.kernel.envelope import EventPayload
 from services.leverance.domain import deadlines as leverance_deadlines
@@ -268,7 +269,10 @@ def _deadline_rules(*modules: ModuleType) -> set[str]:
     return found
 
 
-RULES = sorted(_deadline_rules(intake_deadlines, visitation_deadlines, leverance_deadlines))
+RULES = sorted(
+    _deadline_rules(intake_deadlines, visitation_deadlines, leverance_deadlines)
+    | set(access_model.RULES.values())
+)
 
 
 def test_the_services_deadline_rules_are_found() -> None:
