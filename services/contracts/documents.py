@@ -26,6 +26,7 @@ DocumentKind = Literal[
     "case_note",
     "materials",
     "summary_paper",
+    "concern_report",
 ]
 """What a journaled document is. Added for the per-service closing checklist (H ch. 3):
 `analysis_report` (sagsanalyse, H 3.11), `closing_note` (afslutningsnotat, H 3.11), `case_note`
@@ -137,6 +138,45 @@ class DocumentVersionAdded(EventPayload):
     supplier_id: str | None = None
     added_at: datetime
     template: str | None = None
+    notify_user_ids: list[str] = Field(default_factory=list)
+
+    def subject(self) -> str:
+        return self.case_id
+
+
+class ConcernReportReleased(EventPayload):
+    """A concern report was co-signed (or sent by the specialist alone) and goes to its
+    recipients: for a child the municipality's notification mailbox (by `municipality_code`).
+    Its text stays in documents (read it audited); `document_id` is its rendered final."""
+
+    event_type = "ConcernReportReleased"
+
+    report_id: str
+    case_id: str
+    subject_kind: str = Field(examples=["child", "adult"])
+    recipients: list[str] = Field(examples=[["municipality"]])
+    municipality_code: str = ""
+    document_id: str
+    cosigned: bool
+    released_by: str
+    released_at: datetime
+
+    def subject(self) -> str:
+        return self.case_id
+
+
+class ConcernReportStepRecorded(EventPayload):
+    """A step of a concern report (drafted, released, receipt, Ankestyrelsen), for the other
+    party of the case."""
+
+    event_type = "ConcernReportStepRecorded"
+
+    report_id: str
+    case_id: str
+    step: str = Field(examples=["drafted", "released", "received", "ankestyrelsen"])
+    by: str
+    by_role: str
+    at: datetime
     notify_user_ids: list[str] = Field(default_factory=list)
 
     def subject(self) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from services.documents import case_record, files, handlers, rendering, retention
+from services.documents.case_record import CASE_WORKERS
 from services.documents.commands import FinaliseDocument as FinaliseDocumentCommand
 from services.documents.commands import JournalDocument as JournalDocumentCommand
 from services.documents.commands import RenderDocument as RenderDocumentCommand
@@ -15,26 +16,16 @@ from services.documents.commands import WriteNote as WriteNoteCommand
 from services.documents.domain import JournalEntry
 from services.documents.record import ArchiveState, CaseDocument, CaseNote, StoredVersion
 from services.documents.settings import DocumentsSettings
-from services.kernel.context import VISO_STAFF, require_role
+from services.kernel.context import require_role
 from services.kernel.envelope import utcnow
 from services.kernel.errors import DataLoss, FieldViolation, InvalidInput, ResourceExhausted
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import parse_request, timestamp
 from services.kernel.store import MongoStore
-from services.workdays.settings import CalendarSettings, check_day
+from services.workdays.settings import requested_day
 from vias.documents.v1 import documents_pb2, documents_pb2_grpc
 
-CASE_WORKERS = (*VISO_STAFF, "specialist", "kas_supplier")
 DOWNLOAD_CHUNK = 256 * 1024
-
-
-def _day(text: str, field: str) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput.single(field, "not a date (YYYY-MM-DD)") from None
 
 
 def _stamp(moment: datetime | None) -> Any:
@@ -294,11 +285,7 @@ class DocumentsApi(documents_pb2_grpc.DocumentsServiceServicer):
 
     async def ApplyRetention(self, request: Any, context: Any) -> documents_pb2.RetentionReport:
         require_role("manager")
-        as_of = check_day(
-            today=utcnow().date(),
-            as_of=_day(request.as_of, "as_of"),
-            max_days_ahead=CalendarSettings().deadline_check_max_days_ahead,
-        )
+        as_of = requested_day(request.as_of, today=utcnow().date())
         report = await retention.apply_retention(self.store, self.settings, as_of)
         return documents_pb2.RetentionReport(
             as_of=report.as_of.isoformat(),

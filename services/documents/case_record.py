@@ -31,11 +31,13 @@ from services.documents.domain import JournalEntry
 from services.documents.handlers import JOURNAL, append_entry
 from services.documents.record import CaseDocument, CaseFacts, CaseNote, StoredVersion
 from services.documents.rendering import Filling, check_fields, render, template_info
-from services.kernel.context import Principal, current_trace
+from services.kernel.context import VISO_STAFF, Principal, current_trace
 from services.kernel.envelope import new_id, utcnow
 from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
 from services.kernel.store import Doc, MongoStore, Repository, Transaction
 
+CASE_WORKERS = (*VISO_STAFF, "specialist", "kas_supplier")
+"""Who works on a case's record: VISO staff, and the case's own supplier's staff."""
 NOTES = "notes"
 DOCUMENTS = "documents"
 AUDIT = "audit_trail"
@@ -521,6 +523,23 @@ async def finalise(
         filename=final_data.filename,
         metadata={"case_id": document.case_id, "final_of": document.id},
         work=work,
+    )
+
+
+def document_entry_for(document: CaseDocument, *, journaled_by: str) -> JournalEntry:
+    """The journal entry of a final made without a DocumentJournaled event (a concern report,
+    whose title and recipients are all it shows)."""
+    sent = f", sendt til {', '.join(document.sent_to)}" if document.sent_to else ""
+    return JournalEntry(
+        id=f"final:{document.id}",
+        inquiry_id=document.inquiry_id,
+        kind=document.kind,
+        text=f"{document.title} (endelig){sent}.",
+        recorded_at=document.finalised_at or utcnow(),
+        source_event_id="",
+        case_id=document.case_id,
+        journaled_by=journaled_by,
+        document_id=document.id,
     )
 
 

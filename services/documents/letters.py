@@ -11,7 +11,7 @@ from services.contracts.intake import InquiryLetterRequested, letter_document_id
 from services.documents import files
 from services.documents.case_record import DOCUMENTS, documents
 from services.documents.intake_journal import LETTER_NAMES, journal_letter
-from services.documents.record import ArchiveState, CaseDocument, CaseFacts, StoredVersion
+from services.documents.record import ArchiveState, CaseDocument, CaseFacts
 from services.documents.rendering import Filling, render
 from services.kernel.envelope import Envelope, utcnow
 from services.kernel.errors import ConcurrencyConflict
@@ -74,16 +74,8 @@ async def _render(store: MongoStore, letter: CaseDocument) -> bool:
         store.db, made.data, filename=made.filename, metadata={"letter": letter.id}
     )
     now = utcnow()
-    version = StoredVersion(
-        version=1,
-        file_id=file_id,
-        filename=made.filename,
-        content_type=made.content_type,
-        size=len(made.data),
-        sha256=files.checksum(made.data),
-        created_at=now,
-        created_by="system",
-        template=letter.pending_template,
+    version = made.first_version(
+        file_id=file_id, by="system", template=letter.pending_template, now=now
     )
     final = letter.model_copy(
         update={

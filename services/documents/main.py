@@ -19,6 +19,7 @@ from services.documents import (
 )
 from services.documents.access import api as access_api
 from services.documents.api import registrations
+from services.documents.concern import api as concern_api
 from services.documents.settings import DocumentsSettings
 from services.kernel.consumer import EventHandler
 from services.kernel.envelope import Envelope
@@ -77,6 +78,7 @@ SPEC = ServiceSpec(
     servicers=lambda deps: [
         *registrations(deps.store, DocumentsSettings()),
         *access_api.registrations(deps.store, DocumentsSettings()),
+        *concern_api.registrations(deps.store),
     ],
     setup=_setup,
     background_consumer=True,

@@ -5,6 +5,7 @@ the template files."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from services.documents.content import DOCX, PDF
-from services.documents.record import DRAFT_MARK, CaseFacts
+from services.documents.record import DRAFT_MARK, CaseFacts, StoredVersion
 from services.kernel.errors import InvalidInput
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -268,6 +269,22 @@ class Rendered:
     data: bytes
     content_type: str
     filename: str
+
+    def first_version(
+        self, *, file_id: str, by: str, template: str | None, now: datetime
+    ) -> StoredVersion:
+        """Version 1 of a document made from these bytes, stored as `file_id`."""
+        return StoredVersion(
+            version=1,
+            file_id=file_id,
+            filename=self.filename,
+            content_type=self.content_type,
+            size=len(self.data),
+            sha256=hashlib.sha256(self.data).hexdigest(),
+            created_at=now,
+            created_by=by,
+            template=template,
+        )
 
 
 def render(

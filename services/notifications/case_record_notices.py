@@ -8,6 +8,7 @@ from datetime import datetime
 
 from services.contracts.documents import (
     NOTE_CATEGORY_NAMES,
+    ConcernReportStepRecorded,
     DocumentJournaled,
     DocumentVersionAdded,
     NoteWritten,
@@ -109,6 +110,29 @@ def agreement_notices(
     ]
 
 
+CONCERN_STEPS = {
+    "drafted": "En underretning er udarbejdet som udkast",
+    "released": "En underretning er sendt",
+    "received": "Modtagelsen af en underretning er kvitteret",
+    "ankestyrelsen": "Vurderingen af underretning til Ankestyrelsen er registreret",
+}
+
+
+def concern_notices(
+    event: ConcernReportStepRecorded, *, event_id: str, now: datetime
+) -> list[Notice]:
+    """A step of a concern report on the case (its text is read audited in the case record)."""
+    what = CONCERN_STEPS.get(event.step, f"Underretningen er opdateret ({event.step})")
+    text = f"{what} på sag {event.case_id} af {texts.role(event.by_role)} {event.by}."
+    users, case_id = event.notify_user_ids, event.case_id
+    return _each(users, "concern_report", event_id, now, case_id, text, event.report_id)
+
+
+async def _on_concern(tx: Transaction, envelope: Envelope) -> None:
+    event = envelope.payload_as(ConcernReportStepRecorded)
+    notices.add_if_absent(tx, *concern_notices(event, event_id=envelope.event_id, now=utcnow()))
+
+
 async def _on_note(tx: Transaction, envelope: Envelope) -> None:
     made = note_notices(envelope.payload_as(NoteWritten), event_id=envelope.event_id, now=utcnow())
     notices.add_if_absent(tx, *made)
@@ -134,4 +158,5 @@ HANDLERS = {
     "DocumentVersionAdded": _on_version,
     "DocumentJournaled": _on_final,
     "DeliveryAgreementApproved": _on_agreement,
+    "ConcernReportStepRecorded": _on_concern,
 }

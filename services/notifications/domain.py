@@ -27,6 +27,7 @@ NoticeKind = Literal[
     "case_note",
     "document_added",
     "document_finalised",
+    "concern_report",
 ]
 """Every kind of notice notifications writes; `Notice.kind` in notifications.proto documents each
 (a unit test holds the two together)."""

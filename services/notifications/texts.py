@@ -99,6 +99,7 @@ DEADLINE_RULES = {
         "svar på anmodningen om indsigt i personoplysninger (databeskyttelsesforordningens art. 15)"
     ),
     "documents.access_files_act_part": "svar på anmodningen om aktindsigt (offentlighedsloven)",
+    "documents.concern_report_receipt": "kommunens kvittering for modtagelsen af underretningen",
 }
 """What each deadline rule asks for, as "Frist på sag k1: <...> senest 6. december 2026" reads
 (DOMAIN §7); `{start}` is the day the deadline runs from."""

@@ -50,6 +50,22 @@ def platform_calendar() -> WorkingDayCalendar:
     return CalendarSettings().calendar()
 
 
+def requested_day(text: str, *, today: date, field: str = "as_of") -> date:
+    """The day a manager's check asks for as YYYY-MM-DD (empty: today), within the look-ahead
+    the settings allow (`check_day`)."""
+    as_of = None
+    if text.strip():
+        try:
+            as_of = date.fromisoformat(text.strip())
+        except ValueError:
+            raise InvalidInput.single(field, "not a date (YYYY-MM-DD)") from None
+    return check_day(
+        today=today,
+        as_of=as_of,
+        max_days_ahead=CalendarSettings().deadline_check_max_days_ahead,
+    )
+
+
 def check_day(*, today: date, as_of: date | None, max_days_ahead: int) -> date:
     """The day a manager's deadline check counts from: today, or `as_of` up to
     `max_days_ahead` days after today (reporting a deadline missed early cannot be undone).

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
+from pypdf import PdfReader
 
 from tests.support import DEADLINE, Clients, eventually
 from vias.documents.v1 import documents_pb2
@@ -62,3 +64,21 @@ async def final_advisory_report(
         metadata=metadata,
         timeout=DEADLINE,
     )
+
+
+async def downloaded(clients: Clients, document_id: str, metadata: Any, version: int = 0) -> bytes:
+    """A document version's bytes, as DownloadDocument streams them."""
+    data = bytearray()
+    async for part in clients.documents.DownloadDocument(
+        documents_pb2.DownloadDocumentRequest(document_id=document_id, version=version),
+        metadata=metadata,
+        timeout=DEADLINE,
+    ):
+        if part.WhichOneof("part") == "chunk":
+            data += part.chunk
+    return bytes(data)
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of every page of a PDF."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)

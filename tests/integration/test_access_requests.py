@@ -5,7 +5,6 @@ manager."""
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -13,7 +12,6 @@ from typing import Any
 
 import grpc
 import pytest
-from pypdf import PdfReader
 
 from services.kernel.envelope import new_id
 from tests.integration.caseflow_helpers import (
@@ -23,7 +21,7 @@ from tests.integration.caseflow_helpers import (
     form,
     registered_case,
 )
-from tests.integration.documents_helpers import once_known
+from tests.integration.documents_helpers import downloaded, once_known, pdf_text
 from tests.integration.test_course_end_to_end import today
 from tests.integration.visitation_helpers import staff
 from tests.support import DEADLINE, Clients, eventually
@@ -42,23 +40,12 @@ async def suppliers(clients: Clients) -> AsyncIterator[Suppliers]:
 
 
 @pytest.fixture(scope="module")
-def access(clients: Clients) -> Iterator[access_pb2_grpc.AccessRequestsServiceStub]:
+async def access(clients: Clients) -> AsyncIterator[access_pb2_grpc.AccessRequestsServiceStub]:
     channel = grpc.aio.insecure_channel(clients.platform.grpc_address("documents"))
-    yield access_pb2_grpc.AccessRequestsServiceStub(channel)
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-
-
-async def download(clients: Clients, document_id: str, metadata: Any) -> bytes:
-    data = bytearray()
-    async for part in clients.documents.DownloadDocument(
-        dpb.DownloadDocumentRequest(document_id=document_id), metadata=metadata, timeout=DEADLINE
-    ):
-        if part.WhichOneof("part") == "chunk":
-            data += part.chunk
-    return bytes(data)
+    try:
+        yield access_pb2_grpc.AccessRequestsServiceStub(channel)
+    finally:
+        await channel.close()
 
 
 async def final_text_document(clients: Clients, flow: Flow, title: str, text: str) -> Any:
@@ -159,13 +146,13 @@ async def test_a_disclosure_lists_exactly_what_is_disclosed_and_leaves_out_the_r
     assert delivered.status == "delivered"
     assert [p.status for p in delivered.parts] == ["met", "met"]
 
-    text = pdf_text(await download(clients, delivered.package_document_id, me))
+    text = pdf_text(await downloaded(clients, delivered.package_document_id, me))
     listed = re.findall(r"^\d+\. (.+?) \((notat|dokument), ", text, flags=re.MULTILINE)
     assert sorted(title for title, _ in listed) == ["Notat (møde)"] * 3 + ["Skoleudtalelse"]
     assert SECRET not in text and PASSAGE not in text and "[UDELADT]" in text
     assert "Drengen trives bedre." in text and texts[0] in text
 
-    letter = pdf_text(await download(clients, delivered.letter_document_id, me))
+    letter = pdf_text(await downloaded(clients, delivered.letter_document_id, me))
     assert "Du får aktindsigt i 4 af 5 dokumenter og notater." in letter
     assert "Forvaltningsloven § 15 b" in letter and "Klagevejledning" in letter
 

@@ -74,10 +74,10 @@ def test_deadline_events_are_on_the_channel_of_each_service_owning_deadlines(
     document: dict[str, Any],
 ) -> None:
     message = document["components"]["messages"]["DeadlineSet"]
-    assert message["x-producers"] == ["intake", "leverance", "visitation"]
+    assert message["x-producers"] == ["documents", "intake", "leverance", "visitation"]
     assert message["x-consumers"] == ["notifications"]
     assert message["headers"]["allOf"][1]["properties"]["ce_source"] == {
-        "enum": ["vias/intake", "vias/leverance", "vias/visitation"]
+        "enum": ["vias/documents", "vias/intake", "vias/leverance", "vias/visitation"]
     }
     for service in ("intake", "leverance", "visitation"):
         assert "DeadlineSet" in document["channels"][f"vias.{service}.events.v1"]["messages"]

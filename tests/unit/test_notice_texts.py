@@ -12,7 +12,12 @@ from types import ModuleType
 import pytest
 
 from services.contracts.deadlines import DeadlineChanged, DeadlineMissed, DeadlineSet
-from services.contracts.documents import DocumentJournaled, DocumentVersionAdded, NoteWritten
+from services.contracts.documents import (
+    ConcernReportStepRecorded,
+    DocumentJournaled,
+    DocumentVersionAdded,
+    NoteWritten,
+)
 from services.contracts.intake import InquiryHeldForOngoingCourse, SupplementaryMaterialReceived
 from services.contracts.leverance import (
     DeliveryAgreementApproved,
@@ -27,6 +32,7 @@ from services.contracts.visitation import (
     VisitationCaseOpened,
 )
 from services.documents.access import model as access_model
+from services.documents.concern import model as concern_model
 from services.intake.domain import deadlines as intake_deadlines
 from services.kernel.envelope import EventPayload
 from services.leverance.domain import deadlines as leverance_deadlines
@@ -214,6 +220,19 @@ EXAMPLES: dict[str, tuple[Build, EventPayload, tuple[str, ...]]] = {
         ),
         ('Dokumentet "Rådgivningsrapport (udkast)" (version 1) er lagt på sag k1',),
     ),
+    "concern_report": (
+        case_record_notices.concern_notices,
+        ConcernReportStepRecorded(
+            report_id="u1",
+            case_id="k1",
+            step="released",
+            by="c1",
+            by_role="consultant",
+            at=NOW,
+            notify_user_ids=["spec-a"],
+        ),
+        ("En underretning er sendt", "fagkonsulent"),
+    ),
     "document_finalised": (
         case_record_notices.final_notices,
         DocumentJournaled(
@@ -272,6 +291,7 @@ def _deadline_rules(*modules: ModuleType) -> set[str]:
 RULES = sorted(
     _deadline_rules(intake_deadlines, visitation_deadlines, leverance_deadlines)
     | set(access_model.RULES.values())
+    | {concern_model.RECEIPT_RULE}
 )
 
 

@@ -16,12 +16,11 @@ from services.documents.access.model import AccessRequest
 from services.documents.settings import DocumentsSettings
 from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.envelope import utcnow
-from services.kernel.errors import InvalidInput
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import parse_request, timestamp
 from services.kernel.store import MongoStore
 from services.workdays import WorkingDayCalendar
-from services.workdays.settings import CalendarSettings, check_day
+from services.workdays.settings import CalendarSettings, requested_day
 from vias.documents.v1 import access_pb2, access_pb2_grpc
 
 
@@ -134,17 +133,7 @@ class AccessRequestsApi(access_pb2_grpc.AccessRequestsServiceServicer):
 
     async def CheckAccessDeadlines(self, request: Any, context: Any) -> Any:
         require_role("manager")
-        as_of = None
-        if request.as_of.strip():
-            try:
-                as_of = date.fromisoformat(request.as_of.strip())
-            except ValueError:
-                raise InvalidInput.single("as_of", "not a date (YYYY-MM-DD)") from None
-        today = check_day(
-            today=utcnow().date(),
-            as_of=as_of,
-            max_days_ahead=CalendarSettings().deadline_check_max_days_ahead,
-        )
+        today = requested_day(request.as_of, today=utcnow().date())
         reported = await handlers.check_deadlines(store=self.store, today=today)
         return access_pb2.CheckAccessDeadlinesResponse(reported=reported)
 
