@@ -19,6 +19,7 @@ from services.cli import documents as documents_cli
 from services.cli import feed as feed_cli
 from services.cli import intake as intake_cli
 from services.cli import notifications as notifications_cli
+from services.cli import records as records_cli
 from services.cli import visitation as visitation_cli
 from services.cli.leverance import add_commands as add_leverance_commands
 from services.kernel.auth import TokenAuthority
@@ -105,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
 
     notifications_cli.add_commands(sub)
     documents_cli.add_commands(sub)
+    records_cli.add_commands(sub)
 
     feed_cli.add_commands(sub)
 
