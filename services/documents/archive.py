@@ -24,7 +24,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -167,19 +167,25 @@ def _backoff(attempts: int, settings: DocumentsSettings) -> timedelta:
     )
 
 
+async def _due(store: MongoStore, collection: str, moment: datetime) -> AsyncIterator[Doc]:
+    """Items waiting for the archive, by equality on the indexed status (a polling worker must
+    never scan the collection), those in backoff left for later."""
+    for status in ("pending", "failed"):
+        cursor = store.db[collection].find({"archive.status": status}).limit(BATCH)
+        async for doc in cursor:
+            retry_at = doc.get("archive", {}).get("next_attempt_at")
+            if doc.get("content_deleted_at") is None and (retry_at is None or retry_at <= moment):
+                yield doc
+
+
 async def archive_due(
     store: MongoStore, archive: Archive, settings: DocumentsSettings, now: datetime | None = None
 ) -> int:
     """Hand every due item to the archive once; the number filed."""
     moment = now or utcnow()
     filed = 0
-    due = {
-        "archive.status": {"$in": ["pending", "failed"]},
-        "content_deleted_at": None,
-        "$or": [{"archive.next_attempt_at": None}, {"archive.next_attempt_at": {"$lte": moment}}],
-    }
     for item, collection in (("note", NOTES), ("document", DOCUMENTS)):
-        async for doc in store.db[collection].find(due).limit(BATCH):
+        async for doc in _due(store, collection, moment):
             attempts = int(doc.get("archive", {}).get("attempts", 0)) + 1
             try:
                 package = await _package(store, item, doc)

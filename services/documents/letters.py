@@ -35,6 +35,7 @@ def letter_documents(event: InquiryLetterRequested, event_id: str) -> list[CaseD
             created_by_role="system",
             created_at=event.requested_at,
             sent_to=[f"{recipient.name} ({recipient.role})"],
+            render_pending=True,
             pending_template=TEMPLATES[event.letter_kind],
             pending_fields={
                 "recipient_name": recipient.name,
@@ -55,7 +56,7 @@ async def journal_and_record_letters(tx: Transaction, envelope: Envelope) -> Non
 async def render_pending(store: MongoStore) -> int:
     """Render every recorded letter not yet rendered; the number rendered."""
     rendered = 0
-    pending = store.db[DOCUMENTS].find({"pending_template": {"$ne": None}}).limit(BATCH)
+    pending = store.db[DOCUMENTS].find({"render_pending": True}).limit(BATCH)
     async for doc in pending:
         rendered += await _render(store, documents.from_doc(doc))
     return rendered
@@ -84,6 +85,7 @@ async def _render(store: MongoStore, letter: CaseDocument) -> bool:
             "finalised_at": now,
             "archive": ArchiveState(status="pending"),
             "pending_template": None,
+            "render_pending": False,
         }
     )
 

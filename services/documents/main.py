@@ -18,8 +18,10 @@ from services.documents import (
     visitation_journal,
 )
 from services.documents.access import api as access_api
+from services.documents.access import handlers as access_handlers
 from services.documents.api import registrations
 from services.documents.concern import api as concern_api
+from services.documents.concern import handlers as concern_handlers
 from services.documents.settings import DocumentsSettings
 from services.kernel.consumer import EventHandler
 from services.kernel.envelope import Envelope
@@ -41,6 +43,11 @@ async def _setup(deps: Deps) -> None:
     )
     for collection in (case_record.DOCUMENTS, case_record.NOTES):
         await db[collection].create_index([("archive.status", ASCENDING)])
+    await db[case_record.DOCUMENTS].create_index([("render_pending", ASCENDING)])
+    await db[case_record.NOTES].create_index([("case_id", ASCENDING)])
+    await db[concern_handlers.CONCERNS].create_index([("status", ASCENDING)])
+    await db[concern_handlers.CONCERNS].create_index([("case_id", ASCENDING)])
+    await db[access_handlers.ACCESS].create_index([("parts.status", ASCENDING)])
     await db[case_suppliers.CASE_SUPPLIERS].create_index(
         [("inquiry_id", ASCENDING), ("supplier_id", ASCENDING)]
     )

@@ -180,6 +180,8 @@ class CaseDocument(Aggregate):
     created_at: datetime
     content_deleted_at: datetime | None = None
     deleted_by_rule: str = ""
+    render_pending: bool = False
+    """Waiting for the worker to render it (indexed: the worker polls by equality)."""
     pending_template: str | None = None
     """A letter VIAS renders itself (from an event): its template, until it is rendered."""
     pending_fields: dict[str, str] = Field(default_factory=dict)
