@@ -108,7 +108,7 @@ def test_the_link_key_is_not_the_signing_key() -> None:
 
 
 def test_settings_give_the_page_address_and_validity() -> None:
-    settings = Settings(auth_signing_key="secret", grpc_host="0.0.0.0")  # type: ignore[arg-type]
+    settings = Settings(auth_signing_key="secret", grpc_host="0.0.0.0")
     page = surveys.SurveySettings(survey_web_port=8123, survey_link_validity_days=30)
     links = page.links(settings)
     assert links.base_url == "http://127.0.0.1:8123"

@@ -124,7 +124,11 @@ async def serve(app: web.Application, host: str, port: int) -> None:
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     try:
-        await web.TCPSite(runner, host, port).start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError:
+            log.exception("survey page cannot listen on %s:%d", host, port)
+            raise
         log.info("survey page serving on http://%s:%d/survey/", host, port)
         await asyncio.Event().wait()
     finally:
