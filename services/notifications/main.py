@@ -22,6 +22,7 @@ from services.notifications.api import registrations
 from services.notifications.supplier_feed import handlers as supplier_feed
 from services.notifications.supplier_feed.rules import RULES as FEED_RULES
 from services.notifications.supplier_feed.topics import FeedTopics
+from services.notifications.survey_page import server as survey_page
 
 _feed_topics: dict[int, FeedTopics] = {}
 
@@ -70,8 +71,14 @@ async def _setup(deps: Deps) -> None:
     await surveys.create_indexes(deps.store)
 
 
+def _survey_page(deps: Deps) -> Awaitable[None]:
+    page = surveys.SurveySettings()
+    app = survey_page.build_app(deps.store, page.links(deps.settings))
+    return survey_page.serve(app, page.web_host(deps.settings), page.survey_web_port)
+
+
 def _background(deps: Deps) -> Sequence[Awaitable[None]]:
-    return [_topics(deps).keep()]
+    return [_topics(deps).keep(), _survey_page(deps)]
 
 
 HANDLED_EVENTS = frozenset(
@@ -102,7 +109,11 @@ SPEC = ServiceSpec(
     servicers=lambda deps: [
         *registrations(deps.store),
         *letters.registrations(deps.store),
-        *surveys.registrations(deps.store, surveys.questions_from_settings()),
+        *surveys.registrations(
+            deps.store,
+            surveys.questions_from_settings(),
+            surveys.SurveySettings().links(deps.settings),
+        ),
     ],
     setup=_setup,
     background=_background,

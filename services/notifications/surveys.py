@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 from importlib import resources
@@ -21,6 +21,7 @@ from pymongo import ASCENDING, DESCENDING
 
 from services.contracts.common import MainArea
 from services.contracts.leverance import SatisfactionSurveyRequested
+from services.kernel.auth import load_signing_key
 from services.kernel.bounds import check_year
 from services.kernel.consumer import EventHandler
 from services.kernel.context import VISO_STAFF, require_role
@@ -28,8 +29,10 @@ from services.kernel.envelope import Envelope, utcnow
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput, NotFound
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import timestamp
+from services.kernel.settings import Settings
 from services.kernel.store import Aggregate, MongoStore, Repository, Transaction
 from services.notifications.letters import letters
+from services.notifications.survey_page.links import SurveyLinks, link_key
 from vias.notifications.v1 import surveys_pb2 as pb
 from vias.notifications.v1 import surveys_pb2_grpc
 
@@ -40,14 +43,49 @@ MAX_ANSWERS = 100
 SurveyStatus = Literal["sent", "unsent", "answered"]
 
 
+DEFAULT_SURVEY_WEB_PORT = 8085
+
+
 class SurveySettings(BaseSettings):
-    """Where the survey's questions come from (`VIAS_NOTIFICATIONS_*`)."""
+    """The survey's questions and its page (`VIAS_NOTIFICATIONS_*`)."""
 
     model_config = SettingsConfigDict(env_prefix="VIAS_NOTIFICATIONS_", extra="ignore")
 
     survey_file: Path | None = Field(
         default=None, description="The survey's questions and scales; default: the shipped file."
     )
+    survey_web_host: str | None = Field(
+        default=None, description="The address the survey page binds to; default: VIAS_GRPC_HOST."
+    )
+    survey_web_port: int = Field(default=DEFAULT_SURVEY_WEB_PORT, ge=0, le=65535)
+    survey_base_url: str | None = Field(
+        default=None,
+        description="The survey page's address as recipients reach it, e.g. "
+        "https://tilfredshed.viso.dk; default: http://<host>:<port> of the page itself.",
+    )
+    survey_link_validity_days: int = Field(
+        default=60, ge=1, description="How long after a survey was recorded its link works."
+    )
+
+    def web_host(self, settings: Settings) -> str:
+        """The address the page binds to."""
+        return self.survey_web_host or settings.grpc_host
+
+    def base_url(self, settings: Settings) -> str:
+        """The page's address in the links."""
+        if self.survey_base_url:
+            return self.survey_base_url
+        host = self.web_host(settings)
+        host = "127.0.0.1" if host in ("", "0.0.0.0") else host
+        return f"http://{host}:{self.survey_web_port}"
+
+    def links(self, settings: Settings) -> SurveyLinks:
+        """The links' maker and checker, with a key derived from the platform's signing key."""
+        return SurveyLinks(
+            key=link_key(load_signing_key(settings)),
+            base_url=self.base_url(settings),
+            validity=timedelta(days=self.survey_link_validity_days),
+        )
 
 
 # --- reference data ---------------------------------------------------------------------------
@@ -322,8 +360,9 @@ def _question(question: Question) -> pb.SurveyQuestion:
     )
 
 
-def to_proto(survey: Survey) -> pb.Survey:
-    """The wire form of a survey."""
+def to_proto(survey: Survey, links: SurveyLinks) -> pb.Survey:
+    """The wire form of a survey, with the recipient's link while it is unanswered."""
+    unanswered = survey.status != "answered"
     return pb.Survey(
         survey_id=survey.id,
         case_id=survey.case_id,
@@ -342,6 +381,10 @@ def to_proto(survey: Survey) -> pb.Survey:
         ],
         created_at=timestamp(survey.created_at),
         answered_at=timestamp(survey.answered_at) if survey.answered_at else None,
+        answer_url=links.url(survey.id, survey.created_at) if unanswered else "",
+        answer_url_expires_at=(
+            timestamp(links.expires_at(survey.created_at)) if unanswered else None
+        ),
     )
 
 
@@ -381,9 +424,12 @@ def summary_to_proto(year: int, areas: Sequence[AreaSummary]) -> pb.SurveySummar
 class SurveysApi(surveys_pb2_grpc.SurveysServiceServicer):
     """SurveysService: list, read, answer and summarise satisfaction surveys."""
 
-    def __init__(self, store: MongoStore, questions: tuple[Question, ...]) -> None:
+    def __init__(
+        self, store: MongoStore, questions: tuple[Question, ...], links: SurveyLinks
+    ) -> None:
         self.store = store
         self.questions = questions
+        self.links = links
 
     async def ListSurveys(self, request: Any, context: Any) -> pb.ListSurveysResponse:
         require_role(*VISO_STAFF)
@@ -401,14 +447,14 @@ class SurveysApi(surveys_pb2_grpc.SurveysServiceServicer):
             sort=(("created_at", DESCENDING), ("_id", ASCENDING)),
             limit=request.limit or 100,
         )
-        return pb.ListSurveysResponse(surveys=[to_proto(s) for s in found])
+        return pb.ListSurveysResponse(surveys=[to_proto(s, self.links) for s in found])
 
     async def GetSurvey(self, request: Any, context: Any) -> pb.Survey:
         require_role(*VISO_STAFF)
         found = await surveys.read(self.store.db, request.survey_id)
         if found is None:
             raise NotFound("survey", request.survey_id)
-        return to_proto(found)
+        return to_proto(found, self.links)
 
     async def AnswerSurvey(self, request: Any, context: Any) -> pb.Survey:
         require_role(*VISO_STAFF)
@@ -417,7 +463,7 @@ class SurveysApi(surveys_pb2_grpc.SurveysServiceServicer):
         if len(request.answers) > MAX_ANSWERS:
             raise InvalidInput.single("answers", f"at most {MAX_ANSWERS}, one per question")
         given = [Answer(question_id=a.question_id, answer=a.answer) for a in request.answers]
-        return to_proto(await answer(self.store, request.survey_id, given))
+        return to_proto(await answer(self.store, request.survey_id, given), self.links)
 
     async def GetSurveySummary(self, request: Any, context: Any) -> pb.SurveySummary:
         require_role(*VISO_STAFF)
@@ -429,12 +475,14 @@ class SurveysApi(surveys_pb2_grpc.SurveysServiceServicer):
         return summary_to_proto(request.year, summarize(found, self.questions))
 
 
-def registrations(store: MongoStore, questions: tuple[Question, ...]) -> list[Registration]:
+def registrations(
+    store: MongoStore, questions: tuple[Question, ...], links: SurveyLinks
+) -> list[Registration]:
     """The surveys servicer."""
     return [
         (
             surveys_pb2_grpc.add_SurveysServiceServicer_to_server,
-            SurveysApi(store, questions),
+            SurveysApi(store, questions, links),
             pb.DESCRIPTOR.services_by_name["SurveysService"].full_name,
         )
     ]

@@ -42,6 +42,9 @@ LOCALHOST = "127.0.0.1"
 MEMORY = ":memory:"
 DEFAULT_KAFKA_PORT = 9092
 DEFAULT_MONGO_PORT = 27017
+WEB_PORT_VARIABLES = {"notifications": "VIAS_NOTIFICATIONS_SURVEY_WEB_PORT"}
+"""Services that also serve a web page, and the variable setting its port."""
+DEFAULT_WEB_PORTS = {"notifications": 8085}
 
 _PR_SET_PDEATHSIG = 1
 _TANSU_ENV = (
@@ -485,6 +488,9 @@ class ServiceProcess:
         self.host = env.get("VIAS_GRPC_HOST", LOCALHOST)
         self.grpc_port = int(env.get("VIAS_GRPC_PORT") or DEFAULT_GRPC_PORTS[name])
         self.metrics_port = int(env.get("VIAS_METRICS_PORT") or DEFAULT_METRICS_PORTS[name])
+        self.web_port: int | None = None
+        if name in WEB_PORT_VARIABLES:
+            self.web_port = int(env.get(WEB_PORT_VARIABLES[name]) or DEFAULT_WEB_PORTS[name])
         argv = list(argv) if argv is not None else [sys.executable, "-m", f"services.{name}"]
         env = {"PYTHONUNBUFFERED": "1", **env}
         self.log_path = log_path
@@ -492,6 +498,8 @@ class ServiceProcess:
             (f"{name} gRPC", self.host, self.grpc_port),
             (f"{name} metrics", self.host, self.metrics_port),
         ]
+        if self.web_port is not None:
+            ports.append((f"{name} web", self.host, self.web_port))
         self.process = ManagedProcess(name, argv, env=env, cwd=cwd, log_path=log_path, ports=ports)
 
     @property
@@ -503,6 +511,13 @@ class ServiceProcess:
     def metrics_url(self) -> str:
         """URL of its Prometheus metrics."""
         return f"http://{_connect_host(self.host)}:{self.metrics_port}/metrics"
+
+    @property
+    def web_url(self) -> str | None:
+        """Base URL of its web page, if it serves one (notifications' survey page)."""
+        if self.web_port is None:
+            return None
+        return f"http://{_connect_host(self.host)}:{self.web_port}"
 
     @property
     def pid(self) -> int | None:
@@ -603,16 +618,20 @@ class Platform:
             "VIAS_DOCUMENTS_ARCHIVE_DIR": str(self.var_dir / "archive"),
             **(env or {}),
         }
-        ports = free_ports(2 * len(service_names), host) if ephemeral_ports else []
+        ports = free_ports(3 * len(service_names), host) if ephemeral_ports else []
         self.services: dict[str, ServiceProcess] = {}
         for i, name in enumerate(service_names):
-            grpc_port = ports[2 * i] if ports else DEFAULT_GRPC_PORTS[name]
-            metrics_port = ports[2 * i + 1] if ports else DEFAULT_METRICS_PORTS[name]
+            grpc_port = ports[3 * i] if ports else DEFAULT_GRPC_PORTS[name]
+            metrics_port = ports[3 * i + 1] if ports else DEFAULT_METRICS_PORTS[name]
             service_env = {
                 **self.env,
                 "VIAS_GRPC_PORT": str(grpc_port),
                 "VIAS_METRICS_PORT": str(metrics_port),
             }
+            if name in WEB_PORT_VARIABLES:
+                variable = WEB_PORT_VARIABLES[name]
+                web_port = ports[3 * i + 2] if ports else DEFAULT_WEB_PORTS[name]
+                service_env[variable] = self.env.get(variable) or str(web_port)
             log_path = self.log_dir / f"{name}.log"
             self.services[name] = ServiceProcess(name, service_env, log_path, self.root)
 
@@ -655,6 +674,10 @@ class Platform:
     def metrics_url(self, name: str) -> str:
         """URL of a service's Prometheus metrics."""
         return self.services[name].metrics_url
+
+    def web_url(self, name: str) -> str | None:
+        """Base URL of a service's web page, if it serves one."""
+        return self.services[name].web_url
 
     def processes(self) -> dict[str, ManagedProcess]:
         """Every child process of the platform, by name."""

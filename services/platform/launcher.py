@@ -101,8 +101,16 @@ def summary(platform: Platform, elapsed: float) -> str:
     token = TOKEN_COMMAND
     if platform.signing_key_file != ROOT / "var" / "auth" / "signing.key":
         token = f"VIAS_AUTH_SIGNING_KEY_FILE={platform.signing_key_file} {token}"
+    survey_page = (
+        platform.web_url("notifications") if "notifications" in platform.services else None
+    )
+    lines += [""]
+    if survey_page is not None:
+        lines += [
+            f"  {'survey page':<{width}}{survey_page}/survey/<token>  (each survey's link: "
+            "answer_url in `vias notifications surveys`)"
+        ]
     lines += [
-        "",
         f"  {'kafka':<{width}}{kafka}",
         f"  {'mongodb':<{width}}{mongo}",
         f"  {'logs':<{width}}{platform.log_dir}",

@@ -58,9 +58,8 @@ async def close_course(case: Case) -> None:
     assert closed.status == "closed"
 
 
-async def test_a_closed_single_case_course_sends_a_survey_to_the_inquirer_answered_once(
-    clients: Clients,
-) -> None:
+async def sent_survey(clients: Clients) -> surveys_pb2.Survey:
+    """The survey of a single_case course run to its final closure, sent to its inquirer."""
     inquiry = await clients.register_and_assign()
     letters = letters_pb2_grpc.LettersServiceStub(
         grpc.aio.insecure_channel(clients.platform.grpc_address("notifications"))
@@ -80,17 +79,25 @@ async def test_a_closed_single_case_course_sends_a_survey_to_the_inquirer_answer
     await case.hand_over()
     await case.start()
     await close_course(case)
-
     stub = surveys_stub(clients)
-    staff = clients.auth()
 
     async def survey() -> surveys_pb2.Survey | None:
         reply = await stub.ListSurveys(
-            surveys_pb2.ListSurveysRequest(case_id=case.case_id), metadata=staff, timeout=DEADLINE
+            surveys_pb2.ListSurveysRequest(case_id=case.case_id),
+            metadata=clients.auth(),
+            timeout=DEADLINE,
         )
         return reply.surveys[0] if reply.surveys else None
 
-    sent = await eventually(survey)
+    return await eventually(survey)
+
+
+async def test_a_closed_single_case_course_sends_a_survey_to_the_inquirer_answered_once(
+    clients: Clients,
+) -> None:
+    sent = await sent_survey(clients)
+    stub = surveys_stub(clients)
+    staff = clients.auth()
     assert (sent.status, sent.service, sent.recipient_name) == (
         "sent",
         "single_case",
@@ -98,6 +105,8 @@ async def test_a_closed_single_case_course_sends_a_survey_to_the_inquirer_answer
     )
     assert sent.recipient_email == "raadgiver@odense.dk"
     assert [q.question_id for q in sent.questions] == list(ANSWERS)
+    assert sent.answer_url.startswith(f"{clients.platform.web_url('notifications')}/survey/")
+    assert sent.answer_url_expires_at.ToDatetime() > sent.created_at.ToDatetime()
 
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.AnswerSurvey(
@@ -123,6 +132,7 @@ async def test_a_closed_single_case_course_sends_a_survey_to_the_inquirer_answer
     answered = await stub.AnswerSurvey(request, metadata=staff, timeout=DEADLINE)
     assert answered.status == "answered"
     assert {a.question_id: a.answer for a in answered.answers} == ANSWERS
+    assert answered.answer_url == "" and not answered.HasField("answer_url_expires_at")
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.AnswerSurvey(request, metadata=staff, timeout=DEADLINE)
     assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION

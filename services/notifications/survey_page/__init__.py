@@ -1,0 +1,1 @@
+"""The page recipients answer their satisfaction survey on, opened from a signed link."""
