@@ -19,6 +19,7 @@ from services.kernel.auth import TokenAuthority
 from services.kernel.consumer import EventConsumer, EventHandler
 from services.kernel.grpc_server import Registration, build_server, set_live, set_serving
 from services.kernel.kafka import kafka_client_options, producer_options
+from services.kernel.lag import watch_lag
 from services.kernel.logs import configure_logging
 from services.kernel.metrics import Metrics
 from services.kernel.reconcile import Reconciler
@@ -121,6 +122,8 @@ class ServiceProcess:
                 caught_up=subscription.caught_up,
             )
             self._spawn(reconciler.run(), "reconciler")
+            lag = watch_lag(settings, consumer_group(name), self.spec.subscribes_to, metrics)
+            self._spawn(lag, "consumer-lag")
 
         registrations = self.spec.servicers(deps)
         server, port, health = build_server(

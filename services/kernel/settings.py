@@ -170,6 +170,10 @@ class Settings(BaseSettings):
         "(tests, debugging without a collector).",
     )
 
+    consumer_lag_interval_s: float = Field(
+        default=30.0, gt=0, description="How often a service measures its group's lag."
+    )
+
     health_check_interval_s: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|text)$")
