@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 # Tests restart the broker and services from this process while it holds gRPC channels; with
 # gRPC's fork handlers on, a child forked then can crash (SIGABRT in ev_epoll1_linux.cc).
@@ -86,18 +88,20 @@ def _print_logs(platform: Platform, lines: int = 60) -> None:
         )
 
 
-@pytest.fixture(scope="session")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    """All five services as real processes on a real broker and a real database."""
-    var_dir = tmp_path_factory.mktemp("var")
+@contextmanager
+def started_platform(
+    var_dir: Path, *, env: Mapping[str, str] | None = None, **options: Any
+) -> Iterator[Platform]:
+    """Services as real processes with the tests' short timings, stopped on leaving; the
+    logs' tails printed when a test failed."""
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("VIAS_")}
     running = Platform(
         ROOT,
         var_dir,
-        env=TEST_ENV,
+        env={**TEST_ENV, **(env or {})},
         base_env=base_env,
-        mongo_storage=":memory:",
         ephemeral_ports=True,
+        **options,
     )
     running.start(timeout=120)
     try:
@@ -106,6 +110,13 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         running.stop()
         if FAILED:
             _print_logs(running)
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """All five services as real processes on a real broker and a real database."""
+    with started_platform(tmp_path_factory.mktemp("var"), mongo_storage=":memory:") as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -140,16 +140,21 @@ class Clients:
             name: grpc.aio.insecure_channel(platform.grpc_address(name))
             for name in platform.services
         }
-        self.intake = intake_pb2_grpc.IntakeServiceStub(self._channels["intake"])
-        self.visitation = visitation_pb2_grpc.VisitationServiceStub(self._channels["visitation"])
-        self.leverance = leverance_pb2_grpc.LeveranceServiceStub(self._channels["leverance"])
-        self.documents = documents_pb2_grpc.DocumentsServiceStub(self._channels["documents"])
-        self.notifications = notifications_pb2_grpc.NotificationsServiceStub(
-            self._channels["notifications"]
+        self.intake: Any = self._stub(intake_pb2_grpc.IntakeServiceStub, "intake")
+        self.visitation: Any = self._stub(visitation_pb2_grpc.VisitationServiceStub, "visitation")
+        self.leverance: Any = self._stub(leverance_pb2_grpc.LeveranceServiceStub, "leverance")
+        self.documents: Any = self._stub(documents_pb2_grpc.DocumentsServiceStub, "documents")
+        self.notifications: Any = self._stub(
+            notifications_pb2_grpc.NotificationsServiceStub, "notifications"
         )
         self.mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             platform.mongo_uri, tz_aware=True
         )
+
+    def _stub(self, stub: Callable[[grpc.aio.Channel], Any], service: str) -> Any:
+        """A service's stub, or None when the platform runs without that service."""
+        channel = self._channels.get(service)
+        return None if channel is None else stub(channel)
 
     def db(self, service: str) -> Any:
         """A service's own database."""

@@ -27,6 +27,7 @@ from services.kernel.store import (
     Transaction,
 )
 from services.kernel.topics import dead_letter_topic
+from services.kernel.tracing import consuming
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,8 @@ class EventConsumer:
             for envelope, handler in handled:
                 token = current_trace.set(Trace(envelope.correlation_id, envelope.event_id))
                 try:
-                    await handler(tx, envelope)
+                    with consuming(envelope.type, envelope.traceparent, self.group):
+                        await handler(tx, envelope)
                 finally:
                     current_trace.reset(token)
 
@@ -209,7 +211,8 @@ class EventConsumer:
             return "ignored"
         token = current_trace.set(Trace(envelope.correlation_id, envelope.event_id))
         try:
-            outcome = await self._apply_with_retries(record, envelope, handler)
+            with consuming(envelope.type, envelope.traceparent, self.group):
+                outcome = await self._apply_with_retries(record, envelope, handler)
         finally:
             current_trace.reset(token)
         self.metrics.events_consumed.labels(self.group, envelope.type, outcome).inc()

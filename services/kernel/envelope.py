@@ -90,6 +90,12 @@ class Envelope(BaseModel):
     occurred_at: datetime
     correlation_id: str = Field(description="Id shared by everything one request caused.")
     causation_id: str | None = Field(default=None, description="Event or request that caused it.")
+    traceparent: str | None = Field(
+        default=None,
+        description="W3C trace context of the span that emitted the event (CloudEvents "
+        "distributed-tracing extension); its consumers' spans are children of it.",
+        examples=["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"],
+    )
     payload: dict[str, Any]
 
     @classmethod
@@ -101,6 +107,7 @@ class Envelope(BaseModel):
         correlation_id: str,
         causation_id: str | None,
         occurred_at: datetime | None = None,
+        traceparent: str | None = None,
     ) -> Self:
         """Put a payload in a new envelope."""
         return cls(
@@ -112,6 +119,7 @@ class Envelope(BaseModel):
             occurred_at=occurred_at or utcnow(),
             correlation_id=correlation_id,
             causation_id=causation_id,
+            traceparent=traceparent,
             payload=payload.model_dump(mode="json"),
         )
 
@@ -141,6 +149,8 @@ class Envelope(BaseModel):
         ]
         if self.causation_id is not None:
             headers.append(("ce_causationid", self.causation_id))
+        if self.traceparent is not None:
+            headers.append(("traceparent", self.traceparent))
         return headers
 
     def to_bytes(self) -> bytes:

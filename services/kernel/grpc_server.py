@@ -44,6 +44,10 @@ UNAUTHENTICATED_PREFIXES = (
     "/grpc.reflection.v1.ServerReflection/",
 )
 
+LIVENESS = "vias.liveness"
+"""The health service name the liveness probe asks for: SERVING while the process answers,
+whatever its dependencies do (the overall status "" is the readiness)."""
+
 Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 """A caller's x-correlation-id that is kept; anything else (too long, a CPR number typed into
@@ -233,6 +237,11 @@ def build_server(
     reflection.enable_server_reflection(names, server)
     port = server.add_insecure_port(address)
     return server, port, health_servicer
+
+
+async def set_live(health_servicer: health.aio.HealthServicer) -> None:
+    """The process answers: the liveness name is SERVING from now until shutdown."""
+    await health_servicer.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
 
 
 async def set_serving(

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    start_http_server,
+)
 
 LATENCY_BUCKETS = (
     0.0005,
@@ -41,6 +49,8 @@ class Metrics:
     def __post_init__(self) -> None:
         labels = {"service": self.service}
         r = self.registry
+        ProcessCollector(registry=r)  # process_* (CPU, memory, open files, start time)
+        PlatformCollector(registry=r)
         self.rpc_requests = Counter(
             "vias_rpc_requests",
             "gRPC calls by method and status code.",
@@ -153,6 +163,13 @@ class Metrics:
             "vias_consumer_assigned_partitions",
             "Partitions the consumer group's member in this process holds (0 until it joined).",
             ["group"],
+            registry=r,
+        )
+        self.consumer_lag = Gauge(
+            "vias_consumer_lag",
+            "Records of a topic the consumer group has not committed yet, counted to the true "
+            "end of each partition (every replica reports it: aggregate with max).",
+            ["group", "topic"],
             registry=r,
         )
         self.outbox_backlog = Gauge(

@@ -17,8 +17,9 @@ from pymongo import AsyncMongoClient
 
 from services.kernel.auth import TokenAuthority
 from services.kernel.consumer import EventConsumer, EventHandler
-from services.kernel.grpc_server import Registration, build_server, set_serving
+from services.kernel.grpc_server import Registration, build_server, set_live, set_serving
 from services.kernel.kafka import kafka_client_options, producer_options
+from services.kernel.lag import watch_lag
 from services.kernel.logs import configure_logging
 from services.kernel.metrics import Metrics
 from services.kernel.reconcile import Reconciler
@@ -29,6 +30,7 @@ from services.kernel.settings import Settings
 from services.kernel.store import MongoStore
 from services.kernel.subscription import Subscription
 from services.kernel.topics import consumer_group, dead_letter_topic, events_topic
+from services.kernel.tracing import configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,11 @@ INBOX_PURGE_INTERVAL_S = 3600.0
 
 def _anything(error: BaseException) -> bool:
     return isinstance(error, Exception)
+
+
+def _mongo_tls(settings: Settings) -> dict[str, Any]:
+    ca = settings.mongo_tls_ca_file
+    return {} if ca is None else {"tlsCAFile": str(ca)}
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,7 @@ class ServiceProcess:
         metrics = Metrics(name)
         metrics.serve(settings.metrics_port_for(name), settings.grpc_host)
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-            settings.mongo_uri, tz_aware=True, serverSelectionTimeoutMS=5000
+            settings.mongo_uri, tz_aware=True, serverSelectionTimeoutMS=5000, **_mongo_tls(settings)
         )
         store = MongoStore(client, settings.database_name(name), name)
         deps = Deps(settings, store, metrics, TokenAuthority.from_settings(settings))
@@ -115,6 +122,8 @@ class ServiceProcess:
                 caught_up=subscription.caught_up,
             )
             self._spawn(reconciler.run(), "reconciler")
+            lag = watch_lag(settings, consumer_group(name), self.spec.subscribes_to, metrics)
+            self._spawn(lag, "consumer-lag")
 
         registrations = self.spec.servicers(deps)
         server, port, health = build_server(
@@ -125,6 +134,7 @@ class ServiceProcess:
             max_message_bytes=settings.grpc_max_message_bytes,
         )
         await server.start()
+        await set_live(health)
         names = [full_name for _, _, full_name in registrations]
         if self.spec.background is not None:
             for number, work in enumerate(self.spec.background(deps)):
@@ -258,4 +268,9 @@ def run_service(spec: ServiceSpec) -> None:
     """Entry point of a service process: configuration from the environment."""
     settings = Settings()
     configure_logging(spec.name, level=settings.log_level, fmt=settings.log_format)
-    asyncio.run(ServiceProcess(spec, settings).run())
+    tracing = configure_tracing(spec.name, settings)
+    try:
+        asyncio.run(ServiceProcess(spec, settings).run())
+    finally:
+        if tracing is not None:
+            tracing.shutdown()

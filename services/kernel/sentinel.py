@@ -21,6 +21,7 @@ class BrokerSentinel:
 
     On first check, and whenever the marker is missing, the owned topics are (re)created with
     their partition counts, the marker is created, and the caller is told the broker lost data.
+    In production mode the cluster owns the topics and keeps its data: it never says so.
     """
 
     def __init__(self, settings: Settings, name: str, owned_topics: list[str]) -> None:
@@ -81,6 +82,9 @@ class BrokerSentinel:
         """True once after the marker was found missing and the topics were recreated."""
         loop = asyncio.get_running_loop()
         if loop.time() < self._next_check:
+            return False
+        if self.settings.production_mode:
+            self._next_check = loop.time() + self.settings.broker_check_interval_s
             return False
         try:
             admin = await self._client()

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
 
     mongo_uri: str = "mongodb://127.0.0.1:27017/?directConnection=true&retryWrites=false"
     mongo_database_prefix: str = "vias_"
+    mongo_tls_ca_file: Path | None = Field(
+        default=None, description="CA bundle of the replica set's TLS certificates."
+    )
 
     grpc_host: str = "127.0.0.1"
     grpc_port: int | None = None
@@ -145,6 +148,30 @@ class Settings(BaseSettings):
         gt=0,
         description="How long after an event was published it may still be on its way: "
         "reconciliation looks only at events published longer ago.",
+    )
+
+    production_mode: bool = Field(
+        default=False,
+        description="Topics belong to the cluster (Strimzi KafkaTopic resources): services never "
+        "create, delete or recreate a topic, and a missing marker topic neither republishes "
+        "the outbox nor rewinds a consumer (that recovery exists for the embedded broker, "
+        "which keeps its data in memory); reconciliation still heals a loss.",
+    )
+
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/gRPC collector to export traces to (http://otel-collector:4317); "
+        "without it and without trace_dir nothing is traced.",
+    )
+    otlp_insecure: bool = Field(default=True, description="Plaintext to the collector.")
+    trace_dir: Path | None = Field(
+        default=None,
+        description="Also write every span as a JSON line to <dir>/<service>-<pid>.jsonl "
+        "(tests, debugging without a collector).",
+    )
+
+    consumer_lag_interval_s: float = Field(
+        default=30.0, gt=0, description="How often a service measures its group's lag."
     )
 
     health_check_interval_s: float = Field(default=5.0, gt=0)

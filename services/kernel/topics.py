@@ -65,6 +65,7 @@ async def ensure_topics(
     A topic with the wrong partition count can only come from broker auto-creation after the
     broker lost its data, so it holds nothing the outbox cannot publish again. Only the owner
     of a topic (its publisher) calls this for it. Returns the (re)created topic names.
+    In production mode it changes nothing and only reports what is missing or wrongly sized.
     """
     own_admin = admin is None
     if admin is None:
@@ -76,6 +77,14 @@ async def ensure_topics(
         current = await describe_topics(admin, wanted)
         wrong = [t for t, n in current.items() if n != partitions]
         missing = [t for t in wanted if t not in current or t in wrong]
+        if settings.production_mode:
+            if missing:
+                log.error(
+                    "topics missing or not %d partitions (their KafkaTopic resources own them): %s",
+                    partitions,
+                    missing,
+                )
+            return []
         if wrong:
             log.warning("recreating topics with a wrong partition count: %s", wrong)
             await admin.delete_topics(wrong)

@@ -12,6 +12,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.kernel.context import current_trace
 from services.kernel.envelope import Envelope, EventPayload
+from services.kernel.tracing import current_traceparent
 
 Doc = dict[str, Any]
 DUPLICATE_KEY = 11000
@@ -95,6 +96,7 @@ class Transaction:
             source=self.source,
             correlation_id=trace.correlation_id,
             causation_id=trace.causation_id,
+            traceparent=current_traceparent(),
         )
         self.messages.append(
             OutboxMessage(

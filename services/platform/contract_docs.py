@@ -51,7 +51,7 @@ def servers() -> dict[str, dict[str, Any]]:
             "host": "{broker}",
             "protocol": "kafka-secure",
             "description": "A production cluster: VIAS_KAFKA_BOOTSTRAP_SERVERS lists its "
-            "brokers, deploy/kubernetes/10-config.yaml the security settings.",
+            "brokers, deploy/kubernetes/base/config.yaml the security settings.",
             "variables": {
                 "broker": {
                     "description": "host:port of a broker in VIAS_KAFKA_BOOTSTRAP_SERVERS.",
