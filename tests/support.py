@@ -332,6 +332,7 @@ def vias_command(platform: Platform, *args: str) -> subprocess.CompletedProcess[
         **os.environ,
         "VIAS_AUTH_SIGNING_KEY_FILE": str(platform.signing_key_file),
         "VIAS_KAFKA_BOOTSTRAP_SERVERS": platform.kafka_bootstrap_servers,
+        "VIAS_MONGO_URI": platform.mongo_uri,
         **{f"VIAS_{n.upper()}_ADDRESS": platform.grpc_address(n) for n in platform.services},
     }
     return subprocess.run(

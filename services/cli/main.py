@@ -15,6 +15,7 @@ import grpc
 from google.protobuf.json_format import MessageToDict
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.cli import dead_letters as dead_letters_cli
 from services.cli import documents as documents_cli
 from services.cli import feed as feed_cli
 from services.cli import intake as intake_cli
@@ -109,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     records_cli.add_commands(sub)
 
     feed_cli.add_commands(sub)
+    dead_letters_cli.add_commands(sub)
 
     leverance = sub.add_parser("leverance", help="delivery side")
     leverance_actions = leverance.add_subparsers(dest="action", required=True)
@@ -169,6 +171,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             return asyncio.run(feed_cli.follow(args))
         except KeyboardInterrupt:
             return 0
+    if args.command == "dead-letters":
+        print(json.dumps(asyncio.run(args.run(args)), indent=2, ensure_ascii=False))
+        return 0
     return asyncio.run(_run(args))
 
 

@@ -328,7 +328,7 @@ class EventConsumer:
 
         async def store_letter(tx: Transaction) -> None:
             if envelope is not None:
-                self.store.mark_processed(tx, self.group, envelope.event_id)
+                self.store.mark_processed(tx, self.group, envelope.event_id, dead_lettered=True)
             tx.messages.append(message)
 
         try:

@@ -191,12 +191,19 @@ class MongoStore:
     async def _commit(session: AsyncClientSession) -> None:
         await commit_with_retry(session.commit_transaction)
 
-    def mark_processed(self, tx: Transaction, group: str, *event_ids: str) -> None:
+    def mark_processed(
+        self, tx: Transaction, group: str, *event_ids: str, dead_lettered: bool = False
+    ) -> None:
         """Record in the inbox that `group` processed events: the transaction fails with
         AlreadyProcessed (at its next read or at commit) if it had one, and nothing else it
-        wrote survives."""
+        wrote survives. A dead-lettered event is marked so, so that an operator's replay may
+        remove that mark (and only that one) and deliver the event again."""
         now = utcnow()
-        records = [{"_id": f"{group}:{event_id}", "processed_at": now} for event_id in event_ids]
+        records = [
+            {"_id": f"{group}:{event_id}", "processed_at": now}
+            | ({"dead_lettered": True} if dead_lettered else {})
+            for event_id in event_ids
+        ]
         tx.insert(INBOX, *records, on_duplicate=lambda: AlreadyProcessed(", ".join(event_ids)))
 
     async def purge_inbox(self, retention: timedelta) -> int:
