@@ -27,6 +27,8 @@ NoticeKind = Literal[
     "case_note",
     "document_added",
     "document_finalised",
+    "delivery_fallen_back",
+    "delivery_failed",
 ]
 """Every kind of notice notifications writes; `Notice.kind` in notifications.proto documents each
 (a unit test holds the two together)."""
