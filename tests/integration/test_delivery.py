@@ -8,16 +8,34 @@ from __future__ import annotations
 import asyncio
 import json
 import mailbox
+from datetime import timedelta
 from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import grpc
+import pytest
 from bson import json_util
 
+from services.kernel.envelope import new_id, utcnow
 from services.kernel.topics import consumer_group, events_topic
+from services.notifications.delivery import domain
+from services.notifications.delivery.channels import (
+    SecureEmailChannel,
+    Undeliverable,
+    municipal_mailboxes,
+)
+from services.notifications.delivery.settings import DeliverySettings
 from services.platform.infra import Platform
-from tests.support import DEADLINE, Clients, adult_form, eventually, metric_value, produce
+from tests.support import (
+    DEADLINE,
+    Clients,
+    adult_form,
+    eventually,
+    metric_value,
+    produce,
+    vias_command,
+)
 from vias.intake.v1 import intake_pb2
 from vias.notifications.v1 import (
     deliveries_pb2,
@@ -233,3 +251,98 @@ async def test_a_redelivered_letter_event_sends_nothing_twice(
         assert after[kind].attempts == delivery.attempts
     assert len(mails_of(platform, before["receipt_letter"].delivery_id)) == 1
     assert len(drops_of(platform, before["personal_data_letter"].delivery_id)) == 1
+
+
+async def test_a_concern_report_reaches_a_municipal_mailbox_over_starttls_and_is_receipted(
+    clients: Clients, platform: Platform
+) -> None:
+    """The channel issue 17's concern reports will use, on the embedded SMTP server (which
+    offers STARTTLS with its own certificate; the channel refuses to send without it)."""
+    settings = DeliverySettings(
+        smtp_host="127.0.0.1", smtp_port=platform.smtp.port, smtp_ca_file=platform.smtp.ca_file
+    )
+    channel = SecureEmailChannel(settings, municipal_mailboxes())
+    report = domain.queue(
+        f"concern-{new_id()}:0",
+        message_kind="concern_report",
+        inquiry_id="h-concern",
+        recipient=domain.Recipient(
+            name="Odense Kommune", role="municipality", municipality_code="461"
+        ),
+        subject="Underretning",
+        body="VISO underretter Odense Kommune.",
+        now=utcnow(),
+        send_within=timedelta(hours=1),
+        source_event_id="concern",
+        channels=["secure_email"],
+    )
+    await channel.send(report)
+    [mail] = mails_of(platform, report.id)
+    assert mail["To"] == "Odense Kommune <underretning@odense.dk>"
+    assert mail["Message-ID"] == report.message_id
+    with pytest.raises(Undeliverable):
+        await channel.send(
+            report.model_copy(
+                update={
+                    "recipient": report.recipient.model_copy(update={"municipality_code": "9999"})
+                }
+            )
+        )
+
+    # The receipt comes back for a sent delivery: Team Support records it.
+    inquiry_id, _ = await assigned(clients)
+    receipt = (await settled(clients, inquiry_id))["receipt_letter"]
+    stub = deliveries_stub(clients)
+    acknowledged = await stub.RecordDeliveryReceipt(
+        deliveries_pb2.RecordDeliveryReceiptRequest(
+            delivery_id=receipt.delivery_id, receipt="ODENSE-2026-0042"
+        ),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
+    assert (acknowledged.status, acknowledged.receipt) == ("delivered", "ODENSE-2026-0042")
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.RetryDelivery(
+            deliveries_pb2.RetryDeliveryRequest(delivery_id=receipt.delivery_id),
+            metadata=clients.auth(),
+            timeout=DEADLINE,
+        )
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_consultants_see_the_deliveries_of_their_own_cases_and_the_cli_lists_them(
+    clients: Clients, platform: Platform
+) -> None:
+    inquiry_id, _ = await assigned(clients)
+    await settled(clients, inquiry_id)
+    stub = deliveries_stub(clients)
+    request = deliveries_pb2.ListDeliveriesRequest(inquiry_id=inquiry_id)
+    own = await stub.ListDeliveries(
+        request, metadata=clients.auth(user="consultant-1", role="consultant"), timeout=DEADLINE
+    )
+    assert len(own.deliveries) == 2
+    other = await stub.ListDeliveries(
+        request, metadata=clients.auth(user="consultant-9", role="consultant"), timeout=DEADLINE
+    )
+    assert list(other.deliveries) == []
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.GetDelivery(
+            deliveries_pb2.GetDeliveryRequest(delivery_id=own.deliveries[0].delivery_id),
+            metadata=clients.auth(user="consultant-9", role="consultant"),
+            timeout=DEADLINE,
+        )
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+    listed = vias_command(
+        platform,
+        "--as-role",
+        "consultant",
+        "--as-user",
+        "consultant-1",
+        "notifications",
+        "deliveries",
+        "list",
+        "--inquiry",
+        inquiry_id,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "receipt_letter" in listed.stdout and "digital_post" in listed.stdout

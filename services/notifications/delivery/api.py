@@ -104,9 +104,14 @@ class DeliveriesApi(deliveries_pb2_grpc.DeliveriesServiceServicer):
             raise InvalidInput.single("receipt", "required, at most 200 characters")
         delivery = await self._get(principal, request.delivery_id)
         now = utcnow()
-        at = request.received_at.ToDatetime(tzinfo=UTC) if request.HasField("received_at") else now
-        if at > now:
-            raise InvalidInput.single("received_at", "may not be in the future")
+        at = now
+        if request.HasField("received_at"):
+            try:
+                at = request.received_at.ToDatetime(tzinfo=UTC)
+            except (ValueError, OverflowError):
+                raise InvalidInput.single("received_at", "not a valid moment") from None
+        if at > now or at < delivery.created_at:
+            raise InvalidInput.single("received_at", "between the delivery's creation and now")
         changed = await handlers.record_receipt(
             self.store, delivery.id, receipt=receipt, at=at, now=now
         )
