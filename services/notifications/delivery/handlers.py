@@ -9,13 +9,13 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from services.kernel.errors import NotFound
+from services.kernel.errors import ConcurrencyConflict, NotFound
 from services.kernel.store import MongoStore, Repository, Transaction
 from services.notifications.delivery import domain
 from services.notifications.delivery.domain import Delivery, Outcome
 from services.notifications.delivery.notices import failed_notice, fallback_notice
 from services.notifications.domain import Notice
-from services.notifications.handlers import case_of_inquiry, inquiry_cases, notices
+from services.notifications.handlers import inquiry_cases, notices
 
 deliveries = Repository(Delivery, "deliveries")
 
@@ -35,29 +35,34 @@ def outcome_notices(delivery: Delivery, outcome: Outcome | None, now: datetime) 
 async def enqueue(tx: Transaction, delivery: Delivery, now: datetime) -> None:
     """Queue a delivery in the transaction of its cause, once per idempotency key (its id); one
     that no channel can take is Team Support's task at once."""
-    if not delivery.case_id:
-        delivery = delivery.model_copy(
-            update={"case_id": await case_of_inquiry(tx, delivery.inquiry_id)}
-        )
     deliveries.add_if_absent(tx, delivery)
     if delivery.status == "failed":
         notices.add_if_absent(tx, *outcome_notices(delivery, "failed", now))
 
 
 async def change(store: MongoStore, delivery_id: str, step: Change, now: datetime) -> Delivery:
-    """Apply one step of the state machine in a transaction, with its notices; raises
-    ConcurrencyConflict when another worker changed it first."""
+    """Apply one step of the state machine; raises ConcurrencyConflict when another worker
+    changed the delivery first. A step that tells Team Support is one transaction with its
+    notice; any other is a single version-guarded write (the worker's steps are most of the
+    service's writes: no transaction where one document changes)."""
+    current = await get(store, delivery_id)
+    if not current.case_id:  # learnt from visitation after the delivery was queued
+        known = await inquiry_cases.read(store.db, current.inquiry_id)
+        current = current.model_copy(update={"case_id": known.case_id if known else ""})
+    updated, outcome = step(current)
+    told = outcome_notices(updated, outcome, now)
+    if not told:
+        stored = updated.model_copy(update={"version": current.version + 1})
+        result = await store.db[deliveries.collection].replace_one(
+            {"_id": delivery_id, "version": current.version}, deliveries.to_doc(stored)
+        )
+        if result.matched_count != 1:
+            raise ConcurrencyConflict(deliveries.collection, delivery_id, current.version)
+        return stored
 
     async def work(tx: Transaction) -> Delivery:
-        current = await deliveries.get(tx, delivery_id)
-        if current is None:
-            raise NotFound("delivery", delivery_id)
-        if not current.case_id:
-            case_id = await case_of_inquiry(tx, current.inquiry_id)
-            current = current.model_copy(update={"case_id": case_id})
-        updated, outcome = step(current)
         saved = await deliveries.save(tx, updated, expected_version=current.version)
-        notices.add_if_absent(tx, *outcome_notices(saved, outcome, now))
+        notices.add_if_absent(tx, *told)
         return saved
 
     return await store.transact(work)

@@ -31,6 +31,7 @@ from services.notifications.delivery.settings import DeliverySettings
 
 log = logging.getLogger(__name__)
 BATCH = 20
+RECORD_TRIES = 10
 
 
 class DeliveryMetrics:
@@ -92,13 +93,20 @@ class Worker:
         return step
 
     async def _step(
-        self, delivery_id: str, now: datetime, step: handlers.Change
+        self, delivery_id: str, now: datetime, step: handlers.Change, *, tries: int = 1
     ) -> Delivery | None:
-        try:
-            changed = await handlers.change(self.store, delivery_id, step, now)
-        except (ConcurrencyConflict, IllegalTransition):
-            return None  # another worker took it, or it moved on meanwhile
-        return changed
+        """Apply a step; None when another worker took the delivery or it moved on. An outcome
+        is recorded with `tries` > 1: losing it would leave the try "sending" until the lease."""
+        for attempt in range(1, tries + 1):
+            try:
+                return await handlers.change(self.store, delivery_id, step, now)
+            except IllegalTransition:
+                return None
+            except ConcurrencyConflict:
+                if attempt == tries:
+                    return None
+                await asyncio.sleep(0.05 * attempt)
+        return None
 
     async def try_once(self, delivery_id: str) -> int:
         """Claim one due delivery, try its channel, record the outcome; 1 if it was sent."""
@@ -120,7 +128,10 @@ class Worker:
         else:
             now = utcnow()
             done = await self._step(
-                delivery_id, now, lambda d: (domain.attempt_succeeded(d, detail, now), None)
+                delivery_id,
+                now,
+                lambda d: (domain.attempt_succeeded(d, detail, now), None),
+                tries=RECORD_TRIES,
             )
             if done is not None:
                 self.metrics.count(done, channel)
@@ -131,6 +142,7 @@ class Worker:
             delivery_id,
             now,
             lambda d: domain.attempt_failed(d, detail, now, self.policy, permanent=permanent),
+            tries=RECORD_TRIES,
         )
         if failed is not None:
             self.metrics.count(failed, channel)
