@@ -650,16 +650,18 @@ class Platform:
         self.smtp.process.cwd = self.root
         self.digital_post_dir = self.var_dir / "digital-post"
         self.env: dict[str, str] = {
+            # The embedded SMTP server and Digital Post drop, unless the environment names a
+            # relay and a drop of its own.
+            "VIAS_NOTIFICATIONS_SMTP_HOST": _connect_host(host),
+            "VIAS_NOTIFICATIONS_SMTP_PORT": str(self.smtp.port),
+            "VIAS_NOTIFICATIONS_SMTP_CA_FILE": str(self.smtp.ca_file),
+            "VIAS_NOTIFICATIONS_DIGITAL_POST_DIR": str(self.digital_post_dir),
             **(os.environ if base_env is None else base_env),
             "VIAS_GRPC_HOST": host,
             "VIAS_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap_servers,
             "VIAS_MONGO_URI": mongo_uri,
             "VIAS_AUTH_SIGNING_KEY_FILE": str(self.signing_key_file),
             "VIAS_DOCUMENTS_ARCHIVE_DIR": str(self.var_dir / "archive"),
-            "VIAS_NOTIFICATIONS_SMTP_HOST": _connect_host(host),
-            "VIAS_NOTIFICATIONS_SMTP_PORT": str(self.smtp.port),
-            "VIAS_NOTIFICATIONS_SMTP_CA_FILE": str(self.smtp.ca_file),
-            "VIAS_NOTIFICATIONS_DIGITAL_POST_DIR": str(self.digital_post_dir),
             **(env or {}),
         }
         ports = free_ports(2 * len(service_names), host) if ephemeral_ports else []
