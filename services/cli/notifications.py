@@ -6,6 +6,8 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from vias.notifications.v1 import (
+    deliveries_pb2,
+    deliveries_pb2_grpc,
     letters_pb2,
     letters_pb2_grpc,
     notifications_pb2,
@@ -56,6 +58,52 @@ async def survey_summary(args: argparse.Namespace, client: Client) -> Any:
     return await client.call(stub.GetSurveySummary, request)
 
 
+def _deliveries(client: Client) -> Any:
+    return deliveries_pb2_grpc.DeliveriesServiceStub(client.channel("notifications"))
+
+
+async def list_deliveries(args: argparse.Namespace, client: Client) -> Any:
+    request = deliveries_pb2.ListDeliveriesRequest(
+        inquiry_id=args.inquiry or "", case_id=args.case or ""
+    )
+    return await client.call(_deliveries(client).ListDeliveries, request)
+
+
+async def get_delivery(args: argparse.Namespace, client: Client) -> Any:
+    request = deliveries_pb2.GetDeliveryRequest(delivery_id=args.id)
+    return await client.call(_deliveries(client).GetDelivery, request)
+
+
+async def retry_delivery(args: argparse.Namespace, client: Client) -> Any:
+    request = deliveries_pb2.RetryDeliveryRequest(delivery_id=args.id)
+    return await client.call(_deliveries(client).RetryDelivery, request)
+
+
+async def record_receipt(args: argparse.Namespace, client: Client) -> Any:
+    request = deliveries_pb2.RecordDeliveryReceiptRequest(delivery_id=args.id, receipt=args.receipt)
+    return await client.call(_deliveries(client).RecordDeliveryReceipt, request)
+
+
+def _add_delivery_commands(actions: Any) -> None:
+    deliveries = actions.add_parser("deliveries", help="outbound letters and their status")
+    steps = deliveries.add_subparsers(dest="step", required=True)
+    listing = steps.add_parser("list", help="the deliveries of an inquiry or a case")
+    which = listing.add_mutually_exclusive_group(required=True)
+    which.add_argument("--inquiry")
+    which.add_argument("--case")
+    listing.set_defaults(call=list_deliveries)
+    one = steps.add_parser("get", help="one delivery with its attempts")
+    one.add_argument("id")
+    one.set_defaults(call=get_delivery)
+    retry = steps.add_parser("retry", help="send a failed delivery again (Team Support)")
+    retry.add_argument("id")
+    retry.set_defaults(call=retry_delivery)
+    receipt = steps.add_parser("receipt", help="record the recipient's receipt of a delivery")
+    receipt.add_argument("id")
+    receipt.add_argument("--receipt", required=True, help="their reference, e.g. journal no.")
+    receipt.set_defaults(call=record_receipt)
+
+
 def add_commands(sub: Any) -> None:
     """The notifications commands."""
     notifications = sub.add_parser("notifications", help="notices, letters and surveys")
@@ -67,6 +115,7 @@ def add_commands(sub: Any) -> None:
     letters = actions.add_parser("letters", help="receipt and personal-data letters")
     letters.add_argument("--inquiry", required=True)
     letters.set_defaults(call=list_letters)
+    _add_delivery_commands(actions)
     surveys = actions.add_parser("surveys", help="satisfaction surveys")
     surveys.add_argument("--case")
     surveys.add_argument("--year", type=int)

@@ -160,6 +160,12 @@ class InquiryLetterRequested(EventPayload):
     recipients: list[LetterRecipient]
     citizen_ref: str | None = None
     requested_at: datetime
+    inquirer_municipality_code: str | None = Field(
+        default=None,
+        description="Set only when the inquirer is a municipal body (administration, offer, "
+        "PPR): its municipality, whose notification mailbox takes the inquirer's letters when "
+        "its e-mail fails.",
+    )
 
     def subject(self) -> str:
         # The letter is its own record: keyed apart from the inquiry's state changes.

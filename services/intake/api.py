@@ -30,7 +30,7 @@ from services.intake.kas.api import KasApi
 from services.intake.queries import InquiryFilter
 from services.intake.reference import Item, Reference
 from services.kernel.bounds import parse_day
-from services.kernel.context import ROLES, VISO_STAFF, require_role
+from services.kernel.context import ROLES, SERVICE_ROLE, VISO_STAFF, require_role
 from services.kernel.envelope import utcnow
 from services.kernel.errors import FieldViolation, InvalidInput, echo
 from services.kernel.grpc_server import Registration
@@ -265,6 +265,19 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
             reveal=request.reveal_cpr,
         )
         return to_proto(inquiry, revealed)
+
+    async def RevealCitizenCpr(
+        self, request: Any, context: Any
+    ) -> intake_pb2.RevealCitizenCprResponse:
+        principal = require_role(SERVICE_ROLE)
+        if not request.inquiry_id.strip():
+            raise InvalidInput.single("inquiry_id", "required")
+        cpr, citizen_ref = await queries.reveal_for_delivery(
+            request.inquiry_id,
+            app=self.app,
+            access=access(principal, "RevealCitizenCpr", request.purpose),
+        )
+        return intake_pb2.RevealCitizenCprResponse(cpr=cpr, citizen_ref=citizen_ref)
 
     async def UpdateInquiryDescription(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role(*VISO_STAFF)

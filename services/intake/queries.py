@@ -42,6 +42,26 @@ async def get_inquiry(
     return inquiry, revealed
 
 
+DELIVERY_PURPOSES = frozenset({"digital post delivery"})
+"""Why another VIAS service may be given a citizen's CPR number."""
+
+
+async def reveal_for_delivery(inquiry_id: str, *, app: Intake, access: Access) -> tuple[str, str]:
+    """The citizen's CPR number (ten digits) and keyed hash, for a delivery addressed by it;
+    audited as a reveal with the delivery's purpose."""
+    if access.purpose not in DELIVERY_PURPOSES:
+        raise InvalidInput.single(
+            "purpose", f"must be one of {', '.join(sorted(DELIVERY_PURPOSES))}"
+        )
+    inquiry = await inquiries.read(app.store.db, inquiry_id)
+    if inquiry is None or inquiry.citizen is None or not inquiry.citizen.cpr_token:
+        raise NotFound("citizen of inquiry", inquiry_id)
+    cpr = app.vault.reveal(inquiry.citizen.cpr_token)
+    records = audit.inquiry_records(access, [inquiry], action="reveal_cpr", now=utcnow())
+    await audit.write_alone(app.store.db, records)
+    return cpr.reveal(dash=False), inquiry.citizen_ref or ""
+
+
 @dataclass(frozen=True)
 class InquiryFilter:
     """Filters of a listing or search; empty values are ignored."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jwt
 
-from services.kernel.context import ROLES, SUPPLIER_ROLES, Principal
+from services.kernel.context import ROLES, SERVICE_ROLE, SUPPLIER_ROLES, Principal
 from services.kernel.errors import InvalidInput, Unauthenticated, echo
 from services.kernel.settings import Settings
 
@@ -60,7 +60,7 @@ class TokenAuthority:
         ttl: timedelta = timedelta(hours=8),
     ) -> str:
         """A signed token for a user; supplier roles must name their supplier."""
-        if role not in ROLES:
+        if role not in ROLES and role != SERVICE_ROLE:
             raise InvalidInput.single("role", f"must be one of {', '.join(ROLES)}")
         if (role in SUPPLIER_ROLES) != (supplier_id is not None):
             raise InvalidInput.single(
@@ -79,6 +79,10 @@ class TokenAuthority:
             claims["supplier_id"] = supplier_id
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
+    def issue_service_token(self, service: str, ttl: timedelta = timedelta(minutes=5)) -> str:
+        """A short-lived token a service calls another with (role "system", user the service)."""
+        return self.issue(user_id=service, role=SERVICE_ROLE, ttl=ttl)
+
     def verify(self, token: str) -> Principal:
         """The principal a valid token names; raises Unauthenticated otherwise."""
         try:
@@ -94,7 +98,7 @@ class TokenAuthority:
             raise Unauthenticated(f"invalid token: {error}") from error
         role = claims["role"]
         supplier_id = claims.get("supplier_id")
-        if role not in ROLES:
+        if role not in ROLES and role != SERVICE_ROLE:
             raise Unauthenticated(f"unknown role {echo(role)}")
         if role in SUPPLIER_ROLES and not supplier_id:
             raise Unauthenticated("a supplier role needs a supplier_id claim")

@@ -18,6 +18,9 @@ ROLES: tuple[str, ...] = (
 )
 VISO_STAFF: tuple[str, ...] = ("support", "consultant", "manager")
 SUPPLIER_ROLES: frozenset[str] = frozenset({"specialist", "supplier_admin", "kas_supplier"})
+SERVICE_ROLE = "system"
+"""The role of a VIAS service calling another (a service token), allowed only by the RPCs that
+name it; no person holds it. Stands in until service identities get their own issue."""
 
 
 @dataclass(frozen=True)

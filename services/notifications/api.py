@@ -10,6 +10,7 @@ from services.kernel.grpc_server import Registration
 from services.kernel.proto import timestamp
 from services.kernel.store import MongoStore
 from services.notifications import handlers
+from services.notifications.delivery.notices import TEAM_SUPPORT
 from services.notifications.domain import Notice
 from vias.notifications.v1 import notifications_pb2, notifications_pb2_grpc
 
@@ -41,7 +42,8 @@ class NotificationsApi(notifications_pb2_grpc.NotificationsServiceServicer):
     ) -> notifications_pb2.ListNoticesResponse:
         principal = require_role(*ROLES)
         recipient = request.recipient_id or principal.user_id
-        if recipient != principal.user_id and principal.role != "manager":
+        shared = recipient == TEAM_SUPPORT and principal.role == "support"
+        if recipient != principal.user_id and principal.role != "manager" and not shared:
             raise Forbidden("only managers read other users' notices")
         if not 0 <= request.limit <= MAX_LIMIT:
             raise InvalidInput.single("limit", f"must be between 0 and {MAX_LIMIT}")

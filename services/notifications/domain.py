@@ -28,6 +28,8 @@ NoticeKind = Literal[
     "document_added",
     "document_finalised",
     "concern_report",
+    "delivery_fallen_back",
+    "delivery_failed",
 ]
 """Every kind of notice notifications writes; `Notice.kind` in notifications.proto documents each
 (a unit test holds the two together)."""

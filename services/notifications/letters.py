@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING
 
-from services.contracts.intake import InquiryLetterRequested, LetterRecipient
+from services.contracts.intake import InquiryLetterRequested, LetterRecipient, letter_document_id
+from services.kernel.consumer import EventHandler
 from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.envelope import Envelope, utcnow
 from services.kernel.errors import InvalidInput
 from services.kernel.grpc_server import Registration
 from services.kernel.proto import timestamp
 from services.kernel.store import Aggregate, MongoStore, Repository, Transaction
+from services.notifications.delivery import domain as delivery
+from services.notifications.delivery import handlers as outbound
 from vias.notifications.v1 import letters_pb2, letters_pb2_grpc
 
 
@@ -68,14 +71,69 @@ def letters_for(
     ]
 
 
-async def record_letters(tx: Transaction, envelope: Envelope) -> None:
-    """Record the letters an assignment requested."""
-    event = envelope.payload_as(InquiryLetterRequested)
-    for letter in letters_for(event, source_event_id=envelope.event_id, now=utcnow()):
-        await letters.add(tx, letter)
+SUBJECTS = {
+    "receipt": "Kvittering for jeres henvendelse til VISO",
+    "personal_data": "Oplysning om VISO's behandling af personoplysninger",
+}
+MESSAGE_KINDS: dict[str, delivery.MessageKind] = {
+    "receipt": "receipt_letter",
+    "personal_data": "personal_data_letter",
+}
 
 
-HANDLERS = {"InquiryLetterRequested": record_letters}
+def deliveries_for(
+    event: InquiryLetterRequested,
+    found: list[Letter],
+    *,
+    source_event_id: str,
+    now: datetime,
+    send_within: timedelta,
+) -> list[delivery.Delivery]:
+    """One delivery per letter, keyed like it (the event and the recipient's index): the
+    inquirer by e-mail, then a municipal inquirer's notification mailbox; the citizen by
+    Digital Post (addressed by CPR, resolved only when it is sent)."""
+    return [
+        delivery.queue(
+            letter.id,
+            message_kind=MESSAGE_KINDS[event.letter_kind],
+            inquiry_id=event.inquiry_id,
+            consultant_id=event.consultant_id,
+            recipient=delivery.Recipient(
+                name=letter.recipient.name,
+                role=letter.recipient.role,
+                email=letter.recipient.email,
+                municipality_code=(
+                    event.inquirer_municipality_code or ""
+                    if letter.recipient.role == "inquirer"
+                    else ""
+                ),
+                citizen_ref=(event.citizen_ref or "") if letter.recipient.role == "citizen" else "",
+            ),
+            subject=SUBJECTS[event.letter_kind],
+            body=letter.text,
+            document_id=letter_document_id(source_event_id, index),
+            now=now,
+            send_within=send_within,
+            source_event_id=source_event_id,
+        )
+        for index, letter in enumerate(found)
+    ]
+
+
+def handlers(send_within: timedelta) -> dict[str, EventHandler]:
+    """Record the letters an assignment requested and queue their deliveries, together."""
+
+    async def record_letters(tx: Transaction, envelope: Envelope) -> None:
+        event = envelope.payload_as(InquiryLetterRequested)
+        now = utcnow()
+        found = letters_for(event, source_event_id=envelope.event_id, now=now)
+        letters.add_if_absent(tx, *found)
+        for made in deliveries_for(
+            event, found, source_event_id=envelope.event_id, now=now, send_within=send_within
+        ):
+            await outbound.enqueue(tx, made, now)
+
+    return {"InquiryLetterRequested": record_letters}
 
 
 class LettersApi(letters_pb2_grpc.LettersServiceServicer):

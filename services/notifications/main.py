@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
+from datetime import timedelta
 
 from services.kernel.consumer import EventHandler
 from services.kernel.envelope import Envelope
@@ -19,6 +20,10 @@ from services.notifications import (
     surveys,
 )
 from services.notifications.api import registrations
+from services.notifications.delivery import api as delivery_api
+from services.notifications.delivery import handlers as delivery_handlers
+from services.notifications.delivery import worker as delivery_worker
+from services.notifications.delivery.settings import DeliverySettings
 from services.notifications.supplier_feed import handlers as supplier_feed
 from services.notifications.supplier_feed.rules import RULES as FEED_RULES
 from services.notifications.supplier_feed.topics import FeedTopics
@@ -57,7 +62,7 @@ def _handlers(deps: Deps) -> dict[str, EventHandler]:
         {"VisitationCaseOpened": handlers.notify_case_assigned},
         leverance_notices.HANDLERS,
         case_record_notices.HANDLERS,
-        letters.HANDLERS,
+        letters.handlers(DeliverySettings().send_within),
         intake_notices.HANDLERS,
         deadlines.handlers(),
         surveys.handlers(surveys.questions_from_settings()),
@@ -69,6 +74,7 @@ async def _setup(deps: Deps) -> None:
     await handlers.create_indexes(deps.store)
     await letters.create_indexes(deps.store)
     await surveys.create_indexes(deps.store)
+    await delivery_handlers.create_indexes(deps.store)
 
 
 def _survey_page(deps: Deps) -> Awaitable[None]:
@@ -78,7 +84,15 @@ def _survey_page(deps: Deps) -> Awaitable[None]:
 
 
 def _background(deps: Deps) -> Sequence[Awaitable[None]]:
-    return [_topics(deps).keep(), _survey_page(deps)]
+    settings = DeliverySettings()
+    worker = delivery_worker.build_worker(
+        deps.store, settings, deps.authority, deps.metrics.registry
+    )
+    return [
+        _topics(deps).keep(),
+        _survey_page(deps),
+        delivery_worker.keep_delivering(worker, settings.delivery_interval_s),
+    ]
 
 
 HANDLED_EVENTS = frozenset(
@@ -86,7 +100,7 @@ HANDLED_EVENTS = frozenset(
         "VisitationCaseOpened",
         *leverance_notices.HANDLERS,
         *case_record_notices.HANDLERS,
-        *letters.HANDLERS,
+        *letters.handlers(send_within=timedelta(0)),
         *intake_notices.HANDLERS,
         *deadlines.handlers(),
         *surveys.handlers(questions=()),
@@ -109,6 +123,7 @@ SPEC = ServiceSpec(
     servicers=lambda deps: [
         *registrations(deps.store),
         *letters.registrations(deps.store),
+        *delivery_api.registrations(deps.store),
         *surveys.registrations(
             deps.store,
             surveys.questions_from_settings(),

@@ -45,6 +45,7 @@ DEFAULT_MONGO_PORT = 27017
 WEB_PORT_VARIABLES = {"notifications": "VIAS_NOTIFICATIONS_SURVEY_WEB_PORT"}
 """Services that also serve a web page, and the variable setting its port."""
 DEFAULT_WEB_PORTS = {"notifications": 8085}
+DEFAULT_SMTP_PORT = 2525
 
 _PR_SET_PDEATHSIG = 1
 _TANSU_ENV = (
@@ -468,6 +469,54 @@ class EmbeddedMongo:
             self._scratch = None
 
 
+def _smtp_answers(host: str, port: int, timeout: float = 1.0) -> bool:
+    """Whether an SMTP server at host:port greets with 220."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            return sock.recv(512).startswith(b"220")
+    except OSError:
+        return False
+
+
+class EmbeddedSmtp:
+    """The local SMTP server (aiosmtpd): stores every message it receives in a Maildir."""
+
+    def __init__(
+        self,
+        var_dir: Path,
+        host: str = LOCALHOST,
+        port: int | None = None,
+        log_path: Path | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port if port is not None else free_port(host)
+        self.maildir = var_dir / "mail"
+        self.tls_dir = var_dir / "smtp-tls"
+        argv = [sys.executable, "-m", "services.platform.mailserver", "--host", host]
+        argv += ["--port", str(self.port), "--maildir", str(self.maildir)]
+        argv += ["--tls-dir", str(self.tls_dir)]
+        ports = [("smtp", host, self.port)]
+        self.process = ManagedProcess("smtp", argv, log_path=log_path, ports=ports)
+
+    @property
+    def ca_file(self) -> Path:
+        """Its self-signed certificate, to verify its STARTTLS with."""
+        return self.tls_dir / "smtp-cert.pem"
+
+    def start(self, timeout: float = 20.0) -> None:
+        """Start the server and wait until it greets."""
+        self.process.start()
+        self.process.wait_ready(lambda: _smtp_answers(_connect_host(self.host), self.port), timeout)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """SIGTERM, then SIGKILL after `timeout` seconds; the Maildir stays."""
+        self.process.stop(timeout)
+
+    def is_running(self) -> bool:
+        """Whether the server process is alive."""
+        return self.process.is_running()
+
+
 def _connect_host(host: str) -> str:
     """The address to dial for a server bound to `host`."""
     return LOCALHOST if host in ("", "0.0.0.0") else host
@@ -583,6 +632,7 @@ class Platform:
         mongo_port: int | None = None,
         mongo_storage: Path | str | None = None,
         mongo_sync_on_commit: bool = False,
+        smtp_port: int | None = None,
         service_names: Sequence[str] = SERVICE_NAMES,
         ephemeral_ports: bool = False,
         host: str = LOCALHOST,
@@ -609,7 +659,18 @@ class Platform:
             mongo_uri = self._mongo.uri
         self.kafka_bootstrap_servers = kafka_bootstrap_servers
         self.mongo_uri = mongo_uri
+        if smtp_port is None and not ephemeral_ports:
+            smtp_port = DEFAULT_SMTP_PORT
+        self.smtp = EmbeddedSmtp(self.var_dir, host, smtp_port, self.log_dir / "smtp.log")
+        self.smtp.process.cwd = self.root
+        self.digital_post_dir = self.var_dir / "digital-post"
         self.env: dict[str, str] = {
+            # The embedded SMTP server and Digital Post drop, unless the environment names a
+            # relay and a drop of its own.
+            "VIAS_NOTIFICATIONS_SMTP_HOST": _connect_host(host),
+            "VIAS_NOTIFICATIONS_SMTP_PORT": str(self.smtp.port),
+            "VIAS_NOTIFICATIONS_SMTP_CA_FILE": str(self.smtp.ca_file),
+            "VIAS_NOTIFICATIONS_DIGITAL_POST_DIR": str(self.digital_post_dir),
             **(os.environ if base_env is None else base_env),
             "VIAS_GRPC_HOST": host,
             "VIAS_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap_servers,
@@ -619,6 +680,10 @@ class Platform:
             **(env or {}),
         }
         ports = free_ports(3 * len(service_names), host) if ephemeral_ports else []
+        if "intake" in service_names and "VIAS_NOTIFICATIONS_INTAKE_ADDRESS" not in self.env:
+            intake_port = ports[3 * list(service_names).index("intake")] if ports else None
+            port = intake_port or DEFAULT_GRPC_PORTS["intake"]
+            self.env["VIAS_NOTIFICATIONS_INTAKE_ADDRESS"] = f"{_connect_host(host)}:{port}"
         self.services: dict[str, ServiceProcess] = {}
         for i, name in enumerate(service_names):
             grpc_port = ports[3 * i] if ports else DEFAULT_GRPC_PORTS[name]
@@ -681,7 +746,7 @@ class Platform:
 
     def processes(self) -> dict[str, ManagedProcess]:
         """Every child process of the platform, by name."""
-        found: dict[str, ManagedProcess] = {}
+        found: dict[str, ManagedProcess] = {"smtp": self.smtp.process}
         if self._kafka is not None:
             found["kafka"] = self._kafka.process
         if self._mongo is not None:
@@ -714,6 +779,8 @@ class Platform:
             self._kafka.start()
         if self._mongo is not None and not self._mongo.is_running():
             self._mongo.start()
+        if not self.smtp.is_running():
+            self.smtp.start()
 
     def create_topics(self) -> list[str]:
         """Create the missing platform topics (needed again after a broker restart)."""
@@ -748,6 +815,7 @@ class Platform:
             svc.terminate()
         for svc in services:
             svc.stop(timeout)
+        self.smtp.stop()
         if self._mongo is not None:
             self._mongo.stop()
         if self._kafka is not None:
@@ -757,6 +825,7 @@ class Platform:
         """SIGKILL every process of the platform."""
         for svc in self.services.values():
             svc.kill()
+        self.smtp.process.kill()
         if self._mongo is not None:
             self._mongo.kill()
         if self._kafka is not None:

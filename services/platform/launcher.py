@@ -15,6 +15,7 @@ from types import FrameType
 from services.platform.infra import (
     DEFAULT_KAFKA_PORT,
     DEFAULT_MONGO_PORT,
+    DEFAULT_SMTP_PORT,
     Platform,
     PortInUseError,
     StartupError,
@@ -44,6 +45,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--var-dir", type=Path, default=ROOT / "var", help="default: ./var")
     parser.add_argument("--kafka-port", type=int, default=DEFAULT_KAFKA_PORT)
     parser.add_argument("--mongo-port", type=int, default=DEFAULT_MONGO_PORT)
+    parser.add_argument("--smtp-port", type=int, default=DEFAULT_SMTP_PORT)
     return parser.parse_args(argv)
 
 
@@ -60,6 +62,7 @@ def build_platform(args: argparse.Namespace, environ: Mapping[str, str]) -> Plat
         mongo_uri=mongo if external else None,
         kafka_port=args.kafka_port,
         mongo_port=args.mongo_port,
+        smtp_port=args.smtp_port,
         # SecantusDB loses writes confirmed shortly before a SIGKILL unless it syncs each commit.
         mongo_sync_on_commit=True,
     )
@@ -113,6 +116,9 @@ def summary(platform: Platform, elapsed: float) -> str:
     lines += [
         f"  {'kafka':<{width}}{kafka}",
         f"  {'mongodb':<{width}}{mongo}",
+        f"  {'smtp':<{width}}{platform.smtp.host}:{platform.smtp.port}  (embedded, every "
+        f"message kept as a Maildir in {platform.smtp.maildir})",
+        f"  {'digital post':<{width}}{platform.digital_post_dir}  (drop folder)",
         f"  {'logs':<{width}}{platform.log_dir}",
         f"  {'token':<{width}}{token}",
         "",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from types import ModuleType
 
 import pytest
+from pydantic import BaseModel
 
 from services.contracts.deadlines import DeadlineChanged, DeadlineMissed, DeadlineSet
 from services.contracts.documents import (
@@ -34,7 +35,6 @@ from services.contracts.visitation import (
 from services.documents.access import model as access_model
 from services.documents.concern import model as concern_model
 from services.intake.domain import deadlines as intake_deadlines
-from services.kernel.envelope import EventPayload
 from services.leverance.domain import deadlines as leverance_deadlines
 from services.notifications import (
     case_record_notices,
@@ -43,6 +43,8 @@ from services.notifications import (
     leverance_notices,
     texts,
 )
+from services.notifications.delivery import domain as delivery
+from services.notifications.delivery.notices import failed_notice, fallback_notice
 from services.notifications.domain import NOTICE_KINDS, Notice, case_assigned_notice
 from services.visitation.domain import deadlines as visitation_deadlines
 from tests.unit.test_visitation_notices import BASE
@@ -72,8 +74,24 @@ OFFER = SupplierOffered(
     consultant_id="c1",
 )
 Build = Callable[..., Notice | list[Notice]]
+RECEIPT = delivery.queue(
+    "e:0",
+    message_kind="receipt_letter",
+    inquiry_id="h-1",
+    case_id="k1",
+    recipient=delivery.Recipient(
+        name="Odense Kommune", role="inquirer", email="r@odense.dk", municipality_code="461"
+    ),
+    subject="Kvittering",
+    body="Kære Odense Kommune.",
+    now=NOW,
+    send_within=timedelta(hours=48),
+    source_event_id="e",
+)
+FALLEN_BACK = RECEIPT.model_copy(update={"channel_index": 1, "failure": "SMTPConnectError"})
+FAILED = FALLEN_BACK.model_copy(update={"status": "failed"})
 
-EXAMPLES: dict[str, tuple[Build, EventPayload, tuple[str, ...]]] = {
+EXAMPLES: dict[str, tuple[Build, BaseModel, tuple[str, ...]]] = {
     "case_assigned": (
         case_assigned_notice,
         VisitationCaseOpened(
@@ -247,6 +265,16 @@ EXAMPLES: dict[str, tuple[Build, EventPayload, tuple[str, ...]]] = {
             notify_user_ids=["c1"],
         ),
         ("er endeligt og journaliseret og sendt til Odense Kommune",),
+    ),
+    "delivery_fallen_back": (
+        fallback_notice,
+        FALLEN_BACK,
+        ("Kvitteringsbrevet til Odense Kommune", "e-mail", "sikker e-mail", "henvendelse h-1"),
+    ),
+    "delivery_failed": (
+        failed_notice,
+        FAILED,
+        ("kunne ikke leveres", "almindelig post", "prøv igen"),
     ),
 }
 

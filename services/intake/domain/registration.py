@@ -230,6 +230,10 @@ def assigned_event(inquiry: Inquiry, *, now: datetime, by: str) -> InquiryAssign
     )
 
 
+MUNICIPAL_INQUIRERS = frozenset({"municipal_administration", "municipal_offer", "ppr"})
+"""Inquirer types that are a municipality's own bodies."""
+
+
 def letters(inquiry: Inquiry, *, now: datetime) -> list[InquiryLetterRequested]:
     """The receipt letter to the inquirer and the personal-data letter (GDPR art. 13/14)."""
     if inquiry.kind != "form" or inquiry.inquirer is None or inquiry.consultant_id is None:
@@ -254,6 +258,9 @@ def letters(inquiry: Inquiry, *, now: datetime) -> list[InquiryLetterRequested]:
         ],
         citizen_ref=inquiry.citizen_ref,
         requested_at=now,
+        inquirer_municipality_code=(
+            inquiry.municipality_code if inquiry.inquirer.type in MUNICIPAL_INQUIRERS else None
+        ),
     )
     citizen = inquiry.citizen
     if citizen is None:
