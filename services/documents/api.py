@@ -16,7 +16,7 @@ from services.documents.commands import WriteNote as WriteNoteCommand
 from services.documents.domain import JournalEntry
 from services.documents.record import ArchiveState, CaseDocument, CaseNote, StoredVersion
 from services.documents.settings import DocumentsSettings
-from services.kernel.context import require_role
+from services.kernel.context import SERVICE_ROLE, require_role
 from services.kernel.envelope import utcnow
 from services.kernel.errors import DataLoss, FieldViolation, InvalidInput, ResourceExhausted
 from services.kernel.grpc_server import Registration
@@ -210,7 +210,8 @@ class DocumentsApi(documents_pb2_grpc.DocumentsServiceServicer):
     async def DownloadDocument(
         self, request: Any, context: Any
     ) -> AsyncIterator[documents_pb2.DownloadDocumentResponse]:
-        principal = require_role(*CASE_WORKERS)
+        # The service role: notifications attaching the rendered document to what it sends.
+        principal = require_role(*CASE_WORKERS, SERVICE_ROLE)
         if request.version < 0:
             raise InvalidInput.single("version", "not negative")
         _, version = await case_record.open_download(

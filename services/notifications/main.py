@@ -21,6 +21,7 @@ from services.notifications import (
 )
 from services.notifications.api import registrations
 from services.notifications.delivery import api as delivery_api
+from services.notifications.delivery import concern_reports as concern_deliveries
 from services.notifications.delivery import handlers as delivery_handlers
 from services.notifications.delivery import worker as delivery_worker
 from services.notifications.delivery.settings import DeliverySettings
@@ -63,6 +64,7 @@ def _handlers(deps: Deps) -> dict[str, EventHandler]:
         leverance_notices.HANDLERS,
         case_record_notices.HANDLERS,
         letters.handlers(DeliverySettings().send_within),
+        concern_deliveries.handlers(DeliverySettings().send_within),
         intake_notices.HANDLERS,
         deadlines.handlers(),
         surveys.handlers(surveys.questions_from_settings()),
@@ -101,6 +103,7 @@ HANDLED_EVENTS = frozenset(
         *leverance_notices.HANDLERS,
         *case_record_notices.HANDLERS,
         *letters.handlers(send_within=timedelta(0)),
+        *concern_deliveries.handlers(send_within=timedelta(0)),
         *intake_notices.HANDLERS,
         *deadlines.handlers(),
         *surveys.handlers(questions=()),

@@ -684,6 +684,10 @@ class Platform:
             intake_port = ports[3 * list(service_names).index("intake")] if ports else None
             port = intake_port or DEFAULT_GRPC_PORTS["intake"]
             self.env["VIAS_NOTIFICATIONS_INTAKE_ADDRESS"] = f"{_connect_host(host)}:{port}"
+        if "documents" in service_names and "VIAS_NOTIFICATIONS_DOCUMENTS_ADDRESS" not in self.env:
+            index = list(service_names).index("documents")
+            port = ports[3 * index] if ports else DEFAULT_GRPC_PORTS["documents"]
+            self.env["VIAS_NOTIFICATIONS_DOCUMENTS_ADDRESS"] = f"{_connect_host(host)}:{port}"
         self.services: dict[str, ServiceProcess] = {}
         for i, name in enumerate(service_names):
             grpc_port = ports[3 * i] if ports else DEFAULT_GRPC_PORTS[name]

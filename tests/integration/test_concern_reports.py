@@ -4,7 +4,9 @@ supplier A's specialist is invisible to supplier B, co-signed by the consultant,
 
 from __future__ import annotations
 
+import asyncio
 import json
+import mailbox
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -117,6 +119,20 @@ async def test_a_childs_report_by_supplier_a_is_hidden_from_b_and_released_once_
     assert OBSERVATION not in rows[0]["value"], "the text stays out of events"
 
     text = pdf_text(await downloaded(clients, released.document_id, flow.as_consultant()))
+    delivery_id = f"{json.loads(rows[0]['value'])['event_id']}:0"
+
+    def mails() -> list[Any]:
+        box = mailbox.Maildir(clients.platform.smtp.maildir, create=False)
+        return [m for m in box if m["X-VIAS-Delivery"] == delivery_id]
+
+    async def mailed() -> list[Any]:
+        return await asyncio.to_thread(mails)
+
+    [mail] = await eventually(mailed, timeout=60)
+    assert mail["To"].endswith("<underretning@odense.dk>")
+    [attached] = [p for p in mail.walk() if p.get_content_type() == "application/pdf"]
+    payload = attached.get_payload(decode=True)
+    assert isinstance(payload, bytes) and OBSERVATION in pdf_text(payload)
     assert "Underretning til kommunen" in text and OBSERVATION in text
     assert f"Medunderskrevet af fagkonsulent {flow.consultant}" in text
 
@@ -141,6 +157,7 @@ async def test_a_childs_report_by_supplier_a_is_hidden_from_b_and_released_once_
         timeout=DEADLINE,
     )
     assert stepped.ankestyrelsen.manager_consulted == "Leder Lise"
+    assert len(await mailed()) == 1, "the report reached the mailbox exactly once"
     journal = await clients.documents.GetJournal(
         dpb.GetJournalRequest(case_id=flow.case_id),
         metadata=flow.as_consultant(),

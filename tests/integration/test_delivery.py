@@ -101,9 +101,21 @@ def drops_of(platform: Platform, delivery_id: str) -> list[Path]:
 
 
 def body(message: Message) -> str:
-    payload = message.get_payload(decode=True)
+    """The e-mail's text (the first text/plain part; a letter's PDF is attached beside it)."""
+    text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    payload = text.get_payload(decode=True)
     assert isinstance(payload, bytes)
-    return payload.decode(message.get_content_charset() or "utf-8")
+    return payload.decode(text.get_content_charset() or "utf-8")
+
+
+def attached_pdfs(message: Message) -> list[bytes]:
+    """The PDF documents attached to an e-mail."""
+    pdfs = []
+    for part in message.walk():
+        payload = part.get_payload(decode=True)
+        if part.get_content_type() == "application/pdf" and isinstance(payload, bytes):
+            pdfs.append(payload)
+    return pdfs
 
 
 async def team_support_notices(clients: Clients, delivery_id: str) -> list[Any]:
@@ -128,6 +140,8 @@ async def test_an_assignment_sends_one_receipt_email_and_one_digital_post_letter
     assert mail["Message-ID"] == receipt.message_id
     assert "raadgiver@odense.dk" in mail["To"]
     assert CONSULTANT in body(mail)
+    [letter] = attached_pdfs(mail)  # the receipt letter documents rendered from its template
+    assert letter.startswith(b"%PDF-")
 
     [drop] = drops_of(platform, personal.delivery_id)
     metadata = json.loads((drop / "metadata.json").read_text(encoding="utf-8"))

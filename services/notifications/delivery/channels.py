@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiosmtplib
 
@@ -64,6 +64,23 @@ def municipal_mailboxes(path: Path | None = None) -> dict[str, str]:
     """Municipality code -> notification mailbox address."""
     loaded = json.loads((path or MAILBOXES_FILE).read_text(encoding="utf-8"))
     return {code: entry["address"] for code, entry in loaded["mailboxes"].items()}
+
+
+class DocumentSource(Protocol):
+    """Where the rendered document a delivery names comes from."""
+
+    async def fetch(self, document_id: str) -> Any: ...
+
+
+async def with_document(
+    message: EmailMessage, delivery: Delivery, documents: DocumentSource | None
+) -> EmailMessage:
+    """The message with the delivery's rendered document attached, when it names one."""
+    if delivery.document_id and documents is not None:
+        found = await documents.fetch(delivery.document_id)
+        main, _, sub = found.content_type.partition("/")
+        message.add_attachment(found.data, maintype=main, subtype=sub, filename=found.filename)
+    return message
 
 
 def email_message(delivery: Delivery, *, sender: str, to: str) -> EmailMessage:
@@ -108,6 +125,7 @@ class EmailChannel:
     """Ordinary e-mail through the relay."""
 
     settings: DeliverySettings
+    documents: DocumentSource | None = None
     name: ChannelName = "email"
 
     async def send(self, delivery: Delivery) -> str:
@@ -116,6 +134,7 @@ class EmailChannel:
         message = email_message(
             delivery, sender=self.settings.from_address, to=delivery.recipient.email
         )
+        message = await with_document(message, delivery, self.documents)
         return await _smtp_send(message, self.settings, starttls=self.settings.smtp_starttls)
 
 
@@ -125,6 +144,7 @@ class SecureEmailChannel:
 
     settings: DeliverySettings
     mailboxes: dict[str, str]
+    documents: DocumentSource | None = None
     name: ChannelName = "secure_email"
 
     async def send(self, delivery: Delivery) -> str:
@@ -134,6 +154,7 @@ class SecureEmailChannel:
                 f"no notification mailbox for municipality {delivery.recipient.municipality_code}"
             )
         message = email_message(delivery, sender=self.settings.from_address, to=address)
+        message = await with_document(message, delivery, self.documents)
         return await _smtp_send(message, self.settings, starttls=True)
 
 

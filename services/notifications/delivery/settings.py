@@ -45,6 +45,10 @@ class DeliverySettings(BaseSettings):
     intake_address: str = Field(
         default="127.0.0.1:50051", description="Intake's gRPC address (resolves CPR numbers)."
     )
+    documents_address: str = Field(
+        default="127.0.0.1:50054",
+        description="Documents' gRPC address (the rendered document a message carries).",
+    )
     delivery_interval_s: float = Field(
         default=2.0, gt=0, description="How often the worker looks for due deliveries."
     )

@@ -25,6 +25,7 @@ from services.notifications.delivery.channels import (
     Undeliverable,
     municipal_mailboxes,
 )
+from services.notifications.delivery.documents_client import DocumentsFetcher
 from services.notifications.delivery.domain import ChannelName, Delivery, RetryPolicy
 from services.notifications.delivery.intake_client import IntakeCprResolver
 from services.notifications.delivery.settings import DeliverySettings
@@ -157,10 +158,11 @@ def build_worker(
 ) -> Worker:
     """The worker with the configured channels."""
     resolver = IntakeCprResolver(settings.intake_address, authority)
+    documents = DocumentsFetcher(settings.documents_address, authority)
     channels: dict[ChannelName, Channel] = {
-        "email": EmailChannel(settings),
+        "email": EmailChannel(settings, documents),
         "secure_email": SecureEmailChannel(
-            settings, municipal_mailboxes(settings.municipal_mailboxes_file)
+            settings, municipal_mailboxes(settings.municipal_mailboxes_file), documents
         ),
         "digital_post": DigitalPostChannel(settings.digital_post_dir, resolver),
     }
