@@ -65,8 +65,10 @@ KERNEL_COLLECTIONS = {"outbox", "inbox", "relay_lease"}
 CONSUMER_INSERTS = {
     "visitation": {"cases", "suppliers"},
     "leverance": {"courses", "deliveries", "case_references", "journaled_documents", "deadlines"},
-    # The letters of assignments are recorded by the consumer and rendered into GridFS after.
+    # The letters of assignments are recorded by the consumer and rendered into GridFS after;
+    # notifications' delivery worker downloads them with its service token, audited.
     "documents": {
+        "audit_trail",
         "journal",
         "case_suppliers",
         "cases",
