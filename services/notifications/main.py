@@ -67,7 +67,11 @@ def _handlers(deps: Deps) -> dict[str, EventHandler]:
         concern_deliveries.handlers(DeliverySettings().send_within),
         intake_notices.HANDLERS,
         deadlines.handlers(),
-        surveys.handlers(surveys.questions_from_settings()),
+        surveys.handlers(
+            surveys.questions_from_settings(),
+            surveys.SurveySettings().links(deps.settings),
+            DeliverySettings().send_within,
+        ),
         supplier_feed.handlers(_topics(deps)),
     )
 

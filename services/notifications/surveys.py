@@ -31,6 +31,8 @@ from services.kernel.grpc_server import Registration
 from services.kernel.proto import timestamp
 from services.kernel.settings import Settings
 from services.kernel.store import Aggregate, MongoStore, Repository, Transaction
+from services.notifications.delivery import domain as delivery
+from services.notifications.delivery import handlers as outbound
 from services.notifications.letters import letters
 from services.notifications.survey_page.links import SurveyLinks, link_key
 from vias.notifications.v1 import surveys_pb2 as pb
@@ -307,26 +309,70 @@ async def _inquirer(tx: Transaction, inquiry_id: str) -> Recipient | None:
     return Recipient(name=letter.recipient.name, email=letter.recipient.email)
 
 
+def invitation(
+    survey: Survey, *, url: str, event_id: str, now: datetime, send_within: timedelta
+) -> delivery.Delivery:
+    """The survey's invitation to the inquirer by e-mail, carrying the survey page's signed,
+    single-use link; without an e-mail address it is Team Support's task at once."""
+    recipient = survey.recipient or Recipient(name="henvender")
+    return delivery.queue(
+        f"{event_id}:survey",
+        message_kind="survey_invitation",
+        inquiry_id=survey.inquiry_id,
+        case_id=survey.case_id,
+        consultant_id=survey.consultant_id,
+        recipient=delivery.Recipient(name=recipient.name, role="inquirer", email=recipient.email),
+        subject="Tilfredshedsundersøgelse fra VISO",
+        body=(
+            f"Kære {recipient.name}\n\nTak fordi I har brugt VISO. Vi vil gerne høre, hvad I "
+            "synes om rådgivningsforløbet. Besvar tilfredshedsundersøgelsen her (linket kan "
+            f"bruges én gang):\n\n{url}\n\nMed venlig hilsen\nVISO"
+        ),
+        now=now,
+        send_within=send_within,
+        source_event_id=event_id,
+        channels=["email"] if recipient.email else [],
+    )
+
+
 async def record_survey(
-    tx: Transaction, envelope: Envelope, *, questions: tuple[Question, ...]
+    tx: Transaction,
+    envelope: Envelope,
+    *,
+    questions: tuple[Question, ...],
+    links: SurveyLinks | None = None,
+    send_within: timedelta = timedelta(hours=48),
 ) -> None:
-    """Record (send) the survey of a closed course, once per course."""
+    """Record (send) the survey of a closed course, once per course, and queue its invitation
+    in the same transaction."""
     event = envelope.payload_as(SatisfactionSurveyRequested)
     if await surveys.get(tx, event.case_id) is not None:
         return
+    now = utcnow()
     survey = new_survey(
         event,
         recipient=await _inquirer(tx, event.inquiry_id),
         questions=questions,
         source_event_id=envelope.event_id,
-        now=utcnow(),
+        now=now,
     )
-    await surveys.add(tx, survey)
+    stored = await surveys.add(tx, survey)
+    if links is not None:
+        url = links.url(stored.id, stored.created_at)
+        made = invitation(
+            stored, url=url, event_id=envelope.event_id, now=now, send_within=send_within
+        )
+        await outbound.enqueue(tx, made, now)
 
 
-def handlers(questions: tuple[Question, ...]) -> dict[str, EventHandler]:
-    """The events the survey sender consumes."""
-    return {"SatisfactionSurveyRequested": partial(record_survey, questions=questions)}
+def handlers(
+    questions: tuple[Question, ...],
+    links: SurveyLinks | None = None,
+    send_within: timedelta = timedelta(hours=48),
+) -> dict[str, EventHandler]:
+    """The events the survey sender consumes (with the page's links, it sends invitations)."""
+    handle = partial(record_survey, questions=questions, links=links, send_within=send_within)
+    return {"SatisfactionSurveyRequested": handle}
 
 
 async def answer(store: MongoStore, survey_id: str, answers: Sequence[Answer]) -> Survey:

@@ -3,6 +3,8 @@ inquirer that can be answered once; a citizen_course leads to none."""
 
 from __future__ import annotations
 
+import asyncio
+import mailbox
 from datetime import timedelta
 
 import grpc
@@ -107,6 +109,23 @@ async def test_a_closed_single_case_course_sends_a_survey_to_the_inquirer_answer
     assert [q.question_id for q in sent.questions] == list(ANSWERS)
     assert sent.answer_url.startswith(f"{clients.platform.web_url('notifications')}/survey/")
     assert sent.answer_url_expires_at.ToDatetime() > sent.created_at.ToDatetime()
+
+    def invitations() -> list[str]:
+        box = mailbox.Maildir(clients.platform.smtp.maildir, create=False)
+        found = []
+        for mail in box:
+            if mail["X-VIAS-Delivery"].endswith(":survey") and "raadgiver@odense.dk" in mail["To"]:
+                text = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
+                payload = text.get_payload(decode=True)
+                assert isinstance(payload, bytes)
+                found.append(payload.decode(text.get_content_charset() or "utf-8"))
+        return [body for body in found if sent.answer_url in body]
+
+    async def invited() -> list[str]:
+        return await asyncio.to_thread(invitations)
+
+    [invitation] = await eventually(invited, timeout=60)  # the invitation carries the link
+    assert "Tilfredshedsundersøgelse" in invitation or "tilfredshedsundersøgelsen" in invitation
 
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.AnswerSurvey(
