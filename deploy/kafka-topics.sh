@@ -4,7 +4,7 @@
 #
 #   vias.<service>.events.v1   events a service publishes        retention 7 days
 #   vias.<service>.dlq.v1      dead letters of its consumer group  retention 30 days
-#   for service in intake, visitation, leverance, documents, notifications
+#   for service in intake, visitation, leverance, documents, notifications, statistics
 #
 # All topics: replication factor 3, min.insync.replicas=2. Safe to run again: existing topics
 # are left in place, get their settings re-applied and their partition count checked.
@@ -27,7 +27,7 @@
 #   # ssl.truststore.location=/path/truststore.p12 (or ssl.truststore.type=PEM ...) if private CA
 set -euo pipefail
 
-SERVICES=(intake visitation leverance documents notifications)
+SERVICES=(intake visitation leverance documents notifications statistics)
 EVENTS_RETENTION_MS=$((7 * 24 * 60 * 60 * 1000))   # 604800000
 DLQ_RETENTION_MS=$((30 * 24 * 60 * 60 * 1000))     # 2592000000
 

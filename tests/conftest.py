@@ -86,20 +86,20 @@ def _print_logs(platform: Platform, lines: int = 60) -> None:
         )
 
 
+def started_platform(var_dir: Path, env: dict[str, str]) -> Platform:
+    """Broker, database and every service started for tests, configured by `env` alone."""
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("VIAS_")}
+    running = Platform(
+        ROOT, var_dir, env=env, base_env=base_env, mongo_storage=":memory:", ephemeral_ports=True
+    )
+    running.start(timeout=120)
+    return running
+
+
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """All five services as real processes on a real broker and a real database."""
-    var_dir = tmp_path_factory.mktemp("var")
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("VIAS_")}
-    running = Platform(
-        ROOT,
-        var_dir,
-        env=TEST_ENV,
-        base_env=base_env,
-        mongo_storage=":memory:",
-        ephemeral_ports=True,
-    )
-    running.start(timeout=120)
+    running = started_platform(tmp_path_factory.mktemp("var"), TEST_ENV)
     try:
         yield running
     finally:
