@@ -83,10 +83,14 @@ class Paging:
         raw = json.dumps({"f": fingerprint(self.filters), "v": values}).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
-    def after(self, token: str) -> Doc:
-        """The filter of the items after the one a token names ({} for no token)."""
+    def after(self, token: str) -> list[Doc]:
+        """The filters of the items after the one a token names, nearest first ([] for no
+        token): with the first i sort values equal, the next one beyond, for i from the
+        last key down to 0. Each is an equality-and-range on the sort's index, so a deep
+        page reads no more than the first (a single `$or` of them is not planned on an index
+        by every server)."""
         if not token:
-            return {}
+            return []
         try:
             padded = token + "=" * (-len(token) % 4)
             body = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -99,19 +103,23 @@ class Paging:
                 "page_token", "from a listing with other filters; start again without it"
             )
         branches: list[Doc] = []
-        for i, (name, direction) in enumerate(self.sort):
+        for i in reversed(range(len(self.sort))):
+            name, direction = self.sort[i]
             branch: Doc = {n: v for (n, _), v in zip(self.sort[:i], values[:i], strict=True)}
             branch[name] = {"$gt" if direction == ASCENDING else "$lt": values[i]}
             branches.append(branch)
-        return {"$or": branches}
+        return branches
 
     async def page(
         self, collection: AsyncCollection[Doc], query: Doc, *, size: int, token: str
     ) -> tuple[list[Doc], str]:
         """One page of the matching documents and the next page's token ("" after the last)."""
-        after = self.after(token)
-        where = {"$and": [query, after]} if after else query
-        cursor = collection.find(where).sort(list(self.sort)).limit(size + 1)
-        docs = [doc async for doc in cursor]
+        docs: list[Doc] = []
+        for branch in self.after(token) or [{}]:
+            where = {"$and": [query, branch]} if branch else query
+            cursor = collection.find(where).sort(list(self.sort)).limit(size + 1 - len(docs))
+            docs += [doc async for doc in cursor]
+            if len(docs) > size:
+                break
         following = self.token_after(docs[size - 1]) if len(docs) > size else ""
         return docs[:size], following
