@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from services.cli.deadlines import add_check_deadlines
+from services.cli.pages import every_page
 from services.intake.reference import load_reference
+from services.kernel.paging import MAX_PAGE_SIZE
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc, kas_pb2, kas_pb2_grpc
 
 CONSENT_FLAGS = {
@@ -97,10 +99,14 @@ async def search(args: argparse.Namespace, client: Any) -> Any:
         cpr=args.cpr,
         consultant_id=args.consultant,
         family_group_id=args.family,
-        limit=args.limit,
+        page_size=min(args.limit or MAX_PAGE_SIZE, MAX_PAGE_SIZE),
         purpose=args.purpose,
     )
-    return await client.call(_stub(client).SearchInquiries, request)
+
+    async def page(request: Any) -> Any:
+        return await client.call(_stub(client).SearchInquiries, request)
+
+    return await every_page(page, request, "inquiries", at_most=args.limit)
 
 
 async def contact(args: argparse.Namespace, client: Any) -> Any:
@@ -178,7 +184,7 @@ def add_commands(sub: Any) -> None:
     find = intake.add_parser("search", help="list or search inquiries")
     for name in ("status", "text", "cpr", "consultant", "family", "purpose"):
         find.add_argument(f"--{name}", default="")
-    find.add_argument("--limit", type=int, default=50)
+    find.add_argument("--limit", type=int, default=0, help="at most this many (0: every page)")
     find.set_defaults(call=search)
     call = intake.add_parser("contact", help="register (and close) a phone or e-mail inquiry")
     call.add_argument("--channel", default="phone", choices=["phone", "email"])

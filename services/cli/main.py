@@ -21,6 +21,7 @@ from services.cli import feed as feed_cli
 from services.cli import intake as intake_cli
 from services.cli import notifications as notifications_cli
 from services.cli import records as records_cli
+from services.cli import statistics as statistics_cli
 from services.cli import visitation as visitation_cli
 from services.cli.leverance import add_commands as add_leverance_commands
 from services.kernel.auth import TokenAuthority
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
 
     feed_cli.add_commands(sub)
     dead_letters_cli.add_commands(sub)
+    statistics_cli.add_commands(sub)
 
     leverance = sub.add_parser("leverance", help="delivery side")
     leverance_actions = leverance.add_subparsers(dest="action", required=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from pydantic import Field
+
 from services.contracts.channel import Channel
 from services.kernel.envelope import EventPayload
 
@@ -21,6 +23,11 @@ class KasRegistrationSaved(EventPayload):
     status: str
     handling: str
     inquiry_date: date | None = None
+    course_expected: bool | None = Field(
+        default=None,
+        description="(added) The handling ticked is one the code list marks as a course "
+        "(forløb forventes igangsat); unset in a draft without one.",
+    )
 
     def subject(self) -> str:
         return self.registration_id

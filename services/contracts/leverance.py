@@ -379,6 +379,20 @@ class AnchoringActivityHeld(_CaseEvent):
     on: date
 
 
+class AppropriationSet(EventPayload):
+    """The appropriation (bevilling) of a year and main area was set or replaced."""
+
+    event_type = "AppropriationSet"
+
+    year: int
+    main_area: MainArea
+    amount_dkk: Dkk
+    set_at: datetime
+
+    def subject(self) -> str:
+        return f"{self.year}:{self.main_area}"
+
+
 class SettlementCreated(EventPayload):
     """A monthly settlement of approved consumption for one supplier; the agency pays from it."""
 

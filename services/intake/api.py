@@ -34,6 +34,7 @@ from services.kernel.context import ROLES, SERVICE_ROLE, VISO_STAFF, require_rol
 from services.kernel.envelope import utcnow
 from services.kernel.errors import FieldViolation, InvalidInput, echo
 from services.kernel.grpc_server import Registration
+from services.kernel.paging import page_size
 from services.kernel.proto import parse_request, timestamp
 from services.workdays.settings import CalendarSettings
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc, kas_pb2, kas_pb2_grpc
@@ -180,7 +181,8 @@ def parse_filter(request: Any, ref: Reference) -> InquiryFilter:
         text=request.text,
         municipality_code=request.municipality_code,
         held_for_consultant_id=request.held_for_consultant_id,
-        limit=request.limit or 50,
+        limit=page_size(request.page_size or request.limit),
+        page_token=request.page_token,
     )
 
 
@@ -294,10 +296,12 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     async def _list(self, call: str, request: Any) -> intake_pb2.ListInquiriesResponse:
         principal = require_role(*VISO_STAFF)
         seen = access(principal, call, request.purpose)
-        found = await queries.list_inquiries(
+        found, following = await queries.list_inquiries(
             parse_filter(request, self.app.ref), app=self.app, access=seen
         )
-        return intake_pb2.ListInquiriesResponse(inquiries=[to_proto(i) for i in found])
+        return intake_pb2.ListInquiriesResponse(
+            inquiries=[to_proto(i) for i in found], next_page_token=following
+        )
 
     async def RegisterContactInquiry(self, request: Any, context: Any) -> intake_pb2.Inquiry:
         principal = require_role(*VISO_STAFF)

@@ -372,7 +372,7 @@ async def create_indexes(store: MongoStore) -> None:
     coll = store.db[inquiries.collection]
     await coll.create_index([("citizen.cpr_hash", ASCENDING), ("status", ASCENDING)])
     await coll.create_index([("status", ASCENDING), ("distribution_date", ASCENDING)])
-    await coll.create_index([("registered_at", DESCENDING)])
+    await coll.create_index([("registered_at", DESCENDING), ("_id", ASCENDING)])
     await coll.create_index([("family_group_id", ASCENDING)])
     await coll.create_index([("form_deadline.state", ASCENDING), ("form_deadline.due", ASCENDING)])
     await store.db[AUDIT].create_index([("inquiry_id", ASCENDING), ("at", DESCENDING)])

@@ -18,6 +18,7 @@ from services.intake.domain.deadlines import DANISH_TIME
 from services.intake.handlers import Intake, inquiries
 from services.kernel.envelope import utcnow
 from services.kernel.errors import Forbidden, InvalidInput, NotFound
+from services.kernel.paging import Paging
 
 
 async def get_inquiry(
@@ -79,6 +80,7 @@ class InquiryFilter:
     municipality_code: str = ""
     held_for_consultant_id: str = ""
     limit: int = 50
+    page_token: str = ""
 
 
 def _query(flt: InquiryFilter, app: Intake) -> dict[str, Any]:
@@ -121,17 +123,20 @@ def start_of_danish_day(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=DANISH_TIME).astimezone(UTC)
 
 
-async def list_inquiries(flt: InquiryFilter, *, app: Intake, access: Access) -> list[Inquiry]:
-    """Inquiries matching the filter, newest first; the read of citizens' data audited."""
-    found = await inquiries.find(
-        app.store.db,
-        _query(flt, app),
-        sort=(("registered_at", DESCENDING), ("_id", ASCENDING)),
-        limit=flt.limit,
+async def list_inquiries(
+    flt: InquiryFilter, *, app: Intake, access: Access
+) -> tuple[list[Inquiry], str]:
+    """A page of the inquiries matching the filter, newest first, and the next page's token;
+    the read of citizens' data audited."""
+    query = _query(flt, app)
+    paging = Paging((("registered_at", DESCENDING), ("_id", ASCENDING)), {"query": query})
+    docs, following = await paging.page(
+        app.store.db[inquiries.collection], query, size=flt.limit, token=flt.page_token
     )
+    found = [inquiries.from_doc(doc) for doc in docs]
     records = audit.inquiry_records(access, found, action="list", now=utcnow())
     await audit.write_alone(app.store.db, records)
-    return found
+    return found, following
 
 
 async def audit_trail(

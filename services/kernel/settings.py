@@ -7,7 +7,14 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICE_NAMES: tuple[str, ...] = ("intake", "visitation", "leverance", "documents", "notifications")
+SERVICE_NAMES: tuple[str, ...] = (
+    "intake",
+    "visitation",
+    "leverance",
+    "documents",
+    "notifications",
+    "statistics",
+)
 DEFAULT_GRPC_PORTS: dict[str, int] = {name: 50051 + i for i, name in enumerate(SERVICE_NAMES)}
 DEFAULT_METRICS_PORTS: dict[str, int] = {name: 9101 + i for i, name in enumerate(SERVICE_NAMES)}
 

@@ -21,6 +21,7 @@ from pymongo import ASCENDING, DESCENDING
 
 from services.contracts.common import MainArea
 from services.contracts.leverance import SatisfactionSurveyRequested
+from services.contracts.notifications import SatisfactionSurveyAnswered, SurveyAnswer
 from services.kernel.auth import load_signing_key
 from services.kernel.bounds import check_year
 from services.kernel.consumer import EventHandler
@@ -294,6 +295,18 @@ def summarize(surveys: Sequence[Survey], questions: tuple[Question, ...]) -> lis
     return summaries
 
 
+def answered_event(survey: Survey) -> SatisfactionSurveyAnswered:
+    """The event of an answered survey: its answers, no names."""
+    return SatisfactionSurveyAnswered(
+        case_id=survey.case_id,
+        service=survey.service,
+        main_area=survey.main_area,
+        year=survey.year,
+        answers=[SurveyAnswer(question_id=a.question_id, answer=a.answer) for a in survey.answers],
+        answered_at=survey.answered_at or utcnow(),
+    )
+
+
 # --- use cases --------------------------------------------------------------------------------
 
 surveys = Repository(Survey, "surveys")
@@ -383,6 +396,7 @@ async def answer(store: MongoStore, survey_id: str, answers: Sequence[Answer]) -
         if found is None:
             raise NotFound("survey", survey_id)
         answered = answer_survey(found, answers, now=utcnow())
+        tx.emit(answered_event(answered))
         return await surveys.save(tx, answered, expected_version=found.version)
 
     return await store.transact(work)

@@ -22,6 +22,7 @@ from services.intake import main as intake
 from services.leverance import main as leverance
 from services.notifications import main as notifications
 from services.platform.infra import DEFAULT_KAFKA_PORT
+from services.statistics import main as statistics
 from services.visitation import main as visitation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +36,7 @@ def consumers() -> tuple[Consumer, ...]:
             topics=tuple(module.SPEC.subscribes_to),
             events=module.HANDLED_EVENTS,
         )
-        for module in (intake, visitation, leverance, documents, notifications)
+        for module in (intake, visitation, leverance, documents, notifications, statistics)
     )
 
 

@@ -65,9 +65,9 @@ def test_an_event_class_of_the_contracts_package_missing_from_the_catalog_is_nam
 
 def test_every_topic_of_the_platform_is_a_channel(document: dict[str, Any]) -> None:
     addresses = {channel["address"] for channel in document["channels"].values()}
-    services = ("intake", "visitation", "leverance", "documents", "notifications")
+    services = ("intake", "visitation", "leverance", "documents", "notifications", "statistics")
     assert {f"vias.{s}.dlq.v1" for s in services} <= addresses
-    assert {f"vias.{s}.events.v1" for s in services if s != "notifications"} <= addresses
+    assert {f"vias.{s}.events.v1" for s in services if s != "statistics"} <= addresses
 
 
 def test_deadline_events_are_on_the_channel_of_each_service_owning_deadlines(
@@ -75,7 +75,7 @@ def test_deadline_events_are_on_the_channel_of_each_service_owning_deadlines(
 ) -> None:
     message = document["components"]["messages"]["DeadlineSet"]
     assert message["x-producers"] == ["documents", "intake", "leverance", "visitation"]
-    assert message["x-consumers"] == ["notifications"]
+    assert message["x-consumers"] == ["notifications", "statistics"]
     assert message["headers"]["allOf"][1]["properties"]["ce_source"] == {
         "enum": ["vias/documents", "vias/intake", "vias/leverance", "vias/visitation"]
     }
@@ -114,7 +114,8 @@ def test_a_consumer_is_a_receive_operation_of_its_group(document: dict[str, Any]
         "InquiryAssigned",
         "InquiryConsentWithdrawn",
     ]
-    assert document["components"]["messages"]["InquiryAssigned"]["x-consumers"] == ["visitation"]
+    consumers = document["components"]["messages"]["InquiryAssigned"]["x-consumers"]
+    assert consumers == ["statistics", "visitation"]
 
 
 def test_every_handled_event_is_a_contract_on_a_subscribed_channel() -> None:

@@ -26,7 +26,7 @@ registrations = Repository(KasRegistration, "kas_registrations")
 COUNTERS = "counters"
 
 
-def _saved(r: KasRegistration) -> KasRegistrationSaved:
+def _saved(r: KasRegistration, ref: Reference) -> KasRegistrationSaved:
     return KasRegistrationSaved(
         registration_id=r.id,
         kas_number=r.kas_number,
@@ -34,6 +34,7 @@ def _saved(r: KasRegistration) -> KasRegistrationSaved:
         status=r.status,
         handling=r.handling,
         inquiry_date=r.form.inquiry_date,
+        course_expected=r.is_course(ref) if r.handling else None,
     )
 
 
@@ -97,7 +98,7 @@ async def save(
             stored = await registrations.add(tx, saved)
         else:
             stored = await registrations.save(tx, saved, expected_version=command.expected_version)
-        tx.emit(_saved(stored))
+        tx.emit(_saved(stored, ref))
         audit.write(tx, audit.kas_records(access, [stored], action="write", now=now))
         return stored
 
@@ -114,7 +115,7 @@ async def close_course(
         now = utcnow()
         closed = model.close_course(existing, command, ref=ref, today=danish_date(now))
         stored = await registrations.save(tx, closed, expected_version=command.expected_version)
-        tx.emit(_saved(stored))
+        tx.emit(_saved(stored, ref))
         audit.write(tx, audit.kas_records(access, [stored], action="write", now=now))
         return stored
 

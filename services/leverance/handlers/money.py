@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.contracts.leverance import AppropriationSet
 from services.kernel.context import Principal
 from services.kernel.envelope import utcnow
 from services.kernel.errors import ConcurrencyConflict, NotFound
@@ -95,6 +96,14 @@ async def set_appropriation(command: SetAppropriation, *, store: MongoStore) -> 
             amount_dkk=command.amount_dkk,
         )
         found = await appropriations.get(tx, wanted.id)
+        tx.emit(
+            AppropriationSet(
+                year=command.year,
+                main_area=command.main_area,
+                amount_dkk=command.amount_dkk,
+                set_at=utcnow(),
+            )
+        )
         if found is None:
             return await appropriations.add(tx, wanted)
         return await appropriations.save(

@@ -1,0 +1,25 @@
+"""Following the pages of a list or search call (AIP-158) until the last, or enough items."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+
+async def every_page(
+    call: Callable[[Any], Awaitable[Any]], request: Any, items: str, *, at_most: int = 0
+) -> Any:
+    """The first page's reply holding the items of every page (or the first `at_most`),
+    fetched in turn with each page's next_page_token."""
+    first = await call(request)
+    collected = list(getattr(first, items))
+    token = first.next_page_token
+    while token and not (at_most and len(collected) >= at_most):
+        request.page_token = token
+        reply = await call(request)
+        collected += getattr(reply, items)
+        token = reply.next_page_token
+    del getattr(first, items)[:]
+    getattr(first, items).extend(collected[:at_most] if at_most else collected)
+    first.next_page_token = ""
+    return first
