@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Mapping, Sequence
 from datetime import timedelta
 
@@ -69,7 +70,8 @@ def _handlers(deps: Deps) -> dict[str, EventHandler]:
         deadlines.handlers(),
         surveys.handlers(
             surveys.questions_from_settings(),
-            surveys.SurveySettings().links(deps.settings),
+            # Read when the first survey is recorded: building the handlers needs no key.
+            functools.cache(lambda: surveys.SurveySettings().links(deps.settings)),
             DeliverySettings().send_within,
         ),
         supplier_feed.handlers(_topics(deps)),

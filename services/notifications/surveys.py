@@ -5,7 +5,7 @@ per year and main area for the statistics."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -353,7 +353,7 @@ async def record_survey(
     envelope: Envelope,
     *,
     questions: tuple[Question, ...],
-    links: SurveyLinks | None = None,
+    links: Callable[[], SurveyLinks] | None = None,
     send_within: timedelta = timedelta(hours=48),
 ) -> None:
     """Record (send) the survey of a closed course, once per course, and queue its invitation
@@ -371,7 +371,7 @@ async def record_survey(
     )
     stored = await surveys.add(tx, survey)
     if links is not None:
-        url = links.url(stored.id, stored.created_at)
+        url = links().url(stored.id, stored.created_at)
         made = invitation(
             stored, url=url, event_id=envelope.event_id, now=now, send_within=send_within
         )
@@ -380,7 +380,7 @@ async def record_survey(
 
 def handlers(
     questions: tuple[Question, ...],
-    links: SurveyLinks | None = None,
+    links: Callable[[], SurveyLinks] | None = None,
     send_within: timedelta = timedelta(hours=48),
 ) -> dict[str, EventHandler]:
     """The events the survey sender consumes (with the page's links, it sends invitations)."""
