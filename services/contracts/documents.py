@@ -183,6 +183,28 @@ class ConcernReportStepRecorded(EventPayload):
         return self.case_id
 
 
+class DocumentReadyToSend(EventPayload):
+    """A final document documents made for someone outside VIAS (a decision letter, an access
+    request's delay letter, decision or disclosure package): notifications delivers it, the
+    document attached. `to_inquirer`: to the inquirer the receipt letter went to; else to the
+    named recipient by e-mail, and without an address it is Team Support's task."""
+
+    event_type = "DocumentReadyToSend"
+
+    document_id: str
+    case_id: str = ""
+    inquiry_id: str = ""
+    message_kind: str = Field(examples=["decision_letter", "delay_letter", "access_package"])
+    recipient_name: str = ""
+    recipient_email: str = ""
+    to_inquirer: bool = False
+    title: str = Field(description="The message's subject line.")
+    body: str
+
+    def subject(self) -> str:
+        return self.case_id or self.document_id
+
+
 class CaseContentDeleted(EventPayload):
     """Retention deleted the personal content of a note or document; a tombstone stays."""
 

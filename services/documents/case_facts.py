@@ -109,7 +109,6 @@ async def ended_at(tx: Transaction, inquiry_id: str) -> datetime | None:
 
 
 HANDLERS = {
-    "VisitationDecided": record_decision,
     "CaseHandedToCentralUnit": record_central_hand_over,
     "ClosingMeetingHeld": record_closing_meeting,
     "InquiryCourseEnded": record_course_ended,

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import logging
 
+from services.contracts.documents import DocumentReadyToSend
 from services.contracts.intake import InquiryLetterRequested, letter_document_id
-from services.documents import files
+from services.contracts.visitation import VisitationDecided
+from services.documents import case_facts, files
 from services.documents.case_record import DOCUMENTS, documents
+from services.documents.case_suppliers import CASES
 from services.documents.intake_journal import LETTER_NAMES, journal_letter
 from services.documents.record import ArchiveState, CaseDocument, CaseFacts
 from services.documents.rendering import Filling, render
@@ -65,9 +68,13 @@ async def render_pending(store: MongoStore) -> int:
 async def _render(store: MongoStore, letter: CaseDocument) -> bool:
     """Render and store one letter as a final; False when another worker did it first."""
     assert letter.pending_template is not None
+    facts = CaseFacts(case_id="", inquiry_id=letter.inquiry_id)
+    if letter.case_id:  # a decision letter: the case's decision, reasoning and guidance
+        found = await store.db[CASES].find_one({"_id": letter.case_id})
+        facts = case_facts.facts_from(found) if found else CaseFacts(case_id=letter.case_id)
     made = render(
         letter.pending_template,
-        CaseFacts(case_id="", inquiry_id=letter.inquiry_id),
+        facts,
         Filling(fields=letter.pending_fields, today=letter.created_at.date()),
         draft=False,
     )
@@ -100,3 +107,53 @@ async def _render(store: MongoStore, letter: CaseDocument) -> bool:
             return False
         raise
     return True
+
+
+DECISION_TEMPLATES = {
+    "closed_with_advice": "decision_closed_with_advice",
+    "referred": "decision_referred",
+    "outside_scope": "decision_outside_scope",
+}
+
+
+def decision_letter_id(event_id: str) -> str:
+    """The decision letter of a VisitationDecided event."""
+    return f"decision-{event_id}"
+
+
+async def record_decision_letter(tx: Transaction, envelope: Envelope) -> None:
+    """Visitation's decision without a course becomes a decision letter to the inquirer, with
+    complaint guidance: recorded to be rendered, and announced for delivery."""
+    await case_facts.record_decision(tx, envelope)
+    decided = envelope.payload_as(VisitationDecided)
+    template = DECISION_TEMPLATES.get(decided.outcome)
+    if template is None:
+        return
+    letter = CaseDocument(
+        id=decision_letter_id(envelope.event_id),
+        case_id=decided.case_id,
+        inquiry_id=decided.inquiry_id,
+        kind="letter",
+        title="Afgørelse fra VISO",
+        created_by="system",
+        created_by_role="system",
+        created_at=utcnow(),
+        sent_to=["henvender"],
+        render_pending=True,
+        pending_template=template,
+    )
+    documents.add_if_absent(tx, letter)
+    tx.emit(
+        DocumentReadyToSend(
+            document_id=letter.id,
+            case_id=decided.case_id,
+            inquiry_id=decided.inquiry_id,
+            message_kind="decision_letter",
+            to_inquirer=True,
+            title="Afgørelse fra VISO",
+            body=(
+                "VISO har truffet afgørelse om jeres henvendelse. Afgørelsen med begrundelse og "
+                "klagevejledning er vedhæftet som PDF."
+            ),
+        )
+    )

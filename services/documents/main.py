@@ -73,6 +73,7 @@ _HANDLERS: dict[str, EventHandler] = {
     **case_facts.HANDLERS,
     **intake_journal.HANDLERS,
     "InquiryLetterRequested": letters.journal_and_record_letters,
+    "VisitationDecided": letters.record_decision_letter,
     **visitation_journal.HANDLERS,
 }
 HANDLED_EVENTS = frozenset(_HANDLERS)

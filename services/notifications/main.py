@@ -23,6 +23,7 @@ from services.notifications import (
 from services.notifications.api import registrations
 from services.notifications.delivery import api as delivery_api
 from services.notifications.delivery import concern_reports as concern_deliveries
+from services.notifications.delivery import documents_to_send
 from services.notifications.delivery import handlers as delivery_handlers
 from services.notifications.delivery import worker as delivery_worker
 from services.notifications.delivery.settings import DeliverySettings
@@ -66,6 +67,7 @@ def _handlers(deps: Deps) -> dict[str, EventHandler]:
         case_record_notices.HANDLERS,
         letters.handlers(DeliverySettings().send_within),
         concern_deliveries.handlers(DeliverySettings().send_within),
+        documents_to_send.handlers(DeliverySettings().send_within),
         intake_notices.HANDLERS,
         deadlines.handlers(),
         surveys.handlers(
@@ -110,6 +112,7 @@ HANDLED_EVENTS = frozenset(
         *case_record_notices.HANDLERS,
         *letters.handlers(send_within=timedelta(0)),
         *concern_deliveries.handlers(send_within=timedelta(0)),
+        *documents_to_send.handlers(send_within=timedelta(0)),
         *intake_notices.HANDLERS,
         *deadlines.handlers(),
         *surveys.handlers(questions=()),

@@ -5,9 +5,12 @@ manager."""
 
 from __future__ import annotations
 
+import asyncio
+import mailbox
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from email.header import decode_header, make_header
 from typing import Any
 
 import grpc
@@ -98,6 +101,7 @@ async def test_a_disclosure_lists_exactly_what_is_disclosed_and_leaves_out_the_r
         apb.RegisterAccessRequestRequest(
             channel="letter",
             requester_name="Anne Hansen",
+            requester_contact="anne.hansen@example.dk",
             relation="party",
             case_ids=[flow.case_id],
         ),
@@ -155,6 +159,28 @@ async def test_a_disclosure_lists_exactly_what_is_disclosed_and_leaves_out_the_r
     letter = pdf_text(await downloaded(clients, delivered.letter_document_id, me))
     assert "Du får aktindsigt i 4 af 5 dokumenter og notater." in letter
     assert "Forvaltningsloven § 15 b" in letter and "Klagevejledning" in letter
+
+    def mails() -> list[Any]:
+        box = mailbox.Maildir(clients.platform.smtp.maildir, create=False)
+        return [m for m in box if "anne.hansen@example.dk" in (m["To"] or "")]
+
+    async def mailed() -> list[Any]:
+        found = await asyncio.to_thread(mails)
+        return found if len(found) >= 2 else []
+
+    sent = await eventually(mailed, timeout=60)  # the decision letter and the package
+    subjects = [str(make_header(decode_header(m["Subject"]))) for m in sent]
+    assert sorted(subjects) == [
+        "Afgørelse om aktindsigt",
+        "Aktindsigt: de udleverede dokumenter",
+    ]
+    for mail in sent:
+        [pdf] = [
+            p.get_payload(decode=True)
+            for p in mail.walk()
+            if p.get_content_type() == "application/pdf"
+        ]
+        assert isinstance(pdf, bytes) and SECRET not in pdf_text(pdf)
 
     journal = await clients.documents.GetJournal(
         dpb.GetJournalRequest(case_id=flow.case_id), metadata=me, timeout=DEADLINE

@@ -29,7 +29,7 @@ from tests.integration.caseflow_helpers import (
     handed_to_supplier,
     registered_case,
 )
-from tests.integration.documents_helpers import final_advisory_report, once_known
+from tests.integration.documents_helpers import downloaded, final_advisory_report, once_known
 from tests.integration.test_course_end_to_end import today
 from tests.integration.visitation_helpers import staff, supplier_staff
 from tests.support import DEADLINE, Clients, eventually, vias_command
@@ -511,6 +511,18 @@ async def test_a_case_past_retention_loses_its_content_and_keeps_tombstones(
         timeout=DEADLINE,
     )
     manager = staff(clients, "manager-1", role="manager")
+
+    async def decision_sent() -> list[Any]:
+        query = {"case_id": flow.case_id, "message_kind": "decision_letter", "status": "sent"}
+        found: list[Any] = await clients.db("notifications").deliveries.find(query).to_list()
+        return found
+
+    [decision] = await eventually(decision_sent, timeout=60)  # to the inquirer, with the PDF
+    assert decision["recipient"]["role"] == "inquirer" and decision["document_id"]
+    letter_pdf = await downloaded(clients, decision["document_id"], flow.as_consultant())
+    assert "Klagevejledning" in pdf_text(letter_pdf) and "Rådgivet i telefonen." in pdf_text(
+        letter_pdf
+    )
 
     async def ended() -> bool:
         inquiry = await clients.intake.GetInquiry(

@@ -9,7 +9,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from services.contracts.documents import NOTE_CATEGORY_NAMES
+from services.contracts.documents import NOTE_CATEGORY_NAMES, DocumentReadyToSend
 from services.documents import case_facts, files
 from services.documents.access import model
 from services.documents.access.commands import (
@@ -322,6 +322,24 @@ def _final_document(
     )
 
 
+def _to_requester(
+    request: AccessRequest, document: CaseDocument, *, kind: str, title: str, body: str
+) -> DocumentReadyToSend:
+    """A document for the requester, to be delivered: by e-mail when their contact is an
+    address, else as Team Support's task."""
+    contact = request.requester_contact.strip()
+    return DocumentReadyToSend(
+        document_id=document.id,
+        case_id=document.case_id,
+        inquiry_id=document.inquiry_id,
+        message_kind=kind,
+        recipient_name=request.requester_name,
+        recipient_email=contact if "@" in contact and " " not in contact else "",
+        title=title,
+        body=f"Kære {request.requester_name}\n\n{body}\n\nMed venlig hilsen\nVISO",
+    )
+
+
 class _Made:
     """Bytes made for the record, with a filename, content type and template."""
 
@@ -372,6 +390,16 @@ async def send_delay_letter(
         )
         stored = await documents.add(tx, document)
         await _save(tx, model.with_part(current, part), current, [])
+        tx.emit(
+            _to_requester(
+                current,
+                stored,
+                kind="delay_letter",
+                title="Forsinkelse af svar på din anmodning om aktindsigt",
+                body="VISO kan ikke svare på din anmodning om aktindsigt inden fristen. "
+                "Brevet med begrundelsen og den forventede svardato er vedhæftet.",
+            )
+        )
         _journal(
             tx,
             current,
@@ -504,6 +532,26 @@ async def deliver(request_id: str, *, store: MongoStore, principal: Principal) -
         )
         await documents.add(tx, made)
         await documents.add(tx, decision)
+        tx.emit(
+            _to_requester(
+                current,
+                decision,
+                kind="decision_letter",
+                title="Afgørelse om aktindsigt",
+                body="VISOs afgørelse om din anmodning om aktindsigt er vedhæftet, med "
+                "klagevejledning. Dokumenterne følger i en særskilt e-mail.",
+            )
+        )
+        tx.emit(
+            _to_requester(
+                current,
+                made,
+                kind="access_package",
+                title="Aktindsigt: de udleverede dokumenter",
+                body="De dokumenter og notater, du har fået aktindsigt i, er vedhæftet som én "
+                "PDF med en oversigt på forsiden.",
+            )
+        )
         today = utcnow().date()
         events: list[Any] = []
         parts = []

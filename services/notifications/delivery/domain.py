@@ -36,6 +36,7 @@ MessageKind = Literal[
     "concern_report",
     "survey_invitation",
     "delay_letter",
+    "access_package",
 ]
 
 WAITING: tuple[Status, ...] = ("queued", "fallen_back")
