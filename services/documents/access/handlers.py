@@ -31,8 +31,8 @@ from services.documents.case_record import (
 )
 from services.documents.domain import JournalEntry
 from services.documents.handlers import append_entry
-from services.documents.record import ArchiveState, CaseDocument, CaseFacts, StoredVersion
-from services.documents.rendering import Filling, danish_date, render, to_pdf
+from services.documents.record import ArchiveState, CaseDocument, CaseFacts
+from services.documents.rendering import Filling, Rendered, danish_date, render, to_pdf
 from services.kernel.context import Principal
 from services.kernel.envelope import new_id, utcnow
 from services.kernel.errors import (
@@ -287,7 +287,8 @@ def _final_document(
     kind: str,
     title: str,
     file_id: str,
-    rendered: Any,
+    rendered: Rendered,
+    template: str | None,
     principal: Principal,
 ) -> CaseDocument:
     """A final of the case record made by the central unit (on the first case asked about)."""
@@ -301,16 +302,8 @@ def _final_document(
         title=title,
         status="final",
         versions=[
-            StoredVersion(
-                version=1,
-                file_id=file_id,
-                filename=rendered.filename,
-                content_type=rendered.content_type,
-                size=len(rendered.data),
-                sha256=files.checksum(rendered.data),
-                created_at=now,
-                created_by=principal.user_id,
-                template=rendered.template,
+            rendered.first_version(
+                file_id=file_id, by=principal.user_id, template=template, now=now
             )
         ],
         sent_to=[request.requester_name],
@@ -340,14 +333,6 @@ def _to_requester(
     )
 
 
-class _Made:
-    """Bytes made for the record, with a filename, content type and template."""
-
-    def __init__(self, data: bytes, filename: str, content_type: str, template: str) -> None:
-        self.data, self.filename, self.content_type = data, filename, content_type
-        self.template = template
-
-
 async def send_delay_letter(
     command: SendAccessDelayLetter, *, store: MongoStore, principal: Principal
 ) -> AccessRequest:
@@ -365,13 +350,12 @@ async def send_delay_letter(
         "expected_on": danish_date(command.expected_on),
     }
     facts = CaseFacts(case_id=request.case_ids[0])
-    made = render(
+    letter = render(
         "access_delay_letter",
         facts,
         Filling(fields, author_line=author_line(principal)),
         draft=False,
     )
-    letter = _Made(made.data, made.filename, made.content_type, "access_delay_letter")
 
     async def work(tx: Transaction, file_id: str) -> CaseDocument:
         current = await _request(tx, command.request_id)
@@ -386,6 +370,7 @@ async def send_delay_letter(
             title="Forsinkelse af svar på aktindsigt",
             file_id=file_id,
             rendered=letter,
+            template="access_delay_letter",
             principal=principal,
         )
         stored = await documents.add(tx, document)
@@ -493,14 +478,13 @@ async def deliver(request_id: str, *, store: MongoStore, principal: Principal) -
     open parts are met."""
     request = await get(request_id, store=store)
     model.check_deliverable(request)
-    package = _Made(await disclosure(store, request), "aktindsigt.pdf", "application/pdf", "")
-    letter_pdf = render(
+    package = Rendered(await disclosure(store, request), "application/pdf", "aktindsigt.pdf")
+    letter = render(
         "access_decision",
         CaseFacts(case_id=request.case_ids[0]),
         Filling(decision_fields(request), author_line=author_line(principal)),
         draft=False,
     )
-    letter = _Made(letter_pdf.data, letter_pdf.filename, letter_pdf.content_type, "access_decision")
     letter_file = await files.store(
         store.db, letter.data, filename=letter.filename, metadata={"access_request": request.id}
     )
@@ -518,6 +502,7 @@ async def deliver(request_id: str, *, store: MongoStore, principal: Principal) -
             title="Aktindsigt - samlet udlevering",
             file_id=package_file,
             rendered=package,
+            template=None,
             principal=principal,
         )
         decision = _final_document(
@@ -528,6 +513,7 @@ async def deliver(request_id: str, *, store: MongoStore, principal: Principal) -
             title="Afgørelse om aktindsigt",
             file_id=letter_file,
             rendered=letter,
+            template="access_decision",
             principal=principal,
         )
         await documents.add(tx, made)
