@@ -5,8 +5,6 @@ manager."""
 
 from __future__ import annotations
 
-import asyncio
-import mailbox
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -25,6 +23,7 @@ from tests.integration.caseflow_helpers import (
     registered_case,
 )
 from tests.integration.documents_helpers import downloaded, once_known, pdf_text
+from tests.integration.mail_helpers import attached_pdfs, received_async
 from tests.integration.test_course_end_to_end import today
 from tests.integration.visitation_helpers import staff
 from tests.support import DEADLINE, Clients, eventually
@@ -160,12 +159,10 @@ async def test_a_disclosure_lists_exactly_what_is_disclosed_and_leaves_out_the_r
     assert "Du får aktindsigt i 4 af 5 dokumenter og notater." in letter
     assert "Forvaltningsloven § 15 b" in letter and "Klagevejledning" in letter
 
-    def mails() -> list[Any]:
-        box = mailbox.Maildir(clients.platform.smtp.maildir, create=False)
-        return [m for m in box if "anne.hansen@example.dk" in (m["To"] or "")]
-
     async def mailed() -> list[Any]:
-        found = await asyncio.to_thread(mails)
+        found = await received_async(
+            clients.platform, lambda m: "anne.hansen@example.dk" in (m["To"] or "")
+        )
         return found if len(found) >= 2 else []
 
     sent = await eventually(mailed, timeout=60)  # the decision letter and the package
@@ -175,12 +172,8 @@ async def test_a_disclosure_lists_exactly_what_is_disclosed_and_leaves_out_the_r
         "Aktindsigt: de udleverede dokumenter",
     ]
     for mail in sent:
-        [pdf] = [
-            p.get_payload(decode=True)
-            for p in mail.walk()
-            if p.get_content_type() == "application/pdf"
-        ]
-        assert isinstance(pdf, bytes) and SECRET not in pdf_text(pdf)
+        [pdf] = attached_pdfs(mail)
+        assert SECRET not in pdf_text(pdf)
 
     journal = await clients.documents.GetJournal(
         dpb.GetJournalRequest(case_id=flow.case_id), metadata=me, timeout=DEADLINE

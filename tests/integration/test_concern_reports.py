@@ -4,9 +4,7 @@ supplier A's specialist is invisible to supplier B, co-signed by the consultant,
 
 from __future__ import annotations
 
-import asyncio
 import json
-import mailbox
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,6 +19,7 @@ from tests.integration.caseflow_helpers import (
     handed_to_supplier,
 )
 from tests.integration.documents_helpers import downloaded, once_known, pdf_text
+from tests.integration.mail_helpers import attached_pdfs, received_async
 from tests.integration.visitation_helpers import supplier_staff
 from tests.support import DEADLINE, Clients, eventually
 from vias.documents.v1 import concern_pb2 as cpb
@@ -121,18 +120,13 @@ async def test_a_childs_report_by_supplier_a_is_hidden_from_b_and_released_once_
     text = pdf_text(await downloaded(clients, released.document_id, flow.as_consultant()))
     delivery_id = f"{json.loads(rows[0]['value'])['event_id']}:0"
 
-    def mails() -> list[Any]:
-        box = mailbox.Maildir(clients.platform.smtp.maildir, create=False)
-        return [m for m in box if m["X-VIAS-Delivery"] == delivery_id]
-
     async def mailed() -> list[Any]:
-        return await asyncio.to_thread(mails)
+        return await received_async(clients.platform, lambda m: m["X-VIAS-Delivery"] == delivery_id)
 
     [mail] = await eventually(mailed, timeout=60)
     assert mail["To"].endswith("<underretning@odense.dk>")
-    [attached] = [p for p in mail.walk() if p.get_content_type() == "application/pdf"]
-    payload = attached.get_payload(decode=True)
-    assert isinstance(payload, bytes) and OBSERVATION in pdf_text(payload)
+    [payload] = attached_pdfs(mail)
+    assert OBSERVATION in pdf_text(payload)
     assert "Underretning til kommunen" in text and OBSERVATION in text
     assert f"Medunderskrevet af fagkonsulent {flow.consultant}" in text
 

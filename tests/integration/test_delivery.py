@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import mailbox
 from datetime import timedelta
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from services.notifications.delivery.channels import (
 )
 from services.notifications.delivery.settings import DeliverySettings
 from services.platform.infra import Platform
+from tests.integration.mail_helpers import attached_pdfs, body, mails_of
 from tests.support import (
     DEADLINE,
     Clients,
@@ -90,32 +89,9 @@ async def settled(clients: Clients, inquiry_id: str, *, count: int = 2) -> dict[
     return await eventually(probe, timeout=60)
 
 
-def mails_of(platform: Platform, delivery_id: str) -> list[Message]:
-    box = mailbox.Maildir(platform.smtp.maildir, create=False)
-    return [m for m in box if m["X-VIAS-Delivery"] == delivery_id]
-
-
 def drops_of(platform: Platform, delivery_id: str) -> list[Path]:
     folder = platform.digital_post_dir / delivery_id.replace(":", "-")
     return [folder] if folder.exists() else []
-
-
-def body(message: Message) -> str:
-    """The e-mail's text (the first text/plain part; a letter's PDF is attached beside it)."""
-    text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
-    payload = text.get_payload(decode=True)
-    assert isinstance(payload, bytes)
-    return payload.decode(text.get_content_charset() or "utf-8")
-
-
-def attached_pdfs(message: Message) -> list[bytes]:
-    """The PDF documents attached to an e-mail."""
-    pdfs = []
-    for part in message.walk():
-        payload = part.get_payload(decode=True)
-        if part.get_content_type() == "application/pdf" and isinstance(payload, bytes):
-            pdfs.append(payload)
-    return pdfs
 
 
 async def team_support_notices(clients: Clients, delivery_id: str) -> list[Any]:

@@ -3,9 +3,8 @@ inquirer that can be answered once; a citizen_course leads to none."""
 
 from __future__ import annotations
 
-import asyncio
-import mailbox
 from datetime import timedelta
+from email.message import Message
 
 import grpc
 import pytest
@@ -14,6 +13,7 @@ from services.contracts.leverance import SatisfactionSurveyRequested
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import events_topic
 from tests.integration.documents_helpers import final_advisory_report
+from tests.integration.mail_helpers import body, received_async
 from tests.integration.test_leverance import TODAY, Case, new_supplier
 from tests.support import DEADLINE, Clients, bad_fields, eventually, produce, violations
 from vias.documents.v1 import documents_pb2
@@ -110,19 +110,12 @@ async def test_a_closed_single_case_course_sends_a_survey_to_the_inquirer_answer
     assert sent.answer_url.startswith(f"{clients.platform.web_url('notifications')}/survey/")
     assert sent.answer_url_expires_at.ToDatetime() > sent.created_at.ToDatetime()
 
-    def invitations() -> list[str]:
-        box = mailbox.Maildir(clients.platform.smtp.maildir, create=False)
-        found = []
-        for mail in box:
-            if mail["X-VIAS-Delivery"].endswith(":survey") and "raadgiver@odense.dk" in mail["To"]:
-                text = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
-                payload = text.get_payload(decode=True)
-                assert isinstance(payload, bytes)
-                found.append(payload.decode(text.get_content_charset() or "utf-8"))
-        return [body for body in found if sent.answer_url in body]
+    def invitation_to(mail: Message) -> bool:
+        return mail["X-VIAS-Delivery"].endswith(":survey") and "raadgiver@odense.dk" in mail["To"]
 
     async def invited() -> list[str]:
-        return await asyncio.to_thread(invitations)
+        found = await received_async(clients.platform, invitation_to)
+        return [text for text in map(body, found) if sent.answer_url in text]
 
     [invitation] = await eventually(invited, timeout=60)  # the invitation carries the link
     assert "Tilfredshedsundersøgelse" in invitation or "tilfredshedsundersøgelsen" in invitation
