@@ -125,7 +125,11 @@ async def test_every_intake_call_that_shows_a_citizen_audits_it_once(clients: Cl
         metadata=clients.auth(user="boss", role="manager"),
         timeout=DEADLINE,
     )
-    assert sorted(r.call for r in trail.records) == sorted(
+    # Notifications' delivery worker may already have read the citizen's CPR for the Digital Post
+    # letter (role system, its own record, checked in test_delivery): the staff's calls are these.
+    by_service = {r.call for r in trail.records if r.role == "system"}
+    assert by_service <= {"RevealCitizenCpr"}
+    assert sorted(r.call for r in trail.records if r.role != "system") == sorted(
         [
             "RegisterInquiry",
             "UpdateInquiryDescription",
