@@ -120,7 +120,8 @@ async def intake_writes(clients: Clients) -> dict[str, int]:
     registered = {"type": {"$in": ["InquiryRegistered", "InquiryHeldForOngoingCourse"]}}
     return {
         "inquiries": await db.inquiries.count_documents({}),
-        "audit_trail": await db.audit_trail.count_documents({}),
+        # Not notifications' audited Digital Post lookups, which its worker makes meanwhile.
+        "audit_trail": await db.audit_trail.count_documents({"role": {"$ne": "system"}}),
         "registration events": await db.outbox.count_documents(registered),
     }
 
@@ -479,7 +480,7 @@ async def test_the_cpr_is_masked_revealed_only_on_request_and_every_read_is_audi
         metadata=clients.auth(user="boss", role="manager"),
         timeout=DEADLINE,
     )
-    seen = sorted((r.user_id, r.action, r.purpose) for r in trail.records)
+    seen = sorted((r.user_id, r.action, r.purpose) for r in trail.records if r.role != "system")
     assert seen == [
         ("c-9", "reveal_cpr", "letter to the citizen"),
         ("support-1", "list", "duplicate check"),
