@@ -3,12 +3,8 @@ their audit records, and the journal, each for a caller who may see the case."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pymongo import DESCENDING
@@ -34,6 +30,7 @@ from services.documents.rendering import Filling, check_fields, render, template
 from services.kernel.context import VISO_STAFF, Principal, current_trace
 from services.kernel.envelope import new_id, utcnow
 from services.kernel.errors import IllegalTransition, InvalidInput, NotFound
+from services.kernel.paging import Paging, page_size
 from services.kernel.store import Doc, MongoStore, Repository, Transaction
 
 CASE_WORKERS = (*VISO_STAFF, "specialist", "kas_supplier")
@@ -41,8 +38,8 @@ CASE_WORKERS = (*VISO_STAFF, "specialist", "kas_supplier")
 NOTES = "notes"
 DOCUMENTS = "documents"
 AUDIT = "audit_trail"
-DEFAULT_PAGE = 50
-MAX_PAGE = 200
+JOURNAL_ORDER = (("recorded_at", DESCENDING), ("_id", DESCENDING))
+DOCUMENT_ORDER = (("created_at", DESCENDING), ("_id", DESCENDING))
 ROLE_NAMES = {
     "consultant": "Fagkonsulent",
     "support": "Team Support",
@@ -601,36 +598,6 @@ async def open_download(
 # --- listing -----------------------------------------------------------------------------
 
 
-def page_size(requested: int) -> int:
-    """The page size asked for, within the maximum."""
-    if requested < 0:
-        raise InvalidInput.single("page_size", "not negative")
-    return min(requested or DEFAULT_PAGE, MAX_PAGE)
-
-
-def page_token(sort_value: datetime, item_id: str) -> str:
-    """An opaque token for the page after the item."""
-    raw = json.dumps([sort_value.isoformat(), item_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def after_token(token: str, field: str) -> Doc:
-    """The filter of the items after a page token (newest first)."""
-    if not token:
-        return {}
-    try:
-        at, item_id = json.loads(base64.urlsafe_b64decode(token.encode()))
-        moment = datetime.fromisoformat(at)
-    except (ValueError, TypeError, binascii.Error):
-        raise InvalidInput.single("page_token", "not a token from a previous page") from None
-    return {
-        "$or": [
-            {field: {"$lt": moment}},
-            {field: moment, "_id": {"$lt": item_id}},
-        ]
-    }
-
-
 async def journal(
     *,
     case_id: str,
@@ -663,24 +630,18 @@ async def journal(
             raise NotFound("inquiry", inquiry_id)
         return {"case_id": part["case_id"]}
 
-    found_scope = await store.transact(scope)
-    query = {"$and": [found_scope, after_token(token, "recorded_at")]} if token else found_scope
-    cursor = (
-        store.db[JOURNAL]
-        .find(query)
-        .sort([("recorded_at", DESCENDING), ("_id", DESCENDING)])
-        .limit(limit + 1)
+    query = await store.transact(scope)
+    docs, following = await Paging(JOURNAL_ORDER, query).page(
+        store.db[JOURNAL], query, size=limit, token=token
     )
-    docs = [doc async for doc in cursor]
-    entries = [JournalEntry.model_validate({**d, "id": d["_id"]}) for d in docs[:limit]]
-    following = page_token(entries[-1].recorded_at, entries[-1].id) if len(docs) > limit else ""
+    entries = [JournalEntry.model_validate({**d, "id": d["_id"]}) for d in docs]
     return entries, following, case_id, inquiry_id
 
 
 async def list_documents(
     case_id: str, *, size: int, token: str, store: MongoStore, principal: Principal
 ) -> tuple[list[CaseDocument], str]:
-    """A page of a case's documents, newest first."""
+    """A page of a case's documents, newest first, and the next page's token."""
     limit = page_size(size)
 
     async def check(tx: Transaction) -> None:
@@ -688,12 +649,6 @@ async def list_documents(
 
     await store.transact(check)
     query: Doc = {"case_id": case_id}
-    if token:
-        query = {"$and": [query, after_token(token, "created_at")]}
-    found = await documents.find(
-        store.db, query, sort=[("created_at", DESCENDING), ("_id", DESCENDING)], limit=limit + 1
+    return await Paging(DOCUMENT_ORDER, query).aggregates(
+        documents, store.db, query, size=limit, token=token
     )
-    following = (
-        page_token(found[limit - 1].created_at, found[limit - 1].id) if len(found) > limit else ""
-    )
-    return found[:limit], following

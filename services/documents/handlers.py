@@ -93,6 +93,8 @@ async def read_journal(inquiry_id: str, *, store: MongoStore) -> list[JournalEnt
 
 
 async def create_indexes(store: MongoStore) -> None:
-    """Fast reading per inquiry."""
-    await store.db[JOURNAL].create_index([("inquiry_id", ASCENDING), ("recorded_at", ASCENDING)])
+    """Reading per inquiry in either direction of the journal's order."""
+    await store.db[JOURNAL].create_index(
+        [("inquiry_id", ASCENDING), ("recorded_at", ASCENDING), ("_id", ASCENDING)]
+    )
     await store.db[JOURNAL].create_index([("case_id", ASCENDING)], sparse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 
 from services.documents import (
     archive,
@@ -33,20 +33,26 @@ from services.kernel.topics import events_topic
 async def _setup(deps: Deps) -> None:
     await handlers.create_indexes(deps.store)
     db = deps.store.db
+    # The journal and the lists in their orders: a case's journal, an inquiry's entries
+    # without a case (part of a case's journal for VISO staff), a case's documents and reports.
+    await db[handlers.JOURNAL].create_index([("case_id", ASCENDING), *case_record.JOURNAL_ORDER])
     await db[handlers.JOURNAL].create_index(
-        [("case_id", ASCENDING), ("recorded_at", DESCENDING), ("_id", DESCENDING)]
+        [("inquiry_id", ASCENDING), ("case_id", ASCENDING), *case_record.JOURNAL_ORDER]
     )
     await db[handlers.JOURNAL].create_index([("note_id", ASCENDING)], sparse=True)
     await db[handlers.JOURNAL].create_index([("document_id", ASCENDING)], sparse=True)
     await db[case_record.DOCUMENTS].create_index(
-        [("case_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]
+        [("case_id", ASCENDING), *case_record.DOCUMENT_ORDER]
     )
     for collection in (case_record.DOCUMENTS, case_record.NOTES):
         await db[collection].create_index([("archive.status", ASCENDING)])
     await db[case_record.DOCUMENTS].create_index([("render_pending", ASCENDING)])
     await db[case_record.NOTES].create_index([("case_id", ASCENDING)])
     await db[concern_handlers.CONCERNS].create_index([("status", ASCENDING)])
-    await db[concern_handlers.CONCERNS].create_index([("case_id", ASCENDING)])
+    for equal in (["case_id"], ["case_id", "supplier_id"]):
+        await db[concern_handlers.CONCERNS].create_index(
+            [*((name, ASCENDING) for name in equal), *concern_handlers.ORDER]
+        )
     await db[access_handlers.ACCESS].create_index([("parts.status", ASCENDING)])
     await db[case_suppliers.CASE_SUPPLIERS].create_index(
         [("inquiry_id", ASCENDING), ("supplier_id", ASCENDING)]

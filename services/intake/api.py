@@ -357,13 +357,15 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
         require_role("manager")
         if not 0 <= request.limit <= MAX_LIMIT:
             raise InvalidInput.single("limit", f"must be between 0 and {MAX_LIMIT}")
-        records = await queries.audit_trail(
+        records, following = await queries.audit_trail(
             app=self.app,
             inquiry_id=request.inquiry_id,
             user_id=request.user_id,
-            limit=request.limit or 100,
+            size=page_size(request.page_size or request.limit),
+            token=request.page_token,
         )
         return intake_pb2.ListAuditTrailResponse(
+            next_page_token=following,
             records=[
                 intake_pb2.AuditRecord(
                     user_id=r["user_id"],
@@ -379,7 +381,7 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
                     supplier_id=r.get("supplier_id") or "",
                 )
                 for r in records
-            ]
+            ],
         )
 
     async def GetReferenceData(self, request: Any, context: Any) -> intake_pb2.ReferenceData:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.intake.domain import Inquiry
@@ -23,6 +24,8 @@ from services.kernel.errors import InvalidInput, holds_cpr
 from services.kernel.store import Transaction
 
 AUDIT = "audit_trail"
+AUDIT_ORDER = (("at", DESCENDING), ("_id", ASCENDING))
+"""The audit trail's listing order: newest first, then by record id."""
 Action = Literal["read", "list", "reveal_cpr", "distribution_list", "write"]
 Doc = dict[str, Any]
 

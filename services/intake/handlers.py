@@ -11,7 +11,7 @@ from pymongo import ASCENDING, DESCENDING
 
 from services.contracts.intake import DistributionListProduced
 from services.intake import audit, domain
-from services.intake.audit import AUDIT, Access
+from services.intake.audit import AUDIT, AUDIT_ORDER, Access
 from services.intake.commands import (
     AddSupplementaryMaterial,
     AssignInquiry,
@@ -375,5 +375,7 @@ async def create_indexes(store: MongoStore) -> None:
     await coll.create_index([("registered_at", DESCENDING), ("_id", ASCENDING)])
     await coll.create_index([("family_group_id", ASCENDING)])
     await coll.create_index([("form_deadline.state", ASCENDING), ("form_deadline.due", ASCENDING)])
-    await store.db[AUDIT].create_index([("inquiry_id", ASCENDING), ("at", DESCENDING)])
-    await store.db[AUDIT].create_index([("user_id", ASCENDING), ("at", DESCENDING)])
+    for equal in ([], ["inquiry_id"], ["user_id"], ["inquiry_id", "user_id"]):
+        await store.db[AUDIT].create_index(
+            [(name, ASCENDING) for name in equal] + list(AUDIT_ORDER)
+        )

@@ -11,7 +11,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 
 from services.intake import audit
-from services.intake.audit import AUDIT, Access
+from services.intake.audit import AUDIT, AUDIT_ORDER, Access
 from services.intake.cpr import Cpr, CprError
 from services.intake.domain import Inquiry
 from services.intake.domain.deadlines import DANISH_TIME
@@ -140,9 +140,8 @@ async def list_inquiries(
 
 
 async def audit_trail(
-    *, app: Intake, inquiry_id: str, user_id: str, limit: int
-) -> list[dict[str, Any]]:
-    """Audit records, newest first."""
+    *, app: Intake, inquiry_id: str, user_id: str, size: int, token: str
+) -> tuple[list[dict[str, Any]], str]:
+    """A page of audit records, newest first, and the next page's token."""
     query = {k: v for k, v in {"inquiry_id": inquiry_id, "user_id": user_id}.items() if v}
-    cursor = app.store.db[AUDIT].find(query).sort([("at", DESCENDING)]).limit(limit)
-    return [doc async for doc in cursor]
+    return await Paging(AUDIT_ORDER, query).page(app.store.db[AUDIT], query, size=size, token=token)

@@ -16,12 +16,18 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 
 from services.kernel.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from services.kernel.store import Aggregate, Repository
+
+A = TypeVar("A", bound="Aggregate")
 
 Doc = dict[str, Any]
 DEFAULT_PAGE_SIZE = 50
@@ -57,6 +63,15 @@ def fingerprint(filters: Mapping[str, Any]) -> str:
     """A short digest of a request's filters, so a token is only used with the same ones."""
     raw = json.dumps(filters, sort_keys=True, default=str).encode()
     return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _beyond(value: Any, direction: int) -> list[Any]:
+    """The conditions on one sort key of the values after `value`, nearest first. A missing
+    value (null) sorts before every other and a range matches only its own type, so nulls
+    are reached by a condition of their own."""
+    if direction == ASCENDING:
+        return [{"$ne": None}] if value is None else [{"$gt": value}]
+    return [] if value is None else [{"$lt": value}, None]
 
 
 def _field(doc: Doc, path: str) -> Any:
@@ -105,9 +120,8 @@ class Paging:
         branches: list[Doc] = []
         for i in reversed(range(len(self.sort))):
             name, direction = self.sort[i]
-            branch: Doc = {n: v for (n, _), v in zip(self.sort[:i], values[:i], strict=True)}
-            branch[name] = {"$gt" if direction == ASCENDING else "$lt": values[i]}
-            branches.append(branch)
+            equal: Doc = {n: v for (n, _), v in zip(self.sort[:i], values[:i], strict=True)}
+            branches += [{**equal, name: beyond} for beyond in _beyond(values[i], direction)]
         return branches
 
     async def page(
@@ -123,3 +137,16 @@ class Paging:
                 break
         following = self.token_after(docs[size - 1]) if len(docs) > size else ""
         return docs[:size], following
+
+    async def aggregates(
+        self,
+        repository: Repository[A],
+        db: AsyncDatabase[Doc],
+        query: Doc,
+        *,
+        size: int,
+        token: str,
+    ) -> tuple[list[A], str]:
+        """One page of a repository's aggregates and the next page's token."""
+        docs, following = await self.page(db[repository.collection], query, size=size, token=token)
+        return [repository.from_doc(doc) for doc in docs], following

@@ -7,6 +7,7 @@ from typing import Any
 from services.kernel.context import ROLES, require_role
 from services.kernel.errors import Forbidden, InvalidInput
 from services.kernel.grpc_server import Registration
+from services.kernel.paging import page_size
 from services.kernel.proto import timestamp
 from services.kernel.store import MongoStore
 from services.notifications import handlers
@@ -47,10 +48,16 @@ class NotificationsApi(notifications_pb2_grpc.NotificationsServiceServicer):
             raise Forbidden("only managers read other users' notices")
         if not 0 <= request.limit <= MAX_LIMIT:
             raise InvalidInput.single("limit", f"must be between 0 and {MAX_LIMIT}")
-        found = await handlers.list_notices(
-            recipient, store=self.store, limit=request.limit or 50, case_id=request.case_id
+        found, following = await handlers.list_notices(
+            recipient,
+            store=self.store,
+            size=page_size(request.page_size or request.limit),
+            token=request.page_token,
+            case_id=request.case_id,
         )
-        return notifications_pb2.ListNoticesResponse(notices=[to_proto(n) for n in found])
+        return notifications_pb2.ListNoticesResponse(
+            notices=[to_proto(n) for n in found], next_page_token=following
+        )
 
 
 def registrations(store: MongoStore) -> list[Registration]:

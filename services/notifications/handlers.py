@@ -8,6 +8,7 @@ from pymongo import ASCENDING, DESCENDING
 
 from services.contracts.visitation import VisitationCaseOpened
 from services.kernel.envelope import Envelope, utcnow
+from services.kernel.paging import Paging
 from services.kernel.store import Aggregate, MongoStore, Repository, Transaction
 from services.notifications import domain
 from services.notifications.domain import Notice
@@ -40,25 +41,26 @@ async def case_of_inquiry(tx: Transaction, inquiry_id: str) -> str:
     return found.case_id if found is not None else ""
 
 
+NOTICE_ORDER = (("created_at", DESCENDING), ("_id", ASCENDING))
+
+
 async def list_notices(
-    recipient_id: str, *, store: MongoStore, limit: int, case_id: str = ""
-) -> list[Notice]:
-    """A recipient's notices, newest first; only those about `case_id` when it is given."""
+    recipient_id: str, *, store: MongoStore, size: int, token: str, case_id: str = ""
+) -> tuple[list[Notice], str]:
+    """A page of a recipient's notices, newest first, and the next page's token; only those
+    about `case_id` when it is given."""
     query: dict[str, Any] = {"recipient_id": recipient_id}
     if case_id:
         query["case_id"] = case_id
-    return await notices.find(
-        store.db,
-        query,
-        sort=(("created_at", DESCENDING), ("_id", ASCENDING)),
-        limit=limit,
+    return await Paging(NOTICE_ORDER, query).aggregates(
+        notices, store.db, query, size=size, token=token
     )
 
 
 async def create_indexes(store: MongoStore) -> None:
-    """Fast listing per recipient, and per recipient and case."""
+    """Listing per recipient, and per recipient and case, in the listing's order."""
     collection = store.db[notices.collection]
-    await collection.create_index([("recipient_id", ASCENDING), ("created_at", DESCENDING)])
+    await collection.create_index([("recipient_id", ASCENDING), *NOTICE_ORDER])
     await collection.create_index(
-        [("recipient_id", ASCENDING), ("case_id", ASCENDING), ("created_at", DESCENDING)]
+        [("recipient_id", ASCENDING), ("case_id", ASCENDING), *NOTICE_ORDER]
     )

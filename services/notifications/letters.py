@@ -13,6 +13,7 @@ from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.envelope import Envelope, utcnow
 from services.kernel.errors import InvalidInput
 from services.kernel.grpc_server import Registration
+from services.kernel.paging import Paging, page_size
 from services.kernel.proto import timestamp
 from services.kernel.store import Aggregate, MongoStore, Repository, Transaction
 from services.notifications.delivery import domain as delivery
@@ -34,6 +35,7 @@ class Letter(Aggregate):
 
 
 letters = Repository(Letter, "letters")
+ORDER = (("created_at", ASCENDING), ("_id", ASCENDING))
 
 
 def letter_text(kind: str, recipient: LetterRecipient, consultant: str) -> str:
@@ -146,13 +148,16 @@ class LettersApi(letters_pb2_grpc.LettersServiceServicer):
         require_role(*VISO_STAFF)
         if not request.inquiry_id:
             raise InvalidInput.single("inquiry_id", "required")
-        found = await letters.find(
+        query = {"inquiry_id": request.inquiry_id}
+        found, following = await Paging(ORDER, query).aggregates(
+            letters,
             self.store.db,
-            {"inquiry_id": request.inquiry_id},
-            sort=(("created_at", ASCENDING), ("_id", ASCENDING)),
-            limit=1000,
+            query,
+            size=page_size(request.page_size),
+            token=request.page_token,
         )
         return letters_pb2.ListLettersResponse(
+            next_page_token=following,
             letters=[
                 letters_pb2.Letter(
                     letter_id=x.id,
@@ -168,7 +173,7 @@ class LettersApi(letters_pb2_grpc.LettersServiceServicer):
                     created_at=timestamp(x.created_at),
                 )
                 for x in found
-            ]
+            ],
         )
 
 
@@ -184,5 +189,5 @@ def registrations(store: MongoStore) -> list[Registration]:
 
 
 async def create_indexes(store: MongoStore) -> None:
-    """Letters per inquiry."""
-    await store.db[letters.collection].create_index([("inquiry_id", ASCENDING)])
+    """Letters per inquiry, in the listing's order."""
+    await store.db[letters.collection].create_index([("inquiry_id", ASCENDING), *ORDER])

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 from importlib import resources
+from itertools import combinations
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.envelope import Envelope, utcnow
 from services.kernel.errors import FieldViolation, IllegalTransition, InvalidInput, NotFound
 from services.kernel.grpc_server import Registration
+from services.kernel.paging import Paging, page_size
 from services.kernel.proto import timestamp
 from services.kernel.settings import Settings
 from services.kernel.store import Aggregate, MongoStore, Repository, Transaction
@@ -310,6 +312,7 @@ def answered_event(survey: Survey) -> SatisfactionSurveyAnswered:
 # --- use cases --------------------------------------------------------------------------------
 
 surveys = Repository(Survey, "surveys")
+ORDER = (("created_at", DESCENDING), ("_id", ASCENDING))
 
 
 async def _inquirer(tx: Transaction, inquiry_id: str) -> Recipient | None:
@@ -403,9 +406,15 @@ async def answer(store: MongoStore, survey_id: str, answers: Sequence[Answer]) -
 
 
 async def create_indexes(store: MongoStore) -> None:
-    """Surveys per year (the summary) and newest first (the list)."""
-    await store.db[surveys.collection].create_index([("year", ASCENDING)])
-    await store.db[surveys.collection].create_index([("created_at", DESCENDING)])
+    """Surveys per year (the summary) and the list in its order under each combination of
+    its filters (a case has one survey: its own index serves every filter with it)."""
+    collection = store.db[surveys.collection]
+    await collection.create_index([("year", ASCENDING)])
+    await collection.create_index([("case_id", ASCENDING)])
+    filters = ("year", "main_area", "status")
+    for n in range(len(filters) + 1):
+        for equal in combinations(filters, n):
+            await collection.create_index([*((f, ASCENDING) for f in equal), *ORDER])
 
 
 # --- gRPC -------------------------------------------------------------------------------------
@@ -501,13 +510,16 @@ class SurveysApi(surveys_pb2_grpc.SurveysServiceServicer):
                 query[name] = getattr(request, name)
         if request.year:
             query["year"] = check_year(request.year)
-        found = await surveys.find(
+        found, following = await Paging(ORDER, query).aggregates(
+            surveys,
             self.store.db,
             query,
-            sort=(("created_at", DESCENDING), ("_id", ASCENDING)),
-            limit=request.limit or 100,
+            size=page_size(request.page_size or request.limit),
+            token=request.page_token,
         )
-        return pb.ListSurveysResponse(surveys=[to_proto(s, self.links) for s in found])
+        return pb.ListSurveysResponse(
+            surveys=[to_proto(s, self.links) for s in found], next_page_token=following
+        )
 
     async def GetSurvey(self, request: Any, context: Any) -> pb.Survey:
         require_role(*VISO_STAFF)

@@ -79,10 +79,16 @@ class ConcernReportsApi(concern_pb2_grpc.ConcernReportsServiceServicer):
 
     async def ListConcernReports(self, request: Any, context: Any) -> Any:
         principal = require_role(*CASE_WORKERS)
-        found = await handlers.list_for_case(
-            request.case_id.strip(), store=self.store, principal=principal
+        found, following = await handlers.list_for_case(
+            request.case_id.strip(),
+            size=request.page_size,
+            token=request.page_token,
+            store=self.store,
+            principal=principal,
         )
-        return concern_pb2.ListConcernReportsResponse(reports=[report_message(r) for r in found])
+        return concern_pb2.ListConcernReportsResponse(
+            reports=[report_message(r) for r in found], next_page_token=following
+        )
 
     async def CoSignConcernReport(self, request: Any, context: Any) -> Any:
         principal = require_role("consultant")

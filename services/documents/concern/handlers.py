@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pymongo import ASCENDING
+
 from services.contracts.deadlines import DeadlineMet, DeadlineMissed, DeadlineSet
 from services.contracts.documents import ConcernReportReleased, ConcernReportStepRecorded
 from services.documents import case_facts
@@ -29,11 +31,13 @@ from services.documents.rendering import Filling, render
 from services.kernel.context import Principal
 from services.kernel.envelope import new_id, utcnow
 from services.kernel.errors import ConcurrencyConflict, NotFound
+from services.kernel.paging import Paging, page_size
 from services.kernel.store import MongoStore, Repository, Transaction
 from services.workdays import WorkingDayCalendar
 
 CONCERNS = "concern_reports"
 reports = Repository(ConcernReport, CONCERNS)
+ORDER = (("drafted_at", ASCENDING), ("_id", ASCENDING))
 RECIPIENT_NAMES = {
     "municipality": "kommunens underretningspostkasse",
     "management": "tilbuddets ledelse",
@@ -143,20 +147,21 @@ async def read(report_id: str, *, store: MongoStore, principal: Principal) -> Co
 
 
 async def list_for_case(
-    case_id: str, *, store: MongoStore, principal: Principal
-) -> list[ConcernReport]:
-    """The reports of a case the caller may see (a supplier's staff: their own supplier's)."""
+    case_id: str, *, size: int, token: str, store: MongoStore, principal: Principal
+) -> tuple[list[ConcernReport], str]:
+    """A page of the reports of a case the caller may see (a supplier's staff: their own
+    supplier's), oldest draft first, and the next page's token."""
 
-    async def work(tx: Transaction) -> list[ConcernReport]:
+    async def check(tx: Transaction) -> None:
         await case_for(tx, case_id, principal)
-        query: dict[str, Any] = {"case_id": case_id}
-        if principal.is_supplier:
-            query["supplier_id"] = principal.supplier_id
-        return [
-            reports.from_doc(d) for d in await tx.find(CONCERNS, query, sort=[("drafted_at", 1)])
-        ]
 
-    return await store.transact(work)
+    await store.transact(check)
+    query: dict[str, Any] = {"case_id": case_id}
+    if principal.is_supplier:
+        query["supplier_id"] = principal.supplier_id
+    return await Paging(ORDER, query).aggregates(
+        reports, store.db, query, size=page_size(size), token=token
+    )
 
 
 def _fields(report: ConcernReport, decided: ConcernReport) -> dict[str, str]:

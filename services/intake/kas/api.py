@@ -30,6 +30,7 @@ from services.kernel.bounds import parse_day
 from services.kernel.context import VISO_STAFF, require_role
 from services.kernel.envelope import utcnow
 from services.kernel.errors import FieldViolation, InvalidInput, echo
+from services.kernel.paging import page_size
 from services.kernel.proto import parse_request, timestamp
 from vias.intake.v1 import kas_pb2, kas_pb2_grpc
 
@@ -123,7 +124,8 @@ def _query(request: Any, ref: Reference) -> handlers.KasQuery:
         date_to=end,
         text=request.text,
         supplier_id=request.supplier_id,
-        limit=request.limit or 100,
+        limit=page_size(request.page_size or request.limit),
+        page_token=request.page_token,
     )
 
 
@@ -191,10 +193,12 @@ class KasApi(kas_pb2_grpc.KasServiceServicer):
     ) -> kas_pb2.ListKasRegistrationsResponse:
         principal = require_role(*READERS)
         seen = access(principal, "ListKasRegistrations", request.purpose)
-        found = await handlers.find(
+        found, following = await handlers.find(
             _query(request, self.app.ref), store=self.app.store, ref=self.app.ref, access=seen
         )
-        return kas_pb2.ListKasRegistrationsResponse(registrations=[to_proto(r) for r in found])
+        return kas_pb2.ListKasRegistrationsResponse(
+            registrations=[to_proto(r) for r in found], next_page_token=following
+        )
 
     async def ExportKasExtract(self, request: Any, context: Any) -> kas_pb2.KasExtract:
         principal = require_role(*READERS)

@@ -20,9 +20,11 @@ from services.intake.reference import Reference
 from services.kernel.context import Principal
 from services.kernel.envelope import new_id, utcnow
 from services.kernel.errors import Forbidden, NotFound
+from services.kernel.paging import Paging
 from services.kernel.store import MongoStore, Repository, Transaction
 
 registrations = Repository(KasRegistration, "kas_registrations")
+ORDER = (("form.inquiry_date", DESCENDING), ("_id", ASCENDING))
 COUNTERS = "counters"
 
 
@@ -154,7 +156,8 @@ class KasQuery:
     date_to: date | None = None
     text: str = ""
     supplier_id: str = ""
-    limit: int = 100
+    limit: int = 50
+    page_token: str = ""
 
 
 def to_filter(q: KasQuery, principal: Principal, ref: Reference) -> dict[str, Any]:
@@ -214,16 +217,15 @@ def to_filter(q: KasQuery, principal: Principal, ref: Reference) -> dict[str, An
 
 async def find(
     q: KasQuery, *, store: MongoStore, ref: Reference, access: Access
-) -> list[KasRegistration]:
-    """A view or a search, newest inquiry first; the persons the forms name are audited."""
-    found = await registrations.find(
-        store.db,
-        to_filter(q, access.principal, ref),
-        sort=(("form.inquiry_date", DESCENDING), ("_id", ASCENDING)),
-        limit=q.limit,
+) -> tuple[list[KasRegistration], str]:
+    """A page of a view or a search, newest inquiry first (drafts without a date last), and
+    the next page's token; the persons the forms name are audited."""
+    query = to_filter(q, access.principal, ref)
+    found, following = await Paging(ORDER, query).aggregates(
+        registrations, store.db, query, size=q.limit, token=q.page_token
     )
     await audit.write_alone(store.db, audit.kas_records(access, found, action="list", now=utcnow()))
-    return found
+    return found, following
 
 
 async def extract(
@@ -248,8 +250,9 @@ async def extract(
 
 
 async def create_indexes(store: MongoStore) -> None:
-    """Lists per supplier and user, extracts per period."""
+    """Lists (every supplier's, or one's) in their order, per user, extracts per period."""
     coll = store.db[registrations.collection]
-    await coll.create_index([("supplier_id", ASCENDING), ("form.inquiry_date", DESCENDING)])
+    await coll.create_index(list(ORDER))
+    await coll.create_index([("supplier_id", ASCENDING), *ORDER])
     await coll.create_index([("supplier_id", ASCENDING), ("registered_by", ASCENDING)])
     await coll.create_index([("supplier_id", ASCENDING), ("form.kas_specialist_id", ASCENDING)])

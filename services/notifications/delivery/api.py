@@ -9,6 +9,7 @@ from services.kernel.context import Principal, require_role
 from services.kernel.envelope import utcnow
 from services.kernel.errors import InvalidInput, NotFound
 from services.kernel.grpc_server import Registration
+from services.kernel.paging import page_size
 from services.kernel.proto import timestamp
 from services.kernel.store import MongoStore
 from services.notifications.delivery import handlers
@@ -86,11 +87,16 @@ class DeliveriesApi(deliveries_pb2_grpc.DeliveriesServiceServicer):
         principal = require_role(*READERS)
         if bool(request.inquiry_id) == bool(request.case_id):
             raise InvalidInput.single("inquiry_id", "give exactly one of inquiry_id and case_id")
-        found = await handlers.list_for(
-            self.store, inquiry_id=request.inquiry_id, case_id=request.case_id
+        found, following = await handlers.list_for(
+            self.store,
+            size=page_size(request.page_size),
+            token=request.page_token,
+            inquiry_id=request.inquiry_id,
+            case_id=request.case_id,
+            consultant_id=principal.user_id if principal.role == "consultant" else "",
         )
         return deliveries_pb2.ListDeliveriesResponse(
-            deliveries=[to_proto(d) for d in found if _visible(principal, d)]
+            deliveries=[to_proto(d) for d in found], next_page_token=following
         )
 
     async def GetDelivery(self, request: Any, context: Any) -> deliveries_pb2.Delivery:

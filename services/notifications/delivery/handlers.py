@@ -10,6 +10,7 @@ from typing import Any
 from pymongo import ASCENDING
 
 from services.kernel.errors import ConcurrencyConflict, NotFound
+from services.kernel.paging import Paging
 from services.kernel.store import MongoStore, Repository, Transaction
 from services.notifications.delivery import domain
 from services.notifications.delivery.domain import Delivery, Outcome
@@ -18,6 +19,7 @@ from services.notifications.domain import Notice
 from services.notifications.handlers import inquiry_cases, notices
 
 deliveries = Repository(Delivery, "deliveries")
+ORDER = (("created_at", ASCENDING), ("_id", ASCENDING))
 
 Change = Callable[[Delivery], tuple[Delivery, Outcome | None]]
 
@@ -91,24 +93,35 @@ async def get(store: MongoStore, delivery_id: str) -> Delivery:
 
 
 async def list_for(
-    store: MongoStore, *, inquiry_id: str = "", case_id: str = "", limit: int = 200
-) -> list[Delivery]:
-    """The deliveries of an inquiry, or of every inquiry of a case, oldest first."""
+    store: MongoStore,
+    *,
+    size: int,
+    token: str,
+    inquiry_id: str = "",
+    case_id: str = "",
+    consultant_id: str = "",
+) -> tuple[list[Delivery], str]:
+    """A page of the deliveries of an inquiry, or of every inquiry of a case, oldest first,
+    and the next page's token; only `consultant_id`'s when it is given."""
     query: dict[str, Any]
     if inquiry_id:
         query = {"inquiry_id": inquiry_id}
     else:
         of_case = await inquiry_cases.find(store.db, {"case_id": case_id}, limit=100)
         query = {"$or": [{"case_id": case_id}, {"inquiry_id": {"$in": [i.id for i in of_case]}}]}
-    return await deliveries.find(
-        store.db, query, sort=(("created_at", ASCENDING), ("_id", ASCENDING)), limit=limit
+    if consultant_id:
+        query["consultant_id"] = consultant_id
+    # The token is bound to the request, not to the case's inquiries, which may grow meanwhile.
+    request = {"inquiry_id": inquiry_id, "case_id": case_id, "consultant_id": consultant_id}
+    return await Paging(ORDER, request).aggregates(
+        deliveries, store.db, query, size=size, token=token
     )
 
 
 async def create_indexes(store: MongoStore) -> None:
-    """Due deliveries for the worker; listing per inquiry and per case."""
+    """Due deliveries for the worker; listing per inquiry and per case in the list's order."""
     collection = store.db[deliveries.collection]
     await collection.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
-    await collection.create_index([("inquiry_id", ASCENDING), ("created_at", ASCENDING)])
-    await collection.create_index([("case_id", ASCENDING)])
+    await collection.create_index([("inquiry_id", ASCENDING), *ORDER])
+    await collection.create_index([("case_id", ASCENDING), *ORDER])
     await store.db[inquiry_cases.collection].create_index([("case_id", ASCENDING)])
