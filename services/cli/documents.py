@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from google.protobuf.json_format import MessageToDict
 
+from services.cli.pages import every_page_of
+from services.kernel.paging import MAX_PAGE_SIZE
 from vias.documents.v1 import documents_pb2, documents_pb2_grpc
 
 if TYPE_CHECKING:
@@ -24,16 +26,10 @@ def _stub(client: Client) -> documents_pb2_grpc.DocumentsServiceStub:
 
 async def get_journal(args: argparse.Namespace, client: Client) -> Any:
     """Every page of a case's or an inquiry's journal, newest first."""
-    stub, entries, token = _stub(client), [], ""
-    while True:
-        request = documents_pb2.GetJournalRequest(
-            case_id=args.case or "", inquiry_id=args.inquiry or "", page_token=token
-        )
-        page = await client.call(stub.GetJournal, request)
-        entries += [MessageToDict(e, preserving_proto_field_name=True) for e in page.entries]
-        token = page.next_page_token
-        if not token:
-            return {"case_id": page.case_id, "inquiry_id": page.inquiry_id, "entries": entries}
+    request = documents_pb2.GetJournalRequest(
+        case_id=args.case or "", inquiry_id=args.inquiry or "", page_size=MAX_PAGE_SIZE
+    )
+    return await every_page_of(client, _stub(client).GetJournal, request, "entries")
 
 
 async def journal_document(args: argparse.Namespace, client: Client) -> Any:
@@ -133,14 +129,8 @@ async def show(args: argparse.Namespace, client: Client) -> Any:
 
 
 async def list_documents(args: argparse.Namespace, client: Client) -> Any:
-    stub, found, token = _stub(client), [], ""
-    while True:
-        request = documents_pb2.ListDocumentsRequest(case_id=args.case, page_token=token)
-        page = await client.call(stub.ListDocuments, request)
-        found += [MessageToDict(d, preserving_proto_field_name=True) for d in page.documents]
-        token = page.next_page_token
-        if not token:
-            return {"documents": found}
+    request = documents_pb2.ListDocumentsRequest(case_id=args.case, page_size=MAX_PAGE_SIZE)
+    return await every_page_of(client, _stub(client).ListDocuments, request, "documents")
 
 
 async def templates(args: argparse.Namespace, client: Client) -> Any:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from services.cli.deadlines import add_check_deadlines
-from services.cli.pages import every_page
+from services.cli.pages import every_page_of
 from services.intake.reference import load_reference
 from services.kernel.paging import MAX_PAGE_SIZE
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc, kas_pb2, kas_pb2_grpc
@@ -102,11 +102,9 @@ async def search(args: argparse.Namespace, client: Any) -> Any:
         page_size=min(args.limit or MAX_PAGE_SIZE, MAX_PAGE_SIZE),
         purpose=args.purpose,
     )
-
-    async def page(request: Any) -> Any:
-        return await client.call(_stub(client).SearchInquiries, request)
-
-    return await every_page(page, request, "inquiries", at_most=args.limit)
+    return await every_page_of(
+        client, _stub(client).SearchInquiries, request, "inquiries", at_most=args.limit
+    )
 
 
 async def contact(args: argparse.Namespace, client: Any) -> Any:
@@ -128,8 +126,10 @@ async def distribution(args: argparse.Namespace, client: Any) -> Any:
 
 
 async def kas_list(args: argparse.Namespace, client: Any) -> Any:
-    request = kas_pb2.ListKasRegistrationsRequest(view=args.view, text=args.text)
-    return await client.call(_kas(client).ListKasRegistrations, request)
+    request = kas_pb2.ListKasRegistrationsRequest(
+        view=args.view, text=args.text, page_size=MAX_PAGE_SIZE
+    )
+    return await every_page_of(client, _kas(client).ListKasRegistrations, request, "registrations")
 
 
 async def kas_export(args: argparse.Namespace, client: Any) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from services.cli.pages import every_page_of
+from services.kernel.paging import MAX_PAGE_SIZE
 from vias.notifications.v1 import (
     deliveries_pb2,
     deliveries_pb2_grpc,
@@ -23,23 +25,26 @@ if TYPE_CHECKING:
 async def list_notices(args: argparse.Namespace, client: Client) -> Any:
     stub = notifications_pb2_grpc.NotificationsServiceStub(client.channel("notifications"))
     request = notifications_pb2.ListNoticesRequest(
-        recipient_id=args.recipient or "", case_id=args.case or ""
+        recipient_id=args.recipient or "", case_id=args.case or "", page_size=MAX_PAGE_SIZE
     )
-    return await client.call(stub.ListNotices, request)
+    return await every_page_of(client, stub.ListNotices, request, "notices")
 
 
 async def list_letters(args: argparse.Namespace, client: Client) -> Any:
     stub = letters_pb2_grpc.LettersServiceStub(client.channel("notifications"))
-    request = letters_pb2.ListLettersRequest(inquiry_id=args.inquiry)
-    return await client.call(stub.ListLetters, request)
+    request = letters_pb2.ListLettersRequest(inquiry_id=args.inquiry, page_size=MAX_PAGE_SIZE)
+    return await every_page_of(client, stub.ListLetters, request, "letters")
 
 
 async def list_surveys(args: argparse.Namespace, client: Client) -> Any:
     stub = surveys_pb2_grpc.SurveysServiceStub(client.channel("notifications"))
     request = surveys_pb2.ListSurveysRequest(
-        case_id=args.case or "", year=args.year or 0, status=args.status or ""
+        case_id=args.case or "",
+        year=args.year or 0,
+        status=args.status or "",
+        page_size=MAX_PAGE_SIZE,
     )
-    return await client.call(stub.ListSurveys, request)
+    return await every_page_of(client, stub.ListSurveys, request, "surveys")
 
 
 async def answer_survey(args: argparse.Namespace, client: Client) -> Any:
@@ -64,9 +69,9 @@ def _deliveries(client: Client) -> Any:
 
 async def list_deliveries(args: argparse.Namespace, client: Client) -> Any:
     request = deliveries_pb2.ListDeliveriesRequest(
-        inquiry_id=args.inquiry or "", case_id=args.case or ""
+        inquiry_id=args.inquiry or "", case_id=args.case or "", page_size=MAX_PAGE_SIZE
     )
-    return await client.call(_deliveries(client).ListDeliveries, request)
+    return await every_page_of(client, _deliveries(client).ListDeliveries, request, "deliveries")
 
 
 async def get_delivery(args: argparse.Namespace, client: Client) -> Any:

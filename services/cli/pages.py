@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from services.cli.main import Client
 
 
 async def every_page(
@@ -23,3 +26,14 @@ async def every_page(
     getattr(first, items).extend(collected[:at_most] if at_most else collected)
     first.next_page_token = ""
     return first
+
+
+async def every_page_of(
+    client: Client, method: Any, request: Any, items: str, *, at_most: int = 0
+) -> Any:
+    """`every_page` of a stub's method called with the client's credentials and deadline."""
+
+    async def call(page: Any) -> Any:
+        return await client.call(method, page)
+
+    return await every_page(call, request, items, at_most=at_most)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from services.cli.pages import every_page_of
+from services.kernel.paging import MAX_PAGE_SIZE
 from vias.documents.v1 import access_pb2, access_pb2_grpc, concern_pb2, concern_pb2_grpc
 
 if TYPE_CHECKING:
@@ -101,8 +103,8 @@ async def concern_show(args: argparse.Namespace, client: Client) -> Any:
 
 
 async def concern_list(args: argparse.Namespace, client: Client) -> Any:
-    request = concern_pb2.ListConcernReportsRequest(case_id=args.case)
-    return await client.call(_concern(client).ListConcernReports, request)
+    request = concern_pb2.ListConcernReportsRequest(case_id=args.case, page_size=MAX_PAGE_SIZE)
+    return await every_page_of(client, _concern(client).ListConcernReports, request, "reports")
 
 
 async def concern_cosign(args: argparse.Namespace, client: Client) -> Any:
