@@ -114,3 +114,31 @@ async def test_intake_lists_inquiries_page_by_page(clients: Clients) -> None:
             timeout=DEADLINE,
         )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+@pytest.mark.parametrize("direction", [ASCENDING, DESCENDING])
+async def test_items_without_a_sort_value_come_once_each_in_order(
+    clients: Clients, direction: int
+) -> None:
+    collection = clients.mongo["vias_paging_test"][f"nulls_{direction}"]
+    await collection.drop()
+    # A draft may have no date yet: null sorts before every date, missing like null.
+    items: list[dict[str, Any]] = [
+        {"_id": f"d{i:02d}", "day": None if i % 3 == 0 else f"2026-01-{1 + i % 5:02d}"}
+        for i in range(20)
+    ]
+    items.append({"_id": "d99"})
+    await collection.insert_many(items)
+    await collection.create_index([("day", direction), ("_id", ASCENDING)])
+    paging = Paging((("day", direction), ("_id", ASCENDING)), {})
+    seen, token = [], ""
+    while True:
+        docs, token = await paging.page(collection, {}, size=4, token=token)
+        seen += [d["_id"] for d in docs]
+        if not token:
+            break
+
+    # By day (null first when ascending, last when descending), then by id ascending.
+    ordered = sorted(items, key=lambda d: d["_id"])
+    ordered.sort(key=lambda d: d.get("day") or "", reverse=direction == DESCENDING)
+    assert seen == [d["_id"] for d in ordered]
