@@ -289,6 +289,20 @@ async def handed_to_supplier(flow: Flow, supplier_id: str | None = None) -> Any:
     return found
 
 
+async def handed_single_case(flow: Flow) -> Flow:
+    """The flow's single-case course about an individual, approved by management and handed
+    to the main supplier."""
+    await form_case(
+        flow,
+        "single_case",
+        role="authority_caseworker",
+        subject="individual",
+        facts={"management_approved": True},
+    )
+    await handed_to_supplier(flow)
+    return flow
+
+
 async def agreement_running(flow: Flow) -> Any:
     """The specialist proposes the agreement, the consultant approves it, the specialist logs
     the first hours."""

@@ -15,8 +15,7 @@ from tests.integration.caseflow_helpers import (
     Flow,
     Suppliers,
     contracted_suppliers,
-    form_case,
-    handed_to_supplier,
+    handed_single_case,
 )
 from tests.integration.documents_helpers import downloaded, once_known, pdf_text
 from tests.integration.mail_helpers import attached_pdfs, received_async
@@ -56,15 +55,7 @@ async def test_a_childs_report_by_supplier_a_is_hidden_from_b_and_released_once_
     suppliers: Suppliers,
     concerns: concern_pb2_grpc.ConcernReportsServiceStub,
 ) -> None:
-    flow = Flow(clients, suppliers)
-    await form_case(
-        flow,
-        "single_case",
-        role="authority_caseworker",
-        subject="individual",
-        facts={"management_approved": True},
-    )
-    await handed_to_supplier(flow)
+    flow = await handed_single_case(Flow(clients, suppliers))
     specialist = flow.as_specialist()
     theirs = supplier_staff(clients, suppliers.specialist(suppliers.theme), suppliers.theme)
     draft = await once_known(

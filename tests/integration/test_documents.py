@@ -25,8 +25,7 @@ from tests.integration.caseflow_helpers import (
     Suppliers,
     contracted_suppliers,
     form,
-    form_case,
-    handed_to_supplier,
+    handed_single_case,
     registered_case,
 )
 from tests.integration.documents_helpers import downloaded, final_advisory_report, once_known
@@ -50,16 +49,7 @@ async def suppliers(clients: Clients) -> AsyncIterator[Suppliers]:
 @pytest.fixture(scope="module")
 async def flow(clients: Clients, suppliers: Suppliers) -> Flow:
     """One single-case course handed to the main supplier."""
-    flow = Flow(clients, suppliers)
-    await form_case(
-        flow,
-        "single_case",
-        role="authority_caseworker",
-        subject="individual",
-        facts={"management_approved": True},
-    )
-    await handed_to_supplier(flow)
-    return flow
+    return await handed_single_case(Flow(clients, suppliers))
 
 
 def upload_requests(header: dpb.UploadHeader, data: bytes) -> Iterator[dpb.UploadDocumentRequest]:

@@ -23,8 +23,7 @@ from tests.integration.caseflow_helpers import (
     Flow,
     Suppliers,
     contracted_suppliers,
-    form_case,
-    handed_to_supplier,
+    handed_single_case,
     refused,
 )
 from tests.integration.test_documents import upload
@@ -384,16 +383,7 @@ async def suppliers(clients: Clients) -> AsyncIterator[Suppliers]:
 @pytest.fixture(scope="module")
 async def flow(clients: Clients, suppliers: Suppliers) -> Flow:
     """One single-case course handed to the main supplier."""
-    flow = Flow(clients, suppliers)
-    await form_case(
-        flow,
-        "single_case",
-        role="authority_caseworker",
-        subject="individual",
-        facts={"management_approved": True},
-    )
-    await handed_to_supplier(flow)
-    return flow
+    return await handed_single_case(Flow(clients, suppliers))
 
 
 async def test_a_cases_journal_pages_newest_first_within_the_callers_view(
