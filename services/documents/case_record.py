@@ -613,14 +613,15 @@ async def journal(
         raise InvalidInput.single("case_id", "give exactly one of case_id and inquiry_id")
     limit = page_size(size)
 
-    async def scope(tx: Transaction) -> Doc:
+    async def scope(tx: Transaction) -> list[Doc]:
+        """The entries the caller sees, as filters each served by an index."""
         if case_id:
             case = await case_for(tx, case_id, principal)
             if principal.is_supplier:
-                return {"case_id": case_id}
-            return {"$or": [{"case_id": case_id}, {"inquiry_id": case.inquiry_id, "case_id": ""}]}
+                return [{"case_id": case_id}]
+            return [{"case_id": case_id}, {"inquiry_id": case.inquiry_id, "case_id": ""}]
         if not principal.is_supplier:
-            return {"inquiry_id": inquiry_id}
+            return [{"inquiry_id": inquiry_id}]
         part = None
         if principal.supplier_id:
             part = await tx.find_one(
@@ -628,10 +629,10 @@ async def journal(
             )
         if part is None:
             raise NotFound("inquiry", inquiry_id)
-        return {"case_id": part["case_id"]}
+        return [{"case_id": part["case_id"]}]
 
     query = await store.transact(scope)
-    docs, following = await Paging(JOURNAL_ORDER, query).page(
+    docs, following = await Paging(JOURNAL_ORDER, {"any_of": query}).page(
         store.db[JOURNAL], query, size=limit, token=token
     )
     entries = [JournalEntry.model_validate({**d, "id": d["_id"]}) for d in docs]

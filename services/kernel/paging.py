@@ -74,6 +74,39 @@ def _beyond(value: Any, direction: int) -> list[Any]:
     return [] if value is None else [{"$lt": value}, None]
 
 
+class _Descending:
+    """A sort value compared the other way round."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and self.value == other.value
+
+    def __lt__(self, other: _Descending) -> bool:
+        return bool(other.value < self.value)
+
+
+def _conjoin(query: Doc, branch: Doc) -> Doc:
+    merged = dict(query)
+    for name, condition in branch.items():
+        present = merged.get(name, _ABSENT)
+        if present is _ABSENT:
+            merged[name] = condition
+        elif _operators(present) and _operators(condition) and not set(present) & set(condition):
+            merged[name] = {**present, **condition}
+        else:
+            return {"$and": [query, branch]}
+    return merged
+
+
+def _operators(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and all(k.startswith("$") for k in value)
+
+
+_ABSENT = object()
+
+
 def _field(doc: Doc, path: str) -> Any:
     value: Any = doc
     for part in path.split("."):
@@ -124,25 +157,55 @@ class Paging:
             branches += [{**equal, name: beyond} for beyond in _beyond(values[i], direction)]
         return branches
 
+    def where(self, query: Doc, token: str) -> list[Doc]:
+        """The filters a page after `token` reads in turn, nearest first: the query with each
+        branch of `after`, as one flat filter where their fields allow (some servers plan
+        only a flat filter on an index), else with `$and`."""
+        return [_conjoin(query, branch) for branch in self.after(token)] or [query]
+
     async def page(
-        self, collection: AsyncCollection[Doc], query: Doc, *, size: int, token: str
+        self,
+        collection: AsyncCollection[Doc],
+        query: Doc | Sequence[Doc],
+        *,
+        size: int,
+        token: str,
     ) -> tuple[list[Doc], str]:
-        """One page of the matching documents and the next page's token ("" after the last)."""
-        docs: list[Doc] = []
-        for branch in self.after(token) or [{}]:
-            where = {"$and": [query, branch]} if branch else query
-            cursor = collection.find(where).sort(list(self.sort)).limit(size + 1 - len(docs))
-            docs += [doc async for doc in cursor]
-            if len(docs) > size:
-                break
-        following = self.token_after(docs[size - 1]) if len(docs) > size else ""
-        return docs[:size], following
+        """One page of the matching documents and the next page's token ("" after the last).
+        A sequence of queries lists their union: each is paged on its own index and the
+        pages are merged in the order (for a scope that is an "or" of two indexed filters,
+        which not every server plans on indexes as one `$or`)."""
+        queries = [query] if isinstance(query, Mapping) else list(query)
+        found: dict[Any, Doc] = {}
+        for one in queries:
+            docs: list[Doc] = []
+            for where in self.where(one, token):
+                cursor = collection.find(where).sort(list(self.sort)).limit(size + 1 - len(docs))
+                docs += [doc async for doc in cursor]
+                if len(docs) > size:
+                    break
+            for doc in docs:
+                found.setdefault(doc["_id"], doc)
+        merged = list(found.values())
+        if len(queries) > 1:
+            merged = sorted(merged, key=self._order_key)[: size + 1]
+        following = self.token_after(merged[size - 1]) if len(merged) > size else ""
+        return merged[:size], following
+
+    def _order_key(self, doc: Doc) -> tuple[Any, ...]:
+        """A document's place in the order, for merging pages in Python (null first)."""
+        key: list[Any] = []
+        for name, direction in self.sort:
+            value = _field(doc, name)
+            part = (0, "") if value is None else (1, value)
+            key.append(part if direction == ASCENDING else _Descending(part))
+        return tuple(key)
 
     async def aggregates(
         self,
         repository: Repository[A],
         db: AsyncDatabase[Doc],
-        query: Doc,
+        query: Doc | Sequence[Doc],
         *,
         size: int,
         token: str,

@@ -142,3 +142,44 @@ async def test_items_without_a_sort_value_come_once_each_in_order(
     ordered = sorted(items, key=lambda d: d["_id"])
     ordered.sort(key=lambda d: d.get("day") or "", reverse=direction == DESCENDING)
     assert seen == [d["_id"] for d in ordered]
+
+
+async def test_a_union_of_queries_pages_once_each_in_order(clients: Clients) -> None:
+    collection = clients.mongo["vias_paging_test"]["union"]
+    await collection.drop()
+    # Two scopes (a case's entries, its inquiry's entries without a case) overlap in none;
+    # a third query overlaps the first, and its items must still come once.
+    items: list[dict[str, Any]] = [
+        {
+            "_id": f"u{i:03d}",
+            "at": START + timedelta(minutes=i // 2),
+            "case_id": "c" if i % 3 else "",
+            "inquiry_id": "i",
+        }
+        for i in range(60)
+    ]
+    items += [
+        {"_id": f"x{i}", "at": START, "case_id": "other", "inquiry_id": "j"} for i in range(5)
+    ]
+    await collection.insert_many(items)
+    order = (("at", DESCENDING), ("_id", DESCENDING))
+    queries: list[dict[str, Any]] = [
+        {"case_id": "c"},
+        {"inquiry_id": "i", "case_id": ""},
+        {"case_id": "c", "at": START},
+    ]
+    paging = Paging(order, {"any_of": queries})
+    seen: list[str] = []
+    token = ""
+    while True:
+        docs, token = await paging.page(collection, queries, size=7, token=token)
+        assert len(docs) <= 7
+        seen += [d["_id"] for d in docs]
+        if not token:
+            break
+        await collection.insert_one(
+            {"_id": f"new-{len(seen)}", "at": START + timedelta(days=9), "case_id": "c"}
+        )
+    mine = [d for d in items if d["inquiry_id"] == "i"]
+    expected = sorted(mine, key=lambda d: (d["at"], d["_id"]), reverse=True)
+    assert seen == [d["_id"] for d in expected]

@@ -17,8 +17,19 @@ import pytest
 from services.cli.pages import every_page
 from services.contracts.intake import InquiryLetterRequested, LetterRecipient
 from services.contracts.leverance import SatisfactionSurveyRequested
+from services.documents import case_record
+from services.documents.concern import handlers as concern_handlers
+from services.documents.concern.handlers import CONCERNS
+from services.documents.handlers import JOURNAL
+from services.intake.audit import AUDIT, AUDIT_ORDER
+from services.intake.kas import handlers as kas_handlers
 from services.kernel.envelope import Envelope, EventPayload, new_id, utcnow
+from services.kernel.paging import Paging
 from services.kernel.topics import events_topic
+from services.notifications import letters as letters_module
+from services.notifications import surveys as surveys_module
+from services.notifications.delivery import handlers as outbound
+from services.notifications.handlers import NOTICE_ORDER, notices
 from tests.integration.caseflow_helpers import (
     Flow,
     Suppliers,
@@ -520,3 +531,86 @@ async def test_concern_reports_page_oldest_first_for_the_cases_supplier_only(
     negative = cpb.ListConcernReportsRequest(case_id=flow.case_id, page_size=-1)
     assert await refused(concerns.ListConcernReports, negative, flow.as_consultant()) == INVALID
     await channel.close()
+
+
+# --- indexes -------------------------------------------------------------------------------
+
+MOMENT = datetime(2026, 3, 2, 10, tzinfo=UTC)
+LISTINGS: list[tuple[str, str, dict[str, Any], tuple[tuple[str, int], ...]]] = [
+    ("intake", AUDIT, {}, AUDIT_ORDER),
+    ("intake", AUDIT, {"user_id": "u"}, AUDIT_ORDER),
+    ("intake", AUDIT, {"inquiry_id": "i"}, AUDIT_ORDER),
+    ("intake", AUDIT, {"inquiry_id": "i", "user_id": "u"}, AUDIT_ORDER),
+    ("intake", kas_handlers.registrations.collection, {}, kas_handlers.ORDER),
+    ("intake", kas_handlers.registrations.collection, {"supplier_id": "s"}, kas_handlers.ORDER),
+    ("notifications", notices.collection, {"recipient_id": "r"}, NOTICE_ORDER),
+    ("notifications", notices.collection, {"recipient_id": "r", "case_id": "c"}, NOTICE_ORDER),
+    ("notifications", letters_module.letters.collection, {"inquiry_id": "i"}, letters_module.ORDER),
+    ("notifications", surveys_module.surveys.collection, {}, surveys_module.ORDER),
+    ("notifications", surveys_module.surveys.collection, {"year": 2003}, surveys_module.ORDER),
+    (
+        "notifications",
+        surveys_module.surveys.collection,
+        {"year": 2003, "main_area": "adults", "status": "unsent"},
+        surveys_module.ORDER,
+    ),
+    ("notifications", outbound.deliveries.collection, {"inquiry_id": "i"}, outbound.ORDER),
+    ("notifications", outbound.deliveries.collection, {"case_id": "c"}, outbound.ORDER),
+    (
+        "notifications",
+        outbound.deliveries.collection,
+        {"inquiry_id": "i", "consultant_id": "c"},
+        outbound.ORDER,
+    ),
+    (
+        "notifications",
+        outbound.deliveries.collection,
+        {"case_id": "c", "consultant_id": "c"},
+        outbound.ORDER,
+    ),
+    ("documents", JOURNAL, {"case_id": "c"}, case_record.JOURNAL_ORDER),
+    ("documents", JOURNAL, {"inquiry_id": "i"}, case_record.JOURNAL_ORDER),
+    ("documents", JOURNAL, {"inquiry_id": "i", "case_id": ""}, case_record.JOURNAL_ORDER),
+    ("documents", case_record.DOCUMENTS, {"case_id": "c"}, case_record.DOCUMENT_ORDER),
+    ("documents", CONCERNS, {"case_id": "c"}, concern_handlers.ORDER),
+    ("documents", CONCERNS, {"case_id": "c", "supplier_id": "s"}, concern_handlers.ORDER),
+]
+
+
+def index_names(plan: Any) -> list[str]:
+    """Every index a query plan reads; a COLLSCAN stage is named as such."""
+    if isinstance(plan, list):
+        return [name for part in plan for name in index_names(part)]
+    if not isinstance(plan, dict):
+        return []
+    found = ["COLLSCAN"] if plan.get("stage") == "COLLSCAN" else []
+    if plan.get("indexName"):
+        found.append(str(plan["indexName"]))
+    for key, value in plan.items():
+        if key not in ("rejectedPlans", "allPlansExecution"):
+            found += index_names(value)
+    return found
+
+
+@pytest.mark.parametrize(("service", "collection", "query", "order"), LISTINGS)
+async def test_first_and_deep_pages_are_served_by_an_index(
+    clients: Clients,
+    service: str,
+    collection: str,
+    query: dict[str, Any],
+    order: tuple[tuple[str, int], ...],
+) -> None:
+    paging = Paging(order, query)
+    last = {
+        "at": MOMENT,
+        "created_at": MOMENT,
+        "recorded_at": MOMENT,
+        "drafted_at": MOMENT,
+        "form": {"inquiry_date": "2026-03-02"},
+        "_id": "m",
+    }
+    coll = clients.db(service)[collection]
+    for where in [query, *paging.where(query, paging.token_after(last))]:
+        plan = await coll.find(where).sort(list(order)).limit(51).explain()
+        used = index_names(plan.get("queryPlanner", plan))
+        assert used and "COLLSCAN" not in used, (where, used)

@@ -103,25 +103,27 @@ async def list_for(
 ) -> tuple[list[Delivery], str]:
     """A page of the deliveries of an inquiry, or of every inquiry of a case, oldest first,
     and the next page's token; only `consultant_id`'s when it is given."""
-    query: dict[str, Any]
+    queries: list[dict[str, Any]]
     if inquiry_id:
-        query = {"inquiry_id": inquiry_id}
+        queries = [{"inquiry_id": inquiry_id}]
     else:
         of_case = await inquiry_cases.find(store.db, {"case_id": case_id}, limit=100)
-        query = {"$or": [{"case_id": case_id}, {"inquiry_id": {"$in": [i.id for i in of_case]}}]}
+        queries = [{"case_id": case_id}, *({"inquiry_id": i.id} for i in of_case)]
     if consultant_id:
-        query["consultant_id"] = consultant_id
+        queries = [{**query, "consultant_id": consultant_id} for query in queries]
     # The token is bound to the request, not to the case's inquiries, which may grow meanwhile.
     request = {"inquiry_id": inquiry_id, "case_id": case_id, "consultant_id": consultant_id}
     return await Paging(ORDER, request).aggregates(
-        deliveries, store.db, query, size=size, token=token
+        deliveries, store.db, queries, size=size, token=token
     )
 
 
 async def create_indexes(store: MongoStore) -> None:
-    """Due deliveries for the worker; listing per inquiry and per case in the list's order."""
+    """Due deliveries for the worker; listing per inquiry and per case (a consultant's own
+    among them) in the list's order."""
     collection = store.db[deliveries.collection]
     await collection.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
-    await collection.create_index([("inquiry_id", ASCENDING), *ORDER])
-    await collection.create_index([("case_id", ASCENDING), *ORDER])
+    for scope in ("inquiry_id", "case_id"):
+        await collection.create_index([(scope, ASCENDING), *ORDER])
+        await collection.create_index([(scope, ASCENDING), ("consultant_id", ASCENDING), *ORDER])
     await store.db[inquiry_cases.collection].create_index([("case_id", ASCENDING)])
