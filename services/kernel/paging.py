@@ -179,8 +179,10 @@ class Paging:
         found: dict[Any, Doc] = {}
         for one in queries:
             docs: list[Doc] = []
-            for where in self.where(one, token):
-                cursor = collection.find(where).sort(list(self.sort)).limit(size + 1 - len(docs))
+            for condition in self.where(one, token):
+                cursor = (
+                    collection.find(condition).sort(list(self.sort)).limit(size + 1 - len(docs))
+                )
                 docs += [doc async for doc in cursor]
                 if len(docs) > size:
                     break
