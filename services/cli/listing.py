@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -11,12 +12,23 @@ from services.kernel.paging import MAX_PAGE_SIZE
 if TYPE_CHECKING:
     from services.cli.main import Client
 
-AT_MOST = "at most this many (0: every page)"
-"""The help of a list command's --limit."""
+
+def add_paging(parser: argparse.ArgumentParser) -> None:
+    """A list command's --limit and --page-size."""
+    parser.add_argument("--limit", type=int, default=0, help="at most this many (0: every page)")
+    parser.add_argument(
+        "--page-size",
+        type=int,
+        default=0,
+        help=f"items per call (default: the limit, at most {MAX_PAGE_SIZE})",
+    )
 
 
-async def listed(client: Client, method: Any, request: Any, items: str, *, at_most: int = 0) -> Any:
-    """The reply of `method` holding the items of every page (or the first `at_most`; 0: all),
-    asked for in pages of at most `at_most` items."""
-    request.page_size = min(at_most or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+async def listed(
+    client: Client, method: Any, request: Any, items: str, args: argparse.Namespace
+) -> Any:
+    """The reply of `method` holding the items of every page (or the first --limit), fetched
+    --page-size at a time."""
+    at_most: int = args.limit
+    request.page_size = args.page_size or min(at_most or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
     return await every_page(partial(client.call, method), request, items, at_most=at_most)

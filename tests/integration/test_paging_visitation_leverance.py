@@ -6,6 +6,8 @@ only their own supplier's items on every page."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +29,7 @@ from tests.integration.visitation_helpers import (
     staff,
     supplier_staff,
 )
-from tests.support import Clients, bad_fields
+from tests.support import Clients, bad_fields, vias_command
 from vias.leverance.v1 import leverance_pb2 as lpb
 from vias.visitation.v1 import visitation_pb2 as pb
 
@@ -64,6 +66,13 @@ def once_in_order(seen: list[str], expected: list[str]) -> None:
     """Every expected id exactly once, in the expected order, and no id twice."""
     assert len(seen) == len(set(seen))
     assert [i for i in seen if i in set(expected)] == expected
+
+
+def vias(clients: Clients, *args: str) -> Any:
+    """The JSON `vias ARGS` prints, which must succeed."""
+    done = vias_command(clients.platform, *args)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 async def invalid(method: Any, request: Any, metadata: list[tuple[str, str]]) -> set[str]:
@@ -295,6 +304,33 @@ async def test_list_offers_pages_a_case_and_follows_each_offers_status(
     )
 
 
+async def test_the_command_line_follows_every_page_or_stops_at_the_limit(
+    clients: Clients, offered: Offered
+) -> None:
+    world = offered.world
+    alpha = ["--as-user", f"a-{world.suffix}", "--as-role", "specialist"]
+    alpha += ["--as-supplier", world.sid("Alpha")]
+    offers = [*alpha, "visitation", "offers"]
+    whole = await asyncio.to_thread(vias, clients, *offers)
+    ids = [o["offer_id"] for o in whole["offers"]]
+    assert {o.offer_id for o in offered.alpha_offers} <= set(ids)
+    assert "next_page_token" not in whole and len(ids) == len(set(ids))
+    paged = await asyncio.to_thread(vias, clients, *offers, "--page-size", "2")
+    assert [o["offer_id"] for o in paged["offers"]] == ids
+    few = await asyncio.to_thread(vias, clients, *offers, "--limit", "3", "--page-size", "2")
+    assert [o["offer_id"] for o in few["offers"]] == ids[:3]
+
+    me = ["--as-user", offered.consultant, "--as-role", "consultant", "visitation", "search"]
+    me += ["--consultant", offered.consultant]
+    whole = await asyncio.to_thread(vias, clients, *me)
+    found = [c["case_id"] for c in whole["cases"]]
+    assert {c.case_id for c in offered.cases} <= set(found) and len(found) == len(set(found))
+    paged = await asyncio.to_thread(vias, clients, *me, "--page-size", "4")
+    assert [c["case_id"] for c in paged["cases"]] == found
+    few = await asyncio.to_thread(vias, clients, *me, "--limit", "3")
+    assert [c["case_id"] for c in few["cases"]] == found[:3]
+
+
 # --- leverance --------------------------------------------------------------------------------
 
 
@@ -378,6 +414,9 @@ async def test_list_deliveries_pages_a_suppliers_deliveries_once_each_in_id_orde
         clients.leverance.ListDeliveries, request, cases[0].as_consultant(), "deliveries"
     )
     assert [d.delivery_id for d in seen] == sorted({c.delivery_id for c in cases} | set(arrived))
+    me = ["--as-role", "consultant", "leverance", "deliveries", "--supplier", supplier_id]
+    listed = await asyncio.to_thread(vias, clients, *me, "--page-size", "3")
+    assert [d["delivery_id"] for d in listed["deliveries"]] == [d.delivery_id for d in seen]
     other = await new_supplier(clients)
     outsider = clients.auth(user="someone-else", role="specialist", supplier=other)
     request = lpb.ListDeliveriesRequest(supplier_id=supplier_id, page_size=2)
@@ -424,6 +463,13 @@ async def test_list_consumption_pages_entries_oldest_first_with_the_totals_of_al
     assert len(replies) >= 3
     assert replies[0].totals == before.totals
     assert replies[0].totals.logged_dkk != replies[-1].totals.logged_dkk
+
+    me = ("--as-role", "consultant", "leverance", "consumption", case.delivery_id)
+    listed = await asyncio.to_thread(vias, clients, *me, "--page-size", "3")
+    assert [e["entry_id"] for e in listed["entries"]] == logged + arrived
+    assert listed["totals"] == (await asyncio.to_thread(vias, clients, *me))["totals"]
+    few = await asyncio.to_thread(vias, clients, *me, "--limit", "4", "--page-size", "3")
+    assert [e["entry_id"] for e in few["entries"]] == logged[:4]
 
     other = Case(clients, case.supplier_id)
     await other.hand_over()
