@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from services.cli.deadlines import add_check_deadlines
+from services.cli.listing import add_paging, listed
 from vias.leverance.v1 import leverance_pb2 as pb
 from vias.leverance.v1 import leverance_pb2_grpc
 
@@ -36,8 +37,8 @@ async def get_supplier(args: argparse.Namespace, client: Client) -> Any:
 
 
 async def list_suppliers(args: argparse.Namespace, client: Client) -> Any:
-    request = pb.ListSuppliersRequest(limit=args.limit)
-    return await client.call(_stub(client).ListSuppliers, request)
+    request = pb.ListSuppliersRequest()
+    return await listed(client, _stub(client).ListSuppliers, request, "suppliers", args)
 
 
 async def get_course(args: argparse.Namespace, client: Client) -> Any:
@@ -53,7 +54,12 @@ async def list_deliveries(args: argparse.Namespace, client: Client) -> Any:
     request = pb.ListDeliveriesRequest(
         case_id=args.case or "", supplier_id=args.supplier or "", status=args.status or ""
     )
-    return await client.call(_stub(client).ListDeliveries, request)
+    return await listed(client, _stub(client).ListDeliveries, request, "deliveries", args)
+
+
+async def list_consumption(args: argparse.Namespace, client: Client) -> Any:
+    request = pb.ListConsumptionRequest(delivery_id=args.id)
+    return await listed(client, _stub(client).ListConsumption, request, "entries", args)
 
 
 async def approve(args: argparse.Namespace, client: Client) -> Any:
@@ -181,7 +187,7 @@ def add_commands(actions: Any) -> None:
     cmd.add_argument("id")
     cmd.set_defaults(call=get_supplier)
     cmd = actions.add_parser("suppliers", help="list suppliers")
-    cmd.add_argument("--limit", type=int, default=100)
+    add_paging(cmd)
     cmd.set_defaults(call=list_suppliers)
     cmd = actions.add_parser("course", help="the course of a case with its checklist")
     cmd.add_argument("--case", required=True)
@@ -193,7 +199,12 @@ def add_commands(actions: Any) -> None:
     cmd.add_argument("--case")
     cmd.add_argument("--supplier")
     cmd.add_argument("--status")
+    add_paging(cmd)
     cmd.set_defaults(call=list_deliveries)
+    cmd = actions.add_parser("consumption", help="a delivery's logged consumption and totals")
+    cmd.add_argument("id", help="the delivery")
+    add_paging(cmd)
+    cmd.set_defaults(call=list_consumption)
     cmd = actions.add_parser("approve", help="approve the pending agreement version")
     cmd.add_argument("id")
     cmd.add_argument("--version", type=int, default=0, help="the delivery version read")

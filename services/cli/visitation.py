@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from services.cli.deadlines import add_check_deadlines
+from services.cli.listing import add_paging, listed
 from vias.visitation.v1 import visitation_pb2 as pb
 from vias.visitation.v1 import visitation_pb2_grpc
 
@@ -48,9 +49,8 @@ async def search(args: argparse.Namespace, client: Client) -> Any:
         main_area=args.main_area or "",
         service_id=args.service or "",
         supplier_id=args.supplier or "",
-        limit=args.limit,
     )
-    return await client.call(_stub(client).SearchCases, request)
+    return await listed(client, _stub(client).SearchCases, request, "cases", args)
 
 
 async def services(args: argparse.Namespace, client: Client) -> Any:
@@ -168,10 +168,8 @@ async def get_offer(args: argparse.Namespace, client: Client) -> Any:
 
 
 async def offers(args: argparse.Namespace, client: Client) -> Any:
-    request = pb.ListOffersRequest(
-        case_id=args.case or "", status=args.status or "", limit=args.limit
-    )
-    return await client.call(_stub(client).ListOffers, request)
+    request = pb.ListOffersRequest(case_id=args.case or "", status=args.status or "")
+    return await listed(client, _stub(client).ListOffers, request, "offers", args)
 
 
 async def answer(args: argparse.Namespace, client: Client) -> Any:
@@ -250,7 +248,7 @@ def add_commands(sub: Any) -> None:
     found.add_argument("--main-area")
     found.add_argument("--service")
     found.add_argument("--supplier")
-    found.add_argument("--limit", type=int, default=50)
+    add_paging(found)
     found.set_defaults(call=search)
 
     actions.add_parser("services", help="advisory services and rules").set_defaults(call=services)
@@ -308,11 +306,11 @@ def add_commands(sub: Any) -> None:
     one = actions.add_parser("get-offer", help="read an offer")
     one.add_argument("offer")
     one.set_defaults(call=get_offer)
-    listed = actions.add_parser("offers", help="offers the caller may see")
-    listed.add_argument("--case")
-    listed.add_argument("--status")
-    listed.add_argument("--limit", type=int, default=50)
-    listed.set_defaults(call=offers)
+    offered = actions.add_parser("offers", help="offers the caller may see")
+    offered.add_argument("--case")
+    offered.add_argument("--status")
+    add_paging(offered)
+    offered.set_defaults(call=offers)
     answered = actions.add_parser("answer", help="the supplier's yes or no")
     answered.add_argument("offer")
     yes_no = answered.add_mutually_exclusive_group(required=True)

@@ -7,6 +7,7 @@ from typing import Any
 from services.kernel.context import ROLES, VISO_STAFF, require_role
 from services.kernel.errors import FieldViolation, InvalidInput
 from services.kernel.grpc_server import Registration
+from services.kernel.paging import MAX_PAGE_SIZE, page_size
 from services.kernel.proto import parse_request
 from services.visitation import deadline_check, handlers, queries
 from services.visitation.catalog import ALL_MAIN_AREAS
@@ -41,17 +42,24 @@ from services.visitation.wire import (
 from vias.visitation.v1 import visitation_pb2 as pb
 from vias.visitation.v1 import visitation_pb2_grpc
 
-MAX_LIMIT = 500
-DEFAULT_LIMIT = 50
 CONSULTANT = ("consultant", "manager")
 SUPPLIER_STAFF = ("specialist", "supplier_admin")
 MEETING_ROLES = (*SUPPLIER_STAFF, *CONSULTANT)
 
 
-def _limit_violations(requested: int) -> list[FieldViolation]:
-    if not 0 <= requested <= MAX_LIMIT:
-        return [FieldViolation("limit", f"must be between 0 and {MAX_LIMIT}")]
-    return []
+def _paging_violations(request: Any) -> list[FieldViolation]:
+    """What is wrong with a list request's page size and its deprecated alias `limit`."""
+    violations = []
+    if not 0 <= request.limit <= MAX_PAGE_SIZE:
+        violations.append(FieldViolation("limit", f"must be between 0 and {MAX_PAGE_SIZE}"))
+    if request.page_size < 0:
+        violations.append(FieldViolation("page_size", "must not be negative"))
+    return violations
+
+
+def _page_size(request: Any) -> int:
+    """The page size asked for (`limit` when page_size is 0), within the kernel's bounds."""
+    return page_size(request.page_size or request.limit)
 
 
 def _one_of(field: str, value: str, allowed: tuple[str, ...]) -> list[FieldViolation]:
@@ -89,7 +97,7 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
         violations = (
             _one_of("status", request.status, CASE_STATUSES)
             + _one_of("main_area", request.main_area, ALL_MAIN_AREAS)
-            + _limit_violations(request.limit)
+            + _paging_violations(request)
         )
         if violations:
             raise InvalidInput(violations)
@@ -100,10 +108,12 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
             "service_id": request.service_id,
             "supplier_id": request.supplier_id,
         }
-        found = await queries.search_cases(
-            self.env, filters, principal, limit=request.limit or DEFAULT_LIMIT
+        found, following = await queries.search_cases(
+            self.env, filters, principal, size=_page_size(request), token=request.page_token
         )
-        return pb.SearchCasesResponse(cases=[case_to_proto(c) for c in found])
+        return pb.SearchCasesResponse(
+            cases=[case_to_proto(c) for c in found], next_page_token=following
+        )
 
     async def ListAdvisoryServices(
         self, request: Any, context: Any
@@ -195,16 +205,19 @@ class VisitationApi(visitation_pb2_grpc.VisitationServiceServicer):
     async def ListOffers(self, request: Any, context: Any) -> pb.ListOffersResponse:
         principal = require_role(*ROLES)
         violations = _one_of("status", request.status, OFFER_STATUSES)
-        if violations := violations + _limit_violations(request.limit):
+        if violations := violations + _paging_violations(request):
             raise InvalidInput(violations)
-        found = await queries.list_offers(
+        found, following = await queries.list_offers(
             self.env,
             principal,
             case_id=request.case_id,
             status=request.status,
-            limit=request.limit or DEFAULT_LIMIT,
+            size=_page_size(request),
+            token=request.page_token,
         )
-        return pb.ListOffersResponse(offers=[offer_to_proto(c, o) for c, o in found])
+        return pb.ListOffersResponse(
+            offers=[offer_to_proto(c, o) for c, o in found], next_page_token=following
+        )
 
     async def AnswerOffer(self, request: Any, context: Any) -> pb.Offer:
         principal = require_role(*SUPPLIER_STAFF)

@@ -14,7 +14,7 @@ from services.kernel.store import Transaction
 from services.visitation import domain
 from services.visitation.domain import case as transitions
 from services.visitation.domain.suppliers import is_newer, profile_from_event
-from services.visitation.handlers import cases, suppliers
+from services.visitation.handlers import cases, save_case, suppliers
 from services.visitation.settings import VisitationSettings
 from services.workdays import WorkingDayCalendar
 
@@ -56,7 +56,7 @@ def consent_withdrawn_handler(settings: VisitationSettings) -> EventHandler:
         changed, events = transitions.stop_for_withdrawn_consent(case, withdrawn, on=on)
         if not events:
             return
-        await cases.save(tx, changed, expected_version=case.version)
+        await save_case(tx, case, changed)
         for event in events:
             tx.emit(event)
 

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo import ASCENDING, DESCENDING
+
 from services.kernel.context import Principal
 from services.kernel.envelope import EventPayload, new_id, utcnow
 from services.kernel.errors import ConcurrencyConflict, NotFound
@@ -65,9 +67,22 @@ async def _apply(
     if expected and case.version != expected:
         raise ConcurrencyConflict("case", case.id, expected)
     changed, events = decide(case)
-    stored = await cases.save(tx, changed, expected_version=case.version)
+    stored = await save_case(tx, case, changed)
     for event in events:
         tx.emit(event)
+    return stored
+
+
+async def save_case(
+    tx: Transaction, case: VisitationCase, changed: VisitationCase
+) -> VisitationCase:
+    """Save a changed case at the version it was read, and the new status of each offer whose
+    status changed on the offer's reference (ListOffers filters and pages the references)."""
+    stored = await cases.save(tx, changed, expected_version=case.version)
+    before = {o.offer_id: o.status for o in case.offers}
+    for offer in changed.offers:
+        if offer.offer_id in before and before[offer.offer_id] != offer.status:
+            tx.update(OFFER_REFS, {"_id": offer.offer_id}, {"$set": {"status": offer.status}})
     return stored
 
 
@@ -84,7 +99,23 @@ async def update_case(
 
 
 OFFER_REFS = "offer_refs"
-"""Which case holds an offer and for which supplier: offers are found without indexing cases."""
+"""Which case holds an offer, for which supplier, in which status and offered on which day:
+offers are found, filtered and paged without unwinding cases."""
+OFFER_ORDER = (("offered_on", DESCENDING), ("_id", ASCENDING))
+"""ListOffers' order: newest offer day first, then by offer id."""
+CASE_ORDER = (("opened_at", DESCENDING), ("_id", ASCENDING))
+"""SearchCases' order: newest opened first, then by case id."""
+
+
+def offer_ref(case: VisitationCase, offer: Offer) -> dict[str, Any]:
+    """The reference of an offer of a case."""
+    return {
+        "_id": offer.offer_id,
+        "case_id": case.id,
+        "supplier_id": offer.supplier_id,
+        "status": offer.status,
+        "offered_on": offer.offered_on.isoformat(),
+    }
 
 
 def offer_ref_query(offer_id: str, principal: Principal) -> dict[str, Any]:
@@ -298,8 +329,9 @@ async def offer_to_supplier(
     async def work(tx: Transaction) -> VisitationCase:
         case = await cases.get(tx, command.case_id)
         stored = await _apply(tx, case, command.case_id, command.expected_version, decide)
-        ref = {"_id": offer_id, "case_id": stored.id, "supplier_id": command.supplier_id}
-        tx.insert(OFFER_REFS, ref)
+        offer = stored.offer(offer_id)
+        assert offer is not None
+        tx.insert(OFFER_REFS, offer_ref(stored, offer))
         return stored
 
     stored = await env.store.transact(work)
@@ -388,7 +420,50 @@ async def record_summary_note(
     )
 
 
+CASE_FILTERS: tuple[tuple[str, ...], ...] = (
+    (),
+    ("status",),
+    ("consultant_id",),
+    ("consultant_id", "status"),
+    ("main_area",),
+    ("service_id",),
+    ("offers.supplier_id",),
+    ("offers.supplier_id", "status"),
+)
+"""The equality filters of SearchCases an index serves with its order (a supplier's staff
+always filter on their supplier); other combinations use one of them and filter the rest."""
+OFFER_FILTERS: tuple[tuple[str, ...], ...] = (
+    (),
+    ("status",),
+    ("case_id",),
+    ("case_id", "status"),
+    ("supplier_id",),
+    ("supplier_id", "status"),
+    ("supplier_id", "case_id"),
+    ("supplier_id", "case_id", "status"),
+)
+"""Every combination of ListOffers' equality filters, each with an index serving its order."""
+
+
 async def create_indexes(store: MongoStore) -> None:
-    """One case per inquiry; a supplier's offers found by supplier."""
-    await store.db[cases.collection].create_index("inquiry_id", unique=True)
-    await store.db[OFFER_REFS].create_index("supplier_id")
+    """One case per inquiry; SearchCases' and ListOffers' filters each served by an index that
+    also serves their order (keyset paging); offer references made before they carried their
+    status and day completed from their cases."""
+    db = store.db
+    await db[cases.collection].create_index("inquiry_id", unique=True)
+    for fields in CASE_FILTERS:
+        await db[cases.collection].create_index([(f, ASCENDING) for f in fields] + [*CASE_ORDER])
+    for fields in OFFER_FILTERS:
+        await db[OFFER_REFS].create_index([(f, ASCENDING) for f in fields] + [*OFFER_ORDER])
+    await _complete_offer_refs(store)
+
+
+async def _complete_offer_refs(store: MongoStore) -> None:
+    """Give each offer reference stored without a status (before ListOffers paged them) its
+    offer's status and day; nothing to do once done."""
+    refs = store.db[OFFER_REFS]
+    async for ref in refs.find({"status": {"$exists": False}}):
+        case = await cases.find(store.db, {"_id": ref["case_id"]}, limit=1)
+        offer = case[0].offer(ref["_id"]) if case else None
+        if offer is not None:
+            await refs.replace_one({"_id": ref["_id"]}, offer_ref(case[0], offer))

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
-
 from services.kernel.context import Principal
 from services.kernel.errors import NotFound
+from services.kernel.paging import Paging
 from services.visitation.commands import Estimate
 from services.visitation.domain import visibility
 from services.visitation.domain.model import Offer, VisitationCase
 from services.visitation.domain.suppliers import Ranking
 from services.visitation.handlers import (
+    CASE_ORDER,
+    OFFER_ORDER,
     OFFER_REFS,
     Visitation,
     cases,
@@ -39,24 +40,21 @@ async def get_case_by_inquiry(
     return visibility.view_for(found[0], principal)
 
 
-async def _offered_case_ids(env: Visitation, supplier_id: str | None) -> list[str]:
-    """The cases offered to a supplier."""
-    refs = env.store.db[OFFER_REFS].find({"supplier_id": supplier_id}, {"case_id": 1})
-    return list(dict.fromkeys([ref["case_id"] async for ref in refs]))
-
-
 async def search_cases(
-    env: Visitation, filters: dict[str, str], principal: Principal, *, limit: int
-) -> list[VisitationCase]:
-    """Cases matching the filters, newest first; suppliers only see cases offered to them."""
+    env: Visitation, filters: dict[str, str], principal: Principal, *, size: int, token: str
+) -> tuple[list[VisitationCase], str]:
+    """A page of the cases matching the filters, newest opened first, and the next page's
+    token; supplier staff only see cases offered to their supplier."""
     query: dict[str, Any] = {k: v for k, v in filters.items() if v and k != "supplier_id"}
     supplier = principal.supplier_id if principal.is_supplier else filters.get("supplier_id")
-    if principal.is_supplier or supplier:
-        query["_id"] = {"$in": await _offered_case_ids(env, supplier)}
-    found = await cases.find(
-        env.store.db, query, sort=(("opened_at", DESCENDING), ("_id", ASCENDING)), limit=limit
+    if principal.is_supplier and not supplier:
+        return [], ""
+    if supplier:
+        query["offers.supplier_id"] = supplier
+    docs, following = await Paging(CASE_ORDER, {"query": query}).page(
+        env.store.db[cases.collection], query, size=size, token=token
     )
-    return [visibility.view_for(c, principal) for c in found]
+    return [visibility.view_for(cases.from_doc(doc), principal) for doc in docs], following
 
 
 async def get_offer(
@@ -73,27 +71,31 @@ async def get_offer(
 
 
 async def list_offers(
-    env: Visitation, principal: Principal, *, case_id: str, status: str, limit: int
-) -> list[tuple[VisitationCase, Offer]]:
-    """Offers the caller may see, newest case first, optionally of one case or in one status."""
-    ids = await _offered_case_ids(env, principal.supplier_id) if principal.is_supplier else None
-    if case_id:
-        ids = [case_id] if ids is None or case_id in ids else []
-    query: dict[str, Any] = {} if ids is None else {"_id": {"$in": ids}}
-    if status:
-        query["offers.status"] = status
-    found = await cases.find(
-        env.store.db, query, sort=(("opened_at", DESCENDING), ("_id", ASCENDING)), limit=limit
+    env: Visitation, principal: Principal, *, case_id: str, status: str, size: int, token: str
+) -> tuple[list[tuple[VisitationCase, Offer]], str]:
+    """A page of the offers the caller may see, newest offer day first, optionally of one case
+    or in one status, each with its case; and the next page's token."""
+    if principal.is_supplier and not principal.supplier_id:
+        return [], ""
+    wanted = {
+        "supplier_id": principal.supplier_id if principal.is_supplier else "",
+        "case_id": case_id,
+        "status": status,
+    }
+    query: dict[str, Any] = {k: v for k, v in wanted.items() if v}
+    refs, following = await Paging(OFFER_ORDER, {"query": query}).page(
+        env.store.db[OFFER_REFS], query, size=size, token=token
     )
-    seen = [visibility.view_for(case, principal) for case in found]
-    listed = [
-        (case, offer)
-        for case in seen
-        for offer in case.offers
-        if (not principal.is_supplier or offer.supplier_id == principal.supplier_id)
-        and (not status or offer.status == status)
-    ]
-    return listed[:limit]
+    held = {ref["case_id"] for ref in refs}
+    found = await cases.find(env.store.db, {"_id": {"$in": list(held)}}, limit=len(held) or 1)
+    seen = {case.id: visibility.view_for(case, principal) for case in found}
+    listed = []
+    for ref in refs:
+        case = seen.get(ref["case_id"])
+        offer = case.offer(ref["_id"]) if case else None
+        if case is not None and offer is not None:
+            listed.append((case, offer))
+    return listed, following
 
 
 async def rank(env: Visitation, case_id: str, estimate: Estimate) -> tuple[VisitationCase, Ranking]:

@@ -9,6 +9,7 @@ from services.kernel.context import ROLES, VISO_STAFF, require_role
 from services.kernel.envelope import utcnow
 from services.kernel.errors import InvalidInput
 from services.kernel.grpc_server import Registration
+from services.kernel.paging import MAX_PAGE_SIZE, page_size
 from services.kernel.proto import parse_request, timestamp
 from services.kernel.store import MongoStore
 from services.leverance import commands
@@ -31,13 +32,13 @@ from vias.leverance.v1 import leverance_pb2_grpc
 
 SPECIALISTS = ("specialist", "kas_supplier")
 CASE_ROLES = ("consultant", "manager", "support", *SPECIALISTS, "supplier_admin")
-MAX_LIMIT = 500
 
 
-def _limit(value: int) -> int:
-    if not 0 <= value <= MAX_LIMIT:
-        raise InvalidInput.single("limit", f"must be between 0 and {MAX_LIMIT}")
-    return value or 100
+def _page_size(request: Any) -> int:
+    """A list request's page size; its deprecated alias `limit` is used when page_size is 0."""
+    if not 0 <= request.limit <= MAX_PAGE_SIZE:
+        raise InvalidInput.single("limit", f"must be between 0 and {MAX_PAGE_SIZE}")
+    return page_size(request.page_size or request.limit)
 
 
 class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
@@ -95,8 +96,12 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
 
     async def ListSuppliers(self, request: Any, context: Any) -> pb.ListSuppliersResponse:
         require_role(*VISO_STAFF)
-        found = await suppliers.list_suppliers(store=self.store, limit=_limit(request.limit))
-        return pb.ListSuppliersResponse(suppliers=[convert.supplier(s) for s in found])
+        found, following = await suppliers.list_suppliers(
+            store=self.store, size=_page_size(request), token=request.page_token
+        )
+        return pb.ListSuppliersResponse(
+            suppliers=[convert.supplier(s) for s in found], next_page_token=following
+        )
 
     async def ImportSuppliers(self, request: Any, context: Any) -> pb.ImportSuppliersResponse:
         require_role(*VISO_STAFF)
@@ -211,15 +216,18 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
 
     async def ListDeliveries(self, request: Any, context: Any) -> pb.ListDeliveriesResponse:
         principal = require_role(*CASE_ROLES)
-        found = await deliveries.list_deliveries(
+        found, following = await deliveries.list_deliveries(
             case_id=request.case_id,
             supplier_id=request.supplier_id,
             status=request.status,
-            limit=_limit(request.limit),
+            size=_page_size(request),
+            token=request.page_token,
             store=self.store,
             principal=principal,
         )
-        return pb.ListDeliveriesResponse(deliveries=[convert.delivery(d) for d in found])
+        return pb.ListDeliveriesResponse(
+            deliveries=[convert.delivery(d) for d in found], next_page_token=following
+        )
 
     async def _propose(self, request: Any, *, change: bool) -> pb.Delivery:
         principal = require_role(*SPECIALISTS)
@@ -276,10 +284,16 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
 
     async def ListConsumption(self, request: Any, context: Any) -> pb.ListConsumptionResponse:
         principal = require_role(*CASE_ROLES)
-        _, found, totals = await deliveries.list_consumption(
-            request.delivery_id, store=self.store, principal=principal
+        found, totals, following = await deliveries.list_consumption(
+            request.delivery_id,
+            size=page_size(request.page_size),
+            token=request.page_token,
+            store=self.store,
+            principal=principal,
         )
-        return convert.consumption(found, totals)
+        reply = convert.consumption(found, totals)
+        reply.next_page_token = following
+        return reply
 
     async def ConfirmClosingStep(self, request: Any, context: Any) -> pb.Delivery:
         principal = require_role(*SPECIALISTS)

@@ -6,9 +6,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
+from pymongo import ASCENDING
+
 from services.kernel.context import Principal
 from services.kernel.envelope import EventPayload
 from services.kernel.errors import ConcurrencyConflict, NotFound
+from services.kernel.paging import Paging
 from services.kernel.store import Aggregate, MongoStore, Repository, Transaction
 from services.leverance.domain.agreements import Actor, Delivery
 from services.leverance.domain.central import CentralHours
@@ -36,6 +39,11 @@ appropriations = Repository(Appropriation, "appropriations")
 ledger = Repository(TrackedDeadline, "deadlines")
 central_hours = Repository(CentralHours, "central_hours")
 
+BY_ID = (("_id", ASCENDING),)
+"""The order of ListSuppliers and ListDeliveries."""
+ENTRY_ORDER = (("logged_at", ASCENDING), ("_id", ASCENDING))
+"""The order of ListConsumption: oldest logged first."""
+
 
 def today(now: datetime) -> date:
     """The Danish calendar day of a moment."""
@@ -50,6 +58,23 @@ def actor(principal: Principal) -> Actor:
 def may_see(principal: Principal, supplier_id: str) -> bool:
     """VISO staff see every supplier; supplier roles only their own."""
     return not principal.is_supplier or principal.supplier_id == supplier_id
+
+
+async def page_of(
+    repository: Repository[A],
+    store: MongoStore,
+    query: dict[str, Any],
+    order: Sequence[tuple[str, int]],
+    *,
+    size: int,
+    token: str,
+) -> tuple[list[A], str]:
+    """A page of the aggregates matching a query in a given order (AIP-158, keyset), and the
+    next page's token, bound to the query."""
+    docs, following = await Paging(order, {"query": query}).page(
+        store.db[repository.collection], query, size=size, token=token
+    )
+    return [repository.from_doc(doc) for doc in docs], following
 
 
 def check_version(aggregate: Aggregate, expected: int, kind: str) -> None:

@@ -25,6 +25,8 @@ from services.leverance.domain.consumption import ConsumptionEntry, Expense, Tot
 from services.leverance.domain.course import Course
 from services.leverance.domain.types import total
 from services.leverance.handlers.base import (
+    BY_ID,
+    ENTRY_ORDER,
     actor,
     check_version,
     courses,
@@ -34,6 +36,7 @@ from services.leverance.handlers.base import (
     entries,
     find_all,
     load_delivery,
+    page_of,
     save_all,
     suppliers,
     today,
@@ -259,16 +262,14 @@ async def review_consumption(
 
 
 async def list_consumption(
-    delivery_id: str, *, store: MongoStore, principal: Principal
-) -> tuple[Delivery, list[ConsumptionEntry], Totals]:
-    """A delivery's entries and its totals against the budget."""
-
-    async def work(tx: Transaction) -> tuple[Delivery, list[ConsumptionEntry], Totals]:
-        delivery = await load_delivery(tx, delivery_id, principal)
-        found = await find_all(tx, entries, {"delivery_id": delivery.id})
-        return delivery, found, consumption.totals(delivery, found)
-
-    return await store.transact(work)
+    delivery_id: str, *, size: int, token: str, store: MongoStore, principal: Principal
+) -> tuple[list[ConsumptionEntry], Totals, str]:
+    """A page of a delivery's entries, oldest logged first, its totals against the budget
+    over every entry, and the next page's token."""
+    delivery, totals = await get_delivery(delivery_id, store=store, principal=principal)
+    query = {"delivery_id": delivery.id}
+    found, following = await page_of(entries, store, query, ENTRY_ORDER, size=size, token=token)
+    return found, totals, following
 
 
 async def _course_of(tx: Transaction, delivery: Delivery) -> Course:
@@ -363,9 +364,14 @@ async def approve_statement(
 async def get_delivery(
     delivery_id: str, *, store: MongoStore, principal: Principal
 ) -> tuple[Delivery, Totals]:
-    """One delivery the caller may see, with its totals."""
-    delivery, _, totals = await list_consumption(delivery_id, store=store, principal=principal)
-    return delivery, totals
+    """One delivery the caller may see, with its totals against the budget."""
+
+    async def work(tx: Transaction) -> tuple[Delivery, Totals]:
+        delivery = await load_delivery(tx, delivery_id, principal)
+        every = await find_all(tx, entries, {"delivery_id": delivery.id})
+        return delivery, consumption.totals(delivery, every)
+
+    return await store.transact(work)
 
 
 async def list_deliveries(
@@ -373,20 +379,22 @@ async def list_deliveries(
     case_id: str,
     supplier_id: str,
     status: str,
-    limit: int,
+    size: int,
+    token: str,
     store: MongoStore,
     principal: Principal,
-) -> list[Delivery]:
-    """Deliveries matching the filters; supplier roles only ever get their own supplier's."""
+) -> tuple[list[Delivery], str]:
+    """A page of the deliveries matching the filters, by id, and the next page's token;
+    supplier roles only ever get their own supplier's."""
     query: dict[str, object] = {}
     if case_id:
         query["case_id"] = case_id
     if status:
         query["status"] = status
     if principal.is_supplier:
-        if supplier_id and supplier_id != principal.supplier_id:
-            return []
+        if not principal.supplier_id or (supplier_id and supplier_id != principal.supplier_id):
+            return [], ""
         query["supplier_id"] = principal.supplier_id
     elif supplier_id:
         query["supplier_id"] = supplier_id
-    return await deliveries.find(store.db, query, limit=limit)
+    return await page_of(deliveries, store, query, BY_ID, size=size, token=token)

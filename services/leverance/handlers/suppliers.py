@@ -19,7 +19,7 @@ from services.leverance.commands import (
 from services.leverance.domain import suppliers as rules
 from services.leverance.domain.supplier_csv import parse_suppliers
 from services.leverance.domain.suppliers import Supplier, SupplierProfile
-from services.leverance.handlers.base import check_version, may_see, suppliers
+from services.leverance.handlers.base import BY_ID, check_version, may_see, page_of, suppliers
 
 
 async def _store_change(tx: Transaction, before: Supplier, after: Supplier | None) -> Supplier:
@@ -157,6 +157,6 @@ async def get_supplier(supplier_id: str, *, store: MongoStore, principal: Princi
     return found
 
 
-async def list_suppliers(*, store: MongoStore, limit: int) -> list[Supplier]:
-    """Suppliers ordered by id."""
-    return await suppliers.find(store.db, {}, limit=limit)
+async def list_suppliers(*, store: MongoStore, size: int, token: str) -> tuple[list[Supplier], str]:
+    """A page of the suppliers ordered by id, and the next page's token."""
+    return await page_of(suppliers, store, {}, BY_ID, size=size, token=token)
