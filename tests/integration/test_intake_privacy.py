@@ -178,3 +178,11 @@ async def test_no_cpr_number_is_stored_logged_or_published_in_plain_text(
         "mongodb vias_notifications",
         "topic vias.intake.events.v1",
     } <= covered
+
+
+def test_the_scan_finds_a_used_number_inside_longer_runs_of_digits_and_hyphens() -> None:
+    cpr = fake_cpr().replace("-", "")
+    dashed = f"{cpr[:6]}-{cpr[6:]}"
+    assert leaks(f"id 12{cpr}34, seq 9") == {cpr}
+    assert leaks(f'{{"n": "-7-{dashed}-0123"}}') == {cpr}
+    assert leaks(f"{cpr[:9]} {cpr[9:]}, {cpr[:5]}-{cpr[5:]}") == set()
