@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
@@ -289,6 +289,14 @@ async def produce(platform: Platform, topic: str, key: str, *values: bytes) -> N
 
 async def read_topic(platform: Platform, topic: str, *, timeout: float = 5.0) -> list[Any]:
     """Every record currently on a topic, read without a consumer group."""
+    return (await read_topics(platform, [topic], timeout=timeout))[topic]
+
+
+async def read_topics(
+    platform: Platform, topics: Sequence[str], *, timeout: float = 5.0
+) -> dict[str, list[Any]]:
+    """Every record currently on each of the topics, read together by one consumer without a
+    group (one quiet period for all, not one per topic)."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=platform.kafka_bootstrap_servers,
         auto_offset_reset="earliest",
@@ -296,23 +304,24 @@ async def read_topic(platform: Platform, topic: str, *, timeout: float = 5.0) ->
     )
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
-        if not partitions:
+
+        def partitions_of(topic: str) -> list[TopicPartition]:
+            return [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+
+        if not all(partitions_of(topic) for topic in topics):
             await consumer.client.force_metadata_update()
-            partitions = [
-                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []
-            ]
+        partitions = [tp for topic in topics for tp in partitions_of(topic)]
         consumer.assign(partitions)
         # The embedded broker reports a partition's end as its last batch's base offset + 1,
         # so the end offsets are only where to start looking: read on until nothing comes.
         ends = await consumer.end_offsets(partitions)
-        records: list[Any] = []
+        records: dict[str, list[Any]] = {topic: [] for topic in topics}
         deadline = time.monotonic() + timeout
         quiet_since: float | None = None
         while time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=200)
-            for found in batch.values():
-                records.extend(found)
+            for tp, found in batch.items():
+                records[tp.topic].extend(found)
             positions = {tp: await consumer.position(tp) for tp in partitions}
             at_end = all(positions[tp] >= ends[tp] for tp in partitions)
             if batch or not at_end:

@@ -2,29 +2,44 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 import grpc
 from aiokafka import AIOKafkaConsumer
-from bson import json_util
 
 from services.kernel.settings import SERVICE_NAMES
 from services.kernel.topics import platform_topics
 from services.platform.infra import Platform
 from tests.integration.test_intake import case_or_none, child, family_form, next_wednesday
-from tests.support import DEADLINE, USED_CPRS, Clients, adult_form, eventually, fake_cpr, read_topic
+from tests.support import (
+    DEADLINE,
+    USED_CPRS,
+    Clients,
+    adult_form,
+    eventually,
+    fake_cpr,
+    read_topics,
+)
 from vias.documents.v1 import documents_pb2
 from vias.intake.v1 import intake_pb2
 
 # Every ten-digit and DDMMYY-SSSS window of a text, overlapping: the same occurrences as
 # looking for each number in the text, in time that does not grow with the numbers used.
 CPR_WINDOWS = re.compile(r"(?=(\d{10}|\d{6}-\d{4}))")
+# Every window lies inside a run of ten or more digits and hyphens: the windows are looked for
+# only there (the same windows, found four times faster in the tens of megabytes scanned).
+DIGIT_RUNS = re.compile(r"[\d-]{10,}")
 
 
 def leaks(text: str) -> set[str]:
     """The used CPR numbers that occur in `text`."""
-    windows = {match.replace("-", "") for match in CPR_WINDOWS.findall(text)}
+    windows = {
+        match.replace("-", "")
+        for run in DIGIT_RUNS.findall(text)
+        for match in CPR_WINDOWS.findall(run)
+    }
     return windows & USED_CPRS
 
 
@@ -105,6 +120,18 @@ async def test_no_cpr_number_is_stored_logged_or_published_in_plain_text(
     scanned: set[str] = set()  # proves the scan read every place there is
 
     found: dict[str, set[str]] = {}
+
+    async def scan(name: str, collection: str) -> None:
+        async for doc in clients.mongo[name][collection].find({}):
+            # Every value as Python writes it: each string and number whole (bytes too, which
+            # JSON would turn into base64), five times faster than json_util.dumps.
+            text = repr(doc)
+            if inquiry_id in text:
+                covered.add(f"mongodb {name}")
+            if hit := leaks(text):
+                found.setdefault(f"mongodb {name}.{collection}", set()).update(hit)
+
+    scans = []
     for name in await clients.mongo.list_database_names():
         db = clients.mongo[name]
         scanned.add(f"mongodb {name}")
@@ -113,12 +140,9 @@ async def test_no_cpr_number_is_stored_logged_or_published_in_plain_text(
                 # GridFS file contents (uploads, rendered PDFs, compressed): what people put in
                 # the case record; the files' metadata (".files") is scanned.
                 continue
-            async for doc in db[collection].find({}):
-                text = json_util.dumps(doc)
-                if inquiry_id in text:
-                    covered.add(f"mongodb {name}")
-                if hit := leaks(text):
-                    found.setdefault(f"mongodb {name}.{collection}", set()).update(hit)
+            scans.append(scan(name, collection))
+    # All collections at once: the database sends the next batches while this process reads.
+    await asyncio.gather(*scans)
     # Every file the platform wrote: each service's log, the broker's and the database's logs,
     # keys, anything else under its directory.
     for path in sorted(platform.var_dir.rglob("*")):
@@ -133,10 +157,11 @@ async def test_no_cpr_number_is_stored_logged_or_published_in_plain_text(
             covered.add(f"file {relative}")
         if hit := leaks(text):
             found.setdefault(f"file {relative}", set()).update(hit)
-    topics = await all_topics(platform)
-    for topic in topics:
+    # Every topic at once: one consumer, one quiet period (a thousand chaos inquiries' events).
+    on_topics = await read_topics(platform, await all_topics(platform), timeout=120)
+    for topic, records in on_topics.items():
         scanned.add(f"topic {topic}")
-        for record in await read_topic(platform, topic):
+        for record in records:
             text = record_text(record)
             if inquiry_id in text:
                 covered.add(f"topic {topic}")
@@ -153,3 +178,11 @@ async def test_no_cpr_number_is_stored_logged_or_published_in_plain_text(
         "mongodb vias_notifications",
         "topic vias.intake.events.v1",
     } <= covered
+
+
+def test_the_scan_finds_a_used_number_inside_longer_runs_of_digits_and_hyphens() -> None:
+    cpr = fake_cpr().replace("-", "")
+    dashed = f"{cpr[:6]}-{cpr[6:]}"
+    assert leaks(f"id 12{cpr}34, seq 9") == {cpr}
+    assert leaks(f'{{"n": "-7-{dashed}-0123"}}') == {cpr}
+    assert leaks(f"{cpr[:9]} {cpr[9:]}, {cpr[:5]}-{cpr[5:]}") == set()
