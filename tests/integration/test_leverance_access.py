@@ -50,13 +50,16 @@ async def test_another_suppliers_delivery_is_not_found_exactly_like_a_missing_on
     case, other = two_suppliers
     them = outsider(clients, other, role)
     missing = new_id()
-    for method, field in (("GetDelivery", "delivery_id"), ("ListConsumption", "delivery_id")):
+    for method in ("GetDelivery", "ListConsumption"):
         call = getattr(clients.leverance, method)
-        request_type = (
-            pb.GetDeliveryRequest if method == "GetDelivery" else pb.ListConsumptionRequest
-        )
-        hidden = await refusal(call, request_type(**{field: case.delivery_id}), them)
-        absent = await refusal(call, request_type(**{field: missing}), them)
+
+        def request(delivery_id: str, method: str = method) -> Any:
+            if method == "GetDelivery":
+                return pb.GetDeliveryRequest(delivery_id=delivery_id)
+            return pb.ListConsumptionRequest(delivery_id=delivery_id)
+
+        hidden = await refusal(call, request(case.delivery_id), them)
+        absent = await refusal(call, request(missing), them)
         assert hidden[0] == absent[0] == grpc.StatusCode.NOT_FOUND
         assert hidden[1].replace(case.delivery_id, "<id>") == absent[1].replace(missing, "<id>")
 
