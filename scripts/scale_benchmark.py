@@ -32,6 +32,8 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,12 +44,15 @@ import grpc
 from pymongo import AsyncMongoClient
 
 from services.kernel.auth import TokenAuthority
+from services.kernel.paging import Paging, combined
 from services.platform.infra import Platform
+from services.statistics import counters
 from tests.support import adult_form
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc
 from vias.statistics.v1 import statistics_pb2, statistics_pb2_grpc
 
 ROOT = Path(__file__).resolve().parent.parent
+PAGE_SIZE = 50
 AREAS = ("adults", "children_youth", "special_education", "other")
 KINDS = ("form", "form", "form", "phone", "email", "internal")
 GROUPS = ("citizen_relatives", "municipal_administration", "municipal_offer", "ppr", "other")
@@ -73,6 +78,16 @@ async def insert(collection: Any, docs: list[dict[str, Any]], batch: int = 2_000
         await collection.insert_many(docs[start : start + batch], ordered=False)
 
 
+async def insert_facts(db_stats: Any, collection: str, docs: list[dict[str, Any]]) -> None:
+    """Statistics' facts in bulk, and what they add to their years' counters (as the consumers
+    would have added it event by event)."""
+    await insert(db_stats[collection], docs)
+    for year, counts in counters.count_facts((collection, d) for d in docs).items():
+        await db_stats[counters.COUNTERS].update_one(
+            {"_id": year}, {"$inc": counters.increments(counts)}, upsert=True
+        )
+
+
 async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: list[int]) -> int:
     rng = random.Random(18)
     loaded = 0
@@ -95,7 +110,7 @@ async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: l
                 }
             )
         await insert(db_intake.inquiries, inquiries)
-        await insert(db_stats.inquiry_facts, facts)
+        await insert_facts(db_stats, counters.INQUIRIES, facts)
         courses = [
             {
                 "_id": f"case-{year}-{i}",
@@ -104,10 +119,11 @@ async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: l
                 "service": rng.choice(SERVICES),
                 "main_area": rng.choice(AREAS),
                 "central_unit": rng.random() < 0.05,
+                "target_groups": facts[i]["target_groups"],
             }
             for i in range(PER_YEAR["courses"])
         ]
-        await insert(db_stats.course_facts, courses)
+        await insert_facts(db_stats, counters.COURSES, courses)
         kas = [
             {
                 "_id": f"kas-{year}-{i}",
@@ -118,7 +134,7 @@ async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: l
             }
             for i in range(PER_YEAR["kas"])
         ]
-        await insert(db_stats.kas_facts, kas)
+        await insert_facts(db_stats, counters.KAS, kas)
         surveys = [
             {
                 "_id": f"survey-{year}-{i}",
@@ -132,7 +148,7 @@ async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: l
             }
             for i in range(PER_YEAR["surveys"])
         ]
-        await insert(db_stats.survey_facts, surveys)
+        await insert_facts(db_stats, counters.SURVEYS, surveys)
         deadlines = []
         for i in range(PER_YEAR["deadlines"]):
             status = rng.choice(("met", "met", "met", "late", "missed", "open"))
@@ -145,9 +161,10 @@ async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: l
                     "days_late": rng.randint(1, 20) if status == "late" else 0,
                 }
             )
-        await insert(db_stats.deadline_facts, deadlines)
-        await insert(
-            db_stats.spending_facts,
+        await insert_facts(db_stats, counters.DEADLINES, deadlines)
+        await insert_facts(
+            db_stats,
+            counters.SPENDING,
             [
                 {
                     "_id": f"entry-{year}-{i}",
@@ -159,8 +176,9 @@ async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: l
                 for i in range(PER_YEAR["courses"])
             ],
         )
-        await insert(
-            db_stats.appropriation_facts,
+        await insert_facts(
+            db_stats,
+            counters.APPROPRIATIONS,
             [
                 {"_id": f"{year}:{a}", "year": year, "main_area": a, "amount_ore": 4_000_000_000}
                 for a in AREAS
@@ -198,6 +216,91 @@ def plan_summary(plan: dict[str, Any]) -> str:
     return " <- ".join(stages) or str(plan)[:120]
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One paged list or search call, timed on its first page and on a deep one (following
+    `next_page_token`), and the query it runs, explained. Every paged call uses the fields
+    `page_size`, `page_token` and `next_page_token`; adding one is one line in LISTINGS."""
+
+    name: str
+    service: str
+    stub: Callable[[grpc.aio.Channel], Any]
+    method: str
+    request: Callable[..., Any]
+    """The request message class; called with page_size, page_token and `fields`."""
+    fields: dict[str, Any]
+    collection: str
+    """Where the service keeps what it lists, with the filter and order it pages by."""
+    query: dict[str, Any]
+    sort: tuple[tuple[str, int], ...]
+
+
+INQUIRY_ORDER = (("registered_at", -1), ("_id", 1))
+LISTINGS = (
+    Listing(
+        "ListInquiries",
+        "intake",
+        intake_pb2_grpc.IntakeServiceStub,
+        "ListInquiries",
+        intake_pb2.ListInquiriesRequest,
+        {"purpose": "benchmark"},
+        "inquiries",
+        {},
+        INQUIRY_ORDER,
+    ),
+    Listing(
+        "SearchInquiries main_area",
+        "intake",
+        intake_pb2_grpc.IntakeServiceStub,
+        "SearchInquiries",
+        intake_pb2.ListInquiriesRequest,
+        {"purpose": "benchmark", "main_area": "adults"},
+        "inquiries",
+        {"main_area": "adults"},
+        INQUIRY_ORDER,
+    ),
+)
+"""The paged calls over the bulk-loaded data; the other services' list calls join when they
+page and their stored shapes are bulk-loaded."""
+
+
+async def time_listing(
+    listing: Listing, channels: dict[str, Any], metadata: Any, repeats: int, depth: int
+) -> tuple[list[float], list[float], str]:
+    """p-values of the first page and of page `depth`, and the deep page's token."""
+    call = getattr(listing.stub(channels[listing.service]), listing.method)
+
+    def ask(token: str) -> Any:
+        return listing.request(page_size=PAGE_SIZE, page_token=token, **listing.fields)
+
+    first_ms, page = await timed(call, ask(""), metadata, repeats)
+    token = page.next_page_token
+    for _ in range(depth - 2):
+        page = await call(ask(token), metadata=metadata, timeout=60)
+        token = page.next_page_token
+    deep_ms, _ = await timed(call, ask(token), metadata, repeats)
+    return first_ms, deep_ms, token
+
+
+async def explain_listing(db: Any, listing: Listing, token: str) -> dict[str, dict[str, Any]]:
+    """The plans of the first page's query and of each query a deep page runs."""
+    coll = db[listing.collection]
+    sort = list(listing.sort)
+    plans = {"first page": await coll.find(listing.query).sort(sort).limit(PAGE_SIZE + 1).explain()}
+    paging = Paging(listing.sort, {"query": listing.query})
+    for i, branch in enumerate(paging.after(token)):
+        where = combined(listing.query, branch)
+        plans[f"deep page, part {i + 1}"] = (
+            await coll.find(where).sort(sort).limit(PAGE_SIZE + 1).explain()
+        )
+    return plans
+
+
+def print_row(name: str, values: list[float], target: str) -> None:
+    p50, p95 = statistics.median(values), percentile(values, 0.95)
+    print(f"{name:40} {p50:8.1f} {p95:8.1f}   {target}")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--years", type=int, default=10)
@@ -211,25 +314,24 @@ async def main() -> None:
     try:
         authority = TokenAuthority.from_settings(platform.settings)
         metadata = [("authorization", f"Bearer {authority.issue(user_id='bench', role='manager')}")]
-        intake = intake_pb2_grpc.IntakeServiceStub(
-            grpc.aio.insecure_channel(platform.grpc_address("intake"))
-        )
-        stats = statistics_pb2_grpc.StatisticsServiceStub(
-            grpc.aio.insecure_channel(platform.grpc_address("statistics"))
-        )
+        channels = {
+            name: grpc.aio.insecure_channel(platform.grpc_address(name))
+            for name in ("intake", "statistics")
+        }
+        intake = intake_pb2_grpc.IntakeServiceStub(channels["intake"])  # type: ignore[no-untyped-call]
+        stats = statistics_pb2_grpc.StatisticsServiceStub(channels["statistics"])  # type: ignore[no-untyped-call]
         first = await intake.RegisterInquiry(adult_form(), metadata=metadata, timeout=30)
         mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             platform.mongo_uri, tz_aware=True
         )
-        db_intake = mongo[platform.settings.database_name("intake")]
-        db_stats = mongo[platform.settings.database_name("statistics")]
-        template = await db_intake.inquiries.find_one({"_id": first.inquiry_id})
+        dbs = {name: mongo[platform.settings.database_name(name)] for name in channels}
+        template = await dbs["intake"].inquiries.find_one({"_id": first.inquiry_id})
         assert template is not None
         last = datetime.now(UTC).year - 1
         years = list(range(last - args.years + 1, last + 1))
         print(f"platform up in {time.perf_counter() - began:.1f} s; loading {years[0]}-{years[-1]}")
         load_began = time.perf_counter()
-        loaded = await load(db_intake, db_stats, template, years)
+        loaded = await load(dbs["intake"], dbs["statistics"], template, years)
         load_s = time.perf_counter() - load_began
 
         print("timing GetAnnualReport ...", flush=True)
@@ -239,50 +341,23 @@ async def main() -> None:
             metadata,
             args.repeats,
         )
-        print(f"  {report_ms}", flush=True)
-        print("timing ListInquiries ...", flush=True)
-        listing = intake_pb2.ListInquiriesRequest(page_size=50, purpose="benchmark")
-        first_ms, page = await timed(intake.ListInquiries, listing, metadata, args.repeats)
-        token = page.next_page_token
-        for _ in range(args.depth - 1):
-            page = await intake.ListInquiries(
-                intake_pb2.ListInquiriesRequest(page_size=50, page_token=token, purpose="b"),
-                metadata=metadata,
-                timeout=60,
-            )
-            token = page.next_page_token
-        deep_ms, _ = await timed(
-            intake.ListInquiries,
-            intake_pb2.ListInquiriesRequest(page_size=50, page_token=token, purpose="b"),
-            metadata,
-            args.repeats,
-        )
-        sort = [("registered_at", -1), ("_id", 1)]
-        some = await db_intake.inquiries.find_one({"_id": f"bulk-{last}-0"})
-        assert some is not None
-        deep_filter = {"registered_at": {"$lt": some["registered_at"]}}
-        plans = {
-            "ListInquiries first page": await db_intake.inquiries.find({})
-            .sort(sort)
-            .limit(51)
-            .explain(),
-            "ListInquiries deep page": await db_intake.inquiries.find(deep_filter)
-            .sort(sort)
-            .limit(51)
-            .explain(),
-            "report: inquiry facts of a year": await db_stats.inquiry_facts.find(
-                {"year": last}
-            ).explain(),
-            "report: course facts of a year": await db_stats.course_facts.find(
-                {"year": last}
-            ).explain(),
-            "report: deadline facts of a year": await db_stats.deadline_facts.find(
-                {"year": last}
-            ).explain(),
-            "report: target groups by inquiry id": await db_stats.inquiry_facts.find(
-                {"_id": {"$in": [f"bulk-{last}-{i}" for i in range(100)]}}
-            ).explain(),
+        timings: list[tuple[str, list[float], str]] = [("GetAnnualReport", report_ms, "2000")]
+        plans: dict[str, dict[str, Any]] = {
+            "report: the year's counters": await dbs["statistics"][counters.COUNTERS]
+            .find({"_id": last})
+            .explain()
         }
+        for listing in LISTINGS:
+            print(f"timing {listing.name} ...", flush=True)
+            first_ms, deep_ms, token = await time_listing(
+                listing, channels, metadata, args.repeats, args.depth
+            )
+            timings += [
+                (f"{listing.name} first page", first_ms, "200 (p95)"),
+                (f"{listing.name} page {args.depth}", deep_ms, "200 (p95)"),
+            ]
+            for part, plan in (await explain_listing(dbs[listing.service], listing, token)).items():
+                plans[f"{listing.name} {part}"] = plan
         inquiries_total = sum(
             r.cells[0].value
             for t in report.tables
@@ -296,21 +371,14 @@ async def main() -> None:
             f"report {last}: {len(report.tables)} tables, "
             f"{inquiries_total:,.0f} inquiries in the year"
         )
-        print(f"{'call':32} {'p50 ms':>8} {'p95 ms':>8}   target")
-        for name, values, target in (
-            ("GetAnnualReport", report_ms, "2000"),
-            ("ListInquiries first page", first_ms, "200 (p95)"),
-            (f"ListInquiries page {args.depth}", deep_ms, "200 (p95)"),
-        ):
-            print(
-                f"{name:32} {statistics.median(values):8.1f} "
-                f"{percentile(values, 0.95):8.1f}   {target}"
-            )
+        print(f"{'call':40} {'p50 ms':>8} {'p95 ms':>8}   target")
+        for name, values, target in timings:
+            print_row(name, values, target)
         print()
         for name, plan in plans.items():
             summary = plan_summary(plan)
             verdict = "COLLECTION SCAN" if "COLLSCAN" in summary else "index"
-            print(f"{name:40} {verdict:16} {summary}")
+            print(f"{name:48} {verdict:16} {summary}")
         await mongo.close()
     finally:
         platform.stop()
