@@ -1,4 +1,4 @@
-"""Scale benchmark of the statistics report and the paged intake listing (issue 18.5, a smaller
+"""Scale benchmark of the statistics report and the paged list calls (issue 18.5, a smaller
 version: see "What it does not do" below).
 
 Usage (from the repository root):
@@ -12,15 +12,19 @@ the databases (for loading only):
 - intake: `--years` x 5,500 inquiries in intake's stored shape (clones of the registered one,
   each with its own id, registration time and main area);
 - statistics: per year 5,500 inquiry facts, 2,500 course facts (1-3 target groups each),
-  4,000 KaS facts, 1,250 survey facts, 10,000 deadline facts, spending and appropriations.
+  4,000 KaS facts, 1,250 survey facts, 10,000 deadline facts, spending and appropriations,
+  and the year's counters they add up to (`services/statistics/counters.py`, as the consumers
+  would have kept them).
 
 Then it measures through gRPC: GetAnnualReport of the last year (p50/p95 over `--repeats`),
-ListInquiries' first page and a page `--depth` pages deep (p50/p95, page size 50), and asks
-MongoDB to `explain` each query those calls run, printing whether an index served it.
+and for each paged call in LISTINGS (one line each) the first page and the page `--depth`
+pages deep, reached by following `next_page_token` (p50/p95, page size 50); and it asks
+MongoDB to `explain` the report's read and each query a listing's pages run (a deep page runs
+one query per keyset branch), printing whether an index served it.
 
 What it does not do (yet): load a year through every service's write paths, publish the bulk
-as events (so the read model here is loaded as facts, not rebuilt from the topics), load
-visitation, leverance, documents and notifications, or time their listings.
+as events (so the read model here is loaded as facts and counters, not rebuilt from the
+topics), or load visitation, leverance, documents and notifications and time their listings.
 """
 
 from __future__ import annotations
