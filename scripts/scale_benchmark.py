@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -45,13 +46,16 @@ from typing import Any
 os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "0")
 
 import grpc
+from bson import ObjectId
 from pymongo import AsyncMongoClient
+from pymongo.errors import BulkWriteError
 
 from services.kernel.auth import TokenAuthority
 from services.kernel.paging import Paging, combined
 from services.platform.infra import Platform
 from services.statistics import counters
 from tests.support import adult_form
+from vias.documents.v1 import documents_pb2, documents_pb2_grpc
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc
 from vias.statistics.v1 import statistics_pb2, statistics_pb2_grpc
 
@@ -77,9 +81,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def insert(collection: Any, docs: list[dict[str, Any]], batch: int = 2_000) -> None:
+async def insert(collection: Any, docs: list[dict[str, Any]], batch: int = 2_000) -> int:
+    """Insert in batches; returns how many were refused (duplicate keys)."""
+    refused = 0
     for start in range(0, len(docs), batch):
-        await collection.insert_many(docs[start : start + batch], ordered=False)
+        try:
+            await collection.insert_many(docs[start : start + batch], ordered=False)
+        except BulkWriteError as error:
+            refused += len(error.details.get("writeErrors", []))
+    return refused
 
 
 async def insert_facts(db_stats: Any, collection: str, docs: list[dict[str, Any]]) -> None:
@@ -194,6 +204,123 @@ async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: l
     return loaded
 
 
+# --- the other services: whole courses through the write paths, cloned ---------------------
+
+SKIPPED = {"outbox", "inbox", "consumer_attempts", "reconciliation", "relay_lease"}
+"""The kernel's own collections: not part of what a listing reads."""
+CLONED_SERVICES = ("intake", "visitation", "leverance", "documents", "notifications")
+
+
+async def snapshot(mongo: Any, platform: Platform) -> dict[tuple[str, str], set[Any]]:
+    """The ids in every collection of the cloned services."""
+    found: dict[tuple[str, str], set[Any]] = {}
+    for service in CLONED_SERVICES:
+        db = mongo[platform.settings.database_name(service)]
+        for name in await db.list_collection_names():
+            if name not in SKIPPED and not name.startswith("system."):
+                found[(service, name)] = {d["_id"] async for d in db[name].find({}, {"_id": 1})}
+    return found
+
+
+async def course_templates(
+    platform: Platform, mongo: Any, flows: int
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Drive `flows` courses through the services' gRPC APIs (form, case, offer, agreement,
+    approved hours), wait until every consumer is done with them, and return the documents
+    they left in each service's collections."""
+    from tests.integration.caseflow_helpers import Flow, contracted_suppliers
+    from tests.integration.test_statistics import started_course
+    from tests.support import Clients
+
+    clients = Clients(platform)
+    suppliers = await contracted_suppliers(clients)
+    before = await snapshot(mongo, platform)
+    for _ in range(flows):
+        await started_course(Flow(clients, suppliers), clients)
+    after, quiet = await snapshot(mongo, platform), 0
+    while quiet < 3:  # the consumers and workers have written nothing for 3 s
+        await asyncio.sleep(1)
+        now = await snapshot(mongo, platform)
+        quiet = quiet + 1 if now == after else 0
+        after = now
+    await clients.close()
+    templates: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for (service, name), ids in after.items():
+        new = ids - before.get((service, name), set())
+        if new:
+            db = mongo[platform.settings.database_name(service)]
+            templates[(service, name)] = [
+                d async for d in db[name].find({"_id": {"$in": list(new)}})
+            ]
+    return templates
+
+
+def cloner(templates: dict[tuple[str, str], list[dict[str, Any]]]) -> Callable[..., Any]:
+    """A function (doc, suffix, shift) -> the doc with every template id in it suffixed and
+    every moment shifted, so each clone is a course of its own at its own time."""
+    ids = sorted(
+        {
+            d["_id"]
+            for docs in templates.values()
+            for d in docs
+            if isinstance(d["_id"], str) and len(d["_id"]) >= 8
+        },
+        key=len,
+        reverse=True,
+    )
+    pattern = re.compile("|".join(re.escape(i) for i in ids)) if ids else None
+    object_ids = {
+        d["_id"] for docs in templates.values() for d in docs if isinstance(d["_id"], ObjectId)
+    }
+
+    def clone(value: Any, suffix: str, shift: timedelta, fresh: dict[ObjectId, ObjectId]) -> Any:
+        """`fresh`: the clone's own ObjectId for each template one (GridFS files, chunks)."""
+        if isinstance(value, dict):
+            return {k: clone(v, suffix, shift, fresh) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clone(v, suffix, shift, fresh) for v in value]
+        if isinstance(value, str) and pattern is not None:
+            return pattern.sub(lambda m: m.group(0) + suffix, value)
+        if isinstance(value, datetime):
+            return value + shift
+        if isinstance(value, ObjectId) and value in object_ids:
+            return fresh.setdefault(value, ObjectId())
+        return value
+
+    return clone
+
+
+async def load_courses(
+    mongo: Any,
+    platform: Platform,
+    templates: dict[tuple[str, str], list[dict[str, Any]]],
+    years: list[int],
+    per_year: int,
+    budget_s: float,
+) -> tuple[int, int, list[int]]:
+    """Clone the template courses `per_year` times a year, newest year first, while the load
+    budget lasts; returns (documents loaded, refused as duplicates, years loaded)."""
+    rng = random.Random(5)
+    clone = cloner(templates)
+    began, loaded, refused, done = time.perf_counter(), 0, 0, []
+    now = datetime.now(UTC)
+    for year in sorted(years, reverse=True):
+        if time.perf_counter() - began > budget_s:
+            break
+        batches: dict[tuple[str, str], list[dict[str, Any]]] = {k: [] for k in templates}
+        for i in range(per_year):
+            at = datetime(year, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(525_000))
+            fresh: dict[ObjectId, ObjectId] = {}
+            for key, docs in templates.items():
+                batches[key] += [clone(d, f"-c{year}-{i}", at - now, fresh) for d in docs]
+        for (service, name), docs in batches.items():
+            refused += await insert(mongo[platform.settings.database_name(service)][name], docs)
+            loaded += len(docs)
+        done.append(year)
+        print(f"  courses {year}: {loaded:,} documents so far", flush=True)
+    return loaded - refused, refused, done
+
+
 async def timed(call: Any, request: Any, metadata: Any, repeats: int) -> tuple[list[float], Any]:
     times, reply = [], None
     for _ in range(repeats):
@@ -237,6 +364,10 @@ class Listing:
     """Where the service keeps what it lists, with the filter and order it pages by."""
     query: dict[str, Any]
     sort: tuple[tuple[str, int], ...]
+    keyset: bool = True
+    """Pages with services/kernel/paging.py (its deep pages' queries can be explained)."""
+    needs: str = ""
+    """A loaded id the request names ("inquiry_id", "case_id"): only with --flows."""
 
 
 INQUIRY_ORDER = (("registered_at", -1), ("_id", 1))
@@ -263,37 +394,79 @@ LISTINGS = (
         {"main_area": "adults"},
         INQUIRY_ORDER,
     ),
+    Listing(
+        "GetJournal of an inquiry",
+        "documents",
+        documents_pb2_grpc.DocumentsServiceStub,
+        "GetJournal",
+        documents_pb2.GetJournalRequest,
+        {"inquiry_id": "{inquiry_id}"},
+        "journal",
+        {"inquiry_id": "{inquiry_id}"},
+        (("recorded_at", -1), ("_id", -1)),
+        keyset=False,
+        needs="inquiry_id",
+    ),
+    Listing(
+        "ListDocuments of a case",
+        "documents",
+        documents_pb2_grpc.DocumentsServiceStub,
+        "ListDocuments",
+        documents_pb2.ListDocumentsRequest,
+        {"case_id": "{case_id}"},
+        "documents",
+        {"case_id": "{case_id}"},
+        (("created_at", -1), ("_id", -1)),
+        keyset=False,
+        needs="case_id",
+    ),
 )
-"""The paged calls over the bulk-loaded data; the other services' list calls join when they
-page and their stored shapes are bulk-loaded."""
+"""The paged calls over the loaded data; the other services' list calls join when they page
+(a `{...}` in `fields` or `query` is an id of the cloned courses, see `needs`)."""
+
+
+def filled(values: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
+    return {k: v.format(**ids) if isinstance(v, str) else v for k, v in values.items()}
 
 
 async def time_listing(
-    listing: Listing, channels: dict[str, Any], metadata: Any, repeats: int, depth: int
+    listing: Listing,
+    channels: dict[str, Any],
+    metadata: Any,
+    repeats: int,
+    depth: int,
+    ids: dict[str, str],
 ) -> tuple[list[float], list[float], str]:
-    """p-values of the first page and of page `depth`, and the deep page's token."""
+    """Times of the first page and of page `depth` (or the last), and that page's token."""
     call = getattr(listing.stub(channels[listing.service]), listing.method)
 
     def ask(token: str) -> Any:
-        return listing.request(page_size=PAGE_SIZE, page_token=token, **listing.fields)
+        fields = filled(listing.fields, ids)
+        return listing.request(page_size=PAGE_SIZE, page_token=token, **fields)
 
     first_ms, page = await timed(call, ask(""), metadata, repeats)
     token = page.next_page_token
     for _ in range(depth - 2):
-        page = await call(ask(token), metadata=metadata, timeout=60)
-        token = page.next_page_token
+        if not page.next_page_token:
+            break
+        page = await call(ask(page.next_page_token), metadata=metadata, timeout=60)
+        token = page.next_page_token or token
     deep_ms, _ = await timed(call, ask(token), metadata, repeats)
     return first_ms, deep_ms, token
 
 
-async def explain_listing(db: Any, listing: Listing, token: str) -> dict[str, dict[str, Any]]:
+async def explain_listing(
+    db: Any, listing: Listing, token: str, ids: dict[str, str]
+) -> dict[str, dict[str, Any]]:
     """The plans of the first page's query and of each query a deep page runs."""
     coll = db[listing.collection]
-    sort = list(listing.sort)
-    plans = {"first page": await coll.find(listing.query).sort(sort).limit(PAGE_SIZE + 1).explain()}
-    paging = Paging(listing.sort, {"query": listing.query})
+    sort, query = list(listing.sort), filled(listing.query, ids)
+    plans = {"first page": await coll.find(query).sort(sort).limit(PAGE_SIZE + 1).explain()}
+    if not listing.keyset or not token:
+        return plans
+    paging = Paging(listing.sort, {"query": query})
     for i, branch in enumerate(paging.after(token)):
-        where = combined(listing.query, branch)
+        where = combined(query, branch)
         plans[f"deep page, part {i + 1}"] = (
             await coll.find(where).sort(sort).limit(PAGE_SIZE + 1).explain()
         )
@@ -310,9 +483,28 @@ async def main() -> None:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--depth", type=int, default=100, help="pages deep for the deep page")
+    parser.add_argument(
+        "--flows",
+        type=int,
+        default=0,
+        help="courses to drive through every service's write paths and clone 2,500 times a "
+        "year into their stored shapes (0: intake and statistics only)",
+    )
+    parser.add_argument("--courses-per-year", type=int, default=PER_YEAR["courses"])
+    parser.add_argument(
+        "--courses-budget-s", type=float, default=600, help="stop cloning courses after this"
+    )
     args = parser.parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="vias-scale-"))
-    platform = Platform(ROOT, var_dir, service_names=("intake", "statistics"), ephemeral_ports=True)
+    if args.flows:
+        from tests.conftest import TEST_ENV
+
+        base_env = {k: v for k, v in os.environ.items() if not k.startswith("VIAS_")}
+        platform = Platform(ROOT, var_dir, env=TEST_ENV, base_env=base_env, ephemeral_ports=True)
+    else:
+        platform = Platform(
+            ROOT, var_dir, service_names=("intake", "statistics"), ephemeral_ports=True
+        )
     began = time.perf_counter()
     platform.start(timeout=120)
     try:
@@ -320,7 +512,7 @@ async def main() -> None:
         metadata = [("authorization", f"Bearer {authority.issue(user_id='bench', role='manager')}")]
         channels = {
             name: grpc.aio.insecure_channel(platform.grpc_address(name))
-            for name in ("intake", "statistics")
+            for name in platform.services
         }
         intake = intake_pb2_grpc.IntakeServiceStub(channels["intake"])  # type: ignore[no-untyped-call]
         stats = statistics_pb2_grpc.StatisticsServiceStub(channels["statistics"])  # type: ignore[no-untyped-call]
@@ -337,6 +529,33 @@ async def main() -> None:
         load_began = time.perf_counter()
         loaded = await load(dbs["intake"], dbs["statistics"], template, years)
         load_s = time.perf_counter() - load_began
+        ids: dict[str, str] = {}
+        courses = ""
+        if args.flows:
+            print(f"driving {args.flows} course(s) through the services ...", flush=True)
+            flows_began = time.perf_counter()
+            templates = await course_templates(platform, mongo, args.flows)
+            flows_s = time.perf_counter() - flows_began
+            shapes = ", ".join(f"{s}.{c} {len(d)}" for (s, c), d in sorted(templates.items()))
+            print(f"  their documents: {shapes}", flush=True)
+            clone_began = time.perf_counter()
+            cloned, refused, done = await load_courses(
+                mongo, platform, templates, years, args.courses_per_year, args.courses_budget_s
+            )
+            courses = (
+                f"courses: {args.flows} through the services' write paths in {flows_s:.1f} s "
+                f"({sum(len(d) for d in templates.values())} documents in "
+                f"{len(templates)} collections), cloned {args.courses_per_year:,} times a year "
+                f"for {len(done)} years ({done[-1] if done else '-'}-{done[0] if done else '-'}): "
+                f"{cloned:,} documents in {time.perf_counter() - clone_began:.1f} s"
+                + (f", {refused:,} refused as duplicate keys" if refused else "")
+            )
+            suffix = f"-c{last}-0"
+            for doc in templates.get(("intake", "inquiries"), [])[:1]:
+                ids["inquiry_id"] = doc["_id"] + suffix
+            for doc in (d for docs in templates.values() for d in docs):
+                if isinstance(doc.get("case_id"), str) and "case_id" not in ids:
+                    ids["case_id"] = doc["case_id"] + suffix
 
         print("timing GetAnnualReport ...", flush=True)
         report_ms, report = await timed(
@@ -352,15 +571,20 @@ async def main() -> None:
             .explain()
         }
         for listing in LISTINGS:
+            if listing.needs and listing.needs not in ids:
+                continue
             print(f"timing {listing.name} ...", flush=True)
             first_ms, deep_ms, token = await time_listing(
-                listing, channels, metadata, args.repeats, args.depth
+                listing, channels, metadata, args.repeats, args.depth, ids
             )
             timings += [
                 (f"{listing.name} first page", first_ms, "200 (p95)"),
                 (f"{listing.name} page {args.depth}", deep_ms, "200 (p95)"),
             ]
-            for part, plan in (await explain_listing(dbs[listing.service], listing, token)).items():
+            explained = await explain_listing(
+                mongo[platform.settings.database_name(listing.service)], listing, token, ids
+            )
+            for part, plan in explained.items():
                 plans[f"{listing.name} {part}"] = plan
         inquiries_total = sum(
             r.cells[0].value
@@ -371,6 +595,8 @@ async def main() -> None:
         )
         print()
         print(f"volume: {args.years} years, {loaded:,} documents bulk-loaded in {load_s:.1f} s")
+        if courses:
+            print(courses)
         print(
             f"report {last}: {len(report.tables)} tables, "
             f"{inquiries_total:,.0f} inquiries in the year"
