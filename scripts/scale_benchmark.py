@@ -217,7 +217,8 @@ async def snapshot(mongo: Any, platform: Platform) -> dict[tuple[str, str], set[
     for service in CLONED_SERVICES:
         db = mongo[platform.settings.database_name(service)]
         for name in await db.list_collection_names():
-            if name not in SKIPPED and not name.startswith("system."):
+            # GridFS's chunks are the files' bytes (PDFs); no listing reads them.
+            if name not in SKIPPED and not name.startswith("system.") and ".chunks" not in name:
                 found[(service, name)] = {d["_id"] async for d in db[name].find({}, {"_id": 1})}
     return found
 
