@@ -1,4 +1,4 @@
-"""Scale benchmark of the statistics report and the paged intake listing (issue 18.5, a smaller
+"""Scale benchmark of the statistics report and the paged list calls (issue 18.5, a smaller
 version: see "What it does not do" below).
 
 Usage (from the repository root):
@@ -12,15 +12,25 @@ the databases (for loading only):
 - intake: `--years` x 5,500 inquiries in intake's stored shape (clones of the registered one,
   each with its own id, registration time and main area);
 - statistics: per year 5,500 inquiry facts, 2,500 course facts (1-3 target groups each),
-  4,000 KaS facts, 1,250 survey facts, 10,000 deadline facts, spending and appropriations.
+  4,000 KaS facts, 1,250 survey facts, 10,000 deadline facts, spending and appropriations,
+  and the year's counters they add up to (`services/statistics/counters.py`, as the consumers
+  would have kept them).
+
+With `--flows N` it starts every service instead, drives N whole courses through their gRPC
+write paths (form, case, offer, agreement, approved hours) and clones the documents they left
+in every service's collections (the kernel's outbox, inbox and the like, and GridFS's chunks,
+excepted) `--courses-per-year` times a year, newest year first, while `--courses-budget-s`
+lasts: template ids suffixed, moments shifted into the year, GridFS ObjectIds fresh.
 
 Then it measures through gRPC: GetAnnualReport of the last year (p50/p95 over `--repeats`),
-ListInquiries' first page and a page `--depth` pages deep (p50/p95, page size 50), and asks
-MongoDB to `explain` each query those calls run, printing whether an index served it.
+and for each paged call in LISTINGS (one line each) the first page and the page `--depth`
+pages deep (or the last), reached by following `next_page_token` (p50/p95, page size 50); and
+it asks MongoDB to `explain` the report's read and each query a listing's pages run (a deep
+page runs one query per keyset branch), printing whether an index served it.
 
-What it does not do (yet): load a year through every service's write paths, publish the bulk
-as events (so the read model here is loaded as facts, not rebuilt from the topics), load
-visitation, leverance, documents and notifications, or time their listings.
+What it does not do (yet): load a year's worth through the write paths (N courses only),
+publish the bulk as events (so the read model here is loaded as facts and counters, not
+rebuilt from the topics), or load KaS registrations and plain inquiries' cases.
 """
 
 from __future__ import annotations
@@ -29,9 +39,12 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,15 +52,21 @@ from typing import Any
 os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "0")
 
 import grpc
+from bson import ObjectId
 from pymongo import AsyncMongoClient
+from pymongo.errors import BulkWriteError
 
 from services.kernel.auth import TokenAuthority
+from services.kernel.paging import Paging
 from services.platform.infra import Platform
+from services.statistics import counters
 from tests.support import adult_form
+from vias.documents.v1 import documents_pb2, documents_pb2_grpc
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc
 from vias.statistics.v1 import statistics_pb2, statistics_pb2_grpc
 
 ROOT = Path(__file__).resolve().parent.parent
+PAGE_SIZE = 50
 AREAS = ("adults", "children_youth", "special_education", "other")
 KINDS = ("form", "form", "form", "phone", "email", "internal")
 GROUPS = ("citizen_relatives", "municipal_administration", "municipal_offer", "ppr", "other")
@@ -68,9 +87,25 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def insert(collection: Any, docs: list[dict[str, Any]], batch: int = 2_000) -> None:
+async def insert(collection: Any, docs: list[dict[str, Any]], batch: int = 2_000) -> int:
+    """Insert in batches; returns how many were refused (duplicate keys)."""
+    refused = 0
     for start in range(0, len(docs), batch):
-        await collection.insert_many(docs[start : start + batch], ordered=False)
+        try:
+            await collection.insert_many(docs[start : start + batch], ordered=False)
+        except BulkWriteError as error:
+            refused += len(error.details.get("writeErrors", []))
+    return refused
+
+
+async def insert_facts(db_stats: Any, collection: str, docs: list[dict[str, Any]]) -> None:
+    """Statistics' facts in bulk, and what they add to their years' counters (as the consumers
+    would have added it event by event)."""
+    await insert(db_stats[collection], docs)
+    for year, counts in counters.count_facts((collection, d) for d in docs).items():
+        await db_stats[counters.COUNTERS].update_one(
+            {"_id": year}, {"$inc": counters.increments(counts)}, upsert=True
+        )
 
 
 async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: list[int]) -> int:
@@ -95,7 +130,7 @@ async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: l
                 }
             )
         await insert(db_intake.inquiries, inquiries)
-        await insert(db_stats.inquiry_facts, facts)
+        await insert_facts(db_stats, counters.INQUIRIES, facts)
         courses = [
             {
                 "_id": f"case-{year}-{i}",
@@ -104,10 +139,11 @@ async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: l
                 "service": rng.choice(SERVICES),
                 "main_area": rng.choice(AREAS),
                 "central_unit": rng.random() < 0.05,
+                "target_groups": facts[i]["target_groups"],
             }
             for i in range(PER_YEAR["courses"])
         ]
-        await insert(db_stats.course_facts, courses)
+        await insert_facts(db_stats, counters.COURSES, courses)
         kas = [
             {
                 "_id": f"kas-{year}-{i}",
@@ -118,7 +154,7 @@ async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: l
             }
             for i in range(PER_YEAR["kas"])
         ]
-        await insert(db_stats.kas_facts, kas)
+        await insert_facts(db_stats, counters.KAS, kas)
         surveys = [
             {
                 "_id": f"survey-{year}-{i}",
@@ -132,7 +168,7 @@ async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: l
             }
             for i in range(PER_YEAR["surveys"])
         ]
-        await insert(db_stats.survey_facts, surveys)
+        await insert_facts(db_stats, counters.SURVEYS, surveys)
         deadlines = []
         for i in range(PER_YEAR["deadlines"]):
             status = rng.choice(("met", "met", "met", "late", "missed", "open"))
@@ -145,9 +181,10 @@ async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: l
                     "days_late": rng.randint(1, 20) if status == "late" else 0,
                 }
             )
-        await insert(db_stats.deadline_facts, deadlines)
-        await insert(
-            db_stats.spending_facts,
+        await insert_facts(db_stats, counters.DEADLINES, deadlines)
+        await insert_facts(
+            db_stats,
+            counters.SPENDING,
             [
                 {
                     "_id": f"entry-{year}-{i}",
@@ -159,8 +196,9 @@ async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: l
                 for i in range(PER_YEAR["courses"])
             ],
         )
-        await insert(
-            db_stats.appropriation_facts,
+        await insert_facts(
+            db_stats,
+            counters.APPROPRIATIONS,
             [
                 {"_id": f"{year}:{a}", "year": year, "main_area": a, "amount_ore": 4_000_000_000}
                 for a in AREAS
@@ -170,6 +208,124 @@ async def load(db_intake: Any, db_stats: Any, template: dict[str, Any], years: l
         loaded += len(deadlines) + PER_YEAR["courses"] + len(AREAS)
         print(f"  loaded {year}: {loaded:,} documents so far", flush=True)
     return loaded
+
+
+# --- the other services: whole courses through the write paths, cloned ---------------------
+
+SKIPPED = {"outbox", "inbox", "consumer_attempts", "reconciliation", "relay_lease"}
+"""The kernel's own collections: not part of what a listing reads."""
+CLONED_SERVICES = ("intake", "visitation", "leverance", "documents", "notifications")
+
+
+async def snapshot(mongo: Any, platform: Platform) -> dict[tuple[str, str], set[Any]]:
+    """The ids in every collection of the cloned services."""
+    found: dict[tuple[str, str], set[Any]] = {}
+    for service in CLONED_SERVICES:
+        db = mongo[platform.settings.database_name(service)]
+        for name in await db.list_collection_names():
+            # GridFS's chunks are the files' bytes (PDFs); no listing reads them.
+            if name not in SKIPPED and not name.startswith("system.") and ".chunks" not in name:
+                found[(service, name)] = {d["_id"] async for d in db[name].find({}, {"_id": 1})}
+    return found
+
+
+async def course_templates(
+    platform: Platform, mongo: Any, flows: int
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Drive `flows` courses through the services' gRPC APIs (form, case, offer, agreement,
+    approved hours), wait until every consumer is done with them, and return the documents
+    they left in each service's collections."""
+    from tests.integration.caseflow_helpers import Flow, contracted_suppliers
+    from tests.integration.test_statistics import started_course
+    from tests.support import Clients
+
+    clients = Clients(platform)
+    suppliers = await contracted_suppliers(clients)
+    before = await snapshot(mongo, platform)
+    for _ in range(flows):
+        await started_course(Flow(clients, suppliers), clients)
+    after, quiet = await snapshot(mongo, platform), 0
+    while quiet < 3:  # the consumers and workers have written nothing for 3 s
+        await asyncio.sleep(1)
+        now = await snapshot(mongo, platform)
+        quiet = quiet + 1 if now == after else 0
+        after = now
+    await clients.close()
+    templates: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for (service, name), ids in after.items():
+        new = ids - before.get((service, name), set())
+        if new:
+            db = mongo[platform.settings.database_name(service)]
+            templates[(service, name)] = [
+                d async for d in db[name].find({"_id": {"$in": list(new)}})
+            ]
+    return templates
+
+
+def cloner(templates: dict[tuple[str, str], list[dict[str, Any]]]) -> Callable[..., Any]:
+    """A function (doc, suffix, shift) -> the doc with every template id in it suffixed and
+    every moment shifted, so each clone is a course of its own at its own time."""
+    ids = sorted(
+        {
+            d["_id"]
+            for docs in templates.values()
+            for d in docs
+            if isinstance(d["_id"], str) and len(d["_id"]) >= 8
+        },
+        key=len,
+        reverse=True,
+    )
+    pattern = re.compile("|".join(re.escape(i) for i in ids)) if ids else None
+    object_ids = {
+        d["_id"] for docs in templates.values() for d in docs if isinstance(d["_id"], ObjectId)
+    }
+
+    def clone(value: Any, suffix: str, shift: timedelta, fresh: dict[ObjectId, ObjectId]) -> Any:
+        """`fresh`: the clone's own ObjectId for each template one (GridFS files, chunks)."""
+        if isinstance(value, dict):
+            return {k: clone(v, suffix, shift, fresh) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clone(v, suffix, shift, fresh) for v in value]
+        if isinstance(value, str) and pattern is not None:
+            return pattern.sub(lambda m: m.group(0) + suffix, value)
+        if isinstance(value, datetime):
+            return value + shift
+        if isinstance(value, ObjectId) and value in object_ids:
+            return fresh.setdefault(value, ObjectId())
+        return value
+
+    return clone
+
+
+async def load_courses(
+    mongo: Any,
+    platform: Platform,
+    templates: dict[tuple[str, str], list[dict[str, Any]]],
+    years: list[int],
+    per_year: int,
+    budget_s: float,
+) -> tuple[int, int, list[int]]:
+    """Clone the template courses `per_year` times a year, newest year first, while the load
+    budget lasts; returns (documents loaded, refused as duplicates, years loaded)."""
+    rng = random.Random(5)
+    clone = cloner(templates)
+    began, loaded, refused, done = time.perf_counter(), 0, 0, []
+    now = datetime.now(UTC)
+    for year in sorted(years, reverse=True):
+        if time.perf_counter() - began > budget_s:
+            break
+        batches: dict[tuple[str, str], list[dict[str, Any]]] = {k: [] for k in templates}
+        for i in range(per_year):
+            at = datetime(year, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(525_000))
+            fresh: dict[ObjectId, ObjectId] = {}
+            for key, docs in templates.items():
+                batches[key] += [clone(d, f"-c{year}-{i}", at - now, fresh) for d in docs]
+        for (service, name), docs in batches.items():
+            refused += await insert(mongo[platform.settings.database_name(service)][name], docs)
+            loaded += len(docs)
+        done.append(year)
+        print(f"  courses {year}: {loaded:,} documents so far", flush=True)
+    return loaded - refused, refused, done
 
 
 async def timed(call: Any, request: Any, metadata: Any, repeats: int) -> tuple[list[float], Any]:
@@ -198,39 +354,214 @@ def plan_summary(plan: dict[str, Any]) -> str:
     return " <- ".join(stages) or str(plan)[:120]
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One paged list or search call, timed on its first page and on a deep one (following
+    `next_page_token`), and the query it runs, explained. Every paged call uses the fields
+    `page_size`, `page_token` and `next_page_token`; adding one is one line in LISTINGS."""
+
+    name: str
+    service: str
+    stub: Callable[[grpc.aio.Channel], Any]
+    method: str
+    request: Callable[..., Any]
+    """The request message class; called with page_size, page_token and `fields`."""
+    fields: dict[str, Any]
+    collection: str
+    """Where the service keeps what it lists, with the filter and order it pages by."""
+    query: dict[str, Any]
+    sort: tuple[tuple[str, int], ...]
+    keyset: bool = True
+    """Pages with services/kernel/paging.py (its deep pages' queries can be explained)."""
+    needs: str = ""
+    """A loaded id the request names ("inquiry_id", "case_id"): only with --flows."""
+
+
+INQUIRY_ORDER = (("registered_at", -1), ("_id", 1))
+LISTINGS = (
+    Listing(
+        "ListInquiries",
+        "intake",
+        intake_pb2_grpc.IntakeServiceStub,
+        "ListInquiries",
+        intake_pb2.ListInquiriesRequest,
+        {"purpose": "benchmark"},
+        "inquiries",
+        {},
+        INQUIRY_ORDER,
+    ),
+    Listing(
+        "SearchInquiries main_area",
+        "intake",
+        intake_pb2_grpc.IntakeServiceStub,
+        "SearchInquiries",
+        intake_pb2.ListInquiriesRequest,
+        {"purpose": "benchmark", "main_area": "adults"},
+        "inquiries",
+        {"main_area": "adults"},
+        INQUIRY_ORDER,
+    ),
+    Listing(
+        "GetJournal of an inquiry",
+        "documents",
+        documents_pb2_grpc.DocumentsServiceStub,
+        "GetJournal",
+        documents_pb2.GetJournalRequest,
+        {"inquiry_id": "{inquiry_id}"},
+        "journal",
+        {"inquiry_id": "{inquiry_id}"},
+        (("recorded_at", -1), ("_id", -1)),
+        keyset=False,
+        needs="inquiry_id",
+    ),
+    Listing(
+        "ListDocuments of a case",
+        "documents",
+        documents_pb2_grpc.DocumentsServiceStub,
+        "ListDocuments",
+        documents_pb2.ListDocumentsRequest,
+        {"case_id": "{case_id}"},
+        "documents",
+        {"case_id": "{case_id}"},
+        (("created_at", -1), ("_id", -1)),
+        keyset=False,
+        needs="case_id",
+    ),
+)
+"""The paged calls over the loaded data; the other services' list calls join when they page
+(a `{...}` in `fields` or `query` is an id of the cloned courses, see `needs`)."""
+
+
+def filled(values: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
+    return {k: v.format(**ids) if isinstance(v, str) else v for k, v in values.items()}
+
+
+async def time_listing(
+    listing: Listing,
+    channels: dict[str, Any],
+    metadata: Any,
+    repeats: int,
+    depth: int,
+    ids: dict[str, str],
+) -> tuple[list[float], list[float], str]:
+    """Times of the first page and of page `depth` (or the last), and that page's token."""
+    call = getattr(listing.stub(channels[listing.service]), listing.method)
+
+    def ask(token: str) -> Any:
+        fields = filled(listing.fields, ids)
+        return listing.request(page_size=PAGE_SIZE, page_token=token, **fields)
+
+    first_ms, page = await timed(call, ask(""), metadata, repeats)
+    token = page.next_page_token
+    for _ in range(depth - 2):
+        if not page.next_page_token:
+            break
+        page = await call(ask(page.next_page_token), metadata=metadata, timeout=60)
+        token = page.next_page_token or token
+    deep_ms, _ = await timed(call, ask(token), metadata, repeats)
+    return first_ms, deep_ms, token
+
+
+async def explain_listing(
+    db: Any, listing: Listing, token: str, ids: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """The plans of the first page's query and of each query a deep page runs."""
+    coll = db[listing.collection]
+    sort, query = list(listing.sort), filled(listing.query, ids)
+    plans = {"first page": await coll.find(query).sort(sort).limit(PAGE_SIZE + 1).explain()}
+    if not listing.keyset or not token:
+        return plans
+    paging = Paging(listing.sort, {"query": query})
+    for i, where in enumerate(paging.where(query, token)):
+        plans[f"deep page, part {i + 1}"] = (
+            await coll.find(where).sort(sort).limit(PAGE_SIZE + 1).explain()
+        )
+    return plans
+
+
+def print_row(name: str, values: list[float], target: str) -> None:
+    p50, p95 = statistics.median(values), percentile(values, 0.95)
+    print(f"{name:40} {p50:8.1f} {p95:8.1f}   {target}")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--depth", type=int, default=100, help="pages deep for the deep page")
+    parser.add_argument(
+        "--flows",
+        type=int,
+        default=0,
+        help="courses to drive through every service's write paths and clone 2,500 times a "
+        "year into their stored shapes (0: intake and statistics only)",
+    )
+    parser.add_argument("--courses-per-year", type=int, default=PER_YEAR["courses"])
+    parser.add_argument(
+        "--courses-budget-s", type=float, default=600, help="stop cloning courses after this"
+    )
     args = parser.parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="vias-scale-"))
-    platform = Platform(ROOT, var_dir, service_names=("intake", "statistics"), ephemeral_ports=True)
+    if args.flows:
+        from tests.conftest import TEST_ENV
+
+        base_env = {k: v for k, v in os.environ.items() if not k.startswith("VIAS_")}
+        platform = Platform(ROOT, var_dir, env=TEST_ENV, base_env=base_env, ephemeral_ports=True)
+    else:
+        platform = Platform(
+            ROOT, var_dir, service_names=("intake", "statistics"), ephemeral_ports=True
+        )
     began = time.perf_counter()
     platform.start(timeout=120)
     try:
         authority = TokenAuthority.from_settings(platform.settings)
         metadata = [("authorization", f"Bearer {authority.issue(user_id='bench', role='manager')}")]
-        intake = intake_pb2_grpc.IntakeServiceStub(
-            grpc.aio.insecure_channel(platform.grpc_address("intake"))
-        )
-        stats = statistics_pb2_grpc.StatisticsServiceStub(
-            grpc.aio.insecure_channel(platform.grpc_address("statistics"))
-        )
+        channels = {
+            name: grpc.aio.insecure_channel(platform.grpc_address(name))
+            for name in platform.services
+        }
+        intake = intake_pb2_grpc.IntakeServiceStub(channels["intake"])  # type: ignore[no-untyped-call]
+        stats = statistics_pb2_grpc.StatisticsServiceStub(channels["statistics"])  # type: ignore[no-untyped-call]
         first = await intake.RegisterInquiry(adult_form(), metadata=metadata, timeout=30)
         mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             platform.mongo_uri, tz_aware=True
         )
-        db_intake = mongo[platform.settings.database_name("intake")]
-        db_stats = mongo[platform.settings.database_name("statistics")]
-        template = await db_intake.inquiries.find_one({"_id": first.inquiry_id})
+        dbs = {name: mongo[platform.settings.database_name(name)] for name in channels}
+        template = await dbs["intake"].inquiries.find_one({"_id": first.inquiry_id})
         assert template is not None
         last = datetime.now(UTC).year - 1
         years = list(range(last - args.years + 1, last + 1))
         print(f"platform up in {time.perf_counter() - began:.1f} s; loading {years[0]}-{years[-1]}")
         load_began = time.perf_counter()
-        loaded = await load(db_intake, db_stats, template, years)
+        loaded = await load(dbs["intake"], dbs["statistics"], template, years)
         load_s = time.perf_counter() - load_began
+        ids: dict[str, str] = {}
+        courses = ""
+        if args.flows:
+            print(f"driving {args.flows} course(s) through the services ...", flush=True)
+            flows_began = time.perf_counter()
+            templates = await course_templates(platform, mongo, args.flows)
+            flows_s = time.perf_counter() - flows_began
+            shapes = ", ".join(f"{s}.{c} {len(d)}" for (s, c), d in sorted(templates.items()))
+            print(f"  their documents: {shapes}", flush=True)
+            clone_began = time.perf_counter()
+            cloned, refused, done = await load_courses(
+                mongo, platform, templates, years, args.courses_per_year, args.courses_budget_s
+            )
+            courses = (
+                f"courses: {args.flows} through the services' write paths in {flows_s:.1f} s "
+                f"({sum(len(d) for d in templates.values())} documents in "
+                f"{len(templates)} collections), cloned {args.courses_per_year:,} times a year "
+                f"for {len(done)} years ({done[-1] if done else '-'}-{done[0] if done else '-'}): "
+                f"{cloned:,} documents in {time.perf_counter() - clone_began:.1f} s"
+                + (f", {refused:,} refused as duplicate keys" if refused else "")
+            )
+            suffix = f"-c{last}-0"
+            for doc in templates.get(("intake", "inquiries"), [])[:1]:
+                ids["inquiry_id"] = doc["_id"] + suffix
+            for doc in (d for docs in templates.values() for d in docs):
+                if isinstance(doc.get("case_id"), str) and "case_id" not in ids:
+                    ids["case_id"] = doc["case_id"] + suffix
 
         print("timing GetAnnualReport ...", flush=True)
         report_ms, report = await timed(
@@ -239,50 +570,28 @@ async def main() -> None:
             metadata,
             args.repeats,
         )
-        print(f"  {report_ms}", flush=True)
-        print("timing ListInquiries ...", flush=True)
-        listing = intake_pb2.ListInquiriesRequest(page_size=50, purpose="benchmark")
-        first_ms, page = await timed(intake.ListInquiries, listing, metadata, args.repeats)
-        token = page.next_page_token
-        for _ in range(args.depth - 1):
-            page = await intake.ListInquiries(
-                intake_pb2.ListInquiriesRequest(page_size=50, page_token=token, purpose="b"),
-                metadata=metadata,
-                timeout=60,
-            )
-            token = page.next_page_token
-        deep_ms, _ = await timed(
-            intake.ListInquiries,
-            intake_pb2.ListInquiriesRequest(page_size=50, page_token=token, purpose="b"),
-            metadata,
-            args.repeats,
-        )
-        sort = [("registered_at", -1), ("_id", 1)]
-        some = await db_intake.inquiries.find_one({"_id": f"bulk-{last}-0"})
-        assert some is not None
-        deep_filter = {"registered_at": {"$lt": some["registered_at"]}}
-        plans = {
-            "ListInquiries first page": await db_intake.inquiries.find({})
-            .sort(sort)
-            .limit(51)
-            .explain(),
-            "ListInquiries deep page": await db_intake.inquiries.find(deep_filter)
-            .sort(sort)
-            .limit(51)
-            .explain(),
-            "report: inquiry facts of a year": await db_stats.inquiry_facts.find(
-                {"year": last}
-            ).explain(),
-            "report: course facts of a year": await db_stats.course_facts.find(
-                {"year": last}
-            ).explain(),
-            "report: deadline facts of a year": await db_stats.deadline_facts.find(
-                {"year": last}
-            ).explain(),
-            "report: target groups by inquiry id": await db_stats.inquiry_facts.find(
-                {"_id": {"$in": [f"bulk-{last}-{i}" for i in range(100)]}}
-            ).explain(),
+        timings: list[tuple[str, list[float], str]] = [("GetAnnualReport", report_ms, "2000")]
+        plans: dict[str, dict[str, Any]] = {
+            "report: the year's counters": await dbs["statistics"][counters.COUNTERS]
+            .find({"_id": last})
+            .explain()
         }
+        for listing in LISTINGS:
+            if listing.needs and listing.needs not in ids:
+                continue
+            print(f"timing {listing.name} ...", flush=True)
+            first_ms, deep_ms, token = await time_listing(
+                listing, channels, metadata, args.repeats, args.depth, ids
+            )
+            timings += [
+                (f"{listing.name} first page", first_ms, "200 (p95)"),
+                (f"{listing.name} page {args.depth}", deep_ms, "200 (p95)"),
+            ]
+            explained = await explain_listing(
+                mongo[platform.settings.database_name(listing.service)], listing, token, ids
+            )
+            for part, plan in explained.items():
+                plans[f"{listing.name} {part}"] = plan
         inquiries_total = sum(
             r.cells[0].value
             for t in report.tables
@@ -292,25 +601,20 @@ async def main() -> None:
         )
         print()
         print(f"volume: {args.years} years, {loaded:,} documents bulk-loaded in {load_s:.1f} s")
+        if courses:
+            print(courses)
         print(
             f"report {last}: {len(report.tables)} tables, "
             f"{inquiries_total:,.0f} inquiries in the year"
         )
-        print(f"{'call':32} {'p50 ms':>8} {'p95 ms':>8}   target")
-        for name, values, target in (
-            ("GetAnnualReport", report_ms, "2000"),
-            ("ListInquiries first page", first_ms, "200 (p95)"),
-            (f"ListInquiries page {args.depth}", deep_ms, "200 (p95)"),
-        ):
-            print(
-                f"{name:32} {statistics.median(values):8.1f} "
-                f"{percentile(values, 0.95):8.1f}   {target}"
-            )
+        print(f"{'call':40} {'p50 ms':>8} {'p95 ms':>8}   target")
+        for name, values, target in timings:
+            print_row(name, values, target)
         print()
         for name, plan in plans.items():
             summary = plan_summary(plan)
             verdict = "COLLECTION SCAN" if "COLLSCAN" in summary else "index"
-            print(f"{name:40} {verdict:16} {summary}")
+            print(f"{name:48} {verdict:16} {summary}")
         await mongo.close()
     finally:
         platform.stop()

@@ -5,6 +5,12 @@ The token holds the sort values of the last item returned (keyset paging, never 
 so an item added while a client pages shows up at most once and never shifts the others, and
 a deep page costs what the first one does when an index serves the sort. It also holds a
 fingerprint of the request's filters: a token used with other filters is INVALID_ARGUMENT.
+
+On MongoDB each branch of a deep page is a bounded index scan that stops at the limit. The
+embedded SecantusDB (0.7) applies a find's limit only after it has read every document of the
+index range the filter gives (and sorts them itself for a sort on two fields), so there a page
+costs about a read of the range after the cursor, as the first page costs a read of the whole
+index; no hint, min/max or filter shape changes that short of bounding the range on both sides.
 """
 
 from __future__ import annotations

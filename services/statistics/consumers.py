@@ -1,9 +1,12 @@
 """The events of every service -> one fact document per inquiry, course, KaS registration,
-survey, consumption entry, appropriation and deadline, keyed by its pseudonymous id.
+survey, consumption entry, appropriation and deadline, keyed by its pseudonymous id, and the
+report's counters per year (`counters.py`) kept with them.
 
-Each handler sets fields on its fact (upsert), so an event applied again changes nothing and
-the read model can be rebuilt by replaying the topics. Payloads are read through statistics'
-own narrow models (unknown fields ignored); no CPR or name is ever read or stored.
+Each handler sets fields on its fact (upsert) and adds the change of the fact's contribution
+to its year's counters in the same transaction, so an event applied again changes nothing
+(neither the fact nor a counter) and the read model can be rebuilt by replaying the topics.
+Payloads are read through statistics' own narrow models (unknown fields ignored); no CPR or
+name is ever read or stored.
 """
 
 from __future__ import annotations
@@ -18,17 +21,20 @@ from pydantic import BaseModel, ConfigDict
 from services.kernel.consumer import EventHandler
 from services.kernel.envelope import Envelope
 from services.kernel.store import Transaction
+from services.statistics import counters
+from services.statistics.counters import (
+    APPROPRIATIONS,
+    COUNTERS,
+    COURSES,
+    DEADLINES,
+    INQUIRIES,
+    KAS,
+    SPENDING,
+    SURVEYS,
+)
 from services.statistics.reference import Reference
 
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
-
-INQUIRIES = "inquiry_facts"
-COURSES = "course_facts"
-KAS = "kas_facts"
-SURVEYS = "survey_facts"
-SPENDING = "spending_facts"
-APPROPRIATIONS = "appropriation_facts"
-DEADLINES = "deadline_facts"
 
 
 def danish_year(at: datetime) -> int:
@@ -125,8 +131,26 @@ class _Deadline(_View):
     met_on: date | None = None
 
 
-def _set(tx: Transaction, collection: str, key: str, fields: dict[str, Any]) -> None:
+async def _set(
+    tx: Transaction,
+    collection: str,
+    key: str,
+    fields: dict[str, Any],
+    *,
+    old: dict[str, Any] | None = None,
+) -> None:
+    """Set fields on a fact and count the change of what it adds to its year's counters
+    (`old`: the fact as just read, if the handler read it)."""
+    if old is None:
+        old = await tx.find_one(collection, {"_id": key}) or {}
     tx.update(collection, {"_id": key}, {"$set": fields}, upsert=True)
+    for year, change in counters.delta(collection, old, {**old, **fields}).items():
+        tx.update(COUNTERS, {"_id": year}, {"$inc": counters.increments(change)}, upsert=True)
+
+
+async def _target_groups(tx: Transaction, inquiry_id: str) -> list[str]:
+    inquiry = await tx.find_one(INQUIRIES, {"_id": inquiry_id}, {"target_groups": 1})
+    return list((inquiry or {}).get("target_groups") or [])
 
 
 def handlers(reference: Reference) -> dict[str, EventHandler]:
@@ -135,7 +159,7 @@ def handlers(reference: Reference) -> dict[str, EventHandler]:
     async def inquiry_registered(tx: Transaction, envelope: Envelope) -> None:
         event = envelope.payload_as(_Registered)
         group = reference.inquirer_group(event.inquirer_type) if event.inquirer_type else None
-        _set(
+        await _set(
             tx,
             INQUIRIES,
             event.inquiry_id,
@@ -149,11 +173,15 @@ def handlers(reference: Reference) -> dict[str, EventHandler]:
 
     async def inquiry_assigned(tx: Transaction, envelope: Envelope) -> None:
         event = envelope.payload_as(_Assigned)
-        _set(tx, INQUIRIES, event.inquiry_id, {"target_groups": sorted(set(event.target_groups))})
+        groups = sorted(set(event.target_groups))
+        await _set(tx, INQUIRIES, event.inquiry_id, {"target_groups": groups})
+        # A course counts in its inquiry's target groups, also when it started before.
+        for course in await tx.find(COURSES, {"inquiry_id": event.inquiry_id}):
+            await _set(tx, COURSES, course["_id"], {"target_groups": groups}, old=course)
 
     async def course_opened(tx: Transaction, envelope: Envelope) -> None:
         event = envelope.payload_as(_CourseOpened)
-        _set(
+        await _set(
             tx,
             COURSES,
             event.case_id,
@@ -161,12 +189,13 @@ def handlers(reference: Reference) -> dict[str, EventHandler]:
                 "inquiry_id": event.inquiry_id,
                 "main_area": event.main_area,
                 "service": event.service,
+                "target_groups": await _target_groups(tx, event.inquiry_id),
             },
         )
 
     async def course_started(tx: Transaction, envelope: Envelope) -> None:
         event = envelope.payload_as(_CourseStarted)
-        _set(
+        await _set(
             tx,
             COURSES,
             event.case_id,
@@ -175,13 +204,14 @@ def handlers(reference: Reference) -> dict[str, EventHandler]:
                 "service": event.service,
                 "year": danish_year(event.started_at),
                 "central_unit": event.delivered_by == "central_unit",
+                "target_groups": await _target_groups(tx, event.inquiry_id),
             },
         )
 
     async def kas_saved(tx: Transaction, envelope: Envelope) -> None:
         event = envelope.payload_as(_Kas)
         when = event.inquiry_date or envelope.occurred_at.astimezone(DANISH_TIME).date()
-        _set(
+        await _set(
             tx,
             KAS,
             event.registration_id,
@@ -195,7 +225,7 @@ def handlers(reference: Reference) -> dict[str, EventHandler]:
 
     async def survey_requested(tx: Transaction, envelope: Envelope) -> None:
         event = envelope.payload_as(_SurveyRequested)
-        _set(
+        await _set(
             tx,
             SURVEYS,
             event.case_id,
@@ -204,7 +234,7 @@ def handlers(reference: Reference) -> dict[str, EventHandler]:
 
     async def survey_answered(tx: Transaction, envelope: Envelope) -> None:
         event = envelope.payload_as(_SurveyAnswered)
-        _set(
+        await _set(
             tx,
             SURVEYS,
             event.case_id,
@@ -219,7 +249,7 @@ def handlers(reference: Reference) -> dict[str, EventHandler]:
         event = envelope.payload_as(_Consumption)
         # The course's CourseOpened came before on the same partition (both keyed by the case).
         course = await tx.find_one(COURSES, {"_id": event.case_id}, {"main_area": 1})
-        _set(
+        await _set(
             tx,
             SPENDING,
             event.entry_id,
@@ -234,11 +264,11 @@ def handlers(reference: Reference) -> dict[str, EventHandler]:
     async def consumption_reviewed(tx: Transaction, envelope: Envelope) -> None:
         event = envelope.payload_as(_Reviewed)
         for entry_id in event.entry_ids:
-            _set(tx, SPENDING, entry_id, {"approved": event.approved})
+            await _set(tx, SPENDING, entry_id, {"approved": event.approved})
 
     async def appropriation_set(tx: Transaction, envelope: Envelope) -> None:
         event = envelope.payload_as(_Appropriation)
-        _set(
+        await _set(
             tx,
             APPROPRIATIONS,
             f"{event.year}:{event.main_area}",
@@ -264,7 +294,7 @@ def handlers(reference: Reference) -> dict[str, EventHandler]:
             fields["status"] = "cancelled"
         elif "status" not in found:
             fields["status"] = "open"
-        _set(tx, DEADLINES, event.deadline_id, fields)
+        await _set(tx, DEADLINES, event.deadline_id, fields, old=found)
 
     return {
         "InquiryRegistered": inquiry_registered,

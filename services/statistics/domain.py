@@ -6,7 +6,6 @@ Facts carry pseudonymous keys only (inquiry and case ids); nothing here sees a C
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -112,7 +111,8 @@ class YearCounts:
     spent_dkk: Mapping[str, Decimal] = field(default_factory=dict)
     deadlines_met: Counter[str] = field(default_factory=Counter)
     deadlines_missed: Counter[str] = field(default_factory=Counter)
-    days_late: dict[str, list[int]] = field(default_factory=dict)
+    days_late: dict[str, Counter[int]] = field(default_factory=dict)
+    """Per rule, how many deadlines were met how many (whole) days late."""
 
 
 def count_year(
@@ -165,8 +165,8 @@ def count_year(
         elif deadline.outcome in ("late", "missed"):
             counts.deadlines_missed[deadline.rule] += deadline.n
             if deadline.outcome == "late" and deadline.days_late is not None:
-                late = counts.days_late.setdefault(deadline.rule, [])
-                late += [deadline.days_late] * deadline.n
+                late = counts.days_late.setdefault(deadline.rule, Counter())
+                late[deadline.days_late] += deadline.n
     return counts
 
 
@@ -211,11 +211,29 @@ def share_cell(part: int, whole: int, min_cell: int) -> Cell:
     return Cell(round(100.0 * part / whole, 1) if whole else 0.0)
 
 
-def median_cell(values: Sequence[int], min_cell: int) -> Cell:
-    """The median of a list, hidden when fewer than `min_cell` values make it."""
-    if 0 < len(values) < min_cell:
+def median_of_counts(histogram: Mapping[int, int]) -> float:
+    """The median of the values a histogram (value -> how many times) holds; 0.0 if none."""
+    total = sum(histogram.values())
+    if total <= 0:
+        return 0.0
+    wanted = sorted({(total - 1) // 2, total // 2})  # the middle one, or the middle two
+    found: list[int] = []
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        while len(found) < len(wanted) and wanted[len(found)] < seen:
+            found.append(value)
+    return sum(found) / len(found)
+
+
+def median_cell(values: Sequence[int] | Mapping[int, int], min_cell: int) -> Cell:
+    """The median of a list or of a histogram (value -> count), hidden when fewer than
+    `min_cell` values make it."""
+    histogram = values if isinstance(values, Mapping) else Counter(values)
+    n = sum(histogram.values())
+    if 0 < n < min_cell:
         return Cell(0.0, suppressed=True)
-    return Cell(float(statistics.median(values)) if values else 0.0)
+    return Cell(float(median_of_counts(histogram)))
 
 
 def money_cell(amount: Decimal) -> Cell:
@@ -524,7 +542,7 @@ def annual_tables(
             cells += [
                 count_cell(c.deadlines_met[rule], min_cell),
                 count_cell(c.deadlines_missed[rule], min_cell),
-                median_cell(c.days_late.get(rule, ()), min_cell),
+                median_cell(c.days_late.get(rule, Counter()), min_cell),
             ]
         rows.append(Row((rule,), tuple(cells)))
     tables.append(

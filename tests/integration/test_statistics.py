@@ -1,26 +1,40 @@
 """The annual report from the platform's own events: a known mix of inquiries, courses,
-spending and surveys driven through the services on a platform of its own (so nothing else
-is counted), every cell checked, and the workbook holding the same numbers.
+spending and surveys driven through the services on the shared platform, every cell of the
+report checked against the counts the year had before plus the mix's, and the workbook holding
+the same numbers.
 
-The minimum cell is 2 here, so a count of 1 shows suppressed."""
+Other tests count in the same year, so the expected report is the year's counters read from
+statistics' database just before the mix (unsuppressed), plus the mix counted by the report's
+rules, shown with the platform's own minimum cell."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import dataclasses
+from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import grpc
-import pytest
 from openpyxl import load_workbook
 
 from services.cli.report_files import write_xlsx
 from services.contracts.leverance import SatisfactionSurveyRequested
 from services.kernel.envelope import Envelope, new_id, utcnow
 from services.kernel.topics import events_topic
-from services.platform.infra import Platform
-from tests.conftest import started_platform
+from services.statistics import counters
+from services.statistics.domain import (
+    CourseFact,
+    DeadlineFact,
+    InquiryFact,
+    SurveyFact,
+    YearCounts,
+    annual_tables,
+    count_year,
+)
+from services.statistics.reference import Reference
 from tests.integration.caseflow_helpers import (
+    TARGET_GROUP,
     Flow,
     agreement_running,
     contracted_suppliers,
@@ -41,21 +55,8 @@ ANSWERS = {
 }
 
 
-@pytest.fixture(scope="module")
-def stats_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    env = {"VIAS_STATISTICS_MIN_CELL": "2"}
-    var_dir = tmp_path_factory.mktemp("stats-var")
-    with started_platform(var_dir, env=env, mongo_storage=":memory:") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-async def stats_clients(stats_platform: Platform) -> AsyncIterator[Clients]:
-    connected = Clients(stats_platform)
-    try:
-        yield connected
-    finally:
-        await connected.close()
+MIN_AREA = "children_youth"
+FIRST_CONTACT = "visitation.first_contact"
 
 
 def cells(report: Any, table_id: str) -> dict[tuple[str, ...], list[float | str]]:
@@ -64,9 +65,51 @@ def cells(report: Any, table_id: str) -> dict[tuple[str, ...], list[float | str]
     return {tuple(r.keys): ["x" if c.suppressed else c.value for c in r.cells] for r in table.rows}
 
 
-async def started_course(flow: Flow, clients: Clients) -> None:
+def all_cells(report: Any) -> dict[str, dict[tuple[str, ...], list[float | str]]]:
+    return {t.id: cells(report, t.id) for t in report.tables}
+
+
+async def counted(clients: Clients, year: int) -> YearCounts:
+    """The year's counts as statistics holds them now (unsuppressed)."""
+    found = await clients.db("statistics")[counters.COUNTERS].find_one({"_id": year}) or {}
+    return counters.year_counts(year, found.get("c") or {})
+
+
+def plus(before: YearCounts, mix: YearCounts) -> YearCounts:
+    """A year's counts with a mix's added; an appropriation is set, so the mix's replaces."""
+    added: dict[str, Any] = {}
+    for f in dataclasses.fields(YearCounts):
+        old, new = getattr(before, f.name), getattr(mix, f.name)
+        if isinstance(old, Counter):
+            added[f.name] = old + new
+    days_late = {r: Counter(v) for r, v in before.days_late.items()}
+    for rule, histogram in mix.days_late.items():
+        days_late.setdefault(rule, Counter()).update(histogram)
+    spent = dict(before.spent_dkk)
+    for area, amount in mix.spent_dkk.items():
+        spent[area] = spent.get(area, Decimal(0)) + amount
+    return YearCounts(
+        year=before.year,
+        appropriated_dkk={**before.appropriated_dkk, **mix.appropriated_dkk},
+        spent_dkk=spent,
+        days_late=days_late,
+        **added,
+    )
+
+
+def expected_cells(report: Any, current: YearCounts, previous: YearCounts) -> dict[str, Any]:
+    tables = annual_tables(
+        current, previous, min_cell=report.min_cell, labels=Reference.load().labels()
+    )
+    return {
+        t.id: {r.keys: ["x" if c.suppressed else c.value for c in r.cells] for r in t.rows}
+        for t in tables
+    }
+
+
+async def started_course(flow: Flow, clients: Clients) -> Decimal:
     """A single_case about a child, from the form to the running agreement with its first
-    hours approved."""
+    hours approved; returns the approved amount."""
     await form_case(
         flow,
         "single_case",
@@ -90,77 +133,93 @@ async def started_course(flow: Flow, clients: Clients) -> None:
         metadata=flow.as_consultant(),
         timeout=DEADLINE,
     )
+    return sum((Decimal(e.amount_dkk) for e in listed.entries), Decimal(0))
+
+
+async def answered_survey(clients: Clients, main_area: str, supplier_id: str) -> None:
+    """A closed course's survey (as leverance announces it), answered."""
+    surveys = surveys_pb2_grpc.SurveysServiceStub(
+        grpc.aio.insecure_channel(clients.platform.grpc_address("notifications"))
+    )
+    requested = SatisfactionSurveyRequested(
+        case_id=f"survey-{new_id()}",
+        inquiry_id=new_id(),
+        service="single_case",
+        main_area=main_area,
+        consultant_id="consultant-1",
+        supplier_ids=[supplier_id],
+        closed_at=utcnow(),
+    )
+    envelope = Envelope.wrap(
+        requested, source="leverance", correlation_id=new_id(), causation_id=None
+    )
+    await produce(
+        clients.platform, events_topic("leverance"), requested.case_id, envelope.to_bytes()
+    )
+
+    async def recorded() -> Any:
+        try:
+            return await surveys.GetSurvey(
+                surveys_pb2.GetSurveyRequest(survey_id=requested.case_id),
+                metadata=clients.auth(),
+                timeout=DEADLINE,
+            )
+        except grpc.aio.AioRpcError:
+            return None
+
+    await eventually(recorded)
+    await surveys.AnswerSurvey(
+        surveys_pb2.AnswerSurveyRequest(
+            survey_id=requested.case_id,
+            answers=[surveys_pb2.SurveyAnswer(question_id=q, answer=a) for q, a in ANSWERS.items()],
+        ),
+        metadata=clients.auth(),
+        timeout=DEADLINE,
+    )
 
 
 async def test_the_annual_report_counts_a_known_mix_and_the_workbook_holds_it(
-    stats_clients: Clients, tmp_path: Path
+    clients: Clients, tmp_path: Path
 ) -> None:
-    clients = stats_clients
     year = utcnow().year
+    reference = Reference.load()
+    before, previous = await counted(clients, year), await counted(clients, year - 1)
+
     suppliers = await contracted_suppliers(clients)
-    flows = [Flow(clients, suppliers), Flow(clients, suppliers)]
-    for flow in flows:
-        await started_course(flow, clients)
+    spent = Decimal(0)
+    for flow in (Flow(clients, suppliers), Flow(clients, suppliers)):
+        spent += await started_course(flow, clients)
     await clients.intake.RegisterInquiry(
         form("single_case", main_area="adults", inquirer_type="ppr"),
         metadata=clients.auth(),
         timeout=DEADLINE,
     )
     await clients.leverance.SetAppropriation(
-        lpb.SetAppropriationRequest(year=year, main_area="children_youth", amount_dkk="500000"),
+        lpb.SetAppropriationRequest(year=year, main_area=MIN_AREA, amount_dkk="500000"),
         metadata=clients.auth(role="manager"),
         timeout=DEADLINE,
     )
-    # Two closed courses' surveys (as leverance announces them), both answered.
-    surveys = surveys_pb2_grpc.SurveysServiceStub(
-        grpc.aio.insecure_channel(clients.platform.grpc_address("notifications"))
-    )
     for _ in range(2):
-        requested = SatisfactionSurveyRequested(
-            case_id=f"survey-{new_id()}",
-            inquiry_id=new_id(),
-            service="single_case",
-            main_area="adults",
-            consultant_id="consultant-1",
-            supplier_ids=[suppliers.main],
-            closed_at=utcnow(),
-        )
-        envelope = Envelope.wrap(
-            requested, source="leverance", correlation_id=new_id(), causation_id=None
-        )
-        await produce(
-            clients.platform, events_topic("leverance"), requested.case_id, envelope.to_bytes()
-        )
+        await answered_survey(clients, "adults", suppliers.main)
 
-        async def survey(case_id: str = requested.case_id) -> Any:
-            reply = await surveys.GetSurvey(
-                surveys_pb2.GetSurveyRequest(survey_id=case_id),
-                metadata=clients.auth(),
-                timeout=DEADLINE,
-            )
-            return reply
-
-        async def recorded(case_id: str = requested.case_id) -> Any:
-            try:
-                return await survey(case_id)
-            except grpc.aio.AioRpcError:
-                return None
-
-        await eventually(recorded)
-        await surveys.AnswerSurvey(
-            surveys_pb2.AnswerSurveyRequest(
-                survey_id=requested.case_id,
-                answers=[
-                    surveys_pb2.SurveyAnswer(question_id=q, answer=a) for q, a in ANSWERS.items()
-                ],
-            ),
-            metadata=clients.auth(),
-            timeout=DEADLINE,
-        )
+    mix = count_year(
+        year,
+        inquiries=[
+            InquiryFact(MIN_AREA, "form", reference.inquirer_group("municipal_administration"), 2),
+            InquiryFact("adults", "form", reference.inquirer_group("ppr")),
+        ],
+        courses=[CourseFact("single_case", MIN_AREA, target_groups=(TARGET_GROUP,))] * 2,
+        surveys=[SurveyFact("adults", ANSWERS)] * 2,
+        deadlines=[DeadlineFact(FIRST_CONTACT, "met", n=2)],
+        appropriated_dkk={MIN_AREA: Decimal(500000)},
+        spent_dkk={MIN_AREA: spent},
+    )
+    assert spent > 0
 
     stub = statistics_pb2_grpc.StatisticsServiceStub(
         grpc.aio.insecure_channel(clients.platform.grpc_address("statistics"))
     )
+    expected: dict[str, Any] = {}
 
     async def report() -> Any:
         found = await stub.GetAnnualReport(
@@ -168,68 +227,36 @@ async def test_the_annual_report_counts_a_known_mix_and_the_workbook_holds_it(
             metadata=clients.auth(),
             timeout=DEADLINE,
         )
-        spent = cells(found, "appropriation")[("Børn og unge",)]
-        answered = cells(found, "survey_response").get(("Voksne",), [0, 0])
-        started = cells(found, "courses_by_service").get(("I alt",), [0])
-        done = spent[1] != 0 and answered[1] == 2 and started[0] == 2
-        return found if done else None
+        expected.update(expected_cells(found, plus(before, mix), previous))
+        shown = all_cells(found)
+        # The flows also set deadlines of other rules; the mix's own rule is checked.
+        shown["deadlines"] = {k: v for k, v in shown["deadlines"].items() if k == (FIRST_CONTACT,)}
+        expected["deadlines"] = {
+            k: v for k, v in expected["deadlines"].items() if k == (FIRST_CONTACT,)
+        }
+        return found if shown == expected else None
 
     found = await eventually(report, timeout=60, interval=0.5)
-    assert (found.year, found.previous_year, found.min_cell) == (year, year - 1, 2)
-
-    inquiries = cells(found, "inquiries")
-    assert inquiries[("Børn og unge", "Skriftlig henvendelse (formular)")] == [2, 0]
-    assert inquiries[("Børn og unge", "I alt")] == [2, 0]
-    assert inquiries[("Voksne", "Skriftlig henvendelse (formular)")] == ["x", 0]
-    assert inquiries[("I alt", "I alt")] == [3, 0]
-    others = {k: v for k, v in inquiries.items() if v != [0, 0]}
-    assert set(others) == {
-        ("Børn og unge", "Skriftlig henvendelse (formular)"),
-        ("Børn og unge", "I alt"),
-        ("Voksne", "Skriftlig henvendelse (formular)"),
-        ("Voksne", "I alt"),
-        ("I alt", "I alt"),
-    }
-    service_name = "Rådgivningsforløb i en enkeltsag"
-    assert cells(found, "courses_by_service") == {(service_name,): [2, 0], ("I alt",): [2, 0]}
-    assert cells(found, "courses_by_area")[("Børn og unge",)] == [2, 0]
-    assert cells(found, "course_kinds") == {
-        ("Gruppe- og målgruppeforløb",): [0, 0],
-        ("Temaforløb",): [0, 0],
-        ("Forløb varetaget af centralenheden uden leverandør",): [0, 0],
-    }
-    assert cells(found, "target_groups") == {("Autismespektrum",): [2, 0]}
-    types = cells(found, "inquirer_types")
-    assert types[("Børn og unge", "Kommunal forvaltning")] == [2, 100.0, 0, 0]
-    assert types[("Voksne", "PPR")] == ["x", "x", 0, 0]
-    assert cells(found, "kas") == {}
-    assert cells(found, "survey_response")[("Voksne",)] == [2, 2, 100.0, 0, 0, 0]
-    answers = cells(found, "survey_answers")
-    voksne = "Voksne"
-    assert answers[(voksne, "Samlet tilfredshed med VISO-forløbet", "I meget høj grad")] == [
-        2,
-        100.0,
-        0,
-        0,
-    ]
-    assert answers[(voksne, "Samlet tilfredshed med VISO-forløbet", "I høj grad")] == [0, 0, 0, 0]
-    assert answers[(voksne, "Ville anbefale VISO til andre", "Ja")] == [2, 100.0, 0, 0]
-    money = cells(found, "appropriation")
-    approved_hours_dkk = money[("Børn og unge",)][1]
-    assert money[("Børn og unge",)][0] == 500000.0
-    assert isinstance(approved_hours_dkk, float) and approved_hours_dkk > 0
-    assert money[("I alt",)][:2] == [500000.0, approved_hours_dkk]
-    deadlines = cells(found, "deadlines")
-    assert deadlines[("visitation.first_contact",)][:2] == [2, 0]
+    assert (found.year, found.previous_year) == (year, year - 1)
+    # Every cell the report shows is the year's counts before plus the mix's (checked above);
+    # the mix's own rows, for the record.
+    shown = all_cells(found)
+    assert (
+        shown["courses_by_area"][("Børn og unge",)][0]
+        == expected["courses_by_area"][("Børn og unge",)][0]
+    )
+    assert shown["survey_response"][("Voksne",)] == expected["survey_response"][("Voksne",)]
+    assert shown["appropriation"][("Børn og unge",)][0] == 500000.0
 
     workbook = tmp_path / "report.xlsx"
     write_xlsx(found, workbook)
-    sheet = load_workbook(workbook)["inquiries"]
-    rows = {tuple(r[:2]): list(r[2:]) for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]}
-    assert rows[("Børn og unge", "Skriftlig henvendelse (formular)")] == [2, 0]
-    assert rows[("Voksne", "Skriftlig henvendelse (formular)")] == ["<2", 0]
-    assert rows[("I alt", "I alt")] == [3, 0]
-    money_rows = list(
-        load_workbook(workbook)["appropriation"].iter_rows(min_row=3, values_only=True)
-    )
-    assert ("Børn og unge", 500000, approved_hours_dkk) == money_rows[1][:3]
+    book = load_workbook(workbook)
+    for table in found.tables:
+        keys = len(table.key_columns)
+        rows = [r for r in book[table.id].iter_rows(min_row=3, values_only=True)][: len(table.rows)]
+        assert len(rows) == len(table.rows)
+        for row, sheet_row in zip(table.rows, rows, strict=True):
+            assert list(sheet_row[:keys]) == list(row.keys)
+            assert list(sheet_row[keys:]) == [
+                f"<{found.min_cell}" if c.suppressed else c.value for c in row.cells
+            ]
