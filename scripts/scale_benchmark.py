@@ -41,7 +41,7 @@ os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "0")
 import grpc
 from pymongo import AsyncMongoClient
 
-from services.kernel.auth import TokenAuthority
+from services.identity.login import local_login
 from services.platform.infra import Platform
 from tests.support import adult_form
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc
@@ -205,12 +205,14 @@ async def main() -> None:
     parser.add_argument("--depth", type=int, default=100, help="pages deep for the deep page")
     args = parser.parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="vias-scale-"))
-    platform = Platform(ROOT, var_dir, service_names=("intake", "statistics"), ephemeral_ports=True)
+    platform = Platform(
+        ROOT, var_dir, service_names=("intake", "statistics", "identity"), ephemeral_ports=True
+    )
     began = time.perf_counter()
     platform.start(timeout=120)
     try:
-        authority = TokenAuthority.from_settings(platform.settings)
-        metadata = [("authorization", f"Bearer {authority.issue(user_id='bench', role='manager')}")]
+        token = local_login(platform.issuer_url, "bench", "manager").access_token
+        metadata = [("authorization", f"Bearer {token}")]
         intake = intake_pb2_grpc.IntakeServiceStub(
             grpc.aio.insecure_channel(platform.grpc_address("intake"))
         )
