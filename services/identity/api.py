@@ -80,6 +80,7 @@ class IdentityApi(identity_pb2_grpc.IdentityServiceServicer):
             manager_id=user.manager_id,
             supplier_cvr=request.supplier_cvr or None,
             prefix="user.",
+            cvr_field="supplier_cvr",
         )
         if violations:
             raise InvalidInput(violations)

@@ -73,9 +73,12 @@ def user_violations(
     manager_id: str | None = None,
     supplier_cvr: str | None = None,
     prefix: str = "",
+    cvr_field: str | None = None,
 ) -> list[FieldViolation]:
-    """What is wrong with a user's fields, each named (prefix + field)."""
+    """What is wrong with a user's fields, each named (prefix + field; the CVR number's
+    `cvr_field` when it is not beside them)."""
     found: list[FieldViolation] = []
+    cvr = cvr_field or f"{prefix}supplier_cvr"
     if not USER_ID.fullmatch(user_id):
         found.append(FieldViolation(f"{prefix}user_id", "1-128 letters, digits or ._@:+- required"))
     if role not in ROLES:
@@ -87,9 +90,9 @@ def user_violations(
     if manager_id and not USER_ID.fullmatch(manager_id):
         found.append(FieldViolation(f"{prefix}manager_id", "not a user id"))
     if supplier_cvr and not CVR.fullmatch(supplier_cvr):
-        found.append(FieldViolation(f"{prefix}supplier_cvr", "a CVR number is 8 digits"))
+        found.append(FieldViolation(cvr, "a CVR number is 8 digits"))
     if supplier_cvr and not supplier_id:
-        found.append(FieldViolation(f"{prefix}supplier_cvr", "only with a supplier_id"))
+        found.append(FieldViolation(cvr, "only with a supplier_id"))
     return found
 
 

@@ -38,7 +38,7 @@ def bearer(token: str) -> Metadata:
 
 def probes(clients: Clients) -> dict[str, Callable[[Metadata], Awaitable[Any]]]:
     """One call per service; any answer but UNAUTHENTICATED means the token was accepted."""
-    statistics = statistics_pb2_grpc.StatisticsServiceStub(  # type: ignore[no-untyped-call]
+    statistics = statistics_pb2_grpc.StatisticsServiceStub(
         grpc.aio.insecure_channel(clients.platform.grpc_address("statistics"))
     )
     calls: dict[str, Callable[[Metadata], Awaitable[Any]]] = {
