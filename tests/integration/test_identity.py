@@ -19,7 +19,7 @@ import pytest
 
 from services.identity import keys
 from services.identity.login import LoginError, local_login, token_request
-from tests.support import DEADLINE, Clients, eventually
+from tests.support import DEADLINE, Clients, eventually, vias_command
 from vias.documents.v1 import documents_pb2
 from vias.identity.v1 import identity_pb2
 from vias.intake.v1 import intake_pb2
@@ -363,3 +363,23 @@ async def test_a_service_acts_with_its_own_client_credentials(clients: Clients) 
                 "client_secret": "guessed",
             },
         )
+
+
+async def test_the_cli_logs_in_at_the_issuer_reuses_its_token_and_logs_out(
+    clients: Clients,
+) -> None:
+    def vias(*args: str) -> str:
+        done = vias_command(clients.platform, *args)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    user = f"cli-{uuid.uuid4().hex[:6]}"
+    vias("login", "--user", user, "--role", "consultant")
+    token = vias("token").strip()
+    assert vias("token").strip() == token, "cached until it expires"
+    assert claims_of(bearer(token))["sub"] == user
+    json.loads(vias("notifications", "list"))
+    vias("logout")
+    await asyncio.sleep(clients.platform.settings.auth_session_cache_s)
+    assert await refused_everywhere(clients, bearer(token))
+    assert vias_command(clients.platform, "token").returncode == 1, "forgotten at logout"
