@@ -28,7 +28,8 @@ OUTAGE_S = 90.0
 
 @pytest.fixture(scope="module")
 def ops_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    """Three services (and identity, which every call needs) tracing to span files, on a database that keeps its data on disk."""
+    """Three services (and identity, which every call needs) tracing to span files, on a
+    database that keeps its data on disk."""
     var_dir = tmp_path_factory.mktemp("ops")
     with started_platform(
         var_dir,
