@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from services.cli.main import Client
 
 LOGIN = "login"
-DEFAULT_USER = ("cli-user", "support", None)
+DEFAULT_USER = ("cli-user", "support")
 """Who the CLI logs in as locally when nobody ran `vias login` and no --as-user is given."""
 
 
@@ -86,12 +86,13 @@ def cached_token(key: str) -> str | None:
 
 def token_for(user: str | None, role: str | None, supplier: str | None) -> str:
     """The bearer token of a command: `--as-user`'s own login, else `vias login`'s, else the
-    local default user's."""
-    if user is None:
+    local default user's (cli-user, support unless `--as-role` says otherwise)."""
+    if user is None and role is None and supplier is None:
         found = cached_token(LOGIN)
         if found is not None:
             return found
-        user, role, supplier = DEFAULT_USER
+    if user is None:
+        user, role = DEFAULT_USER[0], role or DEFAULT_USER[1]
     key = f"as:{user}|{role or ''}|{supplier or ''}"
     found = cached_token(key)
     if found is None:

@@ -115,6 +115,8 @@ class Issuer:
         except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as error:
             if self._keys:
                 log.warning("JWKS of %s unreachable, keeping its keys: %r", self.url, error)
+                # Try again after the refetch interval, not on every call meanwhile.
+                self._fetched = time.monotonic() - self.cache_s + self.refetch_s
                 return
             raise Unavailable(f"the signing keys of {self.url} cannot be fetched") from error
         keys: dict[str, jwt.PyJWK] = {}
@@ -172,6 +174,8 @@ class TokenVerifier:
             raise Unauthenticated("the token's issuer is not trusted")
         kid = header.get("kid")
         key = await issuer.key(self.http(), None if kid is None else str(kid))
+        if key.algorithm_name != algorithm:
+            raise Unauthenticated(f"the token's key is for {key.algorithm_name}, not {algorithm}")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,

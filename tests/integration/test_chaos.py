@@ -135,6 +135,9 @@ async def chaos(platform: Platform, load: Load) -> list[str]:
         (0.45, "documents", lambda: kill("documents")),
         (0.55, "broker", kill_broker),
         (0.65, "leverance", lambda: kill("leverance")),
+        # Every user's call asks identity about the session: while it is down, calls are
+        # UNAVAILABLE and tried again.
+        (0.72, "identity", lambda: kill("identity")),
         (0.80, "intake", lambda: kill("intake")),
     ]
     for share, what, step in steps:
