@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -71,7 +72,7 @@ class IdentityApi(identity_pb2_grpc.IdentityServiceServicer):
             name=given.name,
             supplier_id=given.supplier_id or None,
             manager_id=given.manager_id or None,
-            active=given.active,
+            active=not request.deactivated,
         )
         violations = directory.user_violations(
             user_id=user.user_id,
@@ -98,7 +99,7 @@ class IdentityApi(identity_pb2_grpc.IdentityServiceServicer):
             {"_id": user.user_id}, {"$set": {"active": False, "updated_at": now}}
         )
         await sessions.end_sessions_of(self.db, user.user_id, sessions.ENDED_DEACTIVATED, now)
-        return user_to_proto(User(**{**user.__dict__, "active": False}))
+        return user_to_proto(dataclasses.replace(user, active=False))
 
     async def ImportUsers(self, request: Any, context: Any) -> pb.ImportUsersResponse:
         require_role(*DIRECTORY_ADMINS)
