@@ -84,7 +84,9 @@ async def test_one_trace_runs_from_the_assignment_call_to_the_consultants_notice
         return named if wanted <= named else None
 
     named = await eventually(the_trace)
-    assert {name.split(":")[0] for name in named} == {f"vias-{s}" for s in SERVICES}
+    # Identity joins the trace when it is asked about the caller's session (no answer cached).
+    traced = {name.split(":")[0] for name in named} - {"vias-identity"}
+    assert traced == {f"vias-{s}" for s in SERVICES if s != "identity"}
     assert "vias-intake:vias_intake.insert" in named  # PyMongo's spans join the call's trace
 
 
