@@ -158,7 +158,7 @@ async def test_a_thousand_inquiries_survive_two_broker_losses_and_a_kill_of_ever
     await load.run()
     happened = await outages
     loaded = time.monotonic()
-    assert len(happened) == 7, happened
+    assert len(happened) == 8, happened
     inquiry_ids = load.acknowledged
     assert len(set(inquiry_ids)) == INQUIRIES
 
