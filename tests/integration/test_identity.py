@@ -273,11 +273,12 @@ async def test_imported_users_map_from_the_providers_claims_by_their_organisatio
 ) -> None:
     admin = clients.auth(user="id-admin", role="manager")
     tag = uuid.uuid4().hex[:6]
+    own, other = (f"{uuid.uuid4().int % 10**8:08d}" for _ in range(2))
     csv = (
         "user_id,name,role,supplier_id,supplier_cvr,manager_id,active\n"
         f"imp-c-{tag},Karen Konsulent,consultant,,,imp-m-{tag},true\n"
-        f"imp-s-{tag},Søren Specialist,specialist,imp-sup-{tag},{tag[:2]}345678,,true\n"
-        f"imp-o-{tag},Other Supplier,specialist,imp-other-{tag},{tag[:2]}999999,,true\n"
+        f"imp-s-{tag},Søren Specialist,specialist,imp-sup-{tag},{own},,true\n"
+        f"imp-o-{tag},Other Supplier,specialist,imp-other-{tag},{other},,true\n"
     )
     imported = await clients.identity.ImportUsers(
         identity_pb2.ImportUsersRequest(csv=csv), metadata=admin, timeout=DEADLINE
@@ -293,10 +294,10 @@ async def test_imported_users_map_from_the_providers_claims_by_their_organisatio
     )
 
     # The provider's token for the specialist logging in for their supplier's organisation.
-    specialist = fresh_claims(clients, sub=f"imp-s-{tag}", **{CVR_CLAIM: f"{tag[:2]}345678"})
+    specialist = fresh_claims(clients, sub=f"imp-s-{tag}", **{CVR_CLAIM: own})
     assert await accepted_everywhere(clients, bearer(signed(clients, specialist)))
     # The same person logging in for another supplier's organisation is refused.
-    elsewhere = fresh_claims(clients, sub=f"imp-s-{tag}", **{CVR_CLAIM: f"{tag[:2]}999999"})
+    elsewhere = fresh_claims(clients, sub=f"imp-s-{tag}", **{CVR_CLAIM: other})
     assert await refused_everywhere(clients, bearer(signed(clients, elsewhere)))
     # Someone the directory does not know is refused.
     stranger = fresh_claims(clients, sub=f"stranger-{tag}")
