@@ -18,7 +18,7 @@ import jwt
 import pytest
 
 from services.identity import keys
-from services.identity.login import LoginError, local_login, token_request
+from services.identity.login import LoginError, local_login, refresh, token_request
 from tests.support import DEADLINE, Clients, eventually, vias_command
 from vias.documents.v1 import documents_pb2
 from vias.identity.v1 import identity_pb2
@@ -384,3 +384,16 @@ async def test_the_cli_logs_in_at_the_issuer_reuses_its_token_and_logs_out(
     await asyncio.sleep(clients.platform.settings.auth_session_cache_s)
     assert await refused_everywhere(clients, bearer(token))
     assert vias_command(clients.platform, "token").returncode == 1, "forgotten at logout"
+
+
+async def test_a_refresh_token_renews_the_session_until_it_ends(clients: Clients) -> None:
+    tokens = local_login(clients.issuer_url, "id-refresh", "support")
+    renewed = refresh(clients.issuer_url, tokens)
+    first, second = claims_of(bearer(tokens.access_token)), claims_of(bearer(renewed.access_token))
+    assert second["sid"] == first["sid"] and second["jti"] != first["jti"]
+    assert await accepted_everywhere(clients, bearer(renewed.access_token))
+    await clients.identity.Logout(
+        identity_pb2.LogoutRequest(), metadata=bearer(renewed.access_token), timeout=DEADLINE
+    )
+    with pytest.raises(LoginError, match="logout"):
+        refresh(clients.issuer_url, tokens)
