@@ -56,7 +56,7 @@ from bson import ObjectId
 from pymongo import AsyncMongoClient
 from pymongo.errors import BulkWriteError
 
-from services.kernel.auth import TokenAuthority
+from services.identity.login import local_login
 from services.kernel.paging import Paging
 from services.platform.infra import Platform
 from services.statistics import counters
@@ -484,6 +484,19 @@ def print_row(name: str, values: list[float], target: str) -> None:
     print(f"{name:40} {p50:8.1f} {p95:8.1f}   {target}")
 
 
+async def login(platform: Platform) -> str:
+    """A manager's access token from the platform's local issuer."""
+    tokens = await asyncio.to_thread(local_login, platform.issuer_url, "bench", "manager")
+    return tokens.access_token
+
+
+async def keep_logged_in(platform: Platform, metadata: list[tuple[str, str]]) -> None:
+    """Log in again every ten minutes, before the token's 15 minutes run out."""
+    while True:
+        await asyncio.sleep(600)
+        metadata[0] = ("authorization", f"Bearer {await login(platform)}")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--years", type=int, default=10)
@@ -509,13 +522,14 @@ async def main() -> None:
         platform = Platform(ROOT, var_dir, env=TEST_ENV, base_env=base_env, ephemeral_ports=True)
     else:
         platform = Platform(
-            ROOT, var_dir, service_names=("intake", "statistics"), ephemeral_ports=True
+            ROOT, var_dir, service_names=("intake", "statistics", "identity"), ephemeral_ports=True
         )
     began = time.perf_counter()
     platform.start(timeout=120)
     try:
-        authority = TokenAuthority.from_settings(platform.settings)
-        metadata = [("authorization", f"Bearer {authority.issue(user_id='bench', role='manager')}")]
+        metadata = [("authorization", f"Bearer {await login(platform)}")]
+        # A token lives 15 minutes: the run logs in again, changing the metadata in place.
+        relogin = asyncio.create_task(keep_logged_in(platform, metadata))
         channels = {
             name: grpc.aio.insecure_channel(platform.grpc_address(name))
             for name in platform.services
@@ -616,6 +630,7 @@ async def main() -> None:
             verdict = "COLLECTION SCAN" if "COLLSCAN" in summary else "index"
             print(f"{name:48} {verdict:16} {summary}")
         await mongo.close()
+        relogin.cancel()
     finally:
         platform.stop()
 

@@ -22,10 +22,11 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from pymongo import AsyncMongoClient
 
-from services.kernel.auth import TokenAuthority
+from services.identity.login import Tokens, local_login
 from services.kernel.grpc_server import HISTORY_WINDOW
 from services.platform.infra import Platform
 from vias.documents.v1 import documents_pb2_grpc
+from vias.identity.v1 import identity_pb2_grpc
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc
 from vias.leverance.v1 import leverance_pb2_grpc
 from vias.notifications.v1 import notifications_pb2_grpc
@@ -131,11 +132,12 @@ def outside_history(error: grpc.aio.AioRpcError) -> set[str]:
 
 
 class Clients:
-    """Stubs of the five services plus the databases behind them (for assertions only)."""
+    """Stubs of the services plus the databases behind them (for assertions only)."""
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
-        self.authority = TokenAuthority.from_settings(platform.settings)
+        self.issuer_url = platform.issuer_url
+        self._tokens: dict[tuple[str, str, str | None], Tokens] = {}
         self._channels = {
             name: grpc.aio.insecure_channel(platform.grpc_address(name))
             for name in platform.services
@@ -147,6 +149,7 @@ class Clients:
         self.notifications: Any = self._stub(
             notifications_pb2_grpc.NotificationsServiceStub, "notifications"
         )
+        self.identity: Any = self._stub(identity_pb2_grpc.IdentityServiceStub, "identity")
         self.mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             platform.mongo_uri, tz_aware=True
         )
@@ -163,9 +166,22 @@ class Clients:
     def auth(
         self, *, user: str = "support-1", role: str = "support", supplier: str | None = None
     ) -> list[tuple[str, str]]:
-        """Call metadata carrying a valid token."""
-        token = self.authority.issue(user_id=user, role=role, supplier_id=supplier)
-        return [("authorization", f"Bearer {token}")]
+        """Call metadata carrying a valid token from the local issuer, over HTTP as a person's
+        client gets it: one login per user, role and supplier, until shortly before expiry."""
+        key = (user, role, supplier)
+        tokens = self._tokens.get(key)
+        if tokens is None or not tokens.valid_for(60):
+            tokens = self._tokens[key] = local_login(self.issuer_url, user, role, supplier)
+        return [("authorization", f"Bearer {tokens.access_token}")]
+
+    def login(self, *, user: str, role: str, supplier: str | None = None) -> list[tuple[str, str]]:
+        """Call metadata of a new session (a fresh login, never a cached token)."""
+        tokens = local_login(self.issuer_url, user, role, supplier)
+        return [("authorization", f"Bearer {tokens.access_token}")]
+
+    def forget_tokens(self) -> None:
+        """Log in afresh from now on (after a key rotation left the cached tokens behind)."""
+        self._tokens.clear()
 
     async def register(self, **fields: str) -> Any:
         """Register an inquiry as Team Support; fields override a valid default."""
@@ -340,6 +356,8 @@ def vias_command(platform: Platform, *args: str) -> subprocess.CompletedProcess[
     env = {
         **os.environ,
         "VIAS_AUTH_SIGNING_KEY_FILE": str(platform.signing_key_file),
+        "VIAS_AUTH_ISSUER": platform.issuer_url,
+        "VIAS_CLI_TOKEN_DIR": str(platform.var_dir / "cli"),
         "VIAS_KAFKA_BOOTSTRAP_SERVERS": platform.kafka_bootstrap_servers,
         "VIAS_MONGO_URI": platform.mongo_uri,
         **{f"VIAS_{n.upper()}_ADDRESS": platform.grpc_address(n) for n in platform.services},

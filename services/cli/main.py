@@ -8,7 +8,6 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 import grpc
@@ -18,15 +17,16 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from services.cli import dead_letters as dead_letters_cli
 from services.cli import documents as documents_cli
 from services.cli import feed as feed_cli
+from services.cli import identity as identity_cli
 from services.cli import intake as intake_cli
 from services.cli import notifications as notifications_cli
 from services.cli import records as records_cli
 from services.cli import statistics as statistics_cli
 from services.cli import visitation as visitation_cli
 from services.cli.leverance import add_commands as add_leverance_commands
-from services.kernel.auth import TokenAuthority
+from services.identity.login import LoginError
 from services.kernel.context import ROLES
-from services.kernel.settings import DEFAULT_GRPC_PORTS, SERVICE_NAMES, Settings
+from services.kernel.settings import DEFAULT_GRPC_PORTS, SERVICE_NAMES
 from vias.leverance.v1 import leverance_pb2, leverance_pb2_grpc
 
 Call = Callable[[argparse.Namespace, "Client"], Awaitable[Any]]
@@ -86,19 +86,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--token",
         default=os.environ.get("VIAS_TOKEN"),
-        help="bearer token (default: $VIAS_TOKEN, else one issued locally)",
+        help="bearer token (default: $VIAS_TOKEN, else the login's of `vias login`)",
     )
-    parser.add_argument("--as-user", default="cli-user", help="user of a locally issued token")
-    parser.add_argument("--as-role", default="support", choices=ROLES)
-    parser.add_argument("--as-supplier", default=None, help="supplier of a locally issued token")
+    parser.add_argument(
+        "--as-user", default=None, help="log this local user in for this command (local issuer)"
+    )
+    parser.add_argument("--as-role", default=None, choices=ROLES)
+    parser.add_argument("--as-supplier", default=None, help="the --as-user's supplier")
     parser.add_argument("--timeout", type=float, default=10.0, help="deadline per call, seconds")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    token = sub.add_parser("token", help="issue a token with the local signing key")
-    token.add_argument("--user", required=True)
-    token.add_argument("--role", required=True, choices=ROLES)
-    token.add_argument("--supplier")
-    token.add_argument("--hours", type=float, default=8.0)
+    identity_cli.add_commands(sub)
 
     sub.add_parser("health", help="health of every service").set_defaults(call=health)
 
@@ -123,13 +121,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _local_token(args: argparse.Namespace) -> str:
-    authority = TokenAuthority.from_settings(Settings())
-    return authority.issue(user_id=args.as_user, role=args.as_role, supplier_id=args.as_supplier)
+def _token(args: argparse.Namespace) -> str:
+    if args.token:
+        return str(args.token)
+    return identity_cli.token_for(args.as_user, args.as_role, args.as_supplier)
 
 
 async def _run(args: argparse.Namespace) -> int:
-    client = Client(args.token or _local_token(args), args.timeout)
+    client = Client(_token(args), args.timeout)
     try:
         result = await args.call(args, client)
     except grpc.aio.AioRpcError as error:
@@ -154,19 +153,20 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    except LoginError as error:
+        print(f"vias: cannot log in: {error} (is the platform running?)", file=sys.stderr)
+        return 2
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "login":
+        return identity_cli.login(args)
     if args.command == "token":
-        authority = TokenAuthority.from_settings(Settings())
-        print(
-            authority.issue(
-                user_id=args.user,
-                role=args.role,
-                supplier_id=args.supplier,
-                ttl=timedelta(hours=args.hours),
-            )
-        )
+        found = identity_cli.cached_token(identity_cli.LOGIN)
+        if found is None:
+            print("vias: not logged in: run vias login --user U --role R", file=sys.stderr)
+            return 1
+        print(found)
         return 0
     if args.command == "feed":
         try:

@@ -25,11 +25,13 @@ name it; no person holds it. Stands in until service identities get their own is
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated user: id, role and, for supplier roles, the supplier."""
+    """An authenticated user: id, role and, for supplier roles, the supplier; a user's
+    session id (none for a service)."""
 
     user_id: str
     role: str
     supplier_id: str | None = None
+    session_id: str | None = None
 
     @property
     def is_supplier(self) -> bool:

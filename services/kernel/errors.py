@@ -191,3 +191,8 @@ class ResourceExhausted(DomainError):
 
 class DataLoss(DomainError):
     """Stored data no longer matches its checksum; nothing of it is returned (DATA_LOSS)."""
+
+
+class Unavailable(DomainError):
+    """A service this call depends on (the token issuer, the directory) cannot be reached now;
+    the caller may try again."""

@@ -18,7 +18,7 @@ from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 from pydantic import ValidationError
 
-from services.kernel.auth import TokenAuthority
+from services.kernel.auth import Authenticator
 from services.kernel.context import Trace, current_principal, current_trace
 from services.kernel.envelope import new_id
 from services.kernel.errors import (
@@ -32,6 +32,7 @@ from services.kernel.errors import (
     OutsideWindow,
     ResourceExhausted,
     Unauthenticated,
+    Unavailable,
     holds_cpr,
 )
 from services.kernel.metrics import Metrics
@@ -99,6 +100,7 @@ def status_for(error: Exception) -> status_pb2.Status:
         (Unauthenticated, code_pb2.UNAUTHENTICATED),
         (ResourceExhausted, code_pb2.RESOURCE_EXHAUSTED),
         (DataLoss, code_pb2.DATA_LOSS),
+        (Unavailable, code_pb2.UNAVAILABLE),
     ]
     for kind, code in codes:
         if isinstance(error, kind):
@@ -115,8 +117,8 @@ def _detailed(code: int, error: Exception, detail: Message) -> status_pb2.Status
 class ServiceInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """Wraps every unary call: trace context, authentication, metrics, error mapping."""
 
-    def __init__(self, *, authority: TokenAuthority, metrics: Metrics) -> None:
-        self.authority = authority
+    def __init__(self, *, auth: Authenticator, metrics: Metrics) -> None:
+        self.auth = auth
         self.metrics = metrics
 
     async def intercept_service(
@@ -177,7 +179,7 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         started = time.perf_counter()
         code = "OK"
         try:
-            current_principal.set(self._authenticate(metadata))
+            current_principal.set(await self._authenticate(metadata))
             yield
         except (DomainError, ValidationError) as error:
             status = status_for(error)
@@ -201,12 +203,12 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             current_principal.reset(principal_token)
             current_trace.reset(trace_token)
 
-    def _authenticate(self, metadata: dict[str, Any]) -> Any:
+    async def _authenticate(self, metadata: dict[str, Any]) -> Any:
         header = str(metadata.get("authorization", ""))
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("missing bearer token")
-        return self.authority.verify(token.strip())
+        return await self.auth.authenticate(token.strip())
 
 
 Registration = tuple[Callable[[Any, grpc.aio.Server], None], Any, str]
@@ -215,14 +217,14 @@ Registration = tuple[Callable[[Any, grpc.aio.Server], None], Any, str]
 def build_server(
     *,
     registrations: Sequence[Registration],
-    authority: TokenAuthority,
+    auth: Authenticator,
     metrics: Metrics,
     address: str,
     max_message_bytes: int,
 ) -> tuple[grpc.aio.Server, int, health.aio.HealthServicer]:
     """A server with every servicer, health and reflection; returns (server, port, health)."""
     server = grpc.aio.server(
-        interceptors=[ServiceInterceptor(authority=authority, metrics=metrics)],
+        interceptors=[ServiceInterceptor(auth=auth, metrics=metrics)],
         options=[
             ("grpc.max_receive_message_length", max_message_bytes),
             ("grpc.max_send_message_length", max_message_bytes),

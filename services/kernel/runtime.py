@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
-from services.kernel.auth import TokenAuthority
+from services.kernel.auth import Authenticator
 from services.kernel.consumer import EventConsumer, EventHandler
 from services.kernel.grpc_server import Registration, build_server, set_live, set_serving
 from services.kernel.kafka import kafka_client_options, producer_options
@@ -53,7 +53,7 @@ class Deps:
     settings: Settings
     store: MongoStore
     metrics: Metrics
-    authority: TokenAuthority
+    auth: Authenticator
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class ServiceProcess:
             settings.mongo_uri, tz_aware=True, serverSelectionTimeoutMS=5000, **_mongo_tls(settings)
         )
         store = MongoStore(client, settings.database_name(name), name)
-        deps = Deps(settings, store, metrics, TokenAuthority.from_settings(settings))
+        deps = Deps(settings, store, metrics, Authenticator(settings, name))
         await wait_out("database", store.ensure_indexes, retry_on=_anything, max_s=5)
         if self.spec.setup is not None:
             await self.spec.setup(deps)
@@ -128,7 +128,7 @@ class ServiceProcess:
         registrations = self.spec.servicers(deps)
         server, port, health = build_server(
             registrations=registrations,
-            authority=deps.authority,
+            auth=deps.auth,
             metrics=metrics,
             address=f"{settings.grpc_host}:{settings.grpc_port_for(name)}",
             max_message_bytes=settings.grpc_max_message_bytes,
@@ -154,6 +154,7 @@ class ServiceProcess:
         if relay is not None:
             await relay.close()
         await client.close()
+        await deps.auth.close()
         log.info("%s stopped", name)
 
     def _spawn(self, coro: Awaitable[None], name: str) -> None:

@@ -14,7 +14,10 @@ SERVICE_NAMES: tuple[str, ...] = (
     "documents",
     "notifications",
     "statistics",
+    "identity",
 )
+DEFAULT_ISSUER_PORT = 8090
+"""Where the identity service serves the local OpenID Connect issuer by default."""
 DEFAULT_GRPC_PORTS: dict[str, int] = {name: 50051 + i for i, name in enumerate(SERVICE_NAMES)}
 DEFAULT_METRICS_PORTS: dict[str, int] = {name: 9101 + i for i, name in enumerate(SERVICE_NAMES)}
 
@@ -88,10 +91,66 @@ class Settings(BaseSettings):
     grpc_max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     metrics_port: int | None = None
 
-    auth_signing_key: SecretStr | None = None
+    auth_signing_key: SecretStr | None = Field(
+        default=None,
+        description="The local secret survey links are signed with (never tokens: tokens are "
+        "signed by the OpenID Connect issuer).",
+    )
     auth_signing_key_file: Path = Path("var/auth/signing.key")
-    auth_issuer: str = "vias"
-    auth_audience: str = "vias"
+    auth_issuer: str = Field(
+        default=f"http://127.0.0.1:{DEFAULT_ISSUER_PORT}",
+        description="The OpenID Connect issuer whose tokens are accepted (its discovery "
+        "document at <issuer>/.well-known/openid-configuration), and which issues the "
+        "services' own client-credential tokens. Locally the identity service's issuer.",
+    )
+    auth_extra_issuers: list[str] = Field(
+        default_factory=list, description="Further issuers whose tokens are accepted."
+    )
+    auth_audience: str = Field(default="vias", description="The audience tokens must name.")
+    auth_max_token_lifetime_s: int = Field(
+        default=900, gt=0, description="Tokens living longer than this (exp - iat) are refused."
+    )
+    auth_leeway_s: int = Field(
+        default=30, ge=0, description="Clock skew allowed for exp, nbf and iat."
+    )
+    auth_jwks_cache_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="How long an issuer's JWKS is used before it is fetched again; a token "
+        "naming a key the set lacks fetches it at once (rotation without restart).",
+    )
+    auth_jwks_refetch_s: float = Field(
+        default=1.0, ge=0, description="Least time between two fetches of one issuer's JWKS."
+    )
+    auth_session_cache_s: float = Field(
+        default=0.5,
+        ge=0,
+        le=0.9,
+        description="How long a service trusts the identity service's answer about a session "
+        "(logout and deactivation are refused everywhere within a second).",
+    )
+    auth_client_id: str | None = Field(
+        default=None,
+        description="This service's OAuth client id for its own calls to other services "
+        "(client credentials); default vias-<service>.",
+    )
+    auth_client_secret: SecretStr | None = None
+    auth_client_secret_dir: Path = Field(
+        default=Path("var/identity/clients"),
+        description="Without auth_client_secret: the secret is read from <dir>/<client id>.secret.",
+    )
+    auth_client_scope: str | None = Field(
+        default=None,
+        description="Scope asked for with client credentials (Entra ID: api://<app>/.default).",
+    )
+    auth_service_clients: list[str] = Field(
+        default_factory=lambda: [f"vias-{name}" for name in SERVICE_NAMES],
+        description="Client ids whose client-credential tokens act with the role system.",
+    )
+    identity_address: str = Field(
+        default="127.0.0.1:50057",
+        description="host:port of the identity service, asked about every user's session.",
+    )
 
     relay_enabled: bool = True
     relay_poll_interval_s: float = Field(

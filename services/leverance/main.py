@@ -9,12 +9,14 @@ from functools import partial
 
 from services.kernel.consumer import EventHandler
 from services.kernel.envelope import utcnow
+from services.kernel.grpc_server import Registration
 from services.kernel.runtime import Deps, ServiceSpec
 from services.kernel.topics import events_topic
 from services.leverance.api import registrations
 from services.leverance.handlers import cases, central, courses, deadline_check
 from services.leverance.handlers.base import today
 from services.leverance.handlers.indexes import create_indexes
+from services.leverance.managers import DirectoryManagers
 from services.leverance.settings import LeveranceSettings
 from services.workdays.calendar import WorkingDayCalendar
 from services.workdays.settings import platform_calendar
@@ -64,11 +66,19 @@ def _background(deps: Deps) -> Sequence[Awaitable[None]]:
     return [_check_deadlines_periodically(deps, LeveranceSettings().deadline_check_interval_s)]
 
 
+def _registrations(deps: Deps) -> list[Registration]:
+    settings = LeveranceSettings()
+    managers = DirectoryManagers(
+        deps.settings.identity_address, deps.auth.credentials, settings.default_manager
+    )
+    return registrations(deps.store, settings, platform_calendar(), managers)
+
+
 SPEC = ServiceSpec(
     name="leverance",
     subscribes_to=(events_topic("visitation"), events_topic("documents")),
     handlers=_handlers,
-    servicers=lambda deps: registrations(deps.store, LeveranceSettings(), platform_calendar()),
+    servicers=lambda deps: _registrations(deps),
     setup=_setup,
     background_consumer=True,
     background=_background,

@@ -9,7 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class LeveranceSettings(BaseSettings):
-    """Values the seeds leave open: the high-price threshold and who approves above it."""
+    """Values the seeds leave open: the high-price threshold and who approves above it when
+    the directory names no manager."""
 
     model_config = SettingsConfigDict(env_prefix="VIAS_LEVERANCE_", extra="ignore")
 
@@ -19,22 +20,12 @@ class LeveranceSettings(BaseSettings):
         description="An agreement priced above this is a high-price delivery: the consultant's "
         "manager approves it too (H 5.1.3 gives no figure).",
     )
-    managers: str = Field(
-        default="",
-        description="Each consultant's manager: 'consultant-1=manager-1,consultant-2=manager-2'.",
-    )
     default_manager: str = Field(
-        default="manager-1", min_length=1, description="Manager of consultants not listed."
+        default="manager-1",
+        min_length=1,
+        description="Manager of consultants the user directory (identity) names no manager for.",
     )
 
     deadline_check_interval_s: float = Field(
         default=3600.0, gt=0, description="How often overdue deadlines are looked for."
     )
-
-    def manager_of(self, consultant_id: str) -> str:
-        """The manager who approves a consultant's high-price deliveries."""
-        for pair in self.managers.split(","):
-            consultant, _, manager = pair.partition("=")
-            if consultant.strip() == consultant_id and manager.strip():
-                return manager.strip()
-        return self.default_manager

@@ -96,7 +96,7 @@ def _survey_page(deps: Deps) -> Awaitable[None]:
 def _background(deps: Deps) -> Sequence[Awaitable[None]]:
     settings = DeliverySettings()
     worker = delivery_worker.build_worker(
-        deps.store, settings, deps.authority, deps.metrics.registry
+        deps.store, settings, deps.auth.credentials, deps.metrics.registry
     )
     return [
         _topics(deps).keep(),

@@ -28,8 +28,10 @@ import pymongo
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pymongo.errors import PyMongoError
 
+from services.identity.keys import ensure_client_secret
 from services.kernel.settings import (
     DEFAULT_GRPC_PORTS,
+    DEFAULT_ISSUER_PORT,
     DEFAULT_METRICS_PORTS,
     SERVICE_NAMES,
     Settings,
@@ -42,9 +44,13 @@ LOCALHOST = "127.0.0.1"
 MEMORY = ":memory:"
 DEFAULT_KAFKA_PORT = 9092
 DEFAULT_MONGO_PORT = 27017
-WEB_PORT_VARIABLES = {"notifications": "VIAS_NOTIFICATIONS_SURVEY_WEB_PORT"}
-"""Services that also serve a web page, and the variable setting its port."""
-DEFAULT_WEB_PORTS = {"notifications": 8085}
+WEB_PORT_VARIABLES = {
+    "notifications": "VIAS_NOTIFICATIONS_SURVEY_WEB_PORT",
+    "identity": "VIAS_IDENTITY_LOCAL_ISSUER_PORT",
+}
+"""Services that also serve a web page (the survey page, the local OpenID Connect issuer),
+and the variable setting its port."""
+DEFAULT_WEB_PORTS = {"notifications": 8085, "identity": DEFAULT_ISSUER_PORT}
 DEFAULT_SMTP_PORT = 2525
 
 _PR_SET_PDEATHSIG = 1
@@ -642,6 +648,7 @@ class Platform:
         self.var_dir = var_dir.resolve()
         self.log_dir = self.var_dir / "log"
         self.signing_key_file = self.var_dir / "auth" / "signing.key"
+        self.identity_dir = self.var_dir / "identity"
         self.host = host
         self._kafka: EmbeddedKafka | None = None
         self._mongo: EmbeddedMongo | None = None
@@ -680,6 +687,22 @@ class Platform:
             **(env or {}),
         }
         ports = free_ports(3 * len(service_names), host) if ephemeral_ports else []
+        if "identity" in service_names and "VIAS_AUTH_ISSUER" not in self.env:
+            # The local OpenID Connect issuer, served by identity: every service verifies its
+            # tokens and exchanges its own client credentials there.
+            index = list(service_names).index("identity")
+            issuer_port = self.env.get(WEB_PORT_VARIABLES["identity"]) or (
+                ports[3 * index + 2] if ports else DEFAULT_ISSUER_PORT
+            )
+            self.env[WEB_PORT_VARIABLES["identity"]] = str(issuer_port)
+            self.env["VIAS_AUTH_ISSUER"] = f"http://{_connect_host(host)}:{issuer_port}"
+            self.env["VIAS_IDENTITY_LOCAL_ISSUER_HOST"] = host
+            self.env.setdefault("VIAS_IDENTITY_LOCAL_ISSUER_DIR", str(self.identity_dir))
+            self.env.setdefault("VIAS_AUTH_CLIENT_SECRET_DIR", str(self.identity_dir / "clients"))
+        if "identity" in service_names and "VIAS_IDENTITY_ADDRESS" not in self.env:
+            index = list(service_names).index("identity")
+            port = ports[3 * index] if ports else DEFAULT_GRPC_PORTS["identity"]
+            self.env["VIAS_IDENTITY_ADDRESS"] = f"{_connect_host(host)}:{port}"
         if "intake" in service_names and "VIAS_NOTIFICATIONS_INTAKE_ADDRESS" not in self.env:
             intake_port = ports[3 * list(service_names).index("intake")] if ports else None
             port = intake_port or DEFAULT_GRPC_PORTS["intake"]
@@ -768,6 +791,7 @@ class Platform:
             self.start_infrastructure()
             self.create_topics()
             ensure_signing_key(self.signing_key_file)
+            self.ensure_client_secrets()
             for svc in self.services.values():
                 svc.start()
             deadline = time.monotonic() + timeout
@@ -776,6 +800,19 @@ class Platform:
         except BaseException:
             self.stop()
             raise
+
+    @property
+    def issuer_url(self) -> str:
+        """The OpenID Connect issuer the services trust (locally the identity service's)."""
+        return self.settings.auth_issuer
+
+    def ensure_client_secrets(self) -> None:
+        """A client secret for each service's own client credentials at the local issuer."""
+        if "VIAS_AUTH_CLIENT_SECRET" in self.env:
+            return
+        clients = self.settings.auth_client_secret_dir
+        for name in self.services:
+            ensure_client_secret(clients, f"vias-{name}")
 
     def start_infrastructure(self) -> None:
         """Start the embedded broker and database, if any."""

@@ -1,4 +1,5 @@
-"""`python -m services.platform`: run the broker, the database and all five services locally."""
+"""`python -m services.platform`: run the broker, the database, the services and the local
+OpenID Connect issuer locally."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from services.platform.infra import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-TOKEN_COMMAND = "vias token --role consultant --user me"
+TOKEN_COMMAND = "vias login --user me --role consultant"
 
 
 class _Stop(BaseException):
@@ -40,7 +41,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m services.platform",
         description="Run the VIAS platform locally: embedded Kafka (Tansu) and MongoDB "
         "(SecantusDB) unless VIAS_KAFKA_BOOTSTRAP_SERVERS and VIAS_MONGO_URI are both set, "
-        "plus the five services. Ctrl-C stops everything.",
+        "plus the services (identity serving the local OpenID Connect issuer). Ctrl-C stops "
+        "everything.",
     )
     parser.add_argument("--var-dir", type=Path, default=ROOT / "var", help="default: ./var")
     parser.add_argument("--kafka-port", type=int, default=DEFAULT_KAFKA_PORT)
@@ -101,9 +103,7 @@ def summary(platform: Platform, elapsed: float) -> str:
         mongo += f"  (embedded SecantusDB, data in {platform.mongo.storage_path})"
     else:
         mongo += "  (external)"
-    token = TOKEN_COMMAND
-    if platform.signing_key_file != ROOT / "var" / "auth" / "signing.key":
-        token = f"VIAS_AUTH_SIGNING_KEY_FILE={platform.signing_key_file} {token}"
+    token = f"{TOKEN_COMMAND}  (issuer {platform.issuer_url})"
     survey_page = (
         platform.web_url("notifications") if "notifications" in platform.services else None
     )
@@ -120,7 +120,7 @@ def summary(platform: Platform, elapsed: float) -> str:
         f"message kept as a Maildir in {platform.smtp.maildir})",
         f"  {'digital post':<{width}}{platform.digital_post_dir}  (drop folder)",
         f"  {'logs':<{width}}{platform.log_dir}",
-        f"  {'token':<{width}}{token}",
+        f"  {'login':<{width}}{token}",
         "",
         "Press Ctrl-C to stop.",
     ]

@@ -28,6 +28,7 @@ from tests.support import (
     vias_command,
 )
 from vias.documents.v1 import documents_pb2
+from vias.identity.v1 import identity_pb2
 from vias.leverance.v1 import leverance_pb2 as pb
 from vias.notifications.v1 import notifications_pb2
 
@@ -275,6 +276,28 @@ async def test_a_high_price_agreement_needs_both_approvals_and_the_consultant_is
     assert "har godkendt højprisleverancen" in hot[0].text
     told = await notices(clients, case.as_consultant(), case.case_id)
     assert [n.kind for n in told if not n.urgent] == ["agreement_proposed"]
+
+
+async def test_the_consultants_manager_in_the_user_directory_approves_a_high_price(
+    clients: Clients,
+) -> None:
+    case = Case(clients, await new_supplier(clients))
+    boss = f"boss-{new_id()[:8]}"
+    await clients.identity.UpsertUser(
+        identity_pb2.UpsertUserRequest(
+            user=identity_pb2.User(
+                user_id=case.consultant, role="consultant", manager_id=boss, active=True
+            )
+        ),
+        metadata=clients.auth(user="directory-admin", role="manager"),
+        timeout=DEADLINE,
+    )
+    await case.hand_over()
+    await case.propose(line("assessment", "170"))
+    waiting = await case.call("ApproveAgreement", case.as_consultant())
+    assert waiting.status == "awaiting_manager" and waiting.versions[0].manager_id == boss
+    approved = await case.call("ApproveAgreement", clients.auth(user=boss, role="manager"))
+    assert approved.status == "running"
 
 
 async def test_the_manager_rejecting_returns_the_agreement_with_an_urgent_notice(

@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from services.documents.main import SPEC as DOCUMENTS
+from services.identity.main import SPEC as IDENTITY
 from services.intake.main import SPEC as INTAKE
 from services.kernel.grpc_server import LIVENESS
 from services.kernel.topics import consumer_group, dead_letter_topic, events_topic
@@ -14,7 +15,7 @@ from services.notifications.main import SPEC as NOTIFICATIONS
 from services.platform.manifests import KUBERNETES, render
 from services.visitation.main import SPEC as VISITATION
 
-SPECS = (INTAKE, VISITATION, LEVERANCE, DOCUMENTS, NOTIFICATIONS)
+SPECS = (INTAKE, VISITATION, LEVERANCE, DOCUMENTS, NOTIFICATIONS, IDENTITY)
 
 
 @cache
@@ -42,6 +43,8 @@ def test_each_service_runs_its_own_module_as_its_own_users() -> None:
         assert env["VIAS_KAFKA_SASL_USERNAME"]["value"] == f"vias-{spec.name}"
         secret = env["VIAS_MONGO_URI"]["valueFrom"]["secretKeyRef"]["name"]
         assert secret == f"vias-mongodb-{spec.name}"
+        client = env["VIAS_AUTH_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]["name"]
+        assert client == f"vias-oidc-{spec.name}"
 
 
 def test_kafka_users_may_do_exactly_what_the_code_does() -> None:

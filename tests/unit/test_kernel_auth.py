@@ -1,50 +1,69 @@
-from datetime import timedelta
+"""Token verification refuses what no issuer's key could have signed before it asks anyone."""
 
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import jwt
 import pytest
 
-from services.kernel.auth import TokenAuthority
-from services.kernel.errors import InvalidInput, Unauthenticated
+from services.kernel.auth import TokenVerifier
+from services.kernel.errors import Unauthenticated
+from services.kernel.settings import Settings
 
-AUTHORITY = TokenAuthority(b"k" * 32, issuer="vias", audience="vias")
+ISSUER = "http://127.0.0.1:1"
+"""Nothing listens there: a verifier that fetched anything would fail differently."""
 
 
-def test_a_token_carries_user_role_and_supplier() -> None:
-    token = AUTHORITY.issue(user_id="u1", role="specialist", supplier_id="sup-7")
-    principal = AUTHORITY.verify(token)
-    assert (principal.user_id, principal.role, principal.supplier_id) == (
-        "u1",
-        "specialist",
-        "sup-7",
+def claims() -> dict[str, object]:
+    now = datetime.now(UTC)
+    return {
+        "iss": ISSUER,
+        "aud": "vias",
+        "sub": "u1",
+        "sid": "s1",
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(minutes=5),
+    }
+
+
+def verifier() -> TokenVerifier:
+    return TokenVerifier(Settings(auth_issuer=ISSUER, auth_audience="vias"))
+
+
+def unsigned(body: dict[str, object]) -> str:
+    def part(value: dict[str, object]) -> str:
+        raw = json.dumps(value, default=lambda d: int(d.timestamp())).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(body)}."
+
+
+async def test_a_token_signed_with_a_shared_secret_is_refused() -> None:
+    token = jwt.encode(claims(), "a-shared-secret-of-32-bytes-or-more!", algorithm="HS256")
+    with pytest.raises(Unauthenticated, match="HS256"):
+        await verifier().verify(token)
+
+
+async def test_an_unsigned_token_is_refused() -> None:
+    with pytest.raises(Unauthenticated, match="none"):
+        await verifier().verify(unsigned(claims()))
+
+
+async def test_garbage_is_refused() -> None:
+    with pytest.raises(Unauthenticated, match="malformed"):
+        await verifier().verify("not.a.token")
+
+
+async def test_a_token_of_an_issuer_not_configured_is_refused() -> None:
+    token = jwt.encode({**claims(), "iss": "https://elsewhere.example"}, "k" * 32, "HS256")
+    header = {"alg": "RS256", "typ": "JWT"}
+    forged = ".".join(
+        [
+            base64.urlsafe_b64encode(json.dumps(header).encode()).decode().rstrip("="),
+            *token.split(".")[1:],
+        ]
     )
-    assert principal.is_supplier
-
-
-def test_visos_own_roles_carry_no_supplier() -> None:
-    principal = AUTHORITY.verify(AUTHORITY.issue(user_id="c1", role="consultant"))
-    assert principal.supplier_id is None and not principal.is_supplier
-
-
-def test_a_token_signed_with_another_key_is_refused() -> None:
-    other = TokenAuthority(b"o" * 32, issuer="vias", audience="vias")
-    with pytest.raises(Unauthenticated):
-        AUTHORITY.verify(other.issue(user_id="u1", role="manager"))
-
-
-def test_an_expired_token_is_refused() -> None:
-    token = AUTHORITY.issue(user_id="u1", role="manager", ttl=timedelta(seconds=-1))
-    with pytest.raises(Unauthenticated):
-        AUTHORITY.verify(token)
-
-
-def test_garbage_is_refused() -> None:
-    with pytest.raises(Unauthenticated):
-        AUTHORITY.verify("not.a.token")
-
-
-@pytest.mark.parametrize(
-    ("role", "supplier_id"),
-    [("specialist", None), ("consultant", "sup-1"), ("janitor", None)],
-)
-def test_roles_and_suppliers_must_match(role: str, supplier_id: str | None) -> None:
-    with pytest.raises(InvalidInput):
-        AUTHORITY.issue(user_id="u", role=role, supplier_id=supplier_id)
+    with pytest.raises(Unauthenticated, match="issuer is not trusted"):
+        await verifier().verify(forged)

@@ -24,6 +24,7 @@ from services.leverance.handlers import (
     suppliers,
 )
 from services.leverance.handlers.base import today
+from services.leverance.managers import DirectoryManagers
 from services.leverance.settings import LeveranceSettings
 from services.workdays import WorkingDayCalendar
 from services.workdays.settings import CalendarSettings, check_day
@@ -45,11 +46,16 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
     """LeveranceService over the leverance handlers."""
 
     def __init__(
-        self, store: MongoStore, settings: LeveranceSettings, calendar: WorkingDayCalendar
+        self,
+        store: MongoStore,
+        settings: LeveranceSettings,
+        calendar: WorkingDayCalendar,
+        managers: DirectoryManagers,
     ) -> None:
         self.store = store
         self.settings = settings
         self.calendar = calendar
+        self.managers = managers
 
     async def GetCaseReference(self, request: Any, context: Any) -> pb.CaseReference:
         require_role(*VISO_STAFF)
@@ -257,6 +263,7 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
             principal=principal,
             settings=self.settings,
             calendar=self.calendar,
+            manager_of=self.managers.manager_of,
         )
         return convert.delivery(found)
 
@@ -351,13 +358,16 @@ class LeveranceApi(leverance_pb2_grpc.LeveranceServiceServicer):
 
 
 def registrations(
-    store: MongoStore, settings: LeveranceSettings, calendar: WorkingDayCalendar
+    store: MongoStore,
+    settings: LeveranceSettings,
+    calendar: WorkingDayCalendar,
+    managers: DirectoryManagers,
 ) -> list[Registration]:
     """The servicers leverance serves."""
     return [
         (
             leverance_pb2_grpc.add_LeveranceServiceServicer_to_server,
-            LeveranceApi(store, settings, calendar),
+            LeveranceApi(store, settings, calendar, managers),
             pb.DESCRIPTOR.services_by_name["LeveranceService"].full_name,
         )
     ]

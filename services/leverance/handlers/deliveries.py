@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from services.kernel.context import Principal
@@ -151,17 +152,28 @@ async def approve(
     principal: Principal,
     settings: LeveranceSettings,
     calendar: WorkingDayCalendar,
+    manager_of: Callable[[str], Awaitable[str]],
 ) -> Delivery:
-    """Approve the pending version; a fully approved first agreement may start the course."""
+    """Approve the pending version; a fully approved first agreement may start the course.
+    A high-price version goes to the consultant's manager as the directory names them."""
 
     async def work(tx: Transaction) -> Delivery:
         delivery = await load_delivery(tx, command.delivery_id, principal)
         check_version(delivery, command.expected_version, "delivery")
+        threshold = settings.high_price_threshold_dkk
+        pending = delivery.pending
+        manager = settings.default_manager
+        if (
+            pending is not None
+            and pending.status == "proposed"
+            and agreements.needs_manager(pending, delivery.current, threshold)
+        ):
+            manager = await manager_of(delivery.consultant_id)
         updated, events = agreements.approve(
             delivery,
             actor=actor(principal),
-            threshold=settings.high_price_threshold_dkk,
-            manager_of=settings.manager_of,
+            threshold=threshold,
+            manager_of=lambda _consultant: manager,
             now=utcnow(),
         )
         stored = await deliveries.save(tx, updated, expected_version=delivery.version)

@@ -8,7 +8,7 @@ from typing import Any
 
 import grpc
 
-from services.kernel.auth import TokenAuthority
+from services.kernel.auth import ServiceCredentials, bearer
 from vias.documents.v1 import documents_pb2, documents_pb2_grpc
 
 
@@ -24,9 +24,9 @@ class Attachment:
 class DocumentsFetcher:
     """Documents' DownloadDocument over one channel, opened on first use."""
 
-    def __init__(self, address: str, authority: TokenAuthority, *, timeout_s: float = 30.0):
+    def __init__(self, address: str, credentials: ServiceCredentials, *, timeout_s: float = 30.0):
         self.address = address
-        self.authority = authority
+        self.credentials = credentials
         self.timeout_s = timeout_s
         self._stub: Any = None
 
@@ -36,13 +36,12 @@ class DocumentsFetcher:
         if self._stub is None:
             channel = grpc.aio.insecure_channel(self.address)
             self._stub = documents_pb2_grpc.DocumentsServiceStub(channel)  # type: ignore[no-untyped-call]
-        token = self.authority.issue_service_token("notifications")
         meta: Any = None
         data = bytearray()
         try:
             async for part in self._stub.DownloadDocument(
                 documents_pb2.DownloadDocumentRequest(document_id=document_id),
-                metadata=[("authorization", f"Bearer {token}")],
+                metadata=await bearer(self.credentials),
                 timeout=self.timeout_s,
             ):
                 if part.WhichOneof("part") == "metadata":
@@ -50,6 +49,8 @@ class DocumentsFetcher:
                 else:
                     data += part.chunk
         except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.UNAUTHENTICATED:
+                self.credentials.forget()
             raise RuntimeError(
                 f"documents answered {error.code().name} for document {document_id}"
             ) from None

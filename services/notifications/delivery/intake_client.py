@@ -7,7 +7,7 @@ from typing import Any
 
 import grpc
 
-from services.kernel.auth import TokenAuthority
+from services.kernel.auth import ServiceCredentials, bearer
 from services.notifications.delivery.channels import Undeliverable
 from vias.intake.v1 import intake_pb2, intake_pb2_grpc
 
@@ -17,9 +17,9 @@ PURPOSE = "digital post delivery"
 class IntakeCprResolver:
     """Intake's RevealCitizenCpr over one channel, opened on first use."""
 
-    def __init__(self, address: str, authority: TokenAuthority, *, timeout_s: float = 10.0):
+    def __init__(self, address: str, credentials: ServiceCredentials, *, timeout_s: float = 10.0):
         self.address = address
-        self.authority = authority
+        self.credentials = credentials
         self.timeout_s = timeout_s
         self._stub: Any = None
 
@@ -27,15 +27,16 @@ class IntakeCprResolver:
         if self._stub is None:
             channel = grpc.aio.insecure_channel(self.address)
             self._stub = intake_pb2_grpc.IntakeServiceStub(channel)  # type: ignore[no-untyped-call]
-        token = self.authority.issue_service_token("notifications")
         try:
             reply = await self._stub.RevealCitizenCpr(
                 intake_pb2.RevealCitizenCprRequest(inquiry_id=inquiry_id, purpose=PURPOSE),
-                metadata=[("authorization", f"Bearer {token}")],
+                metadata=await bearer(self.credentials),
                 timeout=self.timeout_s,
             )
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.NOT_FOUND:
                 raise Undeliverable("intake knows no CPR number for the citizen") from None
+            if error.code() == grpc.StatusCode.UNAUTHENTICATED:
+                self.credentials.forget()
             raise RuntimeError(f"intake answered {error.code().name}") from None
         return str(reply.cpr)

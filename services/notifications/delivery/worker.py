@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from prometheus_client import CollectorRegistry, Counter
 
-from services.kernel.auth import TokenAuthority
+from services.kernel.auth import ServiceCredentials
 from services.kernel.envelope import utcnow
 from services.kernel.errors import ConcurrencyConflict, IllegalTransition
 from services.kernel.store import MongoStore
@@ -153,12 +153,12 @@ class Worker:
 def build_worker(
     store: MongoStore,
     settings: DeliverySettings,
-    authority: TokenAuthority,
+    credentials: ServiceCredentials,
     registry: CollectorRegistry,
 ) -> Worker:
     """The worker with the configured channels."""
-    resolver = IntakeCprResolver(settings.intake_address, authority)
-    documents = DocumentsFetcher(settings.documents_address, authority)
+    resolver = IntakeCprResolver(settings.intake_address, credentials)
+    documents = DocumentsFetcher(settings.documents_address, credentials)
     channels: dict[ChannelName, Channel] = {
         "email": EmailChannel(settings, documents),
         "secure_email": SecureEmailChannel(

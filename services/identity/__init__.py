@@ -1,0 +1,1 @@
+"""Identity: the user directory, the sessions and, locally, the OpenID Connect issuer."""
