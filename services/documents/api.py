@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,26 @@ from services.kernel.proto import parse_request, timestamp
 from services.kernel.store import MongoStore
 from services.workdays.settings import requested_day
 from vias.documents.v1 import documents_pb2, documents_pb2_grpc
+
+DRAIN_SLACK_BYTES = 1024 * 1024
+DRAIN_TIMEOUT_S = 30.0
+
+
+async def _drain(messages: Any, *, budget: int) -> None:
+    """Read what is left of a request stream, at most `budget` bytes and DRAIN_TIMEOUT_S."""
+
+    async def read() -> None:
+        seen = 0
+        async for message in messages:
+            seen += message.ByteSize()
+            if seen > budget:
+                return
+
+    try:
+        await asyncio.wait_for(read(), DRAIN_TIMEOUT_S)
+    except Exception:  # the refusal being sent matters, not the rest of the stream
+        return
+
 
 DOWNLOAD_CHUNK = 256 * 1024
 
@@ -168,8 +189,19 @@ class DocumentsApi(documents_pb2_grpc.DocumentsServiceServicer):
         return note_message(note)
 
     async def UploadDocument(self, request_iterator: Any, context: Any) -> documents_pb2.Document:
-        principal = require_role(*CASE_WORKERS)
         messages = request_iterator.__aiter__()
+        try:
+            return await self._upload(messages)
+        except Exception:
+            # Refused before the client finished sending: read (and drop) the rest first, so
+            # the client's writes end before the status does. An asyncio gRPC client whose
+            # write fails after the server ended the call reports INTERNAL "Internal error from
+            # Core" instead of the server's status (grpc/grpc#36066).
+            await _drain(messages, budget=self.settings.max_upload_bytes + DRAIN_SLACK_BYTES)
+            raise
+
+    async def _upload(self, messages: Any) -> documents_pb2.Document:
+        principal = require_role(*CASE_WORKERS)
         try:
             first = await messages.__anext__()
         except StopAsyncIteration:
