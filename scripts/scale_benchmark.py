@@ -17,20 +17,24 @@ the databases (for loading only):
   would have kept them).
 
 With `--flows N` it starts every service instead, drives N whole courses through their gRPC
-write paths (form, case, offer, agreement, approved hours) and clones the documents they left
+write paths (form, case, offer, agreement, approved hours; with each a KaS registration and an
+answered satisfaction survey) and clones the documents they left
 in every service's collections (the kernel's outbox, inbox and the like, and GridFS's chunks,
 excepted) `--courses-per-year` times a year, newest year first, while `--courses-budget-s`
 lasts: template ids suffixed, moments shifted into the year, GridFS ObjectIds fresh.
 
 Then it measures through gRPC: GetAnnualReport of the last year (p50/p95 over `--repeats`),
-and for each paged call in LISTINGS (one line each) the first page and the page `--depth`
-pages deep (or the last), reached by following `next_page_token` (p50/p95, page size 50); and
+and for each paged call in LISTINGS (one line each: every list and search call of the six
+services, on the collection, filter and order the service queries; those of one inquiry, case,
+delivery or recipient only with `--flows`) the first page and the page `--depth` pages deep
+(or the last), reached by following `next_page_token` (p50/p95, page size 50); and
 it asks MongoDB to `explain` the report's read and each query a listing's pages run (a deep
 page runs one query per keyset branch), printing whether an index served it.
 
 What it does not do (yet): load a year's worth through the write paths (N courses only),
 publish the bulk as events (so the read model here is loaded as facts and counters, not
-rebuilt from the topics), or load KaS registrations and plain inquiries' cases.
+rebuilt from the topics), load plain inquiries' cases, concern reports or more suppliers than
+the flows import (ListSuppliers' deep page is its last).
 """
 
 from __future__ import annotations
