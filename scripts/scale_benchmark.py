@@ -17,20 +17,24 @@ the databases (for loading only):
   would have kept them).
 
 With `--flows N` it starts every service instead, drives N whole courses through their gRPC
-write paths (form, case, offer, agreement, approved hours) and clones the documents they left
+write paths (form, case, offer, agreement, approved hours; with each a KaS registration and an
+answered satisfaction survey) and clones the documents they left
 in every service's collections (the kernel's outbox, inbox and the like, and GridFS's chunks,
 excepted) `--courses-per-year` times a year, newest year first, while `--courses-budget-s`
 lasts: template ids suffixed, moments shifted into the year, GridFS ObjectIds fresh.
 
 Then it measures through gRPC: GetAnnualReport of the last year (p50/p95 over `--repeats`),
-and for each paged call in LISTINGS (one line each) the first page and the page `--depth`
-pages deep (or the last), reached by following `next_page_token` (p50/p95, page size 50); and
+and for each paged call in LISTINGS (one line each: every list and search call of the six
+services, on the collection, filter and order the service queries; those of one inquiry, case,
+delivery or recipient only with `--flows`) the first page and the page `--depth` pages deep
+(or the last), reached by following `next_page_token` (p50/p95, page size 50); and
 it asks MongoDB to `explain` the report's read and each query a listing's pages run (a deep
 page runs one query per keyset branch), printing whether an index served it.
 
 What it does not do (yet): load a year's worth through the write paths (N courses only),
 publish the bulk as events (so the read model here is loaded as facts and counters, not
-rebuilt from the topics), or load KaS registrations and plain inquiries' cases.
+rebuilt from the topics), load plain inquiries' cases, concern reports or more suppliers than
+the flows import (ListSuppliers' deep page is its last).
 """
 
 from __future__ import annotations
@@ -56,14 +60,35 @@ from bson import ObjectId
 from pymongo import AsyncMongoClient
 from pymongo.errors import BulkWriteError
 
+from services.documents.concern import handlers as concern
 from services.identity.login import local_login
+from services.intake.audit import AUDIT, AUDIT_ORDER
+from services.intake.kas import handlers as kas_handlers
 from services.kernel.paging import Paging
+from services.leverance.handlers import base as leverance_base
+from services.notifications import handlers as notices
+from services.notifications import letters as letter_handlers
+from services.notifications import surveys as survey_handlers
+from services.notifications.delivery import handlers as mail
 from services.platform.infra import Platform
 from services.statistics import counters
+from services.visitation import handlers as visitation_handlers
 from tests.support import adult_form
-from vias.documents.v1 import documents_pb2, documents_pb2_grpc
-from vias.intake.v1 import intake_pb2, intake_pb2_grpc
+from vias.documents.v1 import concern_pb2, concern_pb2_grpc, documents_pb2, documents_pb2_grpc
+from vias.intake.v1 import intake_pb2, intake_pb2_grpc, kas_pb2, kas_pb2_grpc
+from vias.leverance.v1 import leverance_pb2, leverance_pb2_grpc
+from vias.notifications.v1 import (
+    deliveries_pb2,
+    deliveries_pb2_grpc,
+    letters_pb2,
+    letters_pb2_grpc,
+    notifications_pb2,
+    notifications_pb2_grpc,
+    surveys_pb2,
+    surveys_pb2_grpc,
+)
 from vias.statistics.v1 import statistics_pb2, statistics_pb2_grpc
+from vias.visitation.v1 import visitation_pb2, visitation_pb2_grpc
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_SIZE = 50
@@ -233,17 +258,22 @@ async def course_templates(
     platform: Platform, mongo: Any, flows: int
 ) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Drive `flows` courses through the services' gRPC APIs (form, case, offer, agreement,
-    approved hours), wait until every consumer is done with them, and return the documents
-    they left in each service's collections."""
+    approved hours; with each a KaS registration and an answered survey), wait until every
+    consumer is done with them, and return the documents they left in each service's
+    collections."""
     from tests.integration.caseflow_helpers import Flow, contracted_suppliers
-    from tests.integration.test_statistics import started_course
+    from tests.integration.test_intake_kas import Kas, course
+    from tests.integration.test_statistics import answered_survey, started_course
     from tests.support import Clients
 
     clients = Clients(platform)
     suppliers = await contracted_suppliers(clients)
+    kas = Kas(clients, suppliers.main, user="kas-bench")
     before = await snapshot(mongo, platform)
     for _ in range(flows):
         await started_course(Flow(clients, suppliers), clients)
+        await kas.save(course("kas-bench"))
+        await answered_survey(clients, "adults", suppliers.main)
     after, quiet = await snapshot(mongo, platform), 0
     while quiet < 3:  # the consumers and workers have written nothing for 3 s
         await asyncio.sleep(1)
@@ -374,7 +404,10 @@ class Listing:
     keyset: bool = True
     """Pages with services/kernel/paging.py (its deep pages' queries can be explained)."""
     needs: str = ""
-    """A loaded id the request names ("inquiry_id", "case_id"): only with --flows."""
+    """A value of the cloned courses the request names (NEEDS): only with --flows."""
+    bound: str = "query"
+    """How the service binds its tokens to the query: `Paging(order, {bound: query})`, or
+    `Paging(order, query)` when empty (to explain the deep page's queries)."""
 
 
 INQUIRY_ORDER = (("registered_at", -1), ("_id", 1))
@@ -402,6 +435,149 @@ LISTINGS = (
         INQUIRY_ORDER,
     ),
     Listing(
+        "ListAuditTrail",
+        "intake",
+        intake_pb2_grpc.IntakeServiceStub,
+        "ListAuditTrail",
+        intake_pb2.ListAuditTrailRequest,
+        {},
+        AUDIT,
+        {},
+        AUDIT_ORDER,
+        bound="",
+    ),
+    Listing(
+        "ListKasRegistrations",
+        "intake",
+        kas_pb2_grpc.KasServiceStub,
+        "ListKasRegistrations",
+        kas_pb2.ListKasRegistrationsRequest,
+        {"purpose": "benchmark"},
+        kas_handlers.registrations.collection,
+        {},
+        kas_handlers.ORDER,
+        bound="",
+    ),
+    Listing(
+        "SearchCases",
+        "visitation",
+        visitation_pb2_grpc.VisitationServiceStub,
+        "SearchCases",
+        visitation_pb2.SearchCasesRequest,
+        {},
+        visitation_handlers.cases.collection,
+        {},
+        visitation_handlers.CASE_ORDER,
+    ),
+    Listing(
+        "SearchCases main_area",
+        "visitation",
+        visitation_pb2_grpc.VisitationServiceStub,
+        "SearchCases",
+        visitation_pb2.SearchCasesRequest,
+        {"main_area": "{case_main_area}"},
+        visitation_handlers.cases.collection,
+        {"main_area": "{case_main_area}"},
+        visitation_handlers.CASE_ORDER,
+        needs="case_main_area",
+    ),
+    Listing(
+        "ListOffers",
+        "visitation",
+        visitation_pb2_grpc.VisitationServiceStub,
+        "ListOffers",
+        visitation_pb2.ListOffersRequest,
+        {},
+        visitation_handlers.OFFER_REFS,
+        {},
+        visitation_handlers.OFFER_ORDER,
+    ),
+    Listing(
+        "ListSuppliers",
+        "leverance",
+        leverance_pb2_grpc.LeveranceServiceStub,
+        "ListSuppliers",
+        leverance_pb2.ListSuppliersRequest,
+        {},
+        leverance_base.suppliers.collection,
+        {},
+        leverance_base.BY_ID,
+    ),
+    Listing(
+        "ListDeliveries (leverance)",
+        "leverance",
+        leverance_pb2_grpc.LeveranceServiceStub,
+        "ListDeliveries",
+        leverance_pb2.ListDeliveriesRequest,
+        {},
+        leverance_base.deliveries.collection,
+        {},
+        leverance_base.BY_ID,
+    ),
+    Listing(
+        "ListConsumption of a delivery",
+        "leverance",
+        leverance_pb2_grpc.LeveranceServiceStub,
+        "ListConsumption",
+        leverance_pb2.ListConsumptionRequest,
+        {"delivery_id": "{delivery_id}"},
+        leverance_base.entries.collection,
+        {"delivery_id": "{delivery_id}"},
+        leverance_base.ENTRY_ORDER,
+        needs="delivery_id",
+    ),
+    Listing(
+        "ListNotices of a recipient",
+        "notifications",
+        notifications_pb2_grpc.NotificationsServiceStub,
+        "ListNotices",
+        notifications_pb2.ListNoticesRequest,
+        {"recipient_id": "{recipient_id}"},
+        notices.notices.collection,
+        {"recipient_id": "{recipient_id}"},
+        notices.NOTICE_ORDER,
+        bound="",
+        needs="recipient_id",
+    ),
+    Listing(
+        "ListLetters of an inquiry",
+        "notifications",
+        letters_pb2_grpc.LettersServiceStub,
+        "ListLetters",
+        letters_pb2.ListLettersRequest,
+        {"inquiry_id": "{inquiry_id}"},
+        letter_handlers.letters.collection,
+        {"inquiry_id": "{inquiry_id}"},
+        letter_handlers.ORDER,
+        bound="",
+        needs="inquiry_id",
+    ),
+    Listing(
+        "ListSurveys",
+        "notifications",
+        surveys_pb2_grpc.SurveysServiceStub,
+        "ListSurveys",
+        surveys_pb2.ListSurveysRequest,
+        {},
+        survey_handlers.surveys.collection,
+        {},
+        survey_handlers.ORDER,
+        bound="",
+    ),
+    Listing(
+        "ListDeliveries (notifications) of an inquiry",
+        "notifications",
+        deliveries_pb2_grpc.DeliveriesServiceStub,
+        "ListDeliveries",
+        deliveries_pb2.ListDeliveriesRequest,
+        {"inquiry_id": "{inquiry_id}"},
+        mail.deliveries.collection,
+        {"inquiry_id": "{inquiry_id}"},
+        mail.ORDER,
+        keyset=False,
+        needs="inquiry_id",
+    ),
+    Listing(
         "GetJournal of an inquiry",
         "documents",
         documents_pb2_grpc.DocumentsServiceStub,
@@ -427,9 +603,52 @@ LISTINGS = (
         keyset=False,
         needs="case_id",
     ),
+    Listing(
+        "ListConcernReports of a case",
+        "documents",
+        concern_pb2_grpc.ConcernReportsServiceStub,
+        "ListConcernReports",
+        concern_pb2.ListConcernReportsRequest,
+        {"case_id": "{case_id}"},
+        concern.CONCERNS,
+        {"case_id": "{case_id}"},
+        concern.ORDER,
+        bound="",
+        needs="case_id",
+    ),
 )
-"""The paged calls over the loaded data; the other services' list calls join when they page
-(a `{...}` in `fields` or `query` is an id of the cloned courses, see `needs`)."""
+"""Every paged call over the loaded data, with the collection, filter and order the service
+queries (its own constants where it names them), as the manager `bench` calls it (a `{...}` in
+`fields` or `query` is a value of the cloned courses, see `needs` and NEEDS)."""
+
+NEEDS = {
+    "inquiry_id": ("intake", "inquiries", "_id"),
+    "case_id": ("visitation", "cases", "_id"),
+    "case_main_area": ("visitation", "cases", "main_area"),
+    "delivery_id": ("leverance", "deliveries", "_id"),
+    "recipient_id": ("notifications", "notices", "recipient_id"),
+}
+"""Where a listing's `needs` is read: a field of the newest year's first clone of the first
+template document of (service, collection)."""
+
+
+async def needed(
+    mongo: Any,
+    platform: Platform,
+    templates: dict[tuple[str, str], list[dict[str, Any]]],
+    suffix: str,
+) -> dict[str, str]:
+    """The values NEEDS names, read from the cloned documents."""
+    ids: dict[str, str] = {}
+    for need, (service, name, field) in NEEDS.items():
+        docs = [d for d in templates.get((service, name), []) if isinstance(d["_id"], str)]
+        if not docs:
+            continue
+        db = mongo[platform.settings.database_name(service)]
+        clone = await db[name].find_one({"_id": docs[0]["_id"] + suffix})
+        if clone is not None and isinstance(clone.get(field), str):
+            ids[need] = clone[field]
+    return ids
 
 
 def filled(values: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
@@ -471,7 +690,7 @@ async def explain_listing(
     plans = {"first page": await coll.find(query).sort(sort).limit(PAGE_SIZE + 1).explain()}
     if not listing.keyset or not token:
         return plans
-    paging = Paging(listing.sort, {"query": query})
+    paging = Paging(listing.sort, {listing.bound: query} if listing.bound else query)
     for i, where in enumerate(paging.where(query, token)):
         plans[f"deep page, part {i + 1}"] = (
             await coll.find(where).sort(sort).limit(PAGE_SIZE + 1).explain()
@@ -481,7 +700,7 @@ async def explain_listing(
 
 def print_row(name: str, values: list[float], target: str) -> None:
     p50, p95 = statistics.median(values), percentile(values, 0.95)
-    print(f"{name:40} {p50:8.1f} {p95:8.1f}   {target}")
+    print(f"{name:52} {p50:8.1f} {p95:8.1f}   {target}")
 
 
 async def login(platform: Platform) -> str:
@@ -570,12 +789,7 @@ async def main() -> None:
                 f"{cloned:,} documents in {time.perf_counter() - clone_began:.1f} s"
                 + (f", {refused:,} refused as duplicate keys" if refused else "")
             )
-            suffix = f"-c{last}-0"
-            for doc in templates.get(("intake", "inquiries"), [])[:1]:
-                ids["inquiry_id"] = doc["_id"] + suffix
-            for doc in (d for docs in templates.values() for d in docs):
-                if isinstance(doc.get("case_id"), str) and "case_id" not in ids:
-                    ids["case_id"] = doc["case_id"] + suffix
+            ids = await needed(mongo, platform, templates, f"-c{last}-0")
 
         print("timing GetAnnualReport ...", flush=True)
         report_ms, report = await timed(
@@ -591,7 +805,7 @@ async def main() -> None:
             .explain()
         }
         for listing in LISTINGS:
-            if listing.needs and listing.needs not in ids:
+            if listing.service not in channels or (listing.needs and listing.needs not in ids):
                 continue
             print(f"timing {listing.name} ...", flush=True)
             first_ms, deep_ms, token = await time_listing(
@@ -621,14 +835,14 @@ async def main() -> None:
             f"report {last}: {len(report.tables)} tables, "
             f"{inquiries_total:,.0f} inquiries in the year"
         )
-        print(f"{'call':40} {'p50 ms':>8} {'p95 ms':>8}   target")
+        print(f"{'call':52} {'p50 ms':>8} {'p95 ms':>8}   target")
         for name, values, target in timings:
             print_row(name, values, target)
         print()
         for name, plan in plans.items():
             summary = plan_summary(plan)
             verdict = "COLLECTION SCAN" if "COLLSCAN" in summary else "index"
-            print(f"{name:48} {verdict:16} {summary}")
+            print(f"{name:58} {verdict:16} {summary}")
         await mongo.close()
         relogin.cancel()
     finally:

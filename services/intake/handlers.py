@@ -373,6 +373,10 @@ async def create_indexes(store: MongoStore) -> None:
     await coll.create_index([("citizen.cpr_hash", ASCENDING), ("status", ASCENDING)])
     await coll.create_index([("status", ASCENDING), ("distribution_date", ASCENDING)])
     await coll.create_index([("registered_at", DESCENDING), ("_id", ASCENDING)])
+    # SearchInquiries by main area, in the listing's order (keyset paging).
+    await coll.create_index(
+        [("main_area", ASCENDING), ("registered_at", DESCENDING), ("_id", ASCENDING)]
+    )
     await coll.create_index([("family_group_id", ASCENDING)])
     await coll.create_index([("form_deadline.state", ASCENDING), ("form_deadline.due", ASCENDING)])
     for equal in ([], ["inquiry_id"], ["user_id"], ["inquiry_id", "user_id"]):
