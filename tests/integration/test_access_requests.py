@@ -18,7 +18,6 @@ from services.kernel.envelope import new_id
 from tests.integration.caseflow_helpers import (
     Flow,
     Suppliers,
-    contracted_suppliers,
     form,
     registered_case,
 )
@@ -34,11 +33,6 @@ from vias.notifications.v1 import notifications_pb2 as npb
 
 SECRET = "Oplysninger om naboens misbrug"
 PASSAGE = "farens arbejdsløshed"
-
-
-@pytest.fixture(scope="module")
-async def suppliers(clients: Clients) -> AsyncIterator[Suppliers]:
-    yield await contracted_suppliers(clients)
 
 
 @pytest.fixture(scope="module")

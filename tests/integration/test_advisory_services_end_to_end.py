@@ -5,7 +5,6 @@ run by the central unit without a supplier, two with no advisory report)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,6 @@ from tests.integration.caseflow_helpers import (
     central_course,
     close_supplier_course,
     closing_meeting,
-    contracted_suppliers,
     form_case,
     handed_to_supplier,
     leverance_events,
@@ -37,11 +35,6 @@ from vias.visitation.v1 import visitation_pb2 as pb
 REPORT = ("advisory_report", "Rådgivningsrapport", True)
 CLOSING_NOTE = ("closing_summary_note", "Opsamlingsnotat fra afsluttende møde", True)
 SLIDES = ("materials", "Slides og generelle anbefalinger", True)
-
-
-@pytest.fixture(scope="module")
-async def suppliers(clients: Clients) -> AsyncIterator[Suppliers]:
-    yield await contracted_suppliers(clients)
 
 
 def items(found: lpb.Course) -> list[str]:

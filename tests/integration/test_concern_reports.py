@@ -14,7 +14,6 @@ import pytest
 from tests.integration.caseflow_helpers import (
     Flow,
     Suppliers,
-    contracted_suppliers,
     handed_single_case,
 )
 from tests.integration.documents_helpers import downloaded, once_known, pdf_text
@@ -27,11 +26,6 @@ from vias.documents.v1 import documents_pb2 as dpb
 from vias.notifications.v1 import notifications_pb2 as npb
 
 OBSERVATION = "Drengen fortæller om slag derhjemme."
-
-
-@pytest.fixture(scope="module")
-async def suppliers(clients: Clients) -> AsyncIterator[Suppliers]:
-    yield await contracted_suppliers(clients)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import io
 import json
 import os
 import zipfile
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,6 @@ from pypdf import PdfReader
 from tests.integration.caseflow_helpers import (
     Flow,
     Suppliers,
-    contracted_suppliers,
     form,
     handed_single_case,
     registered_case,
@@ -39,11 +38,6 @@ from vias.visitation.v1 import visitation_pb2 as pb
 
 MIB = 1024 * 1024
 CHUNK = 256 * 1024
-
-
-@pytest.fixture(scope="module")
-async def suppliers(clients: Clients) -> AsyncIterator[Suppliers]:
-    yield await contracted_suppliers(clients)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ size, are INVALID_ARGUMENT; supplier staff and consultants see only their own on
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -33,7 +33,6 @@ from services.notifications.handlers import NOTICE_ORDER, notices
 from tests.integration.caseflow_helpers import (
     Flow,
     Suppliers,
-    contracted_suppliers,
     handed_single_case,
     refused,
 )
@@ -384,11 +383,6 @@ async def test_surveys_page_newest_first(clients: Clients) -> None:
 
 
 # --- documents -----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-async def suppliers(clients: Clients) -> AsyncIterator[Suppliers]:
-    yield await contracted_suppliers(clients)
 
 
 @pytest.fixture(scope="module")

@@ -39,8 +39,7 @@ from tests.integration.caseflow_helpers import (
     agreement_running,
     contracted_suppliers,
     form,
-    form_case,
-    handed_to_supplier,
+    handed_single_case,
 )
 from tests.support import DEADLINE, Clients, eventually, produce
 from vias.leverance.v1 import leverance_pb2 as lpb
@@ -110,14 +109,7 @@ def expected_cells(report: Any, current: YearCounts, previous: YearCounts) -> di
 async def started_course(flow: Flow, clients: Clients) -> Decimal:
     """A single_case about a child, from the form to the running agreement with its first
     hours approved; returns the approved amount."""
-    await form_case(
-        flow,
-        "single_case",
-        role="authority_caseworker",
-        subject="individual",
-        facts={"management_approved": True},
-    )
-    await handed_to_supplier(flow)
+    await handed_single_case(flow)
     await agreement_running(flow)
     listed = await clients.leverance.ListConsumption(
         lpb.ListConsumptionRequest(delivery_id=flow.delivery_id),
