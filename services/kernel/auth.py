@@ -15,6 +15,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -266,14 +267,59 @@ async def bearer(credentials: ServiceCredentials) -> list[tuple[str, str]]:
     return [("authorization", f"Bearer {await credentials.token()}")]
 
 
+class Peer:
+    """Another VIAS service, called with this service's own token over one channel opened on
+    first use. A call its token is refused for (UNAUTHENTICATED, e.g. after a key rotation)
+    drops the cached token, so the next call fetches a new one."""
+
+    def __init__(
+        self,
+        address: str,
+        stub_class: Callable[[grpc.aio.Channel], Any],
+        credentials: ServiceCredentials,
+    ) -> None:
+        self.address = address
+        self.credentials = credentials
+        self._stub_class = stub_class
+        self._stub: Any = None
+
+    @property
+    def stub(self) -> Any:
+        """The service's stub (the channel opens on first use)."""
+        if self._stub is None:
+            self._stub = self._stub_class(grpc.aio.insecure_channel(self.address))
+        return self._stub
+
+    async def metadata(self) -> list[tuple[str, str]]:
+        """Call metadata carrying this service's own token."""
+        return await bearer(self.credentials)
+
+    def refused(self, error: grpc.aio.AioRpcError) -> grpc.StatusCode:
+        """The failed call's code, forgetting the token when it was the token refused."""
+        if error.code() == grpc.StatusCode.UNAUTHENTICATED:
+            self.credentials.forget()
+        return error.code()
+
+    async def call(self, method: str, request: Any, *, timeout: float) -> Any:
+        """A unary call; AioRpcError as raised (after `refused`)."""
+        try:
+            return await getattr(self.stub, method)(
+                request, metadata=await self.metadata(), timeout=timeout
+            )
+        except grpc.aio.AioRpcError as error:
+            self.refused(error)
+            raise
+
+
 class SessionGate:
     """Asks the identity service about a user's session; answers are kept `cache_s`."""
 
     def __init__(self, settings: Settings, credentials: ServiceCredentials) -> None:
         self.settings = settings
-        self.credentials = credentials
+        self.identity = Peer(
+            settings.identity_address, identity_pb2_grpc.IdentityServiceStub, credentials
+        )
         self._cache: dict[tuple[str, str, str], tuple[float, Principal | str]] = {}
-        self._stub: Any = None
 
     async def principal(self, claims: dict[str, Any]) -> Principal:
         """The session's user, recording activity; Unauthenticated when the session ended."""
@@ -291,9 +337,6 @@ class SessionGate:
         return cached[1]
 
     async def _ask(self, claims: dict[str, Any]) -> Principal | str:
-        if self._stub is None:
-            channel = grpc.aio.insecure_channel(self.settings.identity_address)
-            self._stub = identity_pb2_grpc.IdentityServiceStub(channel)  # type: ignore[no-untyped-call]
         request = identity_pb2.CheckSessionRequest(claims_json=json.dumps(claims, default=str))
         try:
             try:
@@ -301,8 +344,7 @@ class SessionGate:
             except grpc.aio.AioRpcError as error:
                 if error.code() != grpc.StatusCode.UNAUTHENTICATED:
                     raise
-                # This service's own token was refused (a rotated-out key): fetch a new one.
-                self.credentials.forget()
+                # This service's own token was refused (a rotated-out key): with a new one.
                 reply = await self._ask_once(request)
         except grpc.aio.AioRpcError as error:
             log.warning("CheckSession failed: %s %s", error.code().name, error.details())
@@ -317,9 +359,7 @@ class SessionGate:
         )
 
     async def _ask_once(self, request: Any) -> Any:
-        return await self._stub.CheckSession(
-            request, metadata=await bearer(self.credentials), timeout=HTTP_TIMEOUT_S
-        )
+        return await self.identity.call("CheckSession", request, timeout=HTTP_TIMEOUT_S)
 
 
 class Authenticator:

@@ -8,7 +8,7 @@ from typing import Any
 
 import grpc
 
-from services.kernel.auth import ServiceCredentials, bearer
+from services.kernel.auth import Peer, ServiceCredentials
 from vias.documents.v1 import documents_pb2, documents_pb2_grpc
 
 
@@ -25,23 +25,18 @@ class DocumentsFetcher:
     """Documents' DownloadDocument over one channel, opened on first use."""
 
     def __init__(self, address: str, credentials: ServiceCredentials, *, timeout_s: float = 30.0):
-        self.address = address
-        self.credentials = credentials
+        self.documents = Peer(address, documents_pb2_grpc.DocumentsServiceStub, credentials)
         self.timeout_s = timeout_s
-        self._stub: Any = None
 
     async def fetch(self, document_id: str) -> Attachment:
         """The newest version of the document; raises RuntimeError (the try fails and is
         retried) while documents cannot give it, e.g. before a letter is rendered."""
-        if self._stub is None:
-            channel = grpc.aio.insecure_channel(self.address)
-            self._stub = documents_pb2_grpc.DocumentsServiceStub(channel)  # type: ignore[no-untyped-call]
         meta: Any = None
         data = bytearray()
         try:
-            async for part in self._stub.DownloadDocument(
+            async for part in self.documents.stub.DownloadDocument(
                 documents_pb2.DownloadDocumentRequest(document_id=document_id),
-                metadata=await bearer(self.credentials),
+                metadata=await self.documents.metadata(),
                 timeout=self.timeout_s,
             ):
                 if part.WhichOneof("part") == "metadata":
@@ -49,10 +44,9 @@ class DocumentsFetcher:
                 else:
                     data += part.chunk
         except grpc.aio.AioRpcError as error:
-            if error.code() == grpc.StatusCode.UNAUTHENTICATED:
-                self.credentials.forget()
+            code = self.documents.refused(error)
             raise RuntimeError(
-                f"documents answered {error.code().name} for document {document_id}"
+                f"documents answered {code.name} for document {document_id}"
             ) from None
         if meta is None:
             raise RuntimeError(f"documents sent no metadata for document {document_id}")
